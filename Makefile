@@ -1,0 +1,109 @@
+# mxhold: plain GNU make. `make`, `make check`, `make run`, `make install PREFIX=DIR`.
+#
+# Each tool folder has a build.mk that declares, next to each other, a
+# program's objects and its one base library (skalibs or libowfat, never
+# both: see tests/check-libs.sh), its unit tests and its fuzz targets:
+#
+#   PROGS += smtpd                       -> $(B)/bin/mxhold-smtpd
+#   smtpd_OBJS := smtpd/smtpd.o ...      (paths of the .c files, as .o)
+#   smtpd_LIBS := -lskarnet
+#   UNITS += smtp_cmd                    -> $(B)/tests/unit/smtp_cmd_test
+#   smtp_cmd_test_OBJS := tests/unit/smtp_cmd_test.o smtpd/smtp_cmd.o
+#   smtp_cmd_test_LIBS :=
+#   FUZZ += smtp_cmd                     -> $(B)/fuzz/smtp_cmd (clang, libFuzzer)
+#   smtp_cmd_fuzz_SRCS := tests/fuzz/smtp_cmd_fuzz.c smtpd/smtp_cmd.c
+#
+# Objects go to $(B) (default build/), so an ASan build lives beside the
+# normal one: `make check B=build-asan SAN=1`.
+
+B ?= build
+PREFIX ?= /usr/local
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+CPPFLAGS += -D_GNU_SOURCE -I.
+ifeq ($(SAN),1)
+  CFLAGS += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+OWFAT := /usr/lib/libowfat.a
+
+PROGS :=
+UNITS :=
+FUZZ :=
+include $(wildcard */build.mk)
+
+BINS := $(foreach p,$(PROGS),$(B)/bin/mxhold-$(p))
+UNIT_BINS := $(foreach u,$(UNITS),$(B)/tests/unit/$(u)_test)
+FUZZ_BINS := $(foreach f,$(FUZZ),$(B)/fuzz/$(f))
+
+all: $(BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+define prog_rule
+$(B)/bin/mxhold-$(1): $(addprefix $(B)/,$($(1)_OBJS))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $($(1)_LIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+define unit_rule
+$(B)/tests/unit/$(1)_test: $(addprefix $(B)/,$($(1)_test_OBJS))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $($(1)_test_LIBS)
+endef
+$(foreach u,$(UNITS),$(eval $(call unit_rule,$(u))))
+
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I.
+FUZZ_SECS ?= 30
+define fuzz_rule
+$(B)/fuzz/$(1): $($(1)_fuzz_SRCS)
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $$(FUZZ_FLAGS) -o $$@ $($(1)_fuzz_SRCS) $($(1)_fuzz_LIBS)
+endef
+$(foreach f,$(FUZZ),$(eval $(call fuzz_rule,$(f))))
+
+units: $(UNIT_BINS)
+fuzz-build: $(FUZZ_BINS)
+
+# Runs every fuzz target for FUZZ_SECS seconds over its seed corpus
+# (tests/fuzz/corpus/NAME); new inputs go to a scratch copy, not the tree.
+fuzz: deps $(FUZZ_BINS)
+	@for f in $(FUZZ); do \
+	  echo "fuzz: $$f for $(FUZZ_SECS)s"; \
+	  rm -rf $(B)/fuzz/work-$$f && mkdir -p $(B)/fuzz/work-$$f && \
+	  cp -r tests/fuzz/corpus/$$f/. $(B)/fuzz/work-$$f/ 2>/dev/null; \
+	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECS) -print_final_stats=1 $(B)/fuzz/work-$$f >$(B)/fuzz/$$f.log 2>&1 \
+	    || { tail -40 $(B)/fuzz/$$f.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units' $(B)/fuzz/$$f.log; \
+	done
+
+deps:
+	@tests/deps.sh
+
+check: deps all units
+	@B=$(B) tests/run.sh
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-san:
+	@$(MAKE) --no-print-directory check B=build-san SAN=1
+
+bench: deps all
+	@B=$(B) tests/bench/run.sh
+
+run: deps all
+	@B=$(B) conf/run.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin
+	for f in $(BINS); do install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
+
+clean:
+	rm -rf build build-*
+
+.PHONY: all units fuzz fuzz-build deps check check-san bench run install clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,137 @@
+/* conf.h: the config directory, as every mxhold program reads it. libc only,
+   so both the skalibs programs and the libowfat programs link it.
+
+   The operator edits flat text files in the config directory ($MXHOLD_CONF,
+   default /etc/mxhold; conf/conf.md documents each file):
+
+     me        the relay's host name                 relay.isp.example
+     queue     path of the queue directory           /var/spool/mxhold
+     domains   DOMAIN ROUTE [key=value ...]          example.com mail.customer.example:25 tls=require
+               ROUTE: HOST[:PORT][,HOST[:PORT]...] tried in order, or "mx"
+     limits    NAME VALUE                            recipients 50
+     clients   ADDR[/LEN] key=value ... | trusted    192.0.2.0/24 trusted connections=unlimited
+     spf       RESULT ACTION                         fail reject
+
+   `mxhold-conf compile DIR` checks them all and writes DIR/config.cdb
+   atomically (tmp file, fsync, rename). Programs read only config.cdb, so a
+   running relay sees either the old config or the new one, never half.
+
+   Keys in config.cdb (values are the text after the key on its line,
+   whitespace-normalised to single spaces):
+     "me"                 -> host name
+     "queue"              -> queue path
+     "d:" DOMAIN          -> "ROUTE [key=value ...]"   DOMAIN lower case, no trailing dot
+     "l:" NAME            -> decimal value             every limit, defaults filled in
+     "c:" FAM LEN ADDR    -> "key=value ..."           FAM '4'|'6' (1 byte), LEN prefix
+                                                        length (1 byte), ADDR the masked
+                                                        address bytes (4 or 16)
+     "c:lens4", "c:lens6" -> the distinct prefix lengths present, one byte each,
+                             longest first (so a lookup tries only those)
+     "s:" RESULT          -> ACTION                    spf policy
+*/
+#ifndef MXHOLD_CONF_H
+#define MXHOLD_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "smtpd/span.h"
+
+#define CONF_DIR_DEFAULT "/etc/mxhold"
+#define CONF_ENV "MXHOLD_CONF"
+#define CONF_CDB "config.cdb"
+#define CONF_UNLIMITED UINT64_MAX   /* a limit written as "unlimited" */
+
+/* Every limit: its name in `limits` and in `clients` key=value pairs, its
+   default and its cap (a larger value is a config error). Programs read
+   them through conf_limits_get(), never as bare numbers. */
+#define CONF_LIMITS(X) \
+  X(recipients,       50,       100000,     "recipients per message (RFC 5321 4.5.3.1.8 minimum is 100; we publish 50)") \
+  X(messages,         50,       1000000,    "messages per connection") \
+  X(connections,      200,      CONF_UNLIMITED, "connections per window per client (IPv4 address, IPv6 /64)") \
+  X(window,           3600,     604800,     "seconds: the rate-limit window") \
+  X(burst,            200,      CONF_UNLIMITED, "connections a client may make at once before the smooth rate applies") \
+  X(size,             20971520, 1073741824, "bytes per message, as sent (RFC 1870)") \
+  X(lifetime,         0,        31536000,   "seconds a message may stay queued; 0: lifetime_days calendar days") \
+  X(lifetime_days,    5,        365,        "expiry at the first local midnight after arrival plus this many days") \
+  X(retry_min,        300,      86400,      "seconds before the first retry; doubles per attempt") \
+  X(retry_max,        3600,     86400,      "cap of the retry interval, seconds") \
+  X(timeout_command,  300,      3600,       "seconds idle waiting for a command (RFC 5321 4.5.3.2.7)") \
+  X(timeout_data,     600,      3600,       "seconds idle inside DATA") \
+  X(timeout_queue,    1200,     7200,       "seconds smtpd waits for the queue chain after the final dot (then 451)") \
+  X(greet_pause,      0,        60,         "seconds smtpd waits before its greeting; a client that talks first is refused") \
+  X(timeout_connect,  30,       600,        "deliver: seconds to connect downstream") \
+  X(timeout_remote,   300,      3600,       "deliver: seconds to wait for any downstream reply") \
+  X(errors,           10,       1000,       "bad commands in a row before 421 and hang-up") \
+  X(hops,             100,      1000,       "Received headers before a message is a loop (554 5.4.6)") \
+  X(concurrency,      100,      10000,      "deliver: mxhold-remote processes at once") \
+  X(concurrency_host, 10,       1000,       "deliver: sessions at once per downstream host") \
+  X(spf_budget,       20,       600,        "spfcheck: seconds per SPF check, all DNS included") \
+  X(dsn_pass_only,    0,        1,          "deliver: 1 = send a DSN only if the message's SPF result was pass (no backscatter)")
+
+enum conf_limit_id {
+#define CONF_X_ENUM(name, def, cap, doc) CONF_LIMIT_##name,
+  CONF_LIMITS(CONF_X_ENUM)
+#undef CONF_X_ENUM
+  CONF_LIMIT_N
+} ;
+
+struct conf_limits { uint64_t v[CONF_LIMIT_N] ; } ;
+#define CONF_LIM(l, name) ((l)->v[CONF_LIMIT_##name])
+
+struct conf {
+  char const *dir ;        /* the directory, as given */
+  char const *map ;        /* config.cdb, mmapped read-only */
+  size_t maplen ;
+} ;
+
+/* The directory: dir if not NULL, else $MXHOLD_CONF, else CONF_DIR_DEFAULT. */
+char const *conf_dir (char const *dir) ;
+
+/* Maps DIR/config.cdb. 0, or -1 with errno (ENOENT: not compiled yet;
+   EPROTO: not a cdb). The mapping stays valid after a recompile (the old
+   inode lives on); call conf_reopen to see the new one. */
+int conf_open (struct conf *c, char const *dir) ;
+void conf_close (struct conf *c) ;
+/* 1 if DIR/config.cdb is now a different file than the one mapped
+   (reopened), 0 if unchanged, -1 + errno on error (old map kept). */
+int conf_reopen (struct conf *c) ;
+
+/* Raw lookup. 1 found (val points into the map), 0 not found. */
+int conf_get (struct conf const *c, char const *key, size_t keylen, struct span *val) ;
+
+/* "me" and "queue" as spans; 0 if missing. */
+int conf_me (struct conf const *c, struct span *me) ;
+int conf_queue (struct conf const *c, struct span *path) ;
+
+/* Is DOMAIN (any case, one trailing dot tolerated) a customer domain?
+   1 yes (val = its "ROUTE [key=value...]"), 0 no. Bytes outside the
+   hostname alphabet simply make it not found. */
+int conf_domain_find (struct conf const *c, char const *dom, size_t len, struct span *val) ;
+
+/* Limits for a client: the defaults, overridden by `limits`, overridden by
+   the longest matching `clients` prefix for ip (text IPv4 or IPv6; NULL or
+   unparsable: no client override). *trusted is set to 1 if that clients
+   line has the word "trusted". */
+void conf_limits_get (struct conf const *c, char const *ip, struct conf_limits *l, int *trusted) ;
+
+/* The key=value options of the longest clients prefix matching ip; 0 none. */
+int conf_client_find (struct conf const *c, char const *ip, struct span *val) ;
+
+/* In an options span "k1=v1 k2=v2 word", the value of key (1), or 0 if
+   absent. A bare word matches with an empty value. */
+int conf_opt (struct span opts, char const *key, struct span *val) ;
+
+/* Parses "HOST[:PORT][,HOST[:PORT]...]|mx ..." routes: the route is the
+   first word of a domain's value. */
+struct span conf_route (struct span domval) ;
+
+/* Name of limit i, its default and its cap. */
+char const *conf_limit_name (unsigned int i) ;
+uint64_t conf_limit_default (unsigned int i) ;
+uint64_t conf_limit_cap (unsigned int i) ;
+
+/* Parses a textual IPv4/IPv6 address into 16 bytes (IPv4: 4 bytes used).
+   Returns 4, 6, or 0 if it is not an address. libc only (inet_pton). */
+int conf_ip_parse (char const *s, size_t len, unsigned char out[16]) ;
+
+#endif

@@ -1,0 +1,24 @@
+#!/bin/sh
+# tests/deps.sh: installs the Debian packages that building, testing and
+# `make run` need, if any is missing. As root it runs apt-get; otherwise it
+# prints the command to run and fails.
+pkgs="build-essential clang libclang-rt-dev skalibs-dev libs6-dev libowfat-dev libssl-dev
+ucspi-tcp s6 execline swaks postfix python3 python3-aiosmtpd python3-yaml
+python3-dnslib spfquery python3-spf tinydns openssl iproute2 procps time"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing Debian packages:$missing" >&2
+  echo "deps: run as root: apt-get update && apt-get install -y$missing" >&2
+  exit 1
+fi
+echo "deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Postfix is only a client (smtp-source, smtp-sink) and a benchmark peer
+# here; keep its package from configuring a system mailer.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null || {
+  echo "deps: apt-get install$missing failed" >&2; exit 1; }
