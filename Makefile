@@ -98,6 +98,12 @@ bench: deps all
 run: deps all
 	@B=$(B) conf/run.sh
 
+# Stops what `make run` started.
+stop:
+	@if [ -f run/svscan.pid ]; then s6-svscanctl -t run/service 2>/dev/null; \
+	  kill $$(cat run/svscan.pid) 2>/dev/null; rm -f run/svscan.pid; echo "run: stopped"; \
+	else echo "run: not running"; fi
+
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin
 	for f in $(BINS); do install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
@@ -105,5 +111,5 @@ install: all
 clean:
 	rm -rf build build-*
 
-.PHONY: all units fuzz fuzz-build deps check check-san bench run install clean
+.PHONY: all units fuzz fuzz-build deps check check-san bench run stop install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
