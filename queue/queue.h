@@ -13,7 +13,8 @@
                        Absent: every recipient pending, never tried.
      Q/trigger/        an s6 fifodir: mxhold-queue calls
                        ftrigw_notify(Q/trigger, 'n') after publishing;
-                       mxhold-queuectl sends 'f' (flush) the same way.
+                       mxhold-queuectl sends 'c' after adding a request
+                       to ctl/ (see queue/queue.md, "ctl protocol").
      Q/ctl/            requests from mxhold-queuectl to a running deliver
                        (flush, delete, bounce), one file each.
 
@@ -81,7 +82,85 @@
 /* Bucket of an id: 0 .. QUEUE_SPLIT-1 (FNV-1a of the id bytes). */
 unsigned int queue_hash (char const *id, size_t len) ;
 
-/* Is s a well-formed id (digits and dots, 1..QUEUE_ID_MAX bytes)? */
+/* Is s a well-formed id (digits and dots, 1..QUEUE_ID_MAX bytes, the
+   first byte a digit, so "." and ".." never pass)? 1 yes, 0 no. */
 int queue_id_valid (char const *s, size_t len) ;
+
+/* ---- additions (queue_fmt.c, libc only) ---- */
+
+#define QUEUE_STATE_LINE_MAX 2048      /* one state line, LF included */
+#define QUEUE_REPLY_MAX 1024           /* REPLY text kept in a state line */
+#define QUEUE_PATH_MAX 4096            /* a path the helpers build */
+
+/* The envelope header of a message file, as spans into the caller's buffer. */
+struct queue_env {
+  uint64_t arrived ;
+  struct span client, helo, spf ;  /* "-" when unknown */
+  struct span from ;               /* empty for the null sender */
+  size_t nto ;                     /* number of "to" lines */
+  size_t hdrlen ;                  /* bytes of the header, empty line included:
+                                      the message body starts at this offset */
+} ;
+
+/* Parses the envelope header at the start of buf. 1: complete, *e filled.
+   0: incomplete (no empty line yet: read more bytes, or the file was cut).
+   -1: malformed or unknown version (errno EPROTO). Unknown lines ignored;
+   a file with no "from", no "arrived" or no "to" is malformed. */
+int queue_env_parse (char const *buf, size_t len, struct queue_env *e) ;
+
+/* Recipient iterator over a parsed header: start with pos = 0; returns
+   1 with *to set and pos advanced, 0 after the last one. */
+int queue_env_to_next (char const *buf, struct queue_env const *e, size_t *pos, struct span *to) ;
+
+/* One state line, without its LF. */
+struct queue_state {
+  uint32_t index ;
+  char status ;                    /* 'p' 'd' 'b' 'x' */
+  uint32_t attempts ;
+  uint64_t next, last ;
+  struct span reply ;              /* text after LAST and one space; may be empty */
+} ;
+
+/* Parses "INDEX STATUS ATTEMPTS NEXT LAST REPLY..." (no LF). 1 ok, 0 malformed. */
+int queue_state_parse (char const *s, size_t len, struct queue_state *st) ;
+
+/* Iterates over a state file's lines: pos starts at 0. 1: *st is the next
+   well-formed line; 0: end. Malformed lines and a last line without LF
+   (a cut file) are skipped. */
+int queue_state_next (char const *buf, size_t len, size_t *pos, struct queue_state *st) ;
+
+/* Formats st as one line with its LF into buf. Reply bytes outside 32..126
+   become '?', the reply is cut at QUEUE_REPLY_MAX. Returns the length, or 0
+   if size is too small (QUEUE_STATE_LINE_MAX always suffices). */
+size_t queue_state_fmt (char *buf, size_t size, struct queue_state const *st) ;
+
+/* Builds "Q/SUB/ID" (hashed = 0) or "Q/SUB/HH/ID" (hashed = 1) into buf,
+   NUL-terminated; q may be NULL for a path relative to the queue. Returns
+   the length, or -1 with errno ENAMETOOLONG if it does not fit in size. */
+int queue_path (char *buf, size_t size, char const *q, char const *sub, char const *id, int hashed) ;
+#define queue_path_mess(buf, size, q, id) queue_path((buf), (size), (q), "mess", (id), 1)
+#define queue_path_state(buf, size, q, id) queue_path((buf), (size), (q), "state", (id), 1)
+#define queue_path_new(buf, size, q, id) queue_path((buf), (size), (q), "new", (id), 0)
+
+/* Makes a fresh id "SECONDS.MICROS.PID" into buf (>= QUEUE_ID_MAX + 1). Length. */
+size_t queue_id_make (char *buf) ;
+
+/* ---- queue_dir.c (libc + conf) ---- */
+
+#define QUEUE_ENV_DIR "MXHOLD_QUEUE"   /* overrides the config's queue path */
+
+/* The queue directory into buf (NUL-terminated): $MXHOLD_QUEUE if set,
+   else the config's "queue" (confdir NULL: $MXHOLD_CONF, /etc/mxhold).
+   0, or -1 with errno (ENOENT: no config or no queue key). */
+int queue_dir_find (char const *confdir, char *buf, size_t size) ;
+
+/* ---- queue_sweep.c (libc only) ---- */
+
+/* Removes, under queue directory q, tmp/ files whose mtime is more than
+   QUEUE_TMP_STALE_SECS before now (never younger ones), and state/HH/ID
+   files (ID well-formed) that have no mess/HH/ID. Calls report(path, ctx)
+   for each removal if report is not NULL. Returns the number removed, or -1
+   with errno if a directory could not be read (what was removed stays). */
+int queue_sweep (char const *q, int64_t now, void (*report)(char const *path, void *ctx), void *ctx) ;
 
 #endif

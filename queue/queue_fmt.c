@@ -1,0 +1,236 @@
+/* queue_fmt.c: the queue's file formats (queue.h): ids, hashed paths, the
+   envelope header, state lines. libc only: deliver (skalibs), remote
+   (libowfat) and queuectl all link it. Input may come from a file a crash
+   cut short, so every parser works on (pointer, length) and never trusts
+   termination. */
+
+#include <errno.h>
+#include <string.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <sys/time.h>
+#include "queue/queue.h"
+
+unsigned int queue_hash (char const *id, size_t len)
+{
+  uint32_t h = 2166136261u ;          /* FNV-1a, 32 bits */
+  for (size_t i = 0 ; i < len ; i++)
+  {
+    h ^= (unsigned char)id[i] ;
+    h *= 16777619u ;
+  }
+  return h % QUEUE_SPLIT ;
+}
+
+int queue_id_valid (char const *s, size_t len)
+{
+  if (!len || len > QUEUE_ID_MAX) return 0 ;
+  if (s[0] < '0' || s[0] > '9') return 0 ;   /* never "." or ".." */
+  for (size_t i = 0 ; i < len ; i++)
+    if ((s[i] < '0' || s[i] > '9') && s[i] != '.') return 0 ;
+  return 1 ;
+}
+
+/* Decimal digits of u into buf (no NUL); returns the count. */
+static size_t fmt_u64 (char *buf, uint64_t u)
+{
+  char tmp[20] ;
+  size_t n = 0 ;
+  do { tmp[n++] = '0' + (char)(u % 10) ; u /= 10 ; } while (u) ;
+  for (size_t i = 0 ; i < n ; i++) buf[i] = tmp[n - 1 - i] ;
+  return n ;
+}
+
+/* Parses all of s[0..len) as a decimal no greater than max. 1 ok, 0 not. */
+static int scan_u64_all (char const *s, size_t len, uint64_t max, uint64_t *u)
+{
+  uint64_t r = 0 ;
+  if (!len || len > 20) return 0 ;
+  for (size_t i = 0 ; i < len ; i++)
+  {
+    unsigned d ;
+    if (s[i] < '0' || s[i] > '9') return 0 ;
+    d = (unsigned)(s[i] - '0') ;
+    if (r > (max - d) / 10) return 0 ;
+    r = r * 10 + d ;
+  }
+  *u = r ;
+  return 1 ;
+}
+
+size_t queue_id_make (char *buf)
+{
+  struct timeval tv ;
+  size_t n ;
+  gettimeofday(&tv, 0) ;
+  n = fmt_u64(buf, (uint64_t)tv.tv_sec) ;
+  buf[n++] = '.' ;
+  {
+    /* fixed 6 digits so ids of one second sort by time */
+    uint64_t us = (uint64_t)tv.tv_usec ;
+    for (int i = 5 ; i >= 0 ; i--) { buf[n + (size_t)i] = '0' + (char)(us % 10) ; us /= 10 ; }
+    n += 6 ;
+  }
+  buf[n++] = '.' ;
+  n += fmt_u64(buf + n, (uint64_t)getpid()) ;
+  buf[n] = 0 ;
+  return n ;
+}
+
+int queue_path (char *buf, size_t size, char const *q, char const *sub, char const *id, int hashed)
+{
+  size_t ql = q ? strlen(q) : 0, sl = strlen(sub), il = strlen(id) ;
+  size_t need = (q ? ql + 1 : 0) + sl + 1 + (hashed ? 3 : 0) + il + 1 ;
+  size_t n = 0 ;
+  if (need > size) { errno = ENAMETOOLONG ; return -1 ; }
+  if (q) { memcpy(buf, q, ql) ; buf[ql] = '/' ; n = ql + 1 ; }
+  memcpy(buf + n, sub, sl) ; n += sl ;
+  buf[n++] = '/' ;
+  if (hashed)
+  {
+    unsigned h = queue_hash(id, il) ;
+    buf[n++] = "0123456789abcdef"[h >> 4] ;
+    buf[n++] = "0123456789abcdef"[h & 15] ;
+    buf[n++] = '/' ;
+  }
+  memcpy(buf + n, id, il) ; n += il ;
+  buf[n] = 0 ;
+  return (int)n ;
+}
+
+/* ---- envelope header ---- */
+
+/* If line (no LF) starts with key and a space (or is exactly key), sets
+   *val to the rest and returns 1. */
+static int env_key (char const *s, size_t len, char const *key, struct span *val)
+{
+  size_t kl = strlen(key) ;
+  if (len < kl || memcmp(s, key, kl)) return 0 ;
+  if (len == kl) { val->p = s + kl ; val->len = 0 ; return 1 ; }
+  if (s[kl] != ' ') return 0 ;
+  val->p = s + kl + 1 ; val->len = len - kl - 1 ;
+  return 1 ;
+}
+
+int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
+{
+  static char const dash[] = "-" ;
+  size_t pos, fl = sizeof(QUEUE_FORMAT_LINE) - 1 ;
+  int have_from = 0, have_arrived = 0 ;
+  struct span v ;
+  if (len < fl + 1) return 0 ;
+  if (memcmp(buf, QUEUE_FORMAT_LINE "\n", fl + 1)) { errno = EPROTO ; return -1 ; }
+  e->arrived = 0 ; e->nto = 0 ; e->hdrlen = 0 ;
+  e->client.p = e->helo.p = e->spf.p = dash ;
+  e->client.len = e->helo.len = e->spf.len = 1 ;
+  e->from.p = buf ; e->from.len = 0 ;
+  for (pos = fl + 1 ; ; )
+  {
+    char const *lf = memchr(buf + pos, '\n', len - pos) ;
+    size_t ll ;
+    if (!lf) return 0 ;
+    ll = (size_t)(lf - (buf + pos)) ;
+    if (!ll) { pos++ ; break ; }
+    if (env_key(buf + pos, ll, "to", &v))
+    {
+      if (!v.len) { errno = EPROTO ; return -1 ; }
+      e->nto++ ;
+    }
+    else if (env_key(buf + pos, ll, "from", &v)) { e->from = v ; have_from = 1 ; }
+    else if (env_key(buf + pos, ll, "arrived", &v))
+    {
+      if (!scan_u64_all(v.p, v.len, UINT64_MAX, &e->arrived)) { errno = EPROTO ; return -1 ; }
+      have_arrived = 1 ;
+    }
+    else if (env_key(buf + pos, ll, "client", &v) && v.len) e->client = v ;
+    else if (env_key(buf + pos, ll, "helo", &v) && v.len) e->helo = v ;
+    else if (env_key(buf + pos, ll, "spf", &v) && v.len) e->spf = v ;
+    pos += ll + 1 ;
+  }
+  if (!have_from || !have_arrived || !e->nto) { errno = EPROTO ; return -1 ; }
+  e->hdrlen = pos ;
+  return 1 ;
+}
+
+int queue_env_to_next (char const *buf, struct queue_env const *e, size_t *pos, struct span *to)
+{
+  size_t p = *pos ? *pos : sizeof(QUEUE_FORMAT_LINE) ;
+  while (p < e->hdrlen)
+  {
+    char const *lf = memchr(buf + p, '\n', e->hdrlen - p) ;
+    size_t ll ;
+    if (!lf) break ;
+    ll = (size_t)(lf - (buf + p)) ;
+    if (!ll) break ;
+    if (env_key(buf + p, ll, "to", to)) { *pos = p + ll + 1 ; return 1 ; }
+    p += ll + 1 ;
+  }
+  *pos = e->hdrlen ;
+  return 0 ;
+}
+
+/* ---- state lines ---- */
+
+/* Next space-separated field of s[*pos..len); 0 if none. */
+static int field (char const *s, size_t len, size_t *pos, struct span *f)
+{
+  char const *sp ;
+  if (*pos >= len) return 0 ;
+  sp = memchr(s + *pos, ' ', len - *pos) ;
+  f->p = s + *pos ;
+  f->len = sp ? (size_t)(sp - f->p) : len - *pos ;
+  *pos += f->len + (sp ? 1 : 0) ;
+  return f->len > 0 ;
+}
+
+int queue_state_parse (char const *s, size_t len, struct queue_state *st)
+{
+  struct span f ;
+  size_t pos = 0 ;
+  uint64_t u ;
+  if (!field(s, len, &pos, &f) || !scan_u64_all(f.p, f.len, UINT32_MAX, &u)) return 0 ;
+  st->index = (uint32_t)u ;
+  if (!field(s, len, &pos, &f) || f.len != 1 || !memchr("pdbx", f.p[0], 4)) return 0 ;
+  st->status = f.p[0] ;
+  if (!field(s, len, &pos, &f) || !scan_u64_all(f.p, f.len, UINT32_MAX, &u)) return 0 ;
+  st->attempts = (uint32_t)u ;
+  if (!field(s, len, &pos, &f) || !scan_u64_all(f.p, f.len, UINT64_MAX, &st->next)) return 0 ;
+  if (!field(s, len, &pos, &f) || !scan_u64_all(f.p, f.len, UINT64_MAX, &st->last)) return 0 ;
+  st->reply.p = s + pos ;
+  st->reply.len = pos < len ? len - pos : 0 ;
+  return 1 ;
+}
+
+int queue_state_next (char const *buf, size_t len, size_t *pos, struct queue_state *st)
+{
+  while (*pos < len)
+  {
+    char const *lf = memchr(buf + *pos, '\n', len - *pos) ;
+    size_t start = *pos, ll ;
+    if (!lf) { *pos = len ; return 0 ; }   /* cut last line: ignore */
+    ll = (size_t)(lf - (buf + start)) ;
+    *pos = start + ll + 1 ;
+    if (queue_state_parse(buf + start, ll, st)) return 1 ;
+  }
+  return 0 ;
+}
+
+size_t queue_state_fmt (char *buf, size_t size, struct queue_state const *st)
+{
+  size_t rl = st->reply.len > QUEUE_REPLY_MAX ? QUEUE_REPLY_MAX : st->reply.len ;
+  size_t n = 0 ;
+  /* 4 numbers of at most 20 digits, status, 5 spaces, reply, LF */
+  if (size < 4 * 20 + 1 + 5 + rl + 1) return 0 ;
+  n += fmt_u64(buf + n, st->index) ; buf[n++] = ' ' ;
+  buf[n++] = st->status ; buf[n++] = ' ' ;
+  n += fmt_u64(buf + n, st->attempts) ; buf[n++] = ' ' ;
+  n += fmt_u64(buf + n, st->next) ; buf[n++] = ' ' ;
+  n += fmt_u64(buf + n, st->last) ; buf[n++] = ' ' ;
+  for (size_t i = 0 ; i < rl ; i++)
+  {
+    unsigned char c = (unsigned char)st->reply.p[i] ;
+    buf[n++] = (c < 32 || c > 126) ? '?' : (char)c ;
+  }
+  buf[n++] = '\n' ;
+  return n ;
+}
