@@ -1,0 +1,121 @@
+# tests/e2e/postfix-lib.sh: a private Postfix instance for e2e tests and
+# benchmarks. Sourced after tests/lib.sh (bash). Needs root (Postfix's master
+# starts as root and drops to mail_owner) and the Debian postfix package; it
+# never touches /etc/postfix or /var/spool/postfix.
+#
+#   postfix_start DIR PORT [main.cf line...]
+#       Writes DIR/etc/{main.cf,master.cf}, queue in DIR/spool, data in
+#       DIR/data, log in DIR/maillog; listens on 127.0.0.1:PORT only; starts
+#       it with `postfix -c DIR/etc start` and waits (bounded) until PORT
+#       answers. Each extra argument is one main.cf line ("name = value") and
+#       overrides the defaults below (postconf -e semantics). Defaults:
+#       nothing ever leaves the machine (default_transport, relay_transport
+#       and local_transport are discard:), no DNS (disable_dns_lookups,
+#       smtp_host_lookup=native), mynetworks = 127.0.0.0/8 (a test that wants
+#       an open relay passes "mynetworks = 0.0.0.0/0" and
+#       "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination":
+#       Postfix's smtpd refuses to start with a bare "permit" there).
+#       Returns 0 once it listens; 1 (with the reason on stderr) otherwise.
+#   postfix_stop DIR
+#       `postfix -c DIR/etc stop`, waits for its master to exit (bounded) and
+#       kills what is left of that instance (by the pid in its spool).
+#   postfix_log DIR      the instance's log so far (cat).
+#
+# DIR must be reachable by the postfix user (each parent directory needs
+# o+x); postfix_start makes DIR itself 0755 and chmods the parents it can.
+
+_pf_owner=${POSTFIX_MAIL_OWNER:-postfix}
+_pf_group=${POSTFIX_SETGID_GROUP:-postdrop}
+
+postfix_start () {
+  local dir=$1 port=$2; shift 2
+  local etc="$dir/etc" spool="$dir/spool" data="$dir/data" d
+  command -v postfix >/dev/null || { echo "postfix_start: postfix is not installed" >&2; return 1; }
+  mkdir -p "$etc" "$spool" "$data" || return 1
+  # the daemons chdir into the spool after dropping privileges
+  d=$dir
+  while [ "$d" != / ] && [ -n "$d" ]; do chmod o+x "$d" 2>/dev/null; d=$(dirname "$d"); done
+  chmod 755 "$dir" "$etc" "$spool"
+  chown "$_pf_owner" "$data" "$spool" && chmod 700 "$data"
+  : >"$dir/maillog"; chown "$_pf_owner" "$dir/maillog"
+  cat >"$etc/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $etc
+queue_directory = $spool
+data_directory = $data
+mail_owner = $_pf_owner
+setgid_group = $_pf_group
+myhostname = pf-$port.localhost
+mydomain = localhost
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+maillog_file_prefixes = $dir
+maillog_file = $dir/maillog
+default_transport = discard:
+relay_transport = discard:
+local_transport = discard:
+disable_dns_lookups = yes
+smtp_host_lookup = native
+smtpd_banner = \$myhostname ESMTP
+biff = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtputf8_enable = no
+shlib_directory = /usr/lib/postfix
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+EOF
+  local l
+  for l in "$@"; do postconf -c "$etc" -e "$l" || { echo "postfix_start: bad main.cf line: $l" >&2; return 1; }; done
+  # only the services an SMTP-in, discard-out instance needs; no chroot
+  # (the spool is not set up as one)
+  cat >"$etc/master.cf" <<EOF
+127.0.0.1:$port inet n - n - - smtpd
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n -  0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n -  - trivial-rewrite
+bounce    unix  - - n -  0 bounce
+defer     unix  - - n -  0 bounce
+trace     unix  - - n -  0 bounce
+verify    unix  - - n -  1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n -  - proxymap
+showq     unix  n - n -  - showq
+error     unix  - - n -  - error
+retry     unix  - - n -  - error
+discard   unix  - - n -  - discard
+smtp      unix  - - n -  - smtp
+relay     unix  - - n -  - smtp
+anvil     unix  - - n -  1 anvil
+scache    unix  - - n -  1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+  postfix -c "$etc" check >"$dir/check.log" 2>&1 || { echo "postfix_start: postfix check failed:" >&2; cat "$dir/check.log" >&2; return 1; }
+  postfix -c "$etc" start >"$dir/start.log" 2>&1 || { echo "postfix_start: postfix start failed:" >&2; cat "$dir/start.log" >&2; return 1; }
+  local i=0
+  while [ $i -lt 200 ]; do
+    /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null && return 0
+    sleep 0.05; i=$((i + 1))
+  done
+  echo "postfix_start: nothing listens on 127.0.0.1:$port after 10 s" >&2
+  cat "$dir/maillog" >&2
+  return 1
+}
+
+postfix_stop () {
+  local dir=$1 etc="$1/etc" pid="" i=0
+  [ -f "$dir/spool/pid/master.pid" ] && pid=$(tr -dc 0-9 <"$dir/spool/pid/master.pid")
+  postfix -c "$etc" stop >/dev/null 2>&1
+  if [ -n "$pid" ]; then
+    while [ $i -lt 100 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+    # master kills its children when it exits; a stuck one goes by force
+    kill -0 "$pid" 2>/dev/null && { pkill -KILL -P "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; }
+  fi
+  return 0
+}
+
+postfix_log () { cat "$1/maillog" 2>/dev/null; }
