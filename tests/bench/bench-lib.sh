@@ -1,0 +1,270 @@
+# tests/bench/bench-lib.sh: sourced by tests/bench/*.sh (bash), after
+# tests/lib.sh (which gives bg, free_port, wait_until, mkconf, smtp_server,
+# queue_count and the temp dir $T, removed on exit).
+#
+# Parts:
+#   pf_start DIR PORT DOWNPORT   a private Postfix relay for example.com/.net on
+#                                127.0.0.1:PORT, forwarding to 127.0.0.1:DOWNPORT
+#   pf_stop DIR                  stops it (also done on exit, for every instance)
+#   pf_count DIR                 messages in its queue (all queues)
+#   pf_flush DIR / pf_clear DIR  postqueue -f / postsuper -d ALL
+#   sink_start PORT LOG          Postfix's smtp-sink on 127.0.0.1:PORT; every
+#                                arrival appends "COUNT UNIXTIME" to LOG
+#   sink_stop / sink_count LOG / sink_time_of LOG N
+#   mx_start / mx_stop           mxhold inbound (tcpserver smtpd queue), deliver
+#   now, rate N SECS, ratio A B  arithmetic helpers (awk)
+#   have PROG...                 are these mxhold binaries built?
+#   row ... / table_head ...     aligned table output; every table line also
+#                                goes to $BENCH_OUT if set (run.sh collects them)
+#
+# Environment: BENCH_N (messages per throughput run, default 5000),
+# BENCH_BACKLOG (default 2*BENCH_N), BENCH_LAT (latency samples, default
+# BENCH_N/25 clamped to 20..200), BENCH_SIZE (payload bytes, default 5120),
+# BENCH_TIMEOUT (seconds any one phase may take, default 600).
+
+BENCH_N=${BENCH_N:-5000}
+BENCH_BACKLOG=${BENCH_BACKLOG:-$((BENCH_N * 2))}
+if [ -z "${BENCH_LAT:-}" ]; then
+  BENCH_LAT=$((BENCH_N / 25))
+  [ "$BENCH_LAT" -lt 20 ] && BENCH_LAT=20
+  [ "$BENCH_LAT" -gt 200 ] && BENCH_LAT=200
+fi
+BENCH_SIZE=${BENCH_SIZE:-5120}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
+BENCH_FROM=sender@example.org
+BENCH_TO=user@example.com
+SMTP_SOURCE=/usr/sbin/smtp-source
+SMTP_SINK=/usr/sbin/smtp-sink
+_pf_dirs=""
+
+# Everything started here is stopped on exit, also after INT/TERM/HUP.
+_bench_cleanup () {
+  local d
+  for d in $_pf_dirs; do pf_stop "$d" >/dev/null 2>&1; done
+  _cleanup
+}
+trap _bench_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+bdiag () { echo "# $*" >&2; }
+now () { date +%s.%N; }
+# rate N SECS -> messages/s with one decimal
+rate () { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", n / s; else print "-" }'; }
+# ratio A B -> A/B as "1.23x", "-" if either is missing
+ratio () {
+  case "$1$2" in *-*|"") echo "-"; return ;; esac
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'
+}
+# elapsed T0 T1 -> seconds, 2 decimals
+elapsed () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# have PROG...: 0 if every build/bin/mxhold-PROG exists
+have () {
+  local p
+  for p in "$@"; do [ -x "$BIN/mxhold-$p" ] || return 1; done
+}
+
+# Table output. table_head TITLE COL...; row COL... (first column wide).
+_tab () { printf '%-34s' "$1"; shift; printf ' %14s' "$@"; printf '\n'; }
+table_head () {
+  local title=$1; shift
+  { echo; echo "## $title"; _tab "$@"; } | _tee_out
+}
+row () { _tab "$@" | _tee_out; }
+tnote () { echo "   $*" | _tee_out; }
+_tee_out () { if [ -n "${BENCH_OUT:-}" ]; then tee -a "$BENCH_OUT"; else cat; fi; }
+
+# ---------------------------------------------------------------- Postfix
+
+# pf_start DIR PORT DOWNPORT [main.cf lines...]: a private Postfix instance
+# (config, queue, data and log under DIR), configured as the same relay as
+# mxhold: relays example.com and example.net only, to [127.0.0.1]:DOWNPORT.
+# The loopback client is not in mynetworks (no open-relay shortcut). fsync is
+# Postfix's default. Process limit 150 so 50 parallel sessions are not capped;
+# anvil's per-client limits off (mxhold runs no rate limiter in the bench).
+pf_start () {
+  local d=$1 port=$2 down=$3; shift 3
+  mkdir -p "$d/etc" "$d/spool" "$d/data"
+  # Postfix daemons run as user postfix: they must reach DIR (mktemp -d is 0700).
+  chmod 755 "$T" "$d"
+  chown postfix "$d/data"
+  cat >"$d/etc/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $d/etc
+queue_directory = $d/spool
+data_directory = $d/data
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = pfbench$port
+maillog_file = $d/maillog
+maillog_file_prefixes = $d
+myhostname = pfrelay.test
+mydomain = test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 192.0.2.1/32
+relay_domains = example.com example.net
+relay_transport = smtp:[127.0.0.1]:$down
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+message_size_limit = 20971520
+default_process_limit = 150
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+smtpd_client_recipient_rate_limit = 0
+EOF
+  local l
+  for l in "$@"; do echo "$l" >>"$d/etc/main.cf"; done
+  # Only the services a relay needs, none chrooted (no chroot copy of /etc).
+  cat >"$d/etc/master.cf" <<EOF
+127.0.0.1:$port inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+  _pf_dirs="$_pf_dirs $d"
+  # postfix(1) reports errors only to syslog unless stderr is a tty: script(1).
+  if ! script -qec "postfix -c '$d/etc' start" /dev/null >"$d/start.log" 2>&1; then
+    bdiag "postfix start failed:"; sed 's/^/#   /' "$d/start.log" >&2
+    return 1
+  fi
+  wait_until 20 port_open "$port" || { bdiag "postfix on $port did not listen"; return 1; }
+}
+
+# pf_stop DIR: stops the instance and waits (bounded) for its master to go.
+pf_stop () {
+  local d=$1 pid
+  # master writes its pid file a moment after `postfix start` returns
+  wait_until 3 test -s "$d/spool/pid/master.pid" || return 0
+  pid=$(tr -d ' \n' <"$d/spool/pid/master.pid")
+  postfix -c "$d/etc" stop >/dev/null 2>&1
+  [ -n "$pid" ] || return 0
+  wait_until 15 _gone "$pid" || { postfix -c "$d/etc" abort >/dev/null 2>&1; kill -KILL "$pid" 2>/dev/null; }
+  _pf_dirs=$(echo "$_pf_dirs" | tr ' ' '\n' | grep -vxF "$d" | tr '\n' ' ')
+}
+_gone () { ! kill -0 "$1" 2>/dev/null; }
+
+# pf_count DIR: messages in the queue (every queue Postfix has; the queue
+# files are named by their hashed ids under each queue directory).
+pf_count () {
+  find "$1/spool/maildrop" "$1/spool/incoming" "$1/spool/active" \
+       "$1/spool/deferred" "$1/spool/hold" "$1/spool/corrupt" -type f 2>/dev/null | wc -l
+}
+pf_flush () { postqueue -c "$1/etc" -f; }
+pf_clear () { postsuper -c "$1/etc" -d ALL >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- the sink
+
+# sink_start PORT LOG: smtp-sink -c on 127.0.0.1:PORT under a small Python
+# watcher that timestamps each change of its "mesg=" counter (the counter
+# moves when "." arrives) and appends "COUNT UNIXTIME" to LOG. The sink dies
+# with its watcher (PR_SET_PDEATHSIG), the watcher is stopped on exit.
+sink_start () {
+  local port=$1 log=$2
+  [ -f "$T/sinkwatch.py" ] || cat >"$T/sinkwatch.py" <<'EOF'
+import ctypes, os, signal, subprocess, sys, time
+sink, port, log = sys.argv[1], sys.argv[2], sys.argv[3]
+def child():
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+p = subprocess.Popen([sink, "-c", "-u", "nobody", "127.0.0.1:" + port, "1024"],
+                     stdout=subprocess.PIPE, preexec_fn=child, bufsize=0)
+def stop(*_):
+    p.terminate(); sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+out = open(log, "a", buffering=1)
+last, buf = 0, b""
+while True:
+    chunk = p.stdout.read(4096)
+    if not chunk:
+        break
+    t = time.time()
+    buf += chunk
+    *recs, buf = buf.split(b"\r")
+    for r in recs:
+        for f in r.split():
+            if f.startswith(b"mesg="):
+                n = int(f[5:])
+                if n != last:
+                    last = n
+                    out.write("%d %.6f\n" % (n, t))
+EOF
+  : >"$log"
+  bg /usr/bin/python3 "$T/sinkwatch.py" "$SMTP_SINK" "$port" "$log"
+  SINK_PID=$LASTPID
+  wait_until 10 port_open "$port" || { bdiag "smtp-sink on $port did not start"; return 1; }
+}
+sink_stop () {
+  [ -n "${SINK_PID:-}" ] || return 0
+  kill -TERM "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; SINK_PID=""
+}
+# sink_count LOG: messages arrived so far (since this sink started)
+sink_count () { local l; l=$(tail -n 1 "$1" 2>/dev/null); echo "${l%% *}" | sed 's/^$/0/'; }
+# sink_time_of LOG N: unix time at which the N-th message arrived ("" if not yet)
+sink_time_of () { awk -v n="$2" '$1 >= n { print $2; exit }' "$1"; }
+_sink_has () { [ "$(sink_count "$1")" -ge "$2" ]; }
+# sink_wait LOG N SECS: wait until N messages arrived; 1 on timeout
+sink_wait () { wait_until "$3" _sink_has "$1" "$2"; }
+
+# ---------------------------------------------------------------- mxhold
+
+# mx_start DIR PORT DOWNPORT: config DIR (as mkconf makes it: example.com and
+# example.net routed to 127.0.0.1:DOWNPORT, queue DIR/queue) and the inbound
+# chain `tcpserver -c 100 127.0.0.1 PORT mxhold-smtpd mxhold-queue`.
+mx_start () {
+  local d=$1 port=$2 down=$3
+  DOWN_PORT=$down mkconf "$d" >&2 || return 1
+  smtp_server "$port" "$d" mxhold-queue >&2
+  port_open "$port"
+}
+# mx_deliver_start DIR: mxhold-deliver in the background (logs to DIR/deliver.log)
+mx_deliver_start () {
+  local d=$1
+  MXHOLD_CONF=$d bg mxhold-deliver 2>>"$d/deliver.log"
+  DELIVER_PID=$LASTPID
+  sleep 0.2
+  kill -0 "$DELIVER_PID" 2>/dev/null || { bdiag "mxhold-deliver exited:"; tail -5 "$d/deliver.log" | sed 's/^/#   /' >&2; return 1; }
+}
+mx_flush () { MXHOLD_CONF=$1 mxhold-queuectl -c "$1" flush >/dev/null; }
+# mx_stop_pid PID: stop one process started with bg
+mx_stop_pid () { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------- the source
+
+# source_run PORT N CONC: smtp-source sends N messages of BENCH_SIZE bytes,
+# CONC sessions in parallel, one message per session; prints the seconds it
+# took. Bounded by BENCH_TIMEOUT. Its errors go to $T/source.log.
+source_run () {
+  local port=$1 n=$2 c=$3 t0 t1
+  t0=$(now)
+  timeout -k 5 "$BENCH_TIMEOUT" "$SMTP_SOURCE" -s "$c" -m "$n" -l "$BENCH_SIZE" \
+    -f "$BENCH_FROM" -t "$BENCH_TO" -M client.test "127.0.0.1:$port" >>"$T/source.log" 2>&1 \
+    || bdiag "smtp-source to $port exited $? (see errors below)"
+  t1=$(now)
+  tail -n 3 "$T/source.log" | grep . | sed 's/^/#   /' >&2
+  : >"$T/source.log"
+  elapsed "$t0" "$t1"
+}

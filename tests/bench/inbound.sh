@@ -1,0 +1,118 @@
+#!/bin/bash
+# tests/bench/inbound.sh: the inbound benchmark of issue 2 (not a test).
+# smtp-source sends BENCH_N messages of 5 KiB (one per session, from
+# sender@example.org to user@example.com) at concurrency 1, 10 and 50 to
+#   - mxhold: tcpserver -c 100 127.0.0.1 PORT mxhold-smtpd mxhold-queue, with
+#     a mkconf config routing example.com to a port where nothing listens and
+#     no deliver running, and
+#   - a private Postfix configured as the same relay (relay_domains, relay
+#     transport to the same dead port, fsync on as Postfix does by default),
+# so both only queue. Prints messages/s for both and mxhold/Postfix. Then the
+# peak RSS (VmHWM) of one mxhold-smtpd process for one 5 KiB message and for
+# one 20 MB message. Run by tests/bench/run.sh; alone: B=build bash tests/bench/inbound.sh
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/bench-lib.sh"
+
+CONCS=${BENCH_CONCS:-1 10 50}
+DOWN=$(free_port)        # nothing listens here: both relays only queue
+
+PF=$T/pf PFPORT=$(free_port)
+pf_ok=1
+pf_start "$PF" "$PFPORT" "$DOWN" || pf_ok=0
+
+mx_ok=1
+if ! have smtpd queue conf queuectl; then
+  mx_ok=0
+  bdiag "mxhold binaries missing ($(cd "$BIN" 2>/dev/null && ls | tr '\n' ' ')): mxhold columns skipped"
+fi
+
+# mx_run CONC: a fresh config and queue, a fresh tcpserver, one smtp-source
+# run; sets SECS and GOT (messages queued). No subshell: the processes it
+# starts must stay known to the cleanup.
+mx_run () {
+  local c=$1 d=$T/mx.$1 port pid
+  port=$(free_port)
+  SECS=- GOT=0
+  mx_start "$d" "$port" "$DOWN" || return 0
+  pid=$LASTPID
+  SECS=$(source_run "$port" "$BENCH_N" "$c")
+  GOT=$(queue_count "$d/queue")
+  mx_stop_pid "$pid"
+}
+
+# pf_run CONC: an empty Postfix queue, one smtp-source run; sets SECS, GOT.
+pf_run () {
+  pf_clear "$PF"
+  SECS=$(source_run "$PFPORT" "$BENCH_N" "$1")
+  GOT=$(pf_count "$PF")
+}
+
+bdiag "inbound: N=$BENCH_N messages of $BENCH_SIZE bytes per run, concurrency $CONCS"
+table_head "inbound: smtp-source -> relay, queue only (N=$BENCH_N, ${BENCH_SIZE} B, fsync on)" \
+  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix"
+for c in $CONCS; do
+  pr=- mr=- pnote="" mnote=""
+  if [ $pf_ok = 1 ]; then
+    pf_run "$c"
+    pr=$(rate "$BENCH_N" "$SECS")
+    [ "$GOT" = "$BENCH_N" ] || pnote="postfix queued $GOT of $BENCH_N"
+  fi
+  if [ $mx_ok = 1 ]; then
+    mx_run "$c"
+    [ "$SECS" = - ] || mr=$(rate "$BENCH_N" "$SECS")
+    [ "$GOT" = "$BENCH_N" ] || mnote="mxhold queued $GOT of $BENCH_N"
+  fi
+  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")"
+  [ -n "$pnote" ] && tnote "! $pnote (the rate counts N sent, not N queued)"
+  [ -n "$mnote" ] && tnote "! $mnote (the rate counts N sent, not N queued)"
+done
+[ $mx_ok = 1 ] || tnote "mxhold not built yet: its column is empty"
+pf_stop "$PF"
+
+# ------------------------------------------------------------ smtpd RSS
+# One session at a time; after the 250 for the message (before QUIT) the
+# client reads VmHWM (peak RSS) and VmRSS of the tcpserver child, which is
+# mxhold-smtpd (tcpserver forks, the child execs smtpd).
+cat >"$T/rss.py" <<'EOF'
+import os, smtplib, sys
+port, tcpserver, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+line = b"x" * 76 + b"\r\n"
+body = b"Subject: rss probe\r\n\r\n" + line * (size // len(line))
+s = smtplib.SMTP("127.0.0.1", port, timeout=120)
+s.ehlo("client.test")
+refused = s.sendmail("sender@example.org", ["user@example.com"], body)
+hwm = rss = "-"
+name = "-"
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        st = open("/proc/%s/status" % p).read()
+    except OSError:
+        continue
+    f = dict(l.split(":", 1) for l in st.splitlines() if ":" in l)
+    if f.get("PPid", "").strip() == tcpserver:
+        name = f["Name"].strip()
+        hwm = f.get("VmHWM", "-").split()[0]
+        rss = f.get("VmRSS", "-").split()[0]
+s.quit()
+print(hwm, rss, name, len(body))
+EOF
+table_head "inbound: peak RSS of one mxhold-smtpd session (target <= 1024 KiB)" \
+  "message" "VmHWM KiB" "VmRSS KiB" "process"
+if [ $mx_ok = 1 ]; then
+  d=$T/mx.rss port=$(free_port)
+  if mx_start "$d" "$port" "$DOWN"; then
+    pid=$LASTPID
+    for sz in "$BENCH_SIZE" 20000000; do
+      out=$(timeout 300 "$PY" "$T/rss.py" "$port" "$pid" "$sz" 2>"$T/rss.err") \
+        || out="- - failed:$(tail -1 "$T/rss.err" | tr ' ' _)"
+      read -r hwm rss name _ <<<"$out"
+      row "1 x $sz B" "$hwm" "$rss" "$name"
+    done
+    mx_stop_pid "$pid"
+  fi
+else
+  row "-" "-" "-" "mxhold not built"
+fi
+exit 0
