@@ -14,3 +14,15 @@ PROGS += queue
 queue_OBJS := queue/queue.o queue/queue_write.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
 queue_LIBS := -ls6 -lskarnet
 
+PROGS += queuectl
+queuectl_OBJS := queue/queuectl.o queue/queue_ctl.o queue/queue_list.o queue/queue_stats.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
+queuectl_LIBS := -ls6 -lskarnet
+
+UNITS += queue_fmt
+queue_fmt_test_OBJS := tests/unit/queue_fmt_test.o queue/queue_fmt.o
+queue_fmt_test_LIBS :=
+
+FUZZ += queue_env
+queue_env_fuzz_SRCS := tests/fuzz/queue_env_fuzz.c queue/queue_fmt.c
+FUZZ += queue_state
+queue_state_fuzz_SRCS := tests/fuzz/queue_state_fuzz.c queue/queue_fmt.c

@@ -60,7 +60,7 @@ static int sweep_state (int qfd, char const *q, void (*report)(char const *, voi
       if (faccessat(qfd, mess, F_OK, AT_EACCESS) == 0 || errno != ENOENT) continue ;
       if (unlinkat(fd, de->d_name, 0) == -1) continue ;
       n++ ;
-      if (report && queue_path_state(path, sizeof path, q, de->d_name) >= 0) report(path, ctx) ;
+      if (report && queue_path(path, sizeof path, q, sub, de->d_name, 0) >= 0) report(path, ctx) ;
     }
     closedir(d) ;
   }
