@@ -36,6 +36,9 @@ BENCH_TO=user@example.com
 SMTP_SOURCE=/usr/sbin/smtp-source
 SMTP_SINK=/usr/sbin/smtp-sink
 _pf_dirs=""
+# The relaycheck engineer's private-Postfix helper, if it is there.
+_pflib=$(dirname "${BASH_SOURCE[0]}")/../e2e/postfix-lib.sh
+[ -f "$_pflib" ] && [ "${BENCH_OWN_POSTFIX:-0}" != 1 ] && source "$_pflib"
 
 # Everything started here is stopped on exit, also after INT/TERM/HUP.
 _bench_cleanup () {
@@ -78,14 +81,37 @@ _tee_out () { if [ -n "${BENCH_OUT:-}" ]; then tee -a "$BENCH_OUT"; else cat; fi
 
 # ---------------------------------------------------------------- Postfix
 
-# pf_start DIR PORT DOWNPORT [main.cf lines...]: a private Postfix instance
-# (config, queue, data and log under DIR), configured as the same relay as
-# mxhold: relays example.com and example.net only, to [127.0.0.1]:DOWNPORT.
-# The loopback client is not in mynetworks (no open-relay shortcut). fsync is
-# Postfix's default. Process limit 150 so 50 parallel sessions are not capped;
-# anvil's per-client limits off (mxhold runs no rate limiter in the bench).
+# The settings that make a Postfix instance the same relay as mxhold's
+# mkconf config: relays example.com and example.net only, to
+# [127.0.0.1]:DOWNPORT; the loopback client is not in mynetworks (no
+# open-relay shortcut); fsync as Postfix's default; process limit 150 so 50
+# parallel sessions are not capped; anvil's per-client limits off (mxhold runs
+# no rate limiter in the bench).
+_pf_settings () {
+  printf '%s\n' "mynetworks = 192.0.2.1/32" "relay_domains = example.com example.net" \
+    "relay_transport = smtp:[127.0.0.1]:$1" "default_transport = error:no route" \
+    "message_size_limit = 20971520" "default_process_limit = 150" \
+    "smtpd_client_connection_count_limit = 0" "smtpd_client_connection_rate_limit = 0" \
+    "smtpd_client_message_rate_limit = 0" "smtpd_client_recipient_rate_limit = 0"
+}
+
+# pf_start DIR PORT DOWNPORT: a private Postfix relay (config, queue, data and
+# log under DIR) listening on 127.0.0.1:PORT. Uses tests/e2e/postfix-lib.sh's
+# postfix_start when that exists, else its own copy below.
 pf_start () {
-  local d=$1 port=$2 down=$3; shift 3
+  local d=$1 port=$2 down=$3 l
+  local -a set=()
+  while IFS= read -r l; do set+=("$l"); done < <(_pf_settings "$down")
+  _pf_dirs="$_pf_dirs $d"
+  if declare -F postfix_start >/dev/null; then
+    postfix_start "$d" "$port" "${set[@]}"
+  else
+    _pf_start_own "$d" "$port" "${set[@]}"
+  fi
+}
+
+_pf_start_own () {
+  local d=$1 port=$2; shift 2
   mkdir -p "$d/etc" "$d/spool" "$d/data"
   # Postfix daemons run as user postfix: they must reach DIR (mktemp -d is 0700).
   chmod 755 "$T" "$d"
@@ -105,22 +131,13 @@ mydomain = test
 mydestination =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
-mynetworks = 192.0.2.1/32
-relay_domains = example.com example.net
-relay_transport = smtp:[127.0.0.1]:$down
 alias_maps =
 alias_database =
 local_recipient_maps =
 biff = no
-message_size_limit = 20971520
-default_process_limit = 150
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-smtpd_client_message_rate_limit = 0
-smtpd_client_recipient_rate_limit = 0
 EOF
   local l
-  for l in "$@"; do echo "$l" >>"$d/etc/main.cf"; done
+  for l in "$@"; do postconf -c "$d/etc" -e "$l" || return 1; done
   # Only the services a relay needs, none chrooted (no chroot copy of /etc).
   cat >"$d/etc/master.cf" <<EOF
 127.0.0.1:$port inet n - n - - smtpd
@@ -146,7 +163,6 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-  _pf_dirs="$_pf_dirs $d"
   # postfix(1) reports errors only to syslog unless stderr is a tty: script(1).
   if ! script -qec "postfix -c '$d/etc' start" /dev/null >"$d/start.log" 2>&1; then
     bdiag "postfix start failed:"; sed 's/^/#   /' "$d/start.log" >&2
@@ -160,10 +176,13 @@ pf_stop () {
   local d=$1 pid
   # master writes its pid file a moment after `postfix start` returns
   wait_until 3 test -s "$d/spool/pid/master.pid" || return 0
-  pid=$(tr -d ' \n' <"$d/spool/pid/master.pid")
-  postfix -c "$d/etc" stop >/dev/null 2>&1
-  [ -n "$pid" ] || return 0
-  wait_until 15 _gone "$pid" || { postfix -c "$d/etc" abort >/dev/null 2>&1; kill -KILL "$pid" 2>/dev/null; }
+  pid=$(tr -dc 0-9 <"$d/spool/pid/master.pid")
+  if declare -F postfix_stop >/dev/null; then
+    postfix_stop "$d"
+  else
+    postfix -c "$d/etc" stop >/dev/null 2>&1
+  fi
+  [ -n "$pid" ] && ! wait_until 15 _gone "$pid" && kill -KILL "$pid" 2>/dev/null
   _pf_dirs=$(echo "$_pf_dirs" | tr ' ' '\n' | grep -vxF "$d" | tr '\n' ' ')
 }
 _gone () { ! kill -0 "$1" 2>/dev/null; }

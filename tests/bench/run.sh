@@ -1,0 +1,59 @@
+#!/bin/sh
+# tests/bench/run.sh [NAME...]: `make bench`. Runs every benchmark script in
+# tests/bench/ (inbound.sh, relay.sh, spf.sh, ratelimit.sh, then any other
+# *.sh but this one and bench-lib.sh), or only those whose name contains a
+# NAME, each bounded by BENCH_SCRIPT_SECS (default 3600). A script prints its
+# tables on stdout and its progress on stderr (lines starting with "#").
+# At the end the tables of every script are printed again, together, and
+# saved to $B/bench/results.txt. Exit 1 if a script failed.
+# BENCH_N=200 makes a quick run (see tests/bench/README.md).
+B=${B:-build}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+export MXHOLD_TOP="$top" MXHOLD_BIN="$top/$B/bin" B
+export PATH="$top/$B/bin:$PATH"
+limit=${BENCH_SCRIPT_SECS:-3600}
+here=$top/tests/bench
+mkdir -p "$top/$B/bench"
+res=$top/$B/bench/results.txt
+out=$(mktemp)
+trap 'rm -f "$out" "$out.1"' EXIT
+
+want () {
+  [ $# -le 1 ] && return 0
+  n=$1; shift
+  for p in "$@"; do case "$n" in *"$p"*) return 0 ;; esac; done
+  return 1
+}
+
+scripts=""
+for s in inbound relay spf ratelimit; do
+  [ -f "$here/$s.sh" ] && scripts="$scripts $s"
+done
+for f in "$here"/*.sh; do
+  s=$(basename "$f" .sh)
+  case " $scripts run bench-lib " in *" $s "*) continue ;; esac
+  scripts="$scripts $s"
+done
+
+{
+  echo "# mxhold benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# BENCH_N=${BENCH_N:-5000} (messages per throughput run); numbers are noisy on a shared machine"
+} >"$out"
+cat "$out"
+failed=""
+for s in $scripts; do
+  want "$s" "$@" || continue
+  echo
+  echo "=== $s"
+  start=$(date +%s)
+  timeout -k 10 "$limit" bash "$here/$s.sh" >"$out.1"
+  rc=$?
+  cat "$out.1"
+  { echo; echo "=== $s ($(( $(date +%s) - start )) s, exit $rc)"; cat "$out.1"; } >>"$out"
+  [ "$rc" -eq 0 ] || failed="$failed $s"
+done
+cp "$out" "$res"
+echo
+echo "================ summary (also in $B/bench/results.txt)"
+cat "$out"
+[ -z "$failed" ] || { echo "failed:$failed"; exit 1; }
