@@ -1,0 +1,21 @@
+# smtpd/: mxhold-smtpd (skalibs) and its libc-only parsers.
+SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_reply.o smtpd/smtp_log.o
+
+PROGS += smtpd
+smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_io.o smtpd/smtp_child.o $(SMTPD_PARSE) $(CONF_OBJS)
+smtpd_LIBS := -lskarnet
+
+UNITS += smtp_cmd smtp_addr smtp_data smtp_reply
+smtp_cmd_test_OBJS := tests/unit/smtp_cmd_test.o smtpd/smtp_cmd.o
+smtp_cmd_test_LIBS :=
+smtp_addr_test_OBJS := tests/unit/smtp_addr_test.o smtpd/smtp_addr.o
+smtp_addr_test_LIBS :=
+smtp_data_test_OBJS := tests/unit/smtp_data_test.o smtpd/smtp_data.o
+smtp_data_test_LIBS :=
+smtp_reply_test_OBJS := tests/unit/smtp_reply_test.o smtpd/smtp_reply.o
+smtp_reply_test_LIBS :=
+
+FUZZ += smtp_cmd smtp_addr smtp_data
+smtp_cmd_fuzz_SRCS := tests/fuzz/smtp_cmd_fuzz.c smtpd/smtp_cmd.c
+smtp_addr_fuzz_SRCS := tests/fuzz/smtp_addr_fuzz.c smtpd/smtp_addr.c
+smtp_data_fuzz_SRCS := tests/fuzz/smtp_data_fuzz.c smtpd/smtp_data.c

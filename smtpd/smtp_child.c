@@ -1,0 +1,161 @@
+/* smtp_child.c: one message to the rest of the command line, with the
+   qmail-queue(8) interface: message on the child's fd 0, envelope
+   ("F<sender>\0T<rcpt>\0...\0") on fd 1, an optional reply line back on
+   fd 4. The exit status decides the reply; nothing but exit 0 is 250. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "smtpd/smtpd.h"
+
+#define SMTPD_CHILD_HIGHFD 5   /* first fd above the ones the child gets */
+
+static void closefd (int *fd)
+{
+  if (*fd >= 0) close(*fd) ;
+  *fd = -1 ;
+}
+
+/* In the child. The pipe ends may sit on 3, 4, ...: park them above 4
+   first, so no dup2 overwrites an end not yet moved; the network socket
+   (our 0 and 1) goes when 0 and 1 are replaced. */
+static void child_exec (char const *const *argv, int m, int e, int r)
+{
+  int hm = fcntl(m, F_DUPFD, SMTPD_CHILD_HIGHFD) ;
+  int he = fcntl(e, F_DUPFD, SMTPD_CHILD_HIGHFD) ;
+  int hr = fcntl(r, F_DUPFD, SMTPD_CHILD_HIGHFD) ;
+  if (hm < 0 || he < 0 || hr < 0) _exit(111) ;
+  if (dup2(hm, 0) < 0 || dup2(he, 1) < 0 || dup2(hr, SMTPD_CHILD_REPLY_FD) < 0) _exit(111) ;
+  close(3) ;
+  close_range(SMTPD_CHILD_HIGHFD, ~0U, 0) ;
+  signal(SIGPIPE, SIG_DFL) ;
+  execvp(argv[0], (char *const *)argv) ;
+  _exit(errno == ENOENT ? 100 : 111) ;
+}
+
+int smtp_child_start (struct smtp_child *ch, char const *const *argv, char const *qid, char const *helo, char const *from)
+{
+  int m[2], e[2], r[2] ;
+  memset(ch, 0, sizeof *ch) ;
+  ch->msg = ch->env = ch->reply = ch->pidfd = -1 ;
+  if (pipe2(m, O_CLOEXEC) == -1) return -1 ;
+  if (pipe2(e, O_CLOEXEC) == -1) { close(m[0]) ; close(m[1]) ; return -1 ; }
+  if (pipe2(r, O_CLOEXEC) == -1) { close(m[0]) ; close(m[1]) ; close(e[0]) ; close(e[1]) ; return -1 ; }
+  ch->pid = fork() ;
+  if (!ch->pid)
+  {
+    if (setenv("MXHOLD_QID", qid, 1) == -1 || setenv("MXHOLD_HELO", helo, 1) == -1
+     || setenv("MXHOLD_MAILFROM", from, 1) == -1) _exit(111) ;
+    child_exec(argv, m[0], e[0], r[1]) ;
+  }
+  close(m[0]) ; close(e[0]) ; close(r[1]) ;
+  ch->msg = m[1] ; ch->env = e[1] ; ch->reply = r[0] ;
+  if (ch->pid < 0) { closefd(&ch->msg) ; closefd(&ch->env) ; closefd(&ch->reply) ; return -1 ; }
+  fcntl(ch->msg, F_SETFL, O_NONBLOCK) ;
+  fcntl(ch->env, F_SETFL, O_NONBLOCK) ;
+  fcntl(ch->reply, F_SETFL, O_NONBLOCK) ;
+  ch->pidfd = pidfd_open(ch->pid, 0) ;   /* -1 on old kernels: we poll instead */
+  return 0 ;
+}
+
+static int fdwrite (int fd, char const *p, size_t n, unsigned secs)
+{
+  time_t deadline = time(0) + (time_t)secs ;
+  while (n)
+  {
+    struct pollfd pf = { .fd = fd, .events = POLLOUT, .revents = 0 } ;
+    ssize_t w ;
+    time_t now = time(0) ;
+    if (now > deadline) { errno = ETIMEDOUT ; return -1 ; }
+    if (poll(&pf, 1, (int)(deadline - now + 1) * 1000) == -1 && errno != EINTR) return -1 ;
+    w = write(fd, p, n) ;
+    if (w == -1) { if (errno == EAGAIN || errno == EINTR) continue ; return -1 ; }
+    p += w ; n -= (size_t)w ;
+  }
+  return 0 ;
+}
+
+int smtp_child_write (struct smtp_child *ch, char const *p, size_t n, unsigned secs)
+{
+  if (ch->broken) return -1 ;
+  if (fdwrite(ch->msg, p, n, secs) == -1)
+  {
+    /* EPIPE: the child quit early; its exit status will say why. A
+       timeout: it hangs, and a hung queue must not hold the client. */
+    if (errno == ETIMEDOUT) kill(ch->pid, SIGKILL) ;
+    ch->broken = 1 ;
+    return -1 ;
+  }
+  return 0 ;
+}
+
+static void reply_read (struct smtp_child *ch)
+{
+  char buf[512] ;
+  for (;;)
+  {
+    ssize_t r = read(ch->reply, buf, sizeof buf) ;
+    size_t k ;
+    if (r == -1 && errno == EINTR) continue ;
+    if (r == 0) { closefd(&ch->reply) ; return ; }
+    if (r < 0) return ;
+    k = SMTPD_REPLY_MAX - ch->replylen ;   /* keep the first line's worth */
+    if (k > (size_t)r) k = (size_t)r ;
+    memcpy(ch->replybuf + ch->replylen, buf, k) ;
+    ch->replylen += k ;
+  }
+}
+
+/* Waits for the child up to secs, collecting its reply text. The wait
+   status, or -1 if it had to be killed. */
+static int child_wait (struct smtp_child *ch, unsigned secs)
+{
+  time_t deadline = time(0) + (time_t)secs ;
+  int st ;
+  for (;;)
+  {
+    struct pollfd pf[2] = { { .fd = ch->pidfd, .events = POLLIN }, { .fd = ch->reply, .events = POLLIN } } ;
+    time_t now = time(0) ;
+    pid_t w = waitpid(ch->pid, &st, WNOHANG) ;
+    if (w == ch->pid) break ;
+    if (now > deadline)
+    {
+      kill(ch->pid, SIGKILL) ;
+      while (waitpid(ch->pid, &st, 0) == -1 && errno == EINTR) ;
+      st = -1 ;
+      break ;
+    }
+    poll(pf, 2, ch->pidfd < 0 ? 20 : (int)(deadline - now + 1) * 1000) ;
+    if (ch->reply >= 0 && pf[1].revents) reply_read(ch) ;
+  }
+  if (ch->reply >= 0) reply_read(ch) ;
+  closefd(&ch->reply) ; closefd(&ch->pidfd) ;
+  return st ;
+}
+
+int smtp_child_finish (struct smtp_child *ch, char const *env, size_t envlen, unsigned secs, char const *qid, char *reply)
+{
+  int st ;
+  closefd(&ch->msg) ;   /* EOF on the message first, as qmail-queue reads it */
+  if (!ch->broken && fdwrite(ch->env, env, envlen, secs) == -1)
+  {
+    if (errno == ETIMEDOUT) kill(ch->pid, SIGKILL) ;
+    ch->broken = 1 ;
+  }
+  closefd(&ch->env) ;
+  st = child_wait(ch, secs) ;
+  return smtp_child_reply(st, ch->broken, ch->replybuf, ch->replylen, qid, reply) ;
+}
+
+void smtp_child_abort (struct smtp_child *ch, unsigned secs)
+{
+  closefd(&ch->msg) ;
+  closefd(&ch->env) ;   /* no envelope: qmail-queue aborts, nothing queued */
+  child_wait(ch, secs) ;
+}

@@ -1,0 +1,120 @@
+/* smtp_cmd.c: SMTP command lines and MAIL/RCPT arguments, over spans.
+   libc only. Nothing here trusts termination: lines may hold NUL. */
+#include <string.h>
+#include <stdint.h>
+#include "smtpd/smtpd.h"
+
+static int ci_eq (char const *a, char const *b, size_t n)
+{
+  size_t i ;
+  for (i = 0 ; i < n ; i++)
+  {
+    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i] ;
+    if (x >= 'a' && x <= 'z') x -= 32 ;
+    if (y >= 'a' && y <= 'z') y -= 32 ;
+    if (x != y) return 0 ;
+  }
+  return 1 ;
+}
+
+static struct { char const *name ; enum smtp_verb v ; } const verbs[] = {
+  { "HELO", SMTP_V_HELO }, { "EHLO", SMTP_V_EHLO }, { "MAIL", SMTP_V_MAIL },
+  { "RCPT", SMTP_V_RCPT }, { "DATA", SMTP_V_DATA }, { "RSET", SMTP_V_RSET },
+  { "NOOP", SMTP_V_NOOP }, { "QUIT", SMTP_V_QUIT }, { "VRFY", SMTP_V_VRFY },
+  { "HELP", SMTP_V_HELP }, { "STARTTLS", SMTP_V_STARTTLS }, { 0, SMTP_V_UNKNOWN }
+} ;
+
+static struct span trim (struct span s)
+{
+  while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) { s.p++ ; s.len-- ; }
+  while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t')) s.len-- ;
+  return s ;
+}
+
+enum smtp_verb smtp_cmd_parse (struct span line, struct span *arg)
+{
+  size_t i, vlen ;
+  for (i = 0 ; i < line.len ; i++)
+  {
+    unsigned char c = (unsigned char)line.p[i] ;
+    if ((c < 32 && c != '\t') || c == 127) { arg->p = line.p ; arg->len = 0 ; return SMTP_V_BAD ; }
+  }
+  for (vlen = 0 ; vlen < line.len && line.p[vlen] != ' ' ; vlen++) ;
+  arg->p = line.p + vlen ; arg->len = line.len - vlen ;
+  *arg = trim(*arg) ;
+  for (i = 0 ; verbs[i].name ; i++)
+    if (strlen(verbs[i].name) == vlen && ci_eq(line.p, verbs[i].name, vlen)) return verbs[i].v ;
+  return SMTP_V_UNKNOWN ;
+}
+
+/* Decimal digits only, no overflow. 1 ok, 0 not a number. */
+static int scan_u64 (struct span s, uint64_t *v)
+{
+  uint64_t r = 0 ;
+  size_t i ;
+  if (!s.len || s.len > 20) return 0 ;
+  for (i = 0 ; i < s.len ; i++)
+  {
+    unsigned d = (unsigned char)s.p[i] - '0' ;
+    if (d > 9) return 0 ;
+    if (r > (UINT64_MAX - d) / 10) return 0 ;
+    r = r * 10 + d ;
+  }
+  *v = r ;
+  return 1 ;
+}
+
+/* One "NAME[=VALUE]" MAIL parameter (RFC 1870 SIZE, RFC 6152 BODY). */
+static enum smtp_perr param (struct span p, struct smtp_path *out)
+{
+  char const *eq = memchr(p.p, '=', p.len) ;
+  struct span name = { p.p, eq ? (size_t)(eq - p.p) : p.len } ;
+  struct span val = { eq ? eq + 1 : p.p + p.len, eq ? p.len - name.len - 1 : 0 } ;
+  if (name.len == 4 && ci_eq(name.p, "SIZE", 4))
+  {
+    if (out->has_size || !scan_u64(val, &out->size)) return SMTP_P_SYNTAX ;
+    out->has_size = 1 ;
+    return SMTP_P_OK ;
+  }
+  if (name.len == 4 && ci_eq(name.p, "BODY", 4))
+  {
+    if (out->body) return SMTP_P_SYNTAX ;
+    if (val.len == 4 && ci_eq(val.p, "7BIT", 4)) out->body = SMTP_BODY_7BIT ;
+    else if (val.len == 8 && ci_eq(val.p, "8BITMIME", 8)) out->body = SMTP_BODY_8BITMIME ;
+    else return SMTP_P_SYNTAX ;
+    return SMTP_P_OK ;
+  }
+  return SMTP_P_PARAM ;
+}
+
+enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struct smtp_path *out)
+{
+  size_t kl = strlen(kw), i ;
+  char const *gt ;
+  struct span rest ;
+  memset(out, 0, sizeof *out) ;
+  if (arg.len < kl || !ci_eq(arg.p, kw, kl)) return SMTP_P_SYNTAX ;
+  arg.p += kl ; arg.len -= kl ;
+  arg = trim(arg) ;   /* "MAIL FROM: <a@b>" is common enough to allow */
+  if (!arg.len || arg.p[0] != '<') return SMTP_P_SYNTAX ;
+  gt = memchr(arg.p, '>', arg.len) ;
+  if (!gt) return SMTP_P_SYNTAX ;
+  out->path.p = arg.p + 1 ; out->path.len = (size_t)(gt - arg.p) - 1 ;
+  rest.p = gt + 1 ; rest.len = arg.len - (size_t)(rest.p - arg.p) ;
+  if (!rest.len) return SMTP_P_OK ;
+  if (rest.p[0] != ' ') return SMTP_P_GARBAGE ;
+  while (rest.len)
+  {
+    struct span p ;
+    enum smtp_perr e ;
+    while (rest.len && rest.p[0] == ' ') { rest.p++ ; rest.len-- ; }
+    if (!rest.len) break ;
+    for (i = 0 ; i < rest.len && rest.p[i] != ' ' ; i++) ;
+    p.p = rest.p ; p.len = i ;
+    rest.p += i ; rest.len -= i ;
+    if (!params) return SMTP_P_PARAM ;
+    e = param(p, out) ;
+    if (e != SMTP_P_OK) return e ;
+  }
+  return SMTP_P_OK ;
+}

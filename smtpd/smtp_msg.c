@@ -1,0 +1,143 @@
+/* smtp_msg.c: one DATA transaction: queue id, Received header, the
+   message streamed to the child as it arrives, the reply from the child's
+   exit status, one log line. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "smtpd/smtpd.h"
+
+#define SMTPD_RECEIVED_MAX 1024   /* helo 255 + me 255 + rcpt 256 + the rest */
+
+struct msg { struct smtpd *g ; struct smtp_child ch ; } ;
+
+/* "SECONDS.MICROS.PID" (queue/queue.h), strictly increasing per process. */
+static void qid_make (struct smtpd *g)
+{
+  struct timeval tv ;
+  long long s, us ;
+  gettimeofday(&tv, 0) ;
+  s = (long long)tv.tv_sec ; us = (long long)tv.tv_usec ;
+  if (s < g->lastsec || (s == g->lastsec && us <= g->lastusec))
+  {
+    s = g->lastsec ; us = g->lastusec + 1 ;
+    if (us >= 1000000) { s++ ; us = 0 ; }
+  }
+  g->lastsec = s ; g->lastusec = us ;
+  snprintf(g->qid, sizeof g->qid, "%lld.%06lld.%ld", s, us, (long)getpid()) ;
+}
+
+static size_t cat (char *b, size_t n, char const *s, size_t len)
+{
+  if (len > SMTPD_RECEIVED_MAX - n) len = SMTPD_RECEIVED_MAX - n ;
+  memcpy(b + n, s, len) ;
+  return n + len ;
+}
+
+/* RFC 5321 4.4 time stamp line, first in the message. */
+static size_t received (struct smtpd *g, char *b)
+{
+  char date[64] ;
+  struct tm tm ;
+  time_t now = time(0) ;
+  size_t n = 0, i, hl = strlen(g->helo) ;
+  n = cat(b, n, "Received: from ", 15) ;
+  for (i = 0 ; i < hl ; i++)
+  {
+    unsigned char c = (unsigned char)g->helo[i] ;
+    char o = c >= 33 && c <= 126 ? (char)c : '?' ;
+    n = cat(b, n, &o, 1) ;
+  }
+  n = cat(b, n, " ([", 3) ; n = cat(b, n, g->ip, strlen(g->ip)) ;
+  n = cat(b, n, "])\r\n\tby ", 8) ; n = cat(b, n, g->me.p, g->me.len) ;
+  n = cat(b, n, " (mxhold) with ESMTP id ", 24) ; n = cat(b, n, g->qid, strlen(g->qid)) ;
+  if (g->nrcpt == 1)
+  {
+    char const *r = g->env + strlen(g->env) + 2 ;   /* past "F...\0T" */
+    n = cat(b, n, "\r\n\tfor <", 8) ; n = cat(b, n, r, strlen(r)) ; n = cat(b, n, ">", 1) ;
+  }
+  gmtime_r(&now, &tm) ;
+  i = strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm) ;
+  n = cat(b, n, "; ", 2) ; n = cat(b, n, date, i) ;
+  return cat(b, n, "\r\n", 2) ;
+}
+
+static int sink (void *ctx, char const *p, size_t n)
+{
+  struct msg *m = ctx ;
+  return smtp_child_write(&m->ch, p, n, (unsigned)CONF_LIM(&m->g->lim, timeout_queue)) ;
+}
+
+static void logline (struct smtpd *g, uint64_t size, char const *reply)
+{
+  struct smtp_log l ;
+  smtp_log_start(&l, "info") ;
+  smtp_log_s(&l, g->ip) ;
+  smtp_log_s(&l, " qid=") ; smtp_log_s(&l, g->qid) ;
+  smtp_log_s(&l, " from=<") ; smtp_log_safe(&l, g->env + 1, strlen(g->env + 1)) ;
+  smtp_log_s(&l, "> rcpts=") ; smtp_log_u(&l, g->nrcpt) ;
+  smtp_log_s(&l, " size=") ; smtp_log_u(&l, size) ;
+  smtp_log_s(&l, " status=") ; smtp_log_safe(&l, reply, 3) ;
+  if (reply[0] != '2') { smtp_log_s(&l, " reply=") ; smtp_log_safe(&l, reply + 4, strlen(reply + 4)) ; }
+  smtp_log_end(&l) ;
+}
+
+static char const *refusal (unsigned err)
+{
+  if (err & SMTP_DATA_ERR_SIZE) return "552 5.3.4 message size exceeds fixed limit" ;
+  if (err & SMTP_DATA_ERR_NUL) return "554 5.6.0 message contains NUL bytes" ;
+  if (err & SMTP_DATA_ERR_LINE) return "554 5.6.0 text line longer than 1000 bytes (RFC 5321 4.5.3.1.6)" ;
+  return "554 5.4.6 too many hops, mail loop" ;
+}
+
+/* Reads DATA to its end; 0 done, -1 client gone or timed out (errno). */
+static int data_read (struct smtpd *g, struct smtp_data *d)
+{
+  for (;;)
+  {
+    int done ;
+    ssize_t r = smtp_io_fill(&g->io, (unsigned)CONF_LIM(&g->lim, timeout_data)) ;
+    if (r <= 0) { if (!r) errno = EPIPE ; return -1 ; }
+    g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
+    if (done) return 0 ;
+  }
+}
+
+void smtp_msg_data (struct smtpd *g)
+{
+  static char buf[SMTPD_PIPE_BYTES] ;
+  char hdr[SMTPD_RECEIVED_MAX] ;
+  char reply[SMTPD_REPLY_MAX + 32] ;
+  struct msg m = { .g = g } ;
+  struct smtp_data d ;
+  unsigned tq = (unsigned)CONF_LIM(&g->lim, timeout_queue) ;
+  qid_make(g) ;
+  if (smtp_child_start(&m.ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
+  {
+    smtp_reply(g, "451 4.3.0 cannot start the queue, try again later") ;
+    logline(g, 0, "451 cannot fork") ;
+    return ;
+  }
+  smtp_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
+  smtp_data_init(&d, CONF_LIM(&g->lim, size), CONF_LIM(&g->lim, hops), buf, sizeof buf, &sink, &m) ;
+  smtp_data_put(&d, hdr, received(g, hdr)) ;
+  if (data_read(g, &d) == -1)
+  {
+    int timeout = errno == ETIMEDOUT ;
+    smtp_child_abort(&m.ch, tq) ;   /* no envelope: nothing is queued */
+    logline(g, d.bytes, timeout ? "421 timeout in DATA" : "000 client dropped in DATA") ;
+    if (timeout) smtp_reply(g, "421 4.4.2 timeout, closing connection") ;
+    smtp_end(g, 0) ;
+  }
+  smtp_data_flush(&d) ;
+  if (d.err & ~SMTP_DATA_ERR_SINK)
+  {
+    smtp_child_abort(&m.ch, tq) ;
+    memcpy(reply, refusal(d.err), strlen(refusal(d.err)) + 1) ;
+  }
+  else if ((g->env[g->envlen] = 0, 1)) smtp_child_finish(&m.ch, g->env, g->envlen + 1, tq, g->qid, reply) ;
+  smtp_reply(g, reply) ;
+  logline(g, d.bytes, reply) ;
+}
