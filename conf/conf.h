@@ -82,6 +82,7 @@ struct conf {
   char const *dir ;        /* the directory, as given */
   char const *map ;        /* config.cdb, mmapped read-only */
   size_t maplen ;
+  uint64_t dev, ino ;      /* identity of the mapped file, for conf_reopen */
 } ;
 
 /* The directory: dir if not NULL, else $MXHOLD_CONF, else CONF_DIR_DEFAULT. */
@@ -133,5 +134,40 @@ uint64_t conf_limit_cap (unsigned int i) ;
 /* Parses a textual IPv4/IPv6 address into 16 bytes (IPv4: 4 bytes used).
    Returns 4, 6, or 0 if it is not an address. libc only (inet_pton). */
 int conf_ip_parse (char const *s, size_t len, unsigned char out[16]) ;
+
+/* ---- Extensions (after the original contract above) ---- */
+
+/* Text files: a line longer than this (CR LF excluded) is an error. */
+#define CONF_LINE_MAX_BYTES 4096
+/* Words on one line; more is an error. */
+#define CONF_WORDS_MAX 64
+/* A host name: RFC 1035 2.3.4 (253 characters in text form, labels 63). */
+#define CONF_HOST_MAX 253
+#define CONF_LABEL_MAX 63
+/* Hosts in one route. */
+#define CONF_ROUTE_HOSTS_MAX 16
+/* A text file in the config directory larger than this is an error. */
+#define CONF_FILE_MAX_BYTES (256UL * 1024 * 1024)
+/* Longest cdb key a reader builds: "c:" FAM LEN ADDR[16], "d:" + host. */
+#define CONF_KEY_MAX (2 + CONF_HOST_MAX)
+
+/* Limit i's value in text: decimal, "unlimited", a K/M/G suffix (powers of
+   1024). Returns 1 and *v, or 0 if not a value (no cap check here). */
+int conf_limit_scan (char const *s, size_t len, uint64_t *v) ;
+/* Index of the limit named s, or -1. */
+int conf_limit_index (char const *s, size_t len) ;
+/* Applies every "limit=value" of opts (a clients or domains value) to l.
+   Unknown keys and bad values are skipped (mxhold-conf check refuses them). */
+void conf_limits_apply (struct span opts, struct conf_limits *l) ;
+/* Host name check and normalisation (lower case, one trailing dot removed,
+   letters digits hyphen, labels 1..63 not starting or ending with '-',
+   total 1..253, last label not all digits). Returns the length written to
+   out (which has room for CONF_HOST_MAX bytes), or 0 if it is not valid. */
+size_t conf_host_norm (char const *s, size_t len, char *out) ;
+/* The SPF policy for result (pass, fail, softfail, neutral, none,
+   permerror, temperror): the action span ("accept" "mark" "reject"
+   "defer"), defaults applied if the cdb lacks the key. 0 if result is
+   not a known result. */
+int conf_spf_action (struct conf const *c, char const *result, struct span *action) ;
 
 #endif

@@ -1,0 +1,62 @@
+/* conf_build.h: checks the text files of a config directory and builds
+   the config.cdb image in memory (mxhold-conf check and compile). libc
+   only. Every error is reported through a callback as file, line, reason
+   (line 0: the file as a whole) and checking goes on, so one run reports
+   every error. */
+#ifndef MXHOLD_CONF_BUILD_H
+#define MXHOLD_CONF_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "conf/conf.h"
+#include "conf/conf_cdb.h"
+
+enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_N } ;
+#define CONF_SPF_N 7
+
+/* Called once per error. why is a complete sentence fragment, valid only
+   during the call. */
+typedef void conf_build_errfn (void *ctx, char const *file, unsigned long line, char const *why) ;
+
+struct conf_build_key { uint32_t h, pos ; unsigned long line ; } ;
+
+struct conf_build {
+  struct conf_cdbw w ;
+  struct conf_build_key *set ;      /* keys added so far, for duplicates */
+  size_t setn, setcap ;
+  conf_build_errfn *err ;
+  void *ctx ;
+  unsigned long nerr ;
+  uint64_t lim[CONF_LIMIT_N] ;
+  unsigned long limline[CONF_LIMIT_N] ;
+  unsigned char spf[CONF_SPF_N] ;   /* action index + 1; 0 = default */
+  unsigned long spfline[CONF_SPF_N] ;
+  unsigned char lens4[33], lens6[129] ;
+  unsigned long ndomains, nclients ;
+  int have[CONF_F_N] ;
+  char msg[256] ;
+} ;
+
+/* The file's name in the directory ("domains"). */
+char const *conf_build_filename (enum conf_file f) ;
+
+/* 0, or -1 + errno (ENOMEM). */
+int conf_build_init (struct conf_build *b, conf_build_errfn *err, void *ctx) ;
+/* Checks the contents of one file and adds its entries; fname is what
+   error lines name. -1 + errno only on ENOMEM/EFBIG. */
+int conf_build_text (struct conf_build *b, enum conf_file f, char const *fname, char const *data, size_t len) ;
+/* Reads every file of dir (missing optional files count as empty). -1 +
+   errno on an I/O error (not ENOENT) or ENOMEM. */
+int conf_build_dir (struct conf_build *b, char const *dir) ;
+/* Adds limits (defaults filled in), spf policy and prefix lengths, and
+   finishes the cdb image in b->w.buf, b->w.len. 0, or -1: errors were
+   reported (errno 0), or -1 + errno on ENOMEM/EFBIG. */
+int conf_build_finish (struct conf_build *b) ;
+void conf_build_free (struct conf_build *b) ;
+
+/* Writes data as DIR/config.cdb: DIR/config.cdb.tmp, fsync, rename,
+   fsync DIR, so a reader sees the old file or the new one. 0, or -1 +
+   errno (the tmp file is removed; the old config.cdb is untouched). */
+int conf_build_install (char const *dir, char const *data, size_t len) ;
+
+#endif

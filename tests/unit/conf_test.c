@@ -1,0 +1,315 @@
+/* conf_test.c: the config parsers, the cdb reader and writer, limits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conf/conf.h"
+#include "conf/conf_build.h"
+#include "conf/conf_cdb.h"
+
+static int nfail ;
+#define CHECK(cond, what) do { if (cond) printf("ok - %s\n", what) ; else { printf("not ok - %s (line %d)\n", what, __LINE__) ; nfail++ ; } } while (0)
+
+static char lasterr[512] ;
+static unsigned long lastline ;
+static void collect (void *ctx, char const *file, unsigned long line, char const *why)
+{
+  (void)ctx ; (void)file ;
+  lastline = line ;
+  snprintf(lasterr, sizeof lasterr, "%s", why) ;
+}
+
+/* Builds a config from texts (NULL: file absent) into c (map owned by the
+   build, kept in *b). Returns the number of errors. */
+static unsigned long build (struct conf_build *b, struct conf *c, char const *me, char const *domains,
+                            char const *limits, char const *clients, char const *spf)
+{
+  char const *t[CONF_F_N] = { me, "/q", domains, limits, clients, spf } ;
+  unsigned int f ;
+  lasterr[0] = 0 ; lastline = 0 ;
+  if (conf_build_init(b, &collect, 0) == -1) exit(2) ;
+  for (f = 0 ; f < CONF_F_N ; f++)
+    if (t[f] && conf_build_text(b, (enum conf_file)f, conf_build_filename((enum conf_file)f), t[f], strlen(t[f])) == -1) exit(2) ;
+  if (conf_build_finish(b) == -1 && !b->nerr) exit(2) ;
+  c->dir = "." ; c->map = b->w.buf ; c->maplen = b->w.len ;
+  return b->nerr ;
+}
+
+/* One domains line: the number of errors. */
+static unsigned long dom1 (char const *line)
+{
+  struct conf_build b ; struct conf c ;
+  unsigned long n = build(&b, &c, "relay.test", line, 0, 0, 0) ;
+  conf_build_free(&b) ;
+  return n ;
+}
+static unsigned long cli1 (char const *line)
+{
+  struct conf_build b ; struct conf c ;
+  unsigned long n = build(&b, &c, "relay.test", 0, 0, line, 0) ;
+  conf_build_free(&b) ;
+  return n ;
+}
+static unsigned long lim1 (char const *line)
+{
+  struct conf_build b ; struct conf c ;
+  unsigned long n = build(&b, &c, "relay.test", 0, line, 0, 0) ;
+  conf_build_free(&b) ;
+  return n ;
+}
+
+static int spaneq (struct span s, char const *z) { return s.len == strlen(z) && !memcmp(s.p, z, s.len) ; }
+
+static void test_host (void)
+{
+  char out[CONF_HOST_MAX + 1], big[300] ;
+  size_t n ;
+  CHECK(conf_host_norm("Example.COM.", 12, out) == 11 && !memcmp(out, "example.com", 11), "host: lower-cased, trailing dot stripped") ;
+  CHECK(!conf_host_norm("", 0, out), "host: empty refused") ;
+  CHECK(!conf_host_norm(".", 1, out), "host: lone dot refused") ;
+  CHECK(!conf_host_norm("a..b", 4, out), "host: empty label refused") ;
+  CHECK(!conf_host_norm("a.com..", 7, out), "host: two trailing dots refused") ;
+  CHECK(!conf_host_norm("-a.com", 6, out) && !conf_host_norm("a-.com", 6, out), "host: hyphen at label edge refused") ;
+  CHECK(!conf_host_norm("a_b.com", 7, out), "host: underscore refused") ;
+  CHECK(!conf_host_norm("a\0b.com", 7, out), "host: NUL inside refused") ;
+  CHECK(!conf_host_norm("1.2.3.4", 7, out), "host: all-numeric top label refused") ;
+  memset(big, 'a', sizeof big) ;
+  CHECK(conf_host_norm(big, 63, out) == 63, "host: 63-byte label ok") ;
+  CHECK(!conf_host_norm(big, 64, out), "host: 64-byte label refused") ;
+  for (n = 63 ; n < 253 ; n += 64) big[n] = '.' ;   /* labels of 63 */
+  CHECK(conf_host_norm(big, 253, out) == 253, "host: 253 bytes ok") ;
+  big[253] = 'a' ;
+  CHECK(!conf_host_norm(big, 254, out), "host: 254 bytes refused") ;
+}
+
+static void test_scan (void)
+{
+  uint64_t v ;
+  CHECK(conf_limit_scan("0", 1, &v) && v == 0, "scan: 0") ;
+  CHECK(conf_limit_scan("18446744073709551615", 20, &v) && v == UINT64_MAX, "scan: UINT64_MAX") ;
+  CHECK(!conf_limit_scan("18446744073709551616", 20, &v), "scan: UINT64_MAX+1 overflow refused") ;
+  CHECK(conf_limit_scan("20M", 3, &v) && v == 20971520, "scan: 20M") ;
+  CHECK(!conf_limit_scan("M", 1, &v) && !conf_limit_scan("", 0, &v) && !conf_limit_scan("-1", 2, &v) && !conf_limit_scan("1 ", 2, &v), "scan: junk refused") ;
+  CHECK(!conf_limit_scan("17179869184G", 12, &v), "scan: suffix overflow refused") ;
+  CHECK(conf_limit_scan("unlimited", 9, &v) && v == CONF_UNLIMITED, "scan: unlimited") ;
+}
+
+static void test_ip (void)
+{
+  unsigned char a[16] ;
+  CHECK(conf_ip_parse("192.0.2.1", 9, a) == 4 && a[0] == 192 && a[3] == 1, "ip: IPv4") ;
+  CHECK(conf_ip_parse("2001:db8::1", 11, a) == 6 && a[0] == 0x20 && a[15] == 1, "ip: IPv6") ;
+  CHECK(!conf_ip_parse("192.0.2.256", 11, a) && !conf_ip_parse("", 0, a) && !conf_ip_parse("1.2.3.4\0", 8, a), "ip: bad refused") ;
+  CHECK(!conf_ip_parse("1.2.3.4", 5, a) || a[0] == 1, "ip: length respected") ;
+}
+
+static void test_opt (void)
+{
+  struct span o = SPAN_STR("127.0.0.1:25 tls=require size=100 trusted  sizex=3"), v ;
+  CHECK(conf_opt(o, "tls", &v) && spaneq(v, "require"), "opt: tls=require") ;
+  CHECK(conf_opt(o, "size", &v) && spaneq(v, "100"), "opt: size, not sizex") ;
+  CHECK(conf_opt(o, "trusted", &v) && v.len == 0, "opt: bare word") ;
+  CHECK(!conf_opt(o, "siz", &v) && !conf_opt(o, "recipients", &v), "opt: absent") ;
+  CHECK(spaneq(conf_route(o), "127.0.0.1:25"), "route: first word") ;
+  CHECK(conf_route((struct span){ "", 0 }).len == 0, "route: empty") ;
+}
+
+static void test_domains (void)
+{
+  struct conf_build b ; struct conf c ; struct span v ;
+  unsigned long n = build(&b, &c, "relay.test\n",
+    "# comment\n\n  Example.COM.\t 127.0.0.1:2526   # trailing\r\n"
+    "example.net [2001:db8::1]:25,mx.example.org size=10M recipients=100 tls=require\n"
+    "example.org mx lifetime=2d\n", 0, 0, 0) ;
+  CHECK(n == 0, "domains: good file has no errors") ;
+  CHECK(conf_domain_find(&c, "example.com", 11, &v) && spaneq(v, "127.0.0.1:2526"), "domains: found, value normalised") ;
+  CHECK(conf_domain_find(&c, "EXAMPLE.com.", 12, &v), "domains: any case, trailing dot") ;
+  CHECK(!conf_domain_find(&c, "example.com..", 13, &v) && !conf_domain_find(&c, "xample.com", 10, &v), "domains: others not found") ;
+  CHECK(!conf_domain_find(&c, "exa\0ple.com", 11, &v) && !conf_domain_find(&c, "", 0, &v), "domains: NUL, empty not found") ;
+  CHECK(conf_domain_find(&c, "example.net", 11, &v) && spaneq(v, "[2001:db8::1]:25,mx.example.org size=10485760 recipients=100 tls=require"), "domains: options canonical") ;
+  CHECK(conf_domain_find(&c, "example.org", 11, &v) && spaneq(v, "mx lifetime=0 lifetime_days=2"), "domains: lifetime=Nd") ;
+  CHECK(conf_me(&c, &v) && spaneq(v, "relay.test"), "me") ;
+  CHECK(conf_queue(&c, &v) && spaneq(v, "/q"), "queue") ;
+  conf_build_free(&b) ;
+
+  CHECK(dom1("example.com") == 1 && strstr(lasterr, "missing route"), "domains: missing route") ;
+  CHECK(dom1("exa_mple.com 1.2.3.4") == 1 && strstr(lasterr, "bad domain"), "domains: bad name") ;
+  CHECK(dom1("a.com 1.2.3.4:0") == 1 && strstr(lasterr, "bad port"), "domains: port 0") ;
+  CHECK(dom1("a.com 1.2.3.4:65536") == 1, "domains: port 65536") ;
+  CHECK(dom1("a.com 1.2.3.4:65535") == 0, "domains: port 65535") ;
+  CHECK(dom1("a.com 1.2.3.4:") == 1 && dom1("a.com 1.2.3.4,") == 1 && dom1("a.com ,x.org") == 1, "domains: empty port/host") ;
+  CHECK(dom1("a.com [::1") == 1 && dom1("a.com [1.2.3.4]") == 1 && dom1("a.com [::1]x") == 1, "domains: bad IPv6 routes") ;
+  CHECK(dom1("a.com 1.2.3.400") == 1 && strstr(lasterr, "bad host"), "domains: bad IPv4 route") ;
+  CHECK(dom1("a.com x.org tls=maybe") == 1 && strstr(lasterr, "tls"), "domains: bad tls") ;
+  CHECK(dom1("a.com x.org foo=1") == 1 && strstr(lasterr, "unknown option"), "domains: unknown option") ;
+  CHECK(dom1("a.com x.org size=2G") == 1 && strstr(lasterr, "cap"), "domains: size above cap") ;
+  CHECK(dom1("a.com x.org size=1G") == 0, "domains: size at cap") ;
+  CHECK(dom1("a.com x.org size=1 size=2") == 1 && strstr(lasterr, "duplicate option"), "domains: duplicate option") ;
+  CHECK(dom1("a.com x.org trusted") == 1, "domains: trusted is not a domain option") ;
+  CHECK(dom1("a.com x.org\nb.com y.org\nA.com. z.org") == 1 && lastline == 3 && strstr(lasterr, "first on line 1"), "domains: duplicate domain with line numbers") ;
+  {
+    struct conf_build b2 ;
+    conf_build_init(&b2, &collect, 0) ;
+    conf_build_text(&b2, CONF_F_DOMAINS, "domains", "a.com x.org\n\0b.com y.org\n", 25) ;
+    CHECK(b2.nerr == 1 && lastline == 2 && strstr(lasterr, "NUL"), "domains: NUL in line") ;
+    conf_build_free(&b2) ;
+  }
+}
+
+static void test_lines (void)
+{
+  char *big = malloc(CONF_LINE_MAX_BYTES + 3) ;
+  size_t n ;
+  memcpy(big, "a.com x.org", 11) ;
+  memset(big + 11, ' ', CONF_LINE_MAX_BYTES - 11) ;
+  big[CONF_LINE_MAX_BYTES] = '\r' ; big[CONF_LINE_MAX_BYTES + 1] = '\n' ; big[CONF_LINE_MAX_BYTES + 2] = 0 ;
+  CHECK(dom1(big) == 0, "lines: max length (CR LF not counted) ok") ;
+  big[CONF_LINE_MAX_BYTES] = ' ' ;
+  CHECK(dom1(big) == 1 && strstr(lasterr, "too long"), "lines: max+1 refused") ;
+  free(big) ;
+  CHECK(dom1("") == 0 && dom1("\n\n# x\n   \r\n") == 0, "lines: empty and comment-only files") ;
+  n = dom1("a.com x.org\rb.com y.org\n") ;
+  CHECK(n == 1, "lines: bare CR inside a line is not a line end") ;
+  {
+    char many[1024] = "a.com x.org" ;
+    int i ;
+    for (i = 0 ; i < CONF_WORDS_MAX ; i++) strcat(many, " size=1") ;
+    CHECK(dom1(many) == 1 && strstr(lasterr, "too many words"), "lines: too many words") ;
+  }
+}
+
+static void test_clients_limits (void)
+{
+  struct conf_build b ; struct conf c ; struct conf_limits l ; struct span v ;
+  int t ;
+  unsigned long n = build(&b, &c, "relay.test",
+    0, "recipients 20\nsize 10M\nconnections 100 60\n",
+    "10.0.0.0/8 recipients=30\n10.1.0.0/16 recipients=40 trusted\n10.1.2.3 messages=7\n"
+    "2001:db8::/32 connections=unlimited\n::ffff:192.0.2.0/120 size=5\n", 0) ;
+  CHECK(n == 0, "clients/limits: good files") ;
+  conf_limits_get(&c, 0, &l, &t) ;
+  CHECK(CONF_LIM(&l, recipients) == 20 && CONF_LIM(&l, size) == 10485760 && CONF_LIM(&l, messages) == 50 && !t, "limits: file overrides default, rest default") ;
+  CHECK(CONF_LIM(&l, connections) == 100 && CONF_LIM(&l, window) == 60, "limits: connections N WINDOW") ;
+  conf_limits_get(&c, "10.9.9.9", &l, &t) ;
+  CHECK(CONF_LIM(&l, recipients) == 30 && !t, "limits: /8 overrides") ;
+  conf_limits_get(&c, "10.1.9.9", &l, &t) ;
+  CHECK(CONF_LIM(&l, recipients) == 40 && t, "limits: longer /16 wins, trusted") ;
+  conf_limits_get(&c, "10.1.2.3", &l, &t) ;
+  CHECK(CONF_LIM(&l, recipients) == 20 && CONF_LIM(&l, messages) == 7 && !t, "limits: /32 wins over all (no merging)") ;
+  conf_limits_get(&c, "::ffff:10.1.2.3", &l, &t) ;
+  CHECK(CONF_LIM(&l, messages) == 7, "limits: IPv4-mapped IPv6 client") ;
+  conf_limits_get(&c, "2001:db8:1::5", &l, &t) ;
+  CHECK(CONF_LIM(&l, connections) == CONF_UNLIMITED, "limits: IPv6 /32, unlimited") ;
+  conf_limits_get(&c, "192.0.2.9", &l, &t) ;
+  CHECK(CONF_LIM(&l, size) == 5, "clients: IPv4-mapped prefix stored as IPv4") ;
+  conf_limits_get(&c, "11.0.0.1", &l, &t) ;
+  CHECK(CONF_LIM(&l, recipients) == 20, "limits: no match") ;
+  conf_limits_get(&c, "junk", &l, &t) ;
+  CHECK(CONF_LIM(&l, recipients) == 20 && !t, "limits: unparsable ip") ;
+  CHECK(conf_client_find(&c, "10.1.2.3", &v) && spaneq(v, "messages=7"), "client_find") ;
+  CHECK(!conf_client_find(&c, "2001:db9::", &v), "client_find: no IPv6 match") ;
+  conf_build_free(&b) ;
+
+  CHECK(cli1("10.0.0.1/8 trusted") == 1 && strstr(lasterr, "CIDR"), "clients: host bits set") ;
+  CHECK(cli1("10.0.0.0/33 trusted") == 1 && strstr(lasterr, "prefix"), "clients: /33") ;
+  CHECK(cli1("::/129 trusted") == 1 && cli1("::/-1 trusted") == 1 && cli1("::/ trusted") == 1, "clients: bad IPv6 prefix") ;
+  CHECK(cli1("::/0 trusted") == 0 && cli1("0.0.0.0/0 trusted") == 0, "clients: /0 ok") ;
+  CHECK(cli1("10.0.0.300 trusted") == 1 && strstr(lasterr, "bad address"), "clients: bad address") ;
+  CHECK(cli1("10.0.0.1") == 1, "clients: nothing to set") ;
+  CHECK(cli1("10.0.0.1 tls=may") == 1 && cli1("10.0.0.1 trusted=1") == 1, "clients: domain-only / bad options") ;
+  CHECK(cli1("10.0.0.1 recipients=100001") == 1 && strstr(lasterr, "cap of 100000"), "clients: above cap") ;
+  CHECK(cli1("10.0.0.1 recipients=unlimited") == 1, "clients: unlimited where not allowed") ;
+  CHECK(cli1("10.0.0.1 trusted\n10.0.0.1/32 trusted") == 1 && strstr(lasterr, "duplicate"), "clients: duplicate prefix") ;
+  CHECK(lim1("recipientz 5") == 1 && strstr(lasterr, "unknown limit"), "limits: unknown name") ;
+  CHECK(lim1("recipients 5x") == 1 && strstr(lasterr, "bad number"), "limits: bad number") ;
+  CHECK(lim1("recipients 99999999999999999999") == 1, "limits: overflow") ;
+  CHECK(lim1("recipients 100000") == 0 && lim1("recipients 100001") == 1, "limits: cap inclusive") ;
+  CHECK(lim1("recipients 5\nrecipients 6") == 1 && lastline == 2, "limits: duplicate") ;
+  CHECK(lim1("recipients") == 1 && lim1("recipients 1 2") == 1, "limits: word count") ;
+  CHECK(lim1("lifetime 5d\nlifetime_days 3") == 1, "limits: lifetime Nd conflicts with lifetime_days") ;
+  CHECK(lim1("lifetime 366d") == 1 && lim1("lifetime d") == 1, "limits: lifetime days cap, bad") ;
+  CHECK(lim1("retry_min 7200") == 1 && strstr(lasterr, "retry_max"), "limits: retry_min above retry_max") ;
+  CHECK(lim1("size 1K\nburst unlimited") == 0, "limits: suffix, unlimited") ;
+  CHECK(lim1("messages 1K") == 1, "limits: suffix only for size") ;
+}
+
+static void test_spf_me (void)
+{
+  struct conf_build b ; struct conf c ; struct span v ;
+  unsigned long n = build(&b, &c, "relay.test", 0, 0, 0, "fail mark\nneutral defer\n") ;
+  CHECK(n == 0, "spf: good file") ;
+  CHECK(conf_spf_action(&c, "fail", &v) && spaneq(v, "mark"), "spf: fail mark") ;
+  CHECK(conf_spf_action(&c, "softfail", &v) && spaneq(v, "mark") && conf_spf_action(&c, "temperror", &v) && spaneq(v, "defer"), "spf: defaults") ;
+  CHECK(!conf_spf_action(&c, "bogus", &v), "spf: unknown result") ;
+  conf_build_free(&b) ;
+  n = build(&b, &c, "relay.test", 0, 0, 0, "fial reject\nfail drop\npass accept\npass accept\nfail\n") ;
+  CHECK(n == 4, "spf: unknown result, unknown action, duplicate, missing action") ;
+  conf_build_free(&b) ;
+  n = build(&b, &c, 0, 0, 0, 0, 0) ;
+  CHECK(n == 1 && strstr(lasterr, "missing"), "me: missing file") ;
+  conf_build_free(&b) ;
+  n = build(&b, &c, "relay.test\nother.test\n", 0, 0, 0, 0) ;
+  CHECK(n == 1 && lastline == 2, "me: two lines") ;
+  conf_build_free(&b) ;
+  n = build(&b, &c, "relay_test\n", 0, 0, 0, 0) ;
+  CHECK(n == 1, "me: bad host name") ;
+  conf_build_free(&b) ;
+}
+
+static void test_cdb (void)
+{
+  struct conf_cdbw w ;
+  struct span v, k ;
+  char key[16] ;
+  size_t i, pos = 0 ;
+  int ok = 1, r ;
+  char *copy ;
+  CHECK(conf_cdbw_init(&w) == 0, "cdb: init") ;
+  for (i = 0 ; i < 1000 ; i++)
+  {
+    snprintf(key, sizeof key, "k%zu", i) ;
+    if (conf_cdbw_add(&w, key, strlen(key), key, strlen(key)) == -1) ok = 0 ;
+  }
+  CHECK(ok && conf_cdbw_add(&w, "", 0, "", 0) == 0 && conf_cdbw_finish(&w) == 0, "cdb: write 1001 records") ;
+  for (i = 0 ; i < 1000 ; i++)
+  {
+    snprintf(key, sizeof key, "k%zu", i) ;
+    if (!conf_cdb_find(w.buf, w.len, key, strlen(key), &v) || !spaneq(v, key)) ok = 0 ;
+  }
+  CHECK(ok, "cdb: every key found with its value") ;
+  CHECK(conf_cdb_find(w.buf, w.len, "", 0, &v) && v.len == 0, "cdb: empty key") ;
+  CHECK(!conf_cdb_find(w.buf, w.len, "k1000", 5, &v), "cdb: absent key") ;
+  for (i = 0 ; (r = conf_cdb_next(w.buf, w.len, &pos, &k, &v)) == 1 ; i++) ;
+  CHECK(r == 0 && i == 1001, "cdb: iteration") ;
+  /* corrupt copies: truncations and flipped bytes never crash or lie */
+  copy = malloc(w.len) ;
+  for (i = 0 ; i < w.len ; i += 7)
+  {
+    memcpy(copy, w.buf, w.len) ;
+    copy[i] ^= (char)0xa5 ;
+    conf_cdb_find(copy, w.len, "k5", 2, &v) ;
+    conf_cdb_find(copy, i, "k5", 2, &v) ;
+    pos = 0 ;
+    while (conf_cdb_next(copy, w.len, &pos, &k, &v) == 1) ;
+  }
+  memset(copy, 0xff, w.len) ;
+  CHECK(!conf_cdb_find(copy, w.len, "k5", 2, &v), "cdb: all-0xff map: not found") ;
+  CHECK(!conf_cdb_find(copy, 100, "k5", 2, &v) && !conf_cdb_find(0, 0, "k5", 2, &v), "cdb: short or no map: not found") ;
+  ok = 1 ;
+  free(copy) ;
+  CHECK(ok, "cdb: corrupt maps survived") ;
+  conf_cdbw_free(&w) ;
+}
+
+int main (void)
+{
+  test_host() ;
+  test_scan() ;
+  test_ip() ;
+  test_opt() ;
+  test_domains() ;
+  test_lines() ;
+  test_clients_limits() ;
+  test_spf_me() ;
+  test_cdb() ;
+  return nfail ? 1 : 0 ;
+}
