@@ -1,0 +1,33 @@
+# tests/e2e/30-queue-lib.bash: helpers for the queue tests (30-39), sourced
+# after ../lib.sh. Not a test itself (run.sh only runs *.sh).
+Q=$T/q
+export MXHOLD_QUEUE=$Q
+
+# qinit: a fresh queue at $Q
+qinit () { rm -rf "$Q"; mxhold-queuectl -q "$Q" init >/dev/null || nok "queuectl init"; }
+
+# envfile FILE SENDER RCPT...: a qmail-queue envelope in FILE
+envfile () {
+  local f=$1 s=$2; shift 2
+  { printf 'F%s\0' "$s"; for r in "$@"; do printf 'T%s\0' "$r"; done; printf '\0'; } >"$f"
+}
+
+# qput MSGFILE ENVFILE: runs the writer; stderr in $T/qerr, status in $?
+qput () { mxhold-queue <"$1" 1<"$2" 2>"$T/qerr"; }
+
+# newcount: files in new/
+newcount () { find "$Q/new" -type f | wc -l; }
+tmpcount () { find "$Q/tmp" -type f | wc -l; }
+
+# body_of FILE: the message part of a queue file (after the first empty line)
+body_of () { $PY -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.stdout.buffer.write(d[d.index(b"\n\n")+2:])' "$1"; }
+
+# all_new_complete MSGFILE: every file in new/ holds exactly MSGFILE after its header
+all_new_complete () {
+  local f
+  for f in "$Q"/new/*; do
+    [ -e "$f" ] || continue
+    body_of "$f" | cmp -s - "$1" || return 1
+  done
+  return 0
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# mxhold-queue fed directly (qmail-queue interface): byte-exact files,
+# envelope checks, exit codes, ids, the header lines.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/30-queue-lib.bash"
+qinit
+envfile "$T/env" 'sender@example.org' 'a@example.com' 'b@example.net'
+
+# sizes around the in-memory buffer (64 KiB) and a 20 MB binary message with NULs
+for n in 0 1 65535 65536 65537 1000000 20971520; do
+  head -c "$n" /dev/urandom >"$T/m"
+  rm -f "$Q"/new/*
+  qput "$T/m" "$T/env"; rc=$?
+  is "$rc" 0 "size $n: exit 0"
+  f=$(ls "$Q/new")
+  if [ -n "$f" ] && body_of "$Q/new/$f" | cmp -s - "$T/m"; then ok "size $n: byte-exact in new/"; else nok "size $n: byte-exact in new/"; fi
+  like "$(cat "$T/qerr")" "^queue: info: queued $f size=$n rcpts=2\$" "size $n: info line"
+done
+is "$(tmpcount)" 0 "no tmp/ file left"
+
+# the header, exactly
+printf 'Subject: x\r\n\r\nhi\r\n' >"$T/m"
+rm -f "$Q"/new/*
+TCPREMOTEIP=192.0.2.7 MXHOLD_HELO=$'bad helo\001' MXHOLD_SPF=pass MXHOLD_QID=1795800000.123456.42 qput "$T/m" "$T/env"
+is "$?" 0 "with env: exit 0"
+f=$Q/new/1795800000.123456.42
+check "MXHOLD_QID used as the id" test -f "$f"
+want=$(printf 'mxhold 1\narrived X\nclient 192.0.2.7\nhelo bad?helo?\nspf pass\nfrom sender@example.org\nto a@example.com\nto b@example.net\n')
+got=$(sed -n '1,8p' "$f" | sed 's/^arrived [0-9]*$/arrived X/')
+is "$got" "$want" "header lines"
+arr=$(sed -n 's/^arrived //p' "$f"); now=$(date +%s)
+check "arrived is now" test $((now - arr)) -le 5
+is "$(sed -n 9p "$f")" "" "empty line ends the header"
+
+# taken id -> a fresh one, never overwrite
+MXHOLD_QID=1795800000.123456.42 qput "$T/m" "$T/env"
+is "$?" 0 "taken MXHOLD_QID: exit 0"
+is "$(newcount)" 2 "taken MXHOLD_QID: a second file, first untouched"
+like "$(cat "$T/qerr")" 'queued [0-9]+\.[0-9]{6}\.[0-9]+ ' "taken MXHOLD_QID: fresh id logged"
+for bad in '../x' '.' 'abc' '12/3' '1234567890123456789012345678901234567890123'; do
+  MXHOLD_QID=$bad qput "$T/m" "$T/env"; rc=$?
+  is "$rc" 0 "bad MXHOLD_QID '$bad' ignored"
+done
+is "$(find "$Q" -name x | wc -l)" 0 "no path escape through MXHOLD_QID"
+
+# null sender, many recipients
+rm -f "$Q"/new/*
+{ printf 'F\0'; for i in $(seq 1 1000); do printf 'Tr%d@example.com\0' "$i"; done; printf '\0'; } >"$T/e2"
+qput "$T/m" "$T/e2"; is "$?" 0 "null sender, 1000 recipients"
+f=$(ls "$Q"/new/* | head -1)
+is "$(grep -c '^to ' "$f")" 1000 "1000 to lines"
+is "$(grep -c '^from $' "$f")" 1 "from line empty for <>"
+
+# envelope ends early: nothing queued, temporary
+rm -f "$Q"/new/*
+for e in '' 'F' 'Fa@b' 'Fa@b\0' 'Fa@b\0Tc@d' 'Fa@b\0Tc@d\0'; do
+  printf "$e" >"$T/e3"
+  qput "$T/m" "$T/e3"; rc=$?
+  is "$rc" 111 "envelope '$e' cut: exit 111"
+done
+is "$(newcount)" 0 "cut envelopes: nothing in new/"
+is "$(tmpcount)" 0 "cut envelopes: nothing in tmp/"
+
+# malformed envelopes: permanent
+long=$(head -c 1024 /dev/zero | tr '\0' a)
+printf 'Fa@b\0T%s\0\0' "$long" >"$T/e4"; qput "$T/m" "$T/e4"; is "$?" 0 "address of QUEUE_ADDR_MAX bytes accepted"
+rm -f "$Q"/new/*
+for e in 'Xa@b\0Tc@d\0\0' 'Fa@b\0\0' 'Fa b\0Tc@d\0\0' 'Fa@b\0Tc d\0\0' 'Fa@b\0T\0\0' 'Fa@b\0Tc@d\0Xe\0\0' 'Fa\tb\0Tc@d\0\0' "Fa@b\\0T${long}a\\0\\0"; do
+  printf "$e" >"$T/e5"
+  qput "$T/m" "$T/e5"; rc=$?
+  is "$rc" 100 "bad envelope '$(printf '%s' "$e" | head -c 30)': exit 100"
+done
+like "$(cat "$T/qerr")" '^queue: fatal: bad envelope: address too long$' "error line names the reason"
+is "$(newcount)" 0 "bad envelopes: nothing in new/"
+is "$(tmpcount)" 0 "bad envelopes: nothing in tmp/"
+
+# no queue: temporary
+MXHOLD_QUEUE=$T/nonexistent qput "$T/m" "$T/env"; is "$?" 111 "missing queue directory: exit 111"
+
+# the queue path from the config (config.cdb) when $MXHOLD_QUEUE is unset
+if command -v mxhold-conf >/dev/null; then
+  mkdir -p "$T/conf"; echo relay.test >"$T/conf/me"; echo "$T/q" >"$T/conf/queue"
+  echo 'example.com 127.0.0.1:9' >"$T/conf/domains"; : >"$T/conf/limits"; : >"$T/conf/clients"
+  mxhold-conf compile "$T/conf" >/dev/null 2>&1
+  rm -f "$Q"/new/*
+  env -u MXHOLD_QUEUE MXHOLD_CONF="$T/conf" mxhold-queue <"$T/m" 1<"$T/env" 2>/dev/null
+  is "$?" 0 "queue path from config.cdb: exit 0"
+  is "$(newcount)" 1 "queue path from config.cdb: queued"
+fi
+done_testing
