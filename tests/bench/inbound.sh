@@ -38,6 +38,7 @@ mx_run () {
   SECS=$(source_run "$port" "$BENCH_N" "$c")
   GOT=$(queue_count "$d/queue")
   mx_stop_pid "$pid"
+  [ "$GOT" = "$BENCH_N" ] || tail -n 3 "$T/smtpd.$port.log" 2>/dev/null | sed 's/^/#   smtpd log: /' >&2
 }
 
 # pf_run CONC: an empty Postfix queue, one smtp-source run; sets SECS, GOT.
@@ -111,6 +112,8 @@ if [ $mx_ok = 1 ]; then
       row "1 x $sz B" "$hwm" "$rss" "$name"
     done
     mx_stop_pid "$pid"
+  else
+    row "-" "-" "-" "mxhold did not start"
   fi
 else
   row "-" "-" "-" "mxhold not built"
