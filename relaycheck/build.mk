@@ -1,0 +1,25 @@
+# relaycheck/: mxhold-relaycheck, the open-relay tester. The modules are
+# libc only; the program links skalibs (diagnostics) and nothing else.
+
+RC_OBJS := relaycheck/rc_reply.o relaycheck/rc_trick.o relaycheck/rc_verdict.o \
+  relaycheck/rc_net.o relaycheck/rc_check.o relaycheck/rc_host.o relaycheck/rc_out.o \
+  relaycheck/rc_batch.o
+
+PROGS += relaycheck
+relaycheck_OBJS := relaycheck/relaycheck.o $(RC_OBJS)
+relaycheck_LIBS := -lskarnet
+
+UNITS += rc_reply
+rc_reply_test_OBJS := tests/unit/rc_reply_test.o relaycheck/rc_reply.o
+rc_reply_test_LIBS :=
+
+UNITS += rc_trick
+rc_trick_test_OBJS := tests/unit/rc_trick_test.o relaycheck/rc_trick.o relaycheck/rc_verdict.o
+rc_trick_test_LIBS :=
+
+UNITS += rc_host
+rc_host_test_OBJS := tests/unit/rc_host_test.o relaycheck/rc_host.o
+rc_host_test_LIBS :=
+
+FUZZ += rc_reply
+rc_reply_fuzz_SRCS := tests/fuzz/rc_reply_fuzz.c relaycheck/rc_reply.c
