@@ -492,6 +492,7 @@ int conf_build_dir (struct conf_build *b, char const *dir)
 {
   unsigned int f ;
   size_t dl = strlen(dir) ;
+  b->dir = dir ;
   for (f = 0 ; f < CONF_F_N ; f++)
   {
     char path[PATH_BYTES] ;
@@ -530,13 +531,24 @@ static int add_lens (struct conf_build *b, char const *key, unsigned char const 
   return conf_cdbw_add(&b->w, key, 7, lens, n) ;
 }
 
+/* What messages call file f: DIR/NAME, or NAME without a directory. */
+static char const *file_path (struct conf_build const *b, unsigned int f, char *path)
+{
+  struct obuf o = { path, 0, PATH_BYTES - 1, 0 } ;
+  if (b->dir) { oputs(&o, b->dir) ; oputs(&o, "/") ; }
+  oputs(&o, file_names[f]) ;
+  path[o.len] = 0 ;
+  return path ;
+}
+
 int conf_build_finish (struct conf_build *b)
 {
   unsigned int i ;
-  if (!b->have[CONF_F_ME]) fail(b, file_names[CONF_F_ME], 0, "required file is missing", 0) ;
-  if (!b->have[CONF_F_QUEUE]) fail(b, file_names[CONF_F_QUEUE], 0, "required file is missing", 0) ;
+  char path[PATH_BYTES] ;
+  for (i = CONF_F_ME ; i <= CONF_F_QUEUE ; i++)
+    if (!b->have[i]) fail(b, file_path(b, i, path), 0, "required file is missing", 0) ;
   if (b->lim[CONF_LIMIT_retry_min] > b->lim[CONF_LIMIT_retry_max])
-    fail(b, file_names[CONF_F_LIMITS], b->limline[CONF_LIMIT_retry_min] ? b->limline[CONF_LIMIT_retry_min] : b->limline[CONF_LIMIT_retry_max], "retry_min is above retry_max", 0) ;
+    fail(b, file_path(b, CONF_F_LIMITS, path), b->limline[CONF_LIMIT_retry_min] ? b->limline[CONF_LIMIT_retry_min] : b->limline[CONF_LIMIT_retry_max], "retry_min is above retry_max", 0) ;
   if (b->nerr) return (errno = 0, -1) ;
   for (i = 0 ; i < CONF_LIMIT_N ; i++)
   {

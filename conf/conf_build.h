@@ -34,6 +34,7 @@ struct conf_build {
   unsigned char lens4[33], lens6[129] ;
   unsigned long ndomains, nclients ;
   int have[CONF_F_N] ;
+  char const *dir ;                 /* set by conf_build_dir, for messages */
   char msg[256] ;
 } ;
 

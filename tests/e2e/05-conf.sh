@@ -1,0 +1,143 @@
+#!/bin/bash
+# 05-conf: mxhold-conf check and compile on real config directories:
+# every error as file:line: reason (exit 100), compile refuses and leaves
+# the old config.cdb untouched, get/dump read it back, $MXHOLD_CONF.
+source "$(dirname "$0")/../lib.sh"
+C=$T/conf
+
+# What mkconf (tests/lib.sh) writes: me, queue, domains, empty limits and
+# clients, no spf file. (mkconf itself also runs queuectl init.)
+mkdir -p "$C"; echo relay.test >"$C/me"; echo "$C/queue" >"$C/queue"
+printf 'example.com 127.0.0.1:9\nexample.net 127.0.0.1:9\n' >"$C/domains"; : >"$C/limits"; : >"$C/clients"
+mxhold-conf compile "$C" >/dev/null && ok "mkconf-style config compiles" || nok "mkconf-style config"
+is "$(mxhold-conf -c "$C" get me)" "relay.test" "get me"
+is "$(mxhold-conf -c "$C" get queue)" "$C/queue" "get queue"
+is "$(mxhold-conf -c "$C" get d:example.net)" "127.0.0.1:9" "get d:example.net"
+is "$(mxhold-conf -c "$C" get l:size)" "20971520" "limits default filled in (size)"
+is "$(mxhold-conf -c "$C" get s:fail)" "reject" "spf default filled in (fail reject)"
+is "$(MXHOLD_CONF=$C mxhold-conf get l:recipients)" "50" "\$MXHOLD_CONF is the default directory"
+mxhold-conf -c "$C" get d:nope.example >/dev/null; is "$?" 100 "get of an absent key exits 100"
+[ ! -e "$C/config.cdb.tmp" ]; is "$?" 0 "no config.cdb.tmp left behind"
+
+# The example config of `make run` is clean.
+mkdir "$T/ex" && cp "$TOP"/conf/example/* "$T/ex/"
+out=$(mxhold-conf check "$T/ex" 2>&1); rc=$?
+is "$rc:$out" "0:" "conf/example checks clean and silently"
+
+# Every error, in every file, with file:line.
+E=$T/bad; mkdir "$E"
+printf 'relay_bad\n' >"$E/me"
+printf '/q\n' >"$E/queue"
+cat >"$E/domains" <<'X'
+# comment
+example.com 127.0.0.1:2526
+bad_domain.com 127.0.0.1
+example.org
+example.net 1.2.3.4:99999
+Example.COM. 10.0.0.1
+example.info [::1 tls=require
+example.biz mx tls=sometimes
+example.edu mx frobs=3
+X
+cat >"$E/limits" <<'X'
+recipients 50
+recipientz 5
+size 2G
+messages lots
+burst 18446744073709551616
+X
+cat >"$E/clients" <<'X'
+192.0.2.0/24 trusted
+192.0.2.1/24 trusted
+10.0.0.0/33 trusted
+2001:db8::/32 connections=unlimited
+2001:db8::/32 trusted
+10.1.1.1 recipients=unlimited
+X
+cat >"$E/spf" <<'X'
+fail reject
+fial reject
+softfail bounce
+fail mark
+X
+err=$(mxhold-conf check "$E" 2>&1 >/dev/null); rc=$?
+is "$rc" 100 "check with errors exits 100"
+like "$err" "$E/me:1: bad host name" "me:1 bad host name"
+like "$err" "domains:3: bad domain name" "domains:3 bad domain name"
+like "$err" "domains:4: missing route" "domains:4 missing route"
+like "$err" "domains:5: bad port in route" "domains:5 bad port"
+like "$err" "domains:6: duplicate domain \(first on line 2\)" "domains:6 duplicate domain (case, trailing dot)"
+like "$err" "domains:7: bad IPv6 address in route" "domains:7 bad IPv6 route"
+like "$err" "domains:8: bad tls value" "domains:8 bad tls"
+like "$err" "domains:9: unknown option: frobs=3" "domains:9 unknown option"
+like "$err" "limits:2: unknown limit: recipientz" "limits:2 unknown limit"
+like "$err" "limits:3: value above the cap of 1073741824" "limits:3 above cap"
+like "$err" "limits:4: bad number: lots" "limits:4 bad number"
+like "$err" "limits:5: bad number" "limits:5 overflow"
+like "$err" "clients:2: bad CIDR" "clients:2 host bits set"
+like "$err" "clients:3: bad prefix length" "clients:3 bad prefix"
+like "$err" "clients:5: duplicate address prefix \(first on line 4\)" "clients:5 duplicate prefix"
+like "$err" "clients:6: \"unlimited\" is not allowed" "clients:6 unlimited not allowed"
+like "$err" "spf:2: unknown spf result: fial" "spf:2 unknown result"
+like "$err" "spf:3: unknown spf action .*: bounce" "spf:3 unknown action"
+like "$err" "spf:4: duplicate spf result \(first on line 1\)" "spf:4 duplicate result"
+is "$(printf '%s\n' "$err" | grep -c ':[0-9]*: ')" 19 "19 errors, one line each"
+like "$(printf '%s\n' "$err" | tail -1)" "^19 errors$" "error count on the last line"
+
+# compile refuses and leaves the old config.cdb alone.
+G=$T/good; mkdir "$G"; cp "$C"/me "$C"/queue "$C"/domains "$G/"
+mxhold-conf compile "$G" >/dev/null
+sum1=$(cksum <"$G/config.cdb"); ino1=$(stat -c %i "$G/config.cdb")
+echo 'broken.example' >>"$G/domains"
+err=$(mxhold-conf compile "$G" 2>&1); rc=$?
+is "$rc" 100 "compile with an error exits 100"
+like "$err" "domains:3: missing route" "compile reports the error"
+is "$(cksum <"$G/config.cdb")" "$sum1" "old config.cdb unchanged"
+[ ! -e "$G/config.cdb.tmp" ]; is "$?" 0 "no tmp file after a refused compile"
+sed -i '$d' "$G/domains"; echo 'new.example 192.0.2.5:25 size=1M' >>"$G/domains"
+out=$(mxhold-conf compile "$G"); rc=$?
+is "$rc" 0 "compile after the fix"
+like "$out" "config.cdb: 3 domains, 0 clients" "compile summary on stdout"
+is "$(mxhold-conf -c "$G" get d:new.example)" "192.0.2.5:25 size=1048576" "new domain, size suffix expanded"
+[ "$(stat -c %i "$G/config.cdb")" != "$ino1" ]; is "$?" 0 "compile replaced config.cdb by rename (new inode)"
+
+# Missing required files; optional files may be absent; I/O errors are 111.
+M=$T/missing; mkdir "$M"
+err=$(mxhold-conf check "$M" 2>&1); rc=$?
+is "$rc" 100 "empty directory: exit 100"
+like "$err" "$M/me: required file is missing" "missing me reported"
+like "$err" "$M/queue: required file is missing" "missing queue reported"
+printf 'relay.test\n' >"$M/me"; printf '/q\n' >"$M/queue"
+mxhold-conf check "$M"; is "$?" 0 "only me and queue: clean"
+mkdir "$M/domains"
+mxhold-conf check "$M" 2>/dev/null; is "$?" 111 "unreadable domains (a directory): exit 111"
+rmdir "$M/domains"
+
+# CR LF line ends, comments, whitespace runs, long lines.
+W=$T/ws; mkdir "$W"; cp "$M/me" "$M/queue" "$W/"
+printf '  example.com\t\t127.0.0.1:25   tls=may  # the test\r\n#x\r\n\r\n' >"$W/domains"
+mxhold-conf compile "$W" >/dev/null; is "$?" 0 "CRLF, tabs, comments accepted"
+is "$(mxhold-conf -c "$W" get d:example.com)" "127.0.0.1:25 tls=may" "value whitespace-normalised"
+{ printf 'example.com 127.0.0.1 '; head -c 5000 /dev/zero | tr '\0' ' '; echo; } >"$W/domains"
+err=$(mxhold-conf check "$W" 2>&1); is "$?" 100 "overlong line refused"
+like "$err" "domains:1: line too long" "overlong line: file:line"
+
+# dump shows clients readably.
+printf '192.0.2.0/24 trusted connections=unlimited\n2001:db8::/48 recipients=10\n' >"$W/clients"
+printf 'example.com 127.0.0.1\n' >"$W/domains"
+mxhold-conf compile "$W" >/dev/null
+d=$(mxhold-conf -c "$W" dump)
+like "$d" "c:192.0.2.0/24 trusted connections=18446744073709551615" "dump: IPv4 client"
+like "$d" "c:2001:db8::/48 recipients=10" "dump: IPv6 client"
+like "$d" "c:lens4 24" "dump: prefix lengths"
+
+# A corrupt config.cdb is refused by readers, not crashed on.
+head -c 100 "$W/config.cdb" >"$W/c2"; mv "$W/c2" "$W/config.cdb"
+mxhold-conf -c "$W" get me 2>/dev/null; is "$?" 100 "truncated config.cdb: EPROTO, exit 100"
+head -c 4096 /dev/urandom >"$W/config.cdb"
+mxhold-conf -c "$W" get me >/dev/null 2>&1; rc=$?
+[ "$rc" = 100 ] || [ "$rc" = 0 ]; is "$?" 0 "random config.cdb: lookup does not crash"
+
+mxhold-conf 2>/dev/null; is "$?" 100 "no command: usage, exit 100"
+mxhold-conf frob 2>/dev/null; is "$?" 100 "unknown command: exit 100"
+done_testing
