@@ -1,0 +1,33 @@
+#!/bin/bash
+# 70: through a real tcpserver with the default limits (200 per 3600 s,
+# burst 200): 200 quick connections from one address are admitted, the 201st
+# is refused with 421 and one log line, another address is not, and -l shows it.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/70-ratelimit-lib.bash"
+
+rl_conf "$T/c"
+port=$(free_port)
+RL_ENV="MXHOLD_RL_NOW=1700000000" rl_server "$port" "$T/c"
+
+out=$(rl_hit "$port" 200)
+is "$(rl_count "$out" 220)" 200 "200 connections from 127.0.0.1 admitted (greeting 220 from the next program)"
+out=$(rl_talk "$port" 127.0.0.1 "EHLO client.test" "MAIL FROM:<a@b.test>" "QUIT")
+is "$(printf '%s\n' "$out" | head -1)" "421 4.7.0 relay.test too many connections from 127.0.0.1: 200 per 3600s; retry after 18s" "the 201st gets the 421 greeting"
+is "$(printf '%s\n' "$out" | sed -n 2,3p | grep -c '^421 4.7.0')" 2 "and 421 to each command"
+like "$(printf '%s\n' "$out" | sed -n 4p)" "^221 " "and 221 to QUIT"
+out=$(rl_hit "$port" 5)
+is "$(rl_count "$out" 421)" 5 "further connections from 127.0.0.1 refused"
+out=$(rl_hit "$port" 3 127.0.0.2)
+is "$(rl_count "$out" 220)" 3 "another address (127.0.0.2) admitted"
+
+wait_until 5 grep -q "connection 201, limit 200 per 3600s" "$T/rl.$port.log"
+n=$(grep -c 'ratelimit: info: refused 127.0.0.1 ' "$T/rl.$port.log")
+is "$n" 6 "one log line per refused connection"
+like "$(grep 'refused 127.0.0.1' "$T/rl.$port.log" | tail -1)" "refused 127.0.0.1 \(client 127.0.0.1\): connection 201, limit 200 per 3600s burst 200; retry after 18s; 6 refused so far" "log line names client, count and limit"
+unlike "$(grep "^ratelimit:" "$T/rl.$port.log")" "127.0.0.2" "no log line for the admitted address"
+
+list=$(MXHOLD_RL_NOW=1700000000 mxhold-ratelimit -c "$T/c" -l)
+like "$(printf '%s\n' "$list" | sed -n 3p)" "^127\.0\.0\.1 +200 +200/3600s b200 +200 +6 refusing, retry after 18s" "-l: busiest first, with level, limit, counters, state"
+like "$(printf '%s\n' "$list" | sed -n 4p)" "^127\.0\.0\.2 +3 .* open" "-l: the other client open"
+like "$(printf '%s\n' "$list" | head -1)" "^# 3 clients in 524288 slots" "-l: summary line (the third: the start-up probe from 127.0.0.254)"
+done_testing
