@@ -1,0 +1,24 @@
+# deliver/: mxhold-deliver (skalibs + libs6: the scheduler) and
+# mxhold-remote (libowfat: the SMTP client with DNS).
+# Object lists use "=" because queue/build.mk is included after this file. dlv_buf.o and
+# dlv_reply.o are libc only and linked by both (STYLE.md 6).
+
+DLV_LIBC_OBJS := deliver/dlv_buf.o deliver/dlv_reply.o
+
+PROGS += remote
+remote_OBJS = deliver/remote.o deliver/remote_smtp.o deliver/remote_reply.o deliver/remote_route.o \
+  $(DLV_LIBC_OBJS) $(QUEUE_FMT_OBJS) $(CONF_OBJS)
+remote_LIBS := $(OWFAT)
+
+UNITS += remote_reply
+remote_reply_test_OBJS := tests/unit/remote_reply_test.o deliver/remote_reply.o $(DLV_LIBC_OBJS)
+remote_reply_test_LIBS :=
+
+FUZZ += remote_reply
+remote_reply_fuzz_SRCS := tests/fuzz/remote_reply_fuzz.c deliver/remote_reply.c deliver/dlv_buf.c
+
+PROGS += deliver
+deliver_OBJS = deliver/deliver.o deliver/dlv_sched.o deliver/dlv_disk.o deliver/dlv_commit.o \
+  deliver/dlv_sess.o deliver/dlv_result.o deliver/dlv_dsn.o deliver/dlv_ctl.o \
+  $(DLV_LIBC_OBJS) $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
+deliver_LIBS := -ls6 -lskarnet

@@ -1,0 +1,149 @@
+/* deliver.h: mxhold-deliver's modules (skalibs program). One process-wide
+   struct g (STYLE.md 7); messages, routes and sessions are referred to by
+   index, never by pointer, because their arrays grow. */
+#ifndef MXHOLD_DELIVER_H
+#define MXHOLD_DELIVER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "conf/conf.h"
+#include "queue/queue.h"
+#include "deliver/dlv.h"
+
+#define DLV_NONE UINT32_MAX
+#define DLV_BATCH_MSGS 50            /* messages handed to one mxhold-remote */
+#define DLV_BATCH_RCPTS 1000         /* recipients handed to one mxhold-remote */
+#define DLV_TICK_MS 1000             /* timer: config check, expiry */
+#define DLV_NEWSCAN_SECS 10          /* safety net if a wake-up was missed */
+#define DLV_REPLY_KEEP 400           /* reply bytes kept in memory per recipient */
+#define DLV_HDR_MAX_BYTES 65536      /* original headers attached to a DSN */
+#define DLV_POP_MAX 5000             /* due messages taken per loop turn */
+
+/* message flags */
+#define DLV_F_NULLSENDER 1
+#define DLV_F_SPFPASS 2
+#define DLV_F_DIRTY 4                /* state must be written */
+#define DLV_F_DELETE 8               /* ctl delete: remove when idle */
+#define DLV_F_BOUNCE 16              /* ctl bounce: DSN then remove when idle */
+
+struct dlv_rcpt {
+  uint32_t dom ;                     /* index in g.dom */
+  uint32_t attempts ;
+  uint64_t next, last ;
+  char status ;                      /* p d b x (queue.h) */
+  char busy ;                        /* in a running session */
+  char dsn ;                         /* settled, DSN not queued yet */
+  char *reply ;                      /* malloc'd, may be NULL */
+} ;
+
+struct dlv_msg {
+  char id[QUEUE_ID_MAX + 1] ;        /* "" : free slot */
+  uint64_t arrived, expires ;
+  struct dlv_rcpt *r ;
+  uint32_t nrcpt ;
+  uint32_t heappos ;                 /* DLV_NONE: not in the heap */
+  uint32_t busy ;                    /* route queues and sessions holding it */
+  uint32_t nextdirty ;
+  uint8_t flags ;
+} ;
+
+struct dlv_dom {
+  char *name ;
+  uint32_t route ;                   /* DLV_NONE: not resolved (config changed) */
+} ;
+
+struct dlv_route {
+  char *key ;                        /* argv[1] of remote: "HOST[:PORT],..." or "mx" */
+  char *domain ;                     /* argv[2]: the domain (for mx) */
+  uint32_t active ;                  /* sessions running */
+  uint32_t *q ; uint32_t qlen, qa ;  /* messages waiting for a session */
+  uint32_t conc ;                    /* concurrency_host */
+  uint32_t stamp ;                   /* last g.stamp that queued a message here */
+  int failing ;                      /* last attempt failed temporarily */
+  int ready ;                        /* on g.ready */
+} ;
+
+struct dlv_sent { uint32_t msg, ridx ; uint32_t roff, rlen, foff, flen ; int got ; } ;
+
+struct dlv_sess {
+  pid_t pid ;                        /* 0: free slot */
+  int fd ;                           /* remote's stdout */
+  uint32_t route ;
+  struct dlv_sent *sent ; uint32_t nsent ;
+  struct dlv_buf text ;              /* recipients' addresses, and senders */
+  struct dlv_buf in ;                /* partial result line */
+  uint32_t cursor ;
+} ;
+
+struct dlv_g {
+  struct conf conf ;
+  struct conf_limits lim ;
+  char me[256] ;
+  char q[QUEUE_PATH_MAX] ;
+  uint64_t now ;
+  struct dlv_msg *m ; uint32_t nm, am ;
+  uint32_t *freem ; uint32_t nfree, afree ;
+  uint32_t count ;                   /* messages loaded */
+  uint32_t *idtab ; uint32_t idcap ; /* open addressing, msg index + 1 */
+  uint32_t *heap ; uint32_t nheap, aheap ;
+  struct dlv_dom *dom ; uint32_t ndom, adom ;
+  uint32_t *domtab ; uint32_t domcap ;
+  struct dlv_route *route ; uint32_t nroute, aroute ;
+  uint32_t *ready ; uint32_t nready, aready ;
+  struct dlv_sess *sess ; uint32_t nsess ;
+  uint32_t active ;
+  uint32_t dirty ;                   /* list through nextdirty */
+  int trigfd, trigwfd ;
+  char trigname[QUEUE_PATH_MAX] ;
+  int stopping ;
+  uint32_t stamp ;
+} ;
+extern struct dlv_g g ;
+
+/* dlv_sched.c: tables, heap, routing, backoff */
+uint32_t dlv_msg_new (char const *id) ;
+void dlv_msg_free (uint32_t i) ;
+uint32_t dlv_msg_find (char const *id, size_t len) ;
+uint64_t dlv_msg_key (uint32_t i) ;   /* heap key; UINT64_MAX: nothing pending */
+void dlv_heap_set (uint32_t i) ;      /* (re)insert with its current key, or remove */
+uint32_t dlv_heap_top (void) ;
+uint32_t dlv_dom_intern (char const *s, size_t len) ;
+uint32_t dlv_dom_route (uint32_t d) ;
+void dlv_routes_reset (void) ;
+uint64_t dlv_backoff (uint32_t attempts) ;
+uint64_t dlv_expiry (uint64_t arrived) ;
+void dlv_dirty (uint32_t i) ;
+void dlv_flush_where (uint32_t route, uint32_t dom) ;   /* DLV_NONE: any */
+
+/* dlv_disk.c: the queue on disk */
+int dlv_msg_load (char const *id) ;           /* from mess/HH/ID (+ state) */
+void dlv_scan_mess (void) ;
+void dlv_scan_new (void) ;
+void dlv_commit (void) ;                      /* write dirty state, remove finished */
+int dlv_msg_header (uint32_t i, struct dlv_buf *b, struct queue_env *e) ;
+void dlv_log (char const *const *s, unsigned int n) ;
+void dlv_log_result (uint32_t i, uint32_t r, struct span rcpt, struct span from, char const *host, char const *status) ;
+
+/* dlv_sess.c: mxhold-remote sessions */
+void dlv_due (void) ;                         /* pop due messages into route queues */
+void dlv_spawn (void) ;                       /* start sessions within the limits */
+void dlv_sess_read (uint32_t s) ;             /* results; ends the session on EOF */
+void dlv_sess_end (uint32_t s, char const *why) ;  /* t for the rest, reap, free */
+/* Settles every idle pending recipient of i: status 'x' (expired) or 'b'
+   (bounced by the operator), a DSN owed unless the sender is null or
+   dsn_pass_only forbids it. */
+void dlv_settle_all (uint32_t i, int expired) ;
+int dlv_dsn_owed (uint32_t i) ;
+
+/* dlv_dsn.c */
+/* Queues one DSN for message i's recipients with r->dsn set, via
+   mxhold-queue. 0 done (or not owed), -1 failed (logged). */
+int dlv_dsn_send (uint32_t i) ;
+
+/* dlv_ctl.c: the trigger fifo and Q/ctl/ requests */
+void dlv_trigger_open (void) ;
+void dlv_trigger_close (void) ;
+void dlv_trigger_read (void) ;
+void dlv_ctl_scan (void) ;
+
+#endif

@@ -1,0 +1,294 @@
+/* dlv_sched.c: deliver's in-memory schedule: the message table with an id
+   index, a min-heap of messages by next event (retry or expiry), the
+   domain and route tables, backoff and lifetime. Work per event is
+   O(log n); nothing here touches the disk. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <skalibs/strerr.h>
+#include "deliver/deliver.h"
+
+static uint32_t fnv (char const *s, size_t len)
+{
+  uint32_t h = 2166136261u ;
+  while (len--) { h ^= (unsigned char)*s++ ; h *= 16777619u ; }
+  return h ;
+}
+
+static void *grow (void *p, uint32_t *a, uint32_t need, size_t sz)
+{
+  uint32_t n ;
+  if (need <= *a) return p ;
+  n = *a ? *a : 16 ;
+  while (n < need) n *= 2 ;
+  p = realloc(p, (size_t)n * sz) ;
+  if (!p) strerr_diefu1sys(111, "allocate memory") ;
+  *a = n ;
+  return p ;
+}
+
+/* ---- the id index: linear probing, backward-shift deletion ---- */
+
+static void id_rehash (uint32_t cap)
+{
+  uint32_t *old = g.idtab, oldcap = g.idcap ;
+  g.idtab = calloc(cap, sizeof *g.idtab) ;
+  if (!g.idtab) strerr_diefu1sys(111, "allocate memory") ;
+  g.idcap = cap ;
+  for (uint32_t k = 0 ; k < oldcap ; k++) if (old[k])
+  {
+    char const *id = g.m[old[k] - 1].id ;
+    uint32_t j = fnv(id, strlen(id)) & (cap - 1) ;
+    while (g.idtab[j]) j = (j + 1) & (cap - 1) ;
+    g.idtab[j] = old[k] ;
+  }
+  free(old) ;
+}
+
+uint32_t dlv_msg_find (char const *id, size_t len)
+{
+  uint32_t j ;
+  if (!g.idcap) return DLV_NONE ;
+  j = fnv(id, len) & (g.idcap - 1) ;
+  for (; g.idtab[j] ; j = (j + 1) & (g.idcap - 1))
+  {
+    char const *x = g.m[g.idtab[j] - 1].id ;
+    if (strlen(x) == len && !memcmp(x, id, len)) return g.idtab[j] - 1 ;
+  }
+  return DLV_NONE ;
+}
+
+uint32_t dlv_msg_new (char const *id)
+{
+  uint32_t i, j ;
+  size_t len = strlen(id) ;
+  if ((g.count + 1) * 2 > g.idcap) id_rehash(g.idcap ? g.idcap * 2 : 1024) ;
+  if (g.nfree) i = g.freem[--g.nfree] ;
+  else { g.m = grow(g.m, &g.am, g.nm + 1, sizeof *g.m) ; i = g.nm++ ; }
+  memset(g.m + i, 0, sizeof g.m[i]) ;
+  memcpy(g.m[i].id, id, len + 1) ;
+  g.m[i].heappos = DLV_NONE ;
+  g.m[i].nextdirty = DLV_NONE ;
+  j = fnv(id, len) & (g.idcap - 1) ;
+  while (g.idtab[j]) j = (j + 1) & (g.idcap - 1) ;
+  g.idtab[j] = i + 1 ;
+  g.count++ ;
+  return i ;
+}
+
+void dlv_msg_free (uint32_t i)
+{
+  struct dlv_msg *m = g.m + i ;
+  uint32_t j = fnv(m->id, strlen(m->id)) & (g.idcap - 1), k, n ;
+  while (g.idtab[j] != i + 1) j = (j + 1) & (g.idcap - 1) ;
+  g.idtab[j] = 0 ;
+  for (k = (j + 1) & (g.idcap - 1) ; g.idtab[k] ; k = (k + 1) & (g.idcap - 1))
+  {
+    char const *id = g.m[g.idtab[k] - 1].id ;
+    uint32_t home = fnv(id, strlen(id)) & (g.idcap - 1) ;
+    /* move k into the hole at j unless its home lies cyclically in (j, k] */
+    if ((k > j && (home <= j || home > k)) || (k < j && home <= j && home > k))
+    { g.idtab[j] = g.idtab[k] ; g.idtab[k] = 0 ; j = k ; }
+  }
+  n = m->nrcpt ;
+  m->nrcpt = 0 ;
+  m->busy = 0 ;
+  dlv_heap_set(i) ;   /* with no recipients it leaves the heap */
+  for (uint32_t r = 0 ; r < n ; r++) free(m->r[r].reply) ;
+  free(m->r) ;
+  m->r = 0 ; m->id[0] = 0 ;
+  g.freem = grow(g.freem, &g.afree, g.nfree + 1, sizeof *g.freem) ;
+  g.freem[g.nfree++] = i ;
+  g.count-- ;
+}
+
+/* ---- heap of messages by key ---- */
+
+uint64_t dlv_msg_key (uint32_t i)
+{
+  struct dlv_msg const *m = g.m + i ;
+  uint64_t k = UINT64_MAX ;
+  int pending = 0 ;
+  for (uint32_t r = 0 ; r < m->nrcpt ; r++)
+    if (m->r[r].status == 'p' && !m->r[r].busy)
+    {
+      pending = 1 ;
+      if (m->r[r].next < k) k = m->r[r].next ;
+    }
+  if (pending && m->expires < k) k = m->expires ;
+  return k ;
+}
+
+static uint64_t hkey (uint32_t pos) { return dlv_msg_key(g.heap[pos]) ; }
+
+static void hswap (uint32_t a, uint32_t b)
+{
+  uint32_t t = g.heap[a] ; g.heap[a] = g.heap[b] ; g.heap[b] = t ;
+  g.m[g.heap[a]].heappos = a ; g.m[g.heap[b]].heappos = b ;
+}
+
+static void hfix (uint32_t pos)
+{
+  while (pos && hkey(pos) < hkey((pos - 1) / 2)) { hswap(pos, (pos - 1) / 2) ; pos = (pos - 1) / 2 ; }
+  for (;;)
+  {
+    uint32_t l = 2 * pos + 1, s = pos ;
+    if (l < g.nheap && hkey(l) < hkey(s)) s = l ;
+    if (l + 1 < g.nheap && hkey(l + 1) < hkey(s)) s = l + 1 ;
+    if (s == pos) break ;
+    hswap(pos, s) ; pos = s ;
+  }
+}
+
+/* Keys are recomputed from the recipients on each comparison: a message
+   has few recipients, and this keeps no second copy to go stale. */
+void dlv_heap_set (uint32_t i)
+{
+  struct dlv_msg *m = g.m + i ;
+  int want = m->nrcpt && !m->busy && dlv_msg_key(i) != UINT64_MAX ;
+  if (m->heappos == DLV_NONE)
+  {
+    if (!want) return ;
+    g.heap = grow(g.heap, &g.aheap, g.nheap + 1, sizeof *g.heap) ;
+    g.heap[g.nheap] = i ; m->heappos = g.nheap++ ;
+    hfix(m->heappos) ;
+  }
+  else if (!want)
+  {
+    uint32_t pos = m->heappos ;
+    m->heappos = DLV_NONE ;
+    if (pos != --g.nheap)
+    {
+      g.heap[pos] = g.heap[g.nheap] ; g.m[g.heap[pos]].heappos = pos ;
+      hfix(pos) ;
+    }
+  }
+  else hfix(m->heappos) ;
+}
+
+uint32_t dlv_heap_top (void)
+{
+  return g.nheap ? g.heap[0] : DLV_NONE ;
+}
+
+/* ---- domains and routes ---- */
+
+uint32_t dlv_dom_intern (char const *s, size_t len)
+{
+  char low[256] ;
+  uint32_t j ;
+  if (len >= sizeof low) len = sizeof low - 1 ;
+  for (size_t k = 0 ; k < len ; k++) low[k] = (s[k] >= 'A' && s[k] <= 'Z') ? s[k] + 32 : s[k] ;
+  low[len] = 0 ;
+  if ((g.ndom + 1) * 2 > g.domcap)
+  {
+    uint32_t cap = g.domcap ? g.domcap * 2 : 256 ;
+    free(g.domtab) ;
+    g.domtab = calloc(cap, sizeof *g.domtab) ;
+    if (!g.domtab) strerr_diefu1sys(111, "allocate memory") ;
+    g.domcap = cap ;
+    for (uint32_t d = 0 ; d < g.ndom ; d++)
+    {
+      j = fnv(g.dom[d].name, strlen(g.dom[d].name)) & (cap - 1) ;
+      while (g.domtab[j]) j = (j + 1) & (cap - 1) ;
+      g.domtab[j] = d + 1 ;
+    }
+  }
+  j = fnv(low, len) & (g.domcap - 1) ;
+  for (; g.domtab[j] ; j = (j + 1) & (g.domcap - 1))
+    if (!strcmp(g.dom[g.domtab[j] - 1].name, low)) return g.domtab[j] - 1 ;
+  g.dom = grow(g.dom, &g.adom, g.ndom + 1, sizeof *g.dom) ;
+  g.dom[g.ndom].name = strdup(low) ;
+  if (!g.dom[g.ndom].name) strerr_diefu1sys(111, "allocate memory") ;
+  g.dom[g.ndom].route = DLV_NONE ;
+  g.domtab[j] = g.ndom + 1 ;
+  return g.ndom++ ;
+}
+
+static uint32_t route_get (char const *key, size_t klen, char const *domain)
+{
+  int mx = klen == 2 && !memcmp(key, "mx", 2) ;
+  for (uint32_t k = 0 ; k < g.nroute ; k++)   /* few routes: explicit hosts, one per mx domain */
+    if (strlen(g.route[k].key) == klen && !memcmp(g.route[k].key, key, klen)
+     && (!mx || !strcmp(g.route[k].domain, domain))) return k ;
+  g.route = grow(g.route, &g.aroute, g.nroute + 1, sizeof *g.route) ;
+  memset(g.route + g.nroute, 0, sizeof g.route[0]) ;
+  g.route[g.nroute].key = strndup(key, klen) ;
+  g.route[g.nroute].domain = strdup(domain) ;
+  if (!g.route[g.nroute].key || !g.route[g.nroute].domain) strerr_diefu1sys(111, "allocate memory") ;
+  g.route[g.nroute].conc = (uint32_t)CONF_LIM(&g.lim, concurrency_host) ;
+  return g.nroute++ ;
+}
+
+/* A customer domain goes to its configured route; any other domain (a DSN
+   to a sender) to its MX hosts. */
+uint32_t dlv_dom_route (uint32_t d)
+{
+  struct dlv_dom *x = g.dom + d ;
+  if (x->route == DLV_NONE)
+  {
+    struct span val, r ;
+    if (conf_domain_find(&g.conf, x->name, strlen(x->name), &val)) r = conf_route(val) ;
+    else r = SPAN_STR("mx") ;
+    if (!r.len) r = SPAN_STR("mx") ;
+    x->route = route_get(r.p, r.len, x->name) ;
+  }
+  return x->route ;
+}
+
+void dlv_routes_reset (void)
+{
+  for (uint32_t d = 0 ; d < g.ndom ; d++) g.dom[d].route = DLV_NONE ;
+  for (uint32_t k = 0 ; k < g.nroute ; k++) g.route[k].conc = (uint32_t)CONF_LIM(&g.lim, concurrency_host) ;
+}
+
+uint64_t dlv_backoff (uint32_t attempts)
+{
+  uint64_t d = CONF_LIM(&g.lim, retry_min), max = CONF_LIM(&g.lim, retry_max) ;
+  for (uint32_t k = 1 ; k < attempts && d < max ; k++) d *= 2 ;
+  return d < max ? d : max ;
+}
+
+/* lifetime seconds if set, else the first local midnight after arrival
+   plus lifetime_days days */
+uint64_t dlv_expiry (uint64_t arrived)
+{
+  struct tm tm ;
+  time_t t = (time_t)arrived ;
+  if (CONF_LIM(&g.lim, lifetime)) return arrived + CONF_LIM(&g.lim, lifetime) ;
+  if (!localtime_r(&t, &tm)) return arrived + 86400 * (CONF_LIM(&g.lim, lifetime_days) + 1) ;
+  tm.tm_sec = tm.tm_min = tm.tm_hour = 0 ;
+  tm.tm_mday += 1 + (int)CONF_LIM(&g.lim, lifetime_days) ;
+  tm.tm_isdst = -1 ;
+  t = mktime(&tm) ;
+  return t == (time_t)-1 ? arrived + 86400 * (CONF_LIM(&g.lim, lifetime_days) + 1) : (uint64_t)t ;
+}
+
+void dlv_dirty (uint32_t i)
+{
+  if (g.m[i].flags & DLV_F_DIRTY) return ;
+  g.m[i].flags |= DLV_F_DIRTY ;
+  g.m[i].nextdirty = g.dirty ;
+  g.dirty = i ;
+}
+
+/* Every pending recipient (of route, or of domain dom) is due now. O(n):
+   only on a recovery or an operator's flush, never per message. */
+void dlv_flush_where (uint32_t route, uint32_t dom)
+{
+  for (uint32_t i = 0 ; i < g.nm ; i++)
+  {
+    struct dlv_msg *m = g.m + i ;
+    int hit = 0 ;
+    if (!m->id[0]) continue ;
+    for (uint32_t r = 0 ; r < m->nrcpt ; r++)
+    {
+      struct dlv_rcpt *x = m->r + r ;
+      if (x->status != 'p' || x->busy || x->next <= g.now) continue ;
+      if (dom != DLV_NONE && x->dom != dom) continue ;
+      if (route != DLV_NONE && dlv_dom_route(x->dom) != route) continue ;
+      x->next = g.now ; hit = 1 ;
+    }
+    if (hit) dlv_heap_set(i) ;
+  }
+}

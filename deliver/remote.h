@@ -1,0 +1,77 @@
+/* remote.h: modules of mxhold-remote, the SMTP client (libowfat program).
+   remote_reply.c is libc only (fuzzed: it parses downstream bytes). */
+#ifndef MXHOLD_REMOTE_H
+#define MXHOLD_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "deliver/dlv.h"
+
+#define REMOTE_LINE_MAX 2048         /* RFC 5321 4.5.3.1.5 says 512; be lenient, not unbounded */
+#define REMOTE_REPLY_LINES_MAX 100   /* lines of one multiline reply */
+#define REMOTE_TEXT_MAX 1000         /* reply text kept for logs, state and DSNs */
+#define REMOTE_HOSTS_MAX 32          /* addresses tried per session */
+#define REMOTE_BATCH_MAX_BYTES (16u << 20)  /* stdin from deliver */
+#define REMOTE_IO_BYTES 65536
+
+struct remote_ext {
+  int size ;              /* SIZE advertised */
+  uint64_t sizemax ;      /* its value; 0 = no fixed limit (RFC 1870) */
+  int pipelining ;
+  int starttls ;
+} ;
+
+/* Parses one complete SMTP reply at the start of s[0..len): "ddd-text" lines
+   then a "ddd text" line, CRLF (or bare LF) ended. Returns the bytes it
+   takes (> 0) with *code and text (appended: "ddd first / second / ...",
+   at most REMOTE_TEXT_MAX bytes, unsafe bytes as '?'); 0 if more bytes are
+   needed; -1 if malformed (bad code, codes differ between lines, a line
+   over REMOTE_LINE_MAX, more than REMOTE_REPLY_LINES_MAX lines). If ext is
+   not NULL, EHLO keywords on the continuation lines are recorded there. */
+long remote_reply_parse (char const *s, size_t len, unsigned int *code, struct dlv_buf *text, struct remote_ext *ext) ;
+
+/* One downstream address to try. */
+struct remote_addr {
+  int family ;            /* 4 or 6 */
+  unsigned char ip[16] ;
+  uint16_t port ;
+  char name[256] ;        /* host name as routed, for logs */
+} ;
+
+/* Resolves a route ("HOST[:PORT],..." or "mx") for domain into at most
+   max addresses, in order. me and aliases (space or comma separated names
+   and addresses, may be NULL) are skipped. Returns the count (>= 0), or
+   -1 with *why set to a static reason (temporary failure). */
+int remote_route_resolve (char const *route, char const *domain, char const *me,
+  char const *aliases, struct remote_addr *out, int max, char const **why) ;
+
+#endif
+
+/* ---- the session (remote_smtp.c) ---- */
+struct remote_msg {
+  char const *id ;
+  char const *path ;
+  size_t n ;              /* recipients for this host */
+  char const **rcpt ;
+  char const **idx ;      /* their indexes in the envelope, as text */
+  char *done ;            /* per recipient: result already reported */
+} ;
+
+struct remote_cfg {
+  char const *me ;
+  unsigned int timeout_connect ;
+  unsigned int timeout_remote ;
+} ;
+
+/* Delivers msgs over one connection per address, addresses in order,
+   until every recipient has a result; each result is written to fd 1 as
+   soon as it is known: "ID INDEX S HOST TEXT\n", S = d delivered,
+   p permanent failure, t temporary failure. Recipients left when the
+   addresses run out get t with the last error. */
+void remote_session (struct remote_cfg const *cfg, struct remote_addr const *addrs, int naddr,
+  struct remote_msg *msgs, size_t nmsg) ;
+
+/* Reports one result line on fd 1 (see remote_session). */
+void remote_result (struct remote_msg *m, size_t r, char status, char const *host, char const *text, size_t len) ;
+/* Reports t for every recipient of msgs[from..n) without a result. */
+void remote_result_rest (struct remote_msg *msgs, size_t from, size_t n, char const *host, char const *text) ;

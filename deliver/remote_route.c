@@ -1,0 +1,166 @@
+/* remote_route.c: a route ("HOST[:PORT],..." or "mx") to the addresses to
+   try, in order. DNS through libowfat ($DNSCACHEIP, port 53). */
+#include <string.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <stralloc.h>
+#include <dns.h>
+#include "deliver/remote.h"
+
+#define REMOTE_PORT_DEFAULT 25
+
+static int name_eq (char const *a, size_t alen, char const *b, size_t blen)
+{
+  if (alen && a[alen-1] == '.') alen-- ;
+  if (blen && b[blen-1] == '.') blen-- ;
+  return alen == blen && !strncasecmp(a, b, alen) ;
+}
+
+/* Is the host name, or the address, this relay (me or an alias)? */
+static int is_me (char const *name, size_t nlen, struct remote_addr const *a, char const *me, char const *aliases)
+{
+  if (me && name && name_eq(name, nlen, me, strlen(me))) return 1 ;
+  if (!aliases) return 0 ;
+  for (char const *p = aliases ; *p ; )
+  {
+    size_t n = strcspn(p, " ,") ;
+    if (n)
+    {
+      unsigned char ip[16] ;
+      char tmp[64] ;
+      if (name && name_eq(name, nlen, p, n)) return 1 ;
+      if (a && n < sizeof tmp)
+      {
+        memcpy(tmp, p, n) ; tmp[n] = 0 ;
+        if (a->family == 4 && inet_pton(AF_INET, tmp, ip) == 1 && !memcmp(ip, a->ip, 4)) return 1 ;
+        if (a->family == 6 && inet_pton(AF_INET6, tmp, ip) == 1 && !memcmp(ip, a->ip, 16)) return 1 ;
+      }
+    }
+    p += n ;
+    if (*p) p++ ;
+  }
+  return 0 ;
+}
+
+/* Appends the addresses of host (a literal or a name) to out. */
+static int add_host (char const *host, size_t hlen, uint16_t port, char const *me, char const *aliases,
+  struct remote_addr *out, int n, int max, int *skipped)
+{
+  static stralloc fqdn, ips ;
+  char name[256] ;
+  if (!hlen || hlen >= sizeof name) return n ;
+  memcpy(name, host, hlen) ; name[hlen] = 0 ;
+  if (is_me(name, hlen, 0, me, aliases)) { (*skipped)++ ; return n ; }
+  if (!stralloc_copyb(&fqdn, name, hlen)) return n ;
+  if (dns_ip6(&ips, &fqdn) == -1) return n ;
+  for (size_t i = 0 ; i + 16 <= ips.len && n < max ; i += 16)
+  {
+    static unsigned char const mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff } ;
+    struct remote_addr *a = out + n ;
+    memset(a, 0, sizeof *a) ;
+    if (!memcmp(ips.s + i, mapped, 12)) { a->family = 4 ; memcpy(a->ip, ips.s + i + 12, 4) ; }
+    else { a->family = 6 ; memcpy(a->ip, ips.s + i, 16) ; }
+    a->port = port ;
+    memcpy(a->name, name, hlen + 1) ;
+    if (is_me(0, 0, a, me, aliases)) { (*skipped)++ ; continue ; }
+    n++ ;
+  }
+  return n ;
+}
+
+/* One "HOST[:PORT]" or "[V6]:PORT" item. */
+static int add_item (char const *s, size_t len, char const *me, char const *aliases,
+  struct remote_addr *out, int n, int max, int *skipped)
+{
+  char const *host = s ;
+  size_t hlen = len ;
+  uint64_t port = REMOTE_PORT_DEFAULT ;
+  char const *colon = 0 ;
+  if (len && s[0] == '[')
+  {
+    char const *rb = memchr(s, ']', len) ;
+    if (!rb) return n ;
+    host = s + 1 ; hlen = (size_t)(rb - s - 1) ;
+    if ((size_t)(rb - s) + 1 < len && rb[1] == ':') colon = rb + 1 ;
+  }
+  else
+  {
+    colon = memrchr(s, ':', len) ;
+    if (colon && memchr(s, ':', (size_t)(colon - s))) colon = 0 ;   /* bare IPv6 */
+    if (colon) hlen = (size_t)(colon - s) ;
+  }
+  if (colon)
+  {
+    size_t plen = len - (size_t)(colon + 1 - s) ;
+    if (!plen || dlv_scan_u64(colon + 1, plen, &port) != plen || !port || port > 65535) return n ;
+  }
+  return add_host(host, hlen, (uint16_t)port, me, aliases, out, n, max, skipped) ;
+}
+
+struct mx { unsigned int pref ; char name[256] ; } ;
+
+static int mx_cmp (void const *a, void const *b)
+{
+  struct mx const *x = a, *y = b ;
+  return x->pref < y->pref ? -1 : x->pref > y->pref ;
+}
+
+static int route_mx (char const *domain, char const *me, char const *aliases,
+  struct remote_addr *out, int max, int *skipped, char const **why)
+{
+  static stralloc fqdn, res, dot ;
+  struct mx mx[REMOTE_HOSTS_MAX] ;
+  int nmx = 0, n = 0 ;
+  if (!stralloc_copys(&fqdn, domain) || dns_mx(&res, &fqdn) == -1) { *why = "MX lookup failed (temporary DNS error)" ; return -1 ; }
+  for (size_t i = 0 ; i + 3 <= res.len && nmx < REMOTE_HOSTS_MAX ; )
+  {
+    size_t l = strnlen(res.s + i + 2, res.len - i - 2) ;
+    if (i + 2 + l >= res.len) break ;
+    if (l && l < sizeof mx[0].name)
+    {
+      mx[nmx].pref = ((unsigned int)(unsigned char)res.s[i] << 8) | (unsigned char)res.s[i+1] ;
+      memcpy(mx[nmx].name, res.s + i + 2, l + 1) ;
+      nmx++ ;
+    }
+    i += 2 + l + 1 ;
+  }
+  (void)dot ;
+  if (!nmx)   /* RFC 5321 5.1: no MX, the domain itself is the implicit MX */
+  {
+    size_t l = strlen(domain) ;
+    if (l >= sizeof mx[0].name) { *why = "domain too long" ; return -1 ; }
+    mx[0].pref = 0 ; memcpy(mx[0].name, domain, l + 1) ; nmx = 1 ;
+  }
+  qsort(mx, (size_t)nmx, sizeof mx[0], mx_cmp) ;
+  for (int i = 0 ; i < nmx && n < max ; i++)
+    n = add_host(mx[i].name, strlen(mx[i].name), REMOTE_PORT_DEFAULT, me, aliases, out, n, max, skipped) ;
+  return n ;
+}
+
+int remote_route_resolve (char const *route, char const *domain, char const *me,
+  char const *aliases, struct remote_addr *out, int max, char const **why)
+{
+  int n = 0, skipped = 0 ;
+  if (!strcmp(route, "mx"))
+  {
+    n = route_mx(domain, me, aliases, out, max, &skipped, why) ;
+    if (n < 0) return -1 ;
+  }
+  else
+  {
+    for (char const *p = route ; *p ; )
+    {
+      size_t l = strcspn(p, ",") ;
+      n = add_item(p, l, me, aliases, out, n, max, &skipped) ;
+      p += l ;
+      if (*p) p++ ;
+    }
+  }
+  if (!n)
+  {
+    *why = skipped ? "route leads back to this relay (me or an alias); refusing to loop"
+                   : "no address for any host of the route" ;
+    return -1 ;
+  }
+  return n ;
+}
