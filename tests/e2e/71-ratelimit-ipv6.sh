@@ -22,5 +22,5 @@ like "$(conn ::ffff:192.0.2.7)" "^421 " "an IPv4-mapped address is its IPv4 clie
 is "$(conn 192.0.2.8)" admitted "the next IPv4 address is another client"
 is "$(conn not-an-address)" admitted "an unusable TCPREMOTEIP is admitted"
 like "$(tail -1 "$T/err")" "warning: no usable .TCPREMOTEIP, admitting" "with a warning"
-like "$(mxhold-ratelimit -l)" "2001:db8:1:2::/64 +10 +10/3600s b10 +10 +4 refusing" "-l shows the /64"
+like "$(mxhold-ratelimit -l)" "2001:db8:1:2::/64 +10 +10/3600s b10 +10 +2 refusing" "-l shows the /64"
 done_testing
