@@ -104,7 +104,7 @@ static enum smtp_ares domain (struct span d, unsigned flags, int relay)
     if (flags & SMTP_ADDR_SENDER || !d.len) return SMTP_ADDR_SYNTAX ;
     /* a host name followed by anything at all is garbage meant for someone */
     for (i = 0 ; i < d.len && (is_ldh((unsigned char)d.p[i]) || d.p[i] == '.') ; i++) ;
-    return i ? SMTP_ADDR_RELAY : SMTP_ADDR_SYNTAX ;
+    return i && i < d.len ? SMTP_ADDR_RELAY : SMTP_ADDR_SYNTAX ;
   }
   return relay ? SMTP_ADDR_RELAY : SMTP_ADDR_OK ;
 }
@@ -122,6 +122,7 @@ enum smtp_ares smtp_addr_parse (struct span path, unsigned flags, struct smtp_ad
     n = route(path) ;   /* RFC 5321 4.1.1.2: a server SHOULD ignore it */
     if (!n) return SMTP_ADDR_SYNTAX ;
     path.p += n ; path.len -= n ;
+    if (!path.len) return SMTP_ADDR_SYNTAX ;
   }
   a->mailbox = path ;
   n = path.p[0] == '"' ? quoted(path, &relay) : dotatom(path, &relay) ;

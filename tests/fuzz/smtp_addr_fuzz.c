@@ -1,0 +1,25 @@
+/* smtp_addr_fuzz.c: the address parser, as recipient and as sender. An
+   address it accepts as a recipient must be storable: no byte below 33. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "smtpd/smtpd.h"
+
+int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
+{
+  struct smtp_addr a ;
+  size_t i ;
+  char *copy = malloc(size ? size : 1) ;
+  if (!copy) return 0 ;
+  memcpy(copy, data, size) ;
+  if (smtp_addr_parse((struct span){ copy, size }, 0, &a) == SMTP_ADDR_OK)
+  {
+    if (!a.domain.len || !a.local.len || a.domain.p[0] == '[' || memchr(a.domain.p, '@', a.domain.len)) abort() ;
+    for (i = 0 ; i < a.mailbox.len ; i++)
+      if ((unsigned char)a.mailbox.p[i] < 33 || a.mailbox.p[i] == '%' || a.mailbox.p[i] == '!') abort() ;
+  }
+  smtp_addr_parse((struct span){ copy, size }, SMTP_ADDR_SENDER, &a) ;
+  smtp_addr_hostname((struct span){ copy, size }) ;
+  free(copy) ;
+  return 0 ;
+}

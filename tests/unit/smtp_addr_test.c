@@ -1,0 +1,72 @@
+/* smtp_addr_test.c: Mailbox syntax and relaying tricks. */
+#include <stdio.h>
+#include <string.h>
+#include "smtpd/smtpd.h"
+
+static int fails ;
+
+static void t (char const *s, size_t n, unsigned flags, enum smtp_ares want, char const *what)
+{
+  struct smtp_addr a ;
+  enum smtp_ares got = smtp_addr_parse((struct span){ s, n }, flags, &a) ;
+  if (got == want) printf("ok - %s\n", what) ;
+  else { printf("not ok - %s (got %d want %d)\n", what, got, want) ; fails++ ; }
+}
+#define R(lit, want, what) t(lit, sizeof(lit) - 1, 0, want, what)
+#define M(lit, want, what) t(lit, sizeof(lit) - 1, SMTP_ADDR_SENDER, want, what)
+
+int main (void)
+{
+  char buf[600] ;
+  struct smtp_addr a ;
+  R("user@example.com", SMTP_ADDR_OK, "plain address") ;
+  R("first.last+tag@sub.example.com.", SMTP_ADDR_OK, "dot-atom, trailing dot") ;
+  R("\"john.doe\"@example.com", SMTP_ADDR_OK, "quoted local part") ;
+  R("\"john doe\"@example.com", SMTP_ADDR_SYNTAX, "quoted space: not storable") ;
+  R("", SMTP_ADDR_SYNTAX, "empty recipient") ;
+  M("", SMTP_ADDR_NULL, "null sender") ;
+  R("user%other.example@example.com", SMTP_ADDR_RELAY, "percent hack") ;
+  R("a!b@example.com", SMTP_ADDR_RELAY, "bang path") ;
+  R("other!user", SMTP_ADDR_RELAY, "bang path without domain") ;
+  R("@relay.example:user@example.com", SMTP_ADDR_RELAY, "source route") ;
+  R("\"a@b.example\"@example.com", SMTP_ADDR_RELAY, "quoted @") ;
+  R("\"a%b\"@example.com", SMTP_ADDR_RELAY, "quoted %") ;
+  R("a@example.com@other.example", SMTP_ADDR_RELAY, "extra @") ;
+  R("user@[192.0.2.1]", SMTP_ADDR_RELAY, "address literal") ;
+  R("user@example.com!x", SMTP_ADDR_RELAY, "trailing garbage") ;
+  R("user@example.com x", SMTP_ADDR_RELAY, "trailing garbage after space") ;
+  R("user", SMTP_ADDR_SYNTAX, "no domain") ;
+  R("postmaster", SMTP_ADDR_SYNTAX, "bare postmaster not needed") ;
+  R("postmaster@example.com", SMTP_ADDR_OK, "postmaster at a domain") ;
+  R("user@", SMTP_ADDR_SYNTAX, "empty domain") ;
+  R(".user@example.com", SMTP_ADDR_SYNTAX, "leading dot") ;
+  R("us..er@example.com", SMTP_ADDR_SYNTAX, "double dot") ;
+  R("user.@example.com", SMTP_ADDR_SYNTAX, "trailing dot in local part") ;
+  R("user@-example.com", SMTP_ADDR_SYNTAX, "label starts with -") ;
+  R("user@example..com", SMTP_ADDR_SYNTAX, "empty label") ;
+  R("user@example.com..", SMTP_ADDR_SYNTAX, "two trailing dots") ;
+  R("us\0er@example.com", SMTP_ADDR_SYNTAX, "NUL in local part") ;
+  R("user@exa\0mple.com", SMTP_ADDR_RELAY, "NUL in domain: garbage") ;
+  R("us\ner@example.com", SMTP_ADDR_SYNTAX, "bare LF in local part") ;
+  R("\"unterminated@example.com", SMTP_ADDR_SYNTAX, "unterminated quote") ;
+  M("@a.example,@b.example:user@example.org", SMTP_ADDR_OK, "sender source route ignored") ;
+  M("user@[192.0.2.1]", SMTP_ADDR_OK, "sender address literal") ;
+  M("user%x@example.org", SMTP_ADDR_OK, "odd sender is still a sender") ;
+  M("user@exa mple.org", SMTP_ADDR_SYNTAX, "sender with space") ;
+  /* lengths: local part 64 ok, 65 not; path 254 ok, 255 not */
+  memset(buf, 'a', 65) ; memcpy(buf + 65, "@example.com", 12) ;
+  t(buf + 1, 64 + 12, 0, SMTP_ADDR_OK, "local part of 64") ;
+  t(buf, 65 + 12, 0, SMTP_ADDR_SYNTAX, "local part of 65") ;
+  memcpy(buf, "u@", 2) ;
+  { size_t i ; for (i = 2 ; i < 600 ; i++) buf[i] = (i % 50 == 1) ? '.' : 'b' ; }
+  buf[253] = 'c' ;
+  t(buf, 254, 0, SMTP_ADDR_OK, "path of 254 bytes (256 with brackets)") ;
+  t(buf, 255, 0, SMTP_ADDR_SYNTAX, "path of 255 bytes") ;
+
+  smtp_addr_parse((struct span){ "x@Example.COM.", 14 }, 0, &a) ;
+  if (a.domain.len == 12 && !memcmp(a.domain.p, "Example.COM.", 12) && a.local.len == 1) printf("ok - spans\n") ;
+  else { printf("not ok - spans\n") ; fails++ ; }
+  if (smtp_addr_hostname((struct span){ "a.b", 3 }) && !smtp_addr_hostname((struct span){ "a_b", 3 })) printf("ok - hostname\n") ;
+  else { printf("not ok - hostname\n") ; fails++ ; }
+  return fails ? 1 : 0 ;
+}

@@ -1,0 +1,54 @@
+/* smtp_cmd_test.c: command lines and MAIL/RCPT arguments. */
+#include <stdio.h>
+#include <string.h>
+#include "smtpd/smtpd.h"
+
+static int fails ;
+#define CHECK(cond, what) do { if (cond) printf("ok - %s\n", what) ; else { printf("not ok - %s\n", what) ; fails++ ; } } while (0)
+
+static struct span S (char const *s, size_t n) { return (struct span){ s, n } ; }
+#define L(lit) S(lit, sizeof(lit) - 1)
+
+static int argis (struct span a, char const *s) { return a.len == strlen(s) && !memcmp(a.p, s, a.len) ; }
+
+int main (void)
+{
+  struct span a ;
+  struct smtp_path p ;
+  char big[SMTPD_CMD_LINE_MAX] ;
+  CHECK(smtp_cmd_parse(L(""), &a) == SMTP_V_UNKNOWN, "empty line is unknown") ;
+  CHECK(smtp_cmd_parse(L("EHLO x.example"), &a) == SMTP_V_EHLO && argis(a, "x.example"), "EHLO and its argument") ;
+  CHECK(smtp_cmd_parse(L("ehlo   x  "), &a) == SMTP_V_EHLO && argis(a, "x"), "verbs any case, spaces trimmed") ;
+  CHECK(smtp_cmd_parse(L("QUIT"), &a) == SMTP_V_QUIT && a.len == 0, "QUIT, no argument") ;
+  CHECK(smtp_cmd_parse(L("QUITX"), &a) == SMTP_V_UNKNOWN, "QUITX is unknown") ;
+  CHECK(smtp_cmd_parse(L("STARTTLS"), &a) == SMTP_V_STARTTLS, "STARTTLS") ;
+  CHECK(smtp_cmd_parse(L("NOOP\0x"), &a) == SMTP_V_BAD, "NUL inside is BAD") ;
+  CHECK(smtp_cmd_parse(L("NOOP\nRSET"), &a) == SMTP_V_BAD, "bare LF inside is BAD") ;
+  CHECK(smtp_cmd_parse(L("DATA\r"), &a) == SMTP_V_BAD, "CR inside is BAD") ;
+  memset(big, 'A', sizeof big) ; memcpy(big, "NOOP ", 5) ;
+  CHECK(smtp_cmd_parse(S(big, sizeof big), &a) == SMTP_V_NOOP && a.len == sizeof big - 5, "max length line parses") ;
+
+  CHECK(smtp_cmd_path(L("FROM:<a@b.example>"), "FROM:", 1, &p) == SMTP_P_OK && argis(p.path, "a@b.example"), "MAIL path") ;
+  CHECK(smtp_cmd_path(L("from: <a@b>"), "FROM:", 1, &p) == SMTP_P_OK && argis(p.path, "a@b"), "space after FROM: allowed") ;
+  CHECK(smtp_cmd_path(L("FROM:<>"), "FROM:", 1, &p) == SMTP_P_OK && p.path.len == 0, "null path") ;
+  CHECK(smtp_cmd_path(L("FROM:a@b"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "no brackets") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "no closing bracket") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b>"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "wrong keyword") ;
+  CHECK(smtp_cmd_path(L(""), "FROM:", 1, &p) == SMTP_P_SYNTAX, "empty argument") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=20971521 BODY=8BITMIME"), "FROM:", 1, &p) == SMTP_P_OK
+        && p.has_size && p.size == 20971521 && p.body == SMTP_BODY_8BITMIME, "SIZE and BODY") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> body=7bit"), "FROM:", 1, &p) == SMTP_P_OK && p.body == SMTP_BODY_7BIT, "BODY=7BIT any case") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=18446744073709551615"), "FROM:", 1, &p) == SMTP_P_OK && p.size == 18446744073709551615ULL, "SIZE max") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=18446744073709551616"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SIZE max+1 overflows: syntax") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE="), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SIZE empty") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=1x"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SIZE not a number") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=1 SIZE=2"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SIZE twice") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> BODY=BINARYMIME"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "BODY=BINARYMIME refused") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8"), "FROM:", 1, &p) == SMTP_P_PARAM, "unknown parameter: 555") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> RET=FULL"), "FROM:", 1, &p) == SMTP_P_PARAM, "RET= not supported: 555") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b> NOTIFY=NEVER"), "TO:", 0, &p) == SMTP_P_PARAM, "RCPT takes no parameters") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b>x"), "TO:", 0, &p) == SMTP_P_GARBAGE, "garbage glued after >") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b>   "), "TO:", 0, &p) == SMTP_P_OK, "trailing spaces fine") ;
+  CHECK(smtp_cmd_path(L("TO:<a\0b@c>"), "TO:", 0, &p) == SMTP_P_OK && p.path.len == 5, "NUL in path kept in the span (address parser refuses it)") ;
+  return fails ? 1 : 0 ;
+}
