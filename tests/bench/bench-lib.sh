@@ -250,12 +250,28 @@ sink_wait () { wait_until "$3" _sink_has "$1" "$2"; }
 
 # ---------------------------------------------------------------- mxhold
 
-# mx_start DIR PORT DOWNPORT: config DIR (as mkconf makes it: example.com and
-# example.net routed to 127.0.0.1:DOWNPORT, queue DIR/queue) and the inbound
-# chain `tcpserver -c 100 127.0.0.1 PORT mxhold-smtpd mxhold-queue`.
+# mx_conf DIR DOWNPORT: what mkconf (tests/lib.sh) makes, except that the
+# queue is DIR/q: mkconf puts the queue directory at the path of the config
+# file "queue" itself (DIR/queue), so `queuectl init` fails there.
+# example.com and example.net are routed to 127.0.0.1:DOWNPORT.
+mx_conf () {
+  local d=$1 down=$2
+  mkdir -p "$d"
+  echo "relay.test" >"$d/me"
+  echo "$d/q" >"$d/queue"
+  printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "$down" "$down" >"$d/domains"
+  : >"$d/limits"
+  : >"$d/clients"
+  mxhold-conf compile "$d" >/dev/null || { bdiag "mxhold-conf compile $d failed"; return 1; }
+  [ -d "$d/q" ] || mxhold-queuectl -c "$d" init >/dev/null || { bdiag "mxhold-queuectl init failed"; return 1; }
+}
+
+# mx_start DIR PORT DOWNPORT: config DIR (mx_conf), queue DIR/q, and the
+# inbound chain `tcpserver -c 100 127.0.0.1 PORT mxhold-smtpd mxhold-queue`.
+# LASTPID is tcpserver's pid.
 mx_start () {
   local d=$1 port=$2 down=$3
-  DOWN_PORT=$down mkconf "$d" >&2 || return 1
+  mx_conf "$d" "$down" || return 1
   smtp_server "$port" "$d" mxhold-queue >&2
   port_open "$port"
 }

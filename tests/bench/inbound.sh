@@ -36,7 +36,7 @@ mx_run () {
   mx_start "$d" "$port" "$DOWN" || return 0
   pid=$LASTPID
   SECS=$(source_run "$port" "$BENCH_N" "$c")
-  GOT=$(queue_count "$d/queue")
+  GOT=$(queue_count "$d/q")
   mx_stop_pid "$pid"
   [ "$GOT" = "$BENCH_N" ] || tail -n 3 "$T/smtpd.$port.log" 2>/dev/null | sed 's/^/#   smtpd log: /' >&2
 }

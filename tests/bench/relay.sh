@@ -42,14 +42,14 @@ systems=""
 
 port_of () { if [ "$1" = pf ]; then echo "$PFPORT"; else echo "$MXPORT"; fi; }
 flush_of () { if [ "$1" = pf ]; then pf_flush "$PF"; else mx_flush "$MX"; fi; }
-queued_of () { if [ "$1" = pf ]; then pf_count "$PF"; else queue_count "$MX/queue"; fi; }
+queued_of () { if [ "$1" = pf ]; then pf_count "$PF"; else queue_count "$MX/q"; fi; }
 # settled SYS: every queued message has been tried once and is waiting for
 # its retry (Postfix: incoming/ and active/ empty; mxhold: new/ empty).
 settled () {
   if [ "$1" = pf ]; then
     [ -z "$(find "$PF/spool/incoming" "$PF/spool/active" -type f 2>/dev/null | head -1)" ]
   else
-    [ -z "$(find "$MX/queue/new" -type f 2>/dev/null | head -1)" ]
+    [ -z "$(find "$MX/q/new" -type f 2>/dev/null | head -1)" ]
   fi
 }
 # drained SYS: the relay's queue is empty
