@@ -138,6 +138,13 @@ head -c 4096 /dev/urandom >"$W/config.cdb"
 mxhold-conf -c "$W" get me >/dev/null 2>&1; rc=$?
 [ "$rc" = 100 ] || [ "$rc" = 0 ]; is "$?" 0 "random config.cdb: lookup does not crash"
 
+# The manual lists every limit the code knows.
+missing=""
+for n in $(mxhold-conf -c "$C" dump | sed -n 's/^l:\([a-z_]*\) .*/\1/p'); do
+  grep -q "^| \`$n\` |" "$TOP/conf/conf.md" || missing="$missing $n"
+done
+is "$missing" "" "conf/conf.md documents every limit"
+
 mxhold-conf 2>/dev/null; is "$?" 100 "no command: usage, exit 100"
 mxhold-conf frob 2>/dev/null; is "$?" 100 "unknown command: exit 100"
 done_testing
