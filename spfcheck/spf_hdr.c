@@ -1,0 +1,142 @@
+/* spf_hdr.c: the header lines spfcheck adds (Received-SPF, RFC 7208 9.1;
+   Authentication-Results, RFC 8601) and the Received header it reads for
+   a trusted relay's previous hop. libc only. */
+#include <stdio.h>
+#include <string.h>
+#include "spfcheck/spfcheck.h"
+
+void spf_safe (char const *s, size_t len, char *out, size_t max)
+{
+  size_t n = 0 ;
+  if (!max) return ;
+  for (size_t i = 0 ; i < len && n + 1 < max ; i++)
+  {
+    unsigned char c = (unsigned char)s[i] ;
+    out[n++] = (c < 33 || c > 126) ? '?' : (char)c ;
+  }
+  out[n] = 0 ;
+}
+
+/* Like spf_safe, but also without the bytes that would end a quoted
+   string or a comment in a header field (RFC 5322 3.2). */
+static void hdr_safe (char const *s, size_t len, char *out, size_t max)
+{
+  spf_safe(s, len, out, max) ;
+  for (char *p = out ; *p ; p++) if (*p == '"' || *p == '\\' || *p == '(' || *p == ')' || *p == ';') *p = '?' ;
+}
+
+size_t spf_hdr_make (struct spf_check const *c, char const *resultword, char const *identity,
+                     char const *relaynote, char *out, size_t max)
+{
+  char ip[48], helo[256], from[SPF_SENDER_MAX + 1], me[256], mech[SPF_MECH_MAX + 1] ;
+  int n ;
+  spf_safe(c->me.p, c->me.len, me, sizeof me) ;
+  hdr_safe(c->helo.p, c->helo.len, helo, sizeof helo) ;
+  hdr_safe(c->sender.p, c->sender.len, from, sizeof from) ;
+  hdr_safe(c->mech, c->mechlen, mech, sizeof mech) ;
+  if (c->ipv4) snprintf(ip, sizeof ip, "%u.%u.%u.%u", c->ip[0], c->ip[1], c->ip[2], c->ip[3]) ;
+  else
+  {
+    static char const hex[] = "0123456789abcdef" ;
+    size_t k = 0 ;
+    for (unsigned int i = 0 ; i < 16 ; i += 2)
+    {
+      for (unsigned int j = 0 ; j < 4 ; j++) ip[k++] = hex[(c->ip[i + j / 2] >> (j & 1 ? 0 : 4)) & 15] ;
+      ip[k++] = i < 14 ? ':' : 0 ;
+    }
+  }
+  n = snprintf(out, max,
+    "Received-SPF: %s (%s: %s%s%s) client-ip=%s; envelope-from=\"%s\"; helo=\"%s\"; receiver=%s; identity=%s; mechanism=\"%s\"\r\n"
+    "Authentication-Results: %s; spf=%s%s%s smtp.%s=%s\r\n",
+    resultword, me, relaynote ? relaynote : "", relaynote ? "; " : "",
+    c->why[0] ? c->why : "checked", ip, from, helo, me, identity, mech,
+    me, resultword, relaynote ? " reason=\"" : "", relaynote ? "trusted relay\"" : "",
+    identity, !strcmp(identity, "helo") ? helo : (from[0] ? from : "<>")) ;
+  if (n < 0 || (size_t)n >= max) return 0 ;
+  return (size_t)n ;
+}
+
+size_t spf_hdr_end (char const *buf, size_t len)
+{
+  for (size_t i = 0 ; i < len ; i++)
+  {
+    if (buf[i] != '\n') continue ;
+    if (i + 1 < len && buf[i + 1] == '\n') return i + 2 ;
+    if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n') return i + 3 ;
+  }
+  return 0 ;
+}
+
+static int is_received (char const *h, size_t len)
+{
+  static char const r[] = "received:" ;
+  if (len < 9) return 0 ;
+  for (size_t i = 0 ; i < 9 ; i++) if ((h[i] | 0x20) != r[i] && h[i] != r[i]) return 0 ;
+  return 1 ;
+}
+
+/* Copies the word (up to a space or bracket) at s into out. */
+static size_t word (char const *s, size_t len, char *out, size_t max)
+{
+  size_t n = 0 ;
+  while (n < len && s[n] > 32 && s[n] < 127 && s[n] != '(' && s[n] != ')' && s[n] != ';')
+  {
+    if (n + 1 >= max) return 0 ;
+    out[n] = s[n] ; n++ ;
+  }
+  out[n] = 0 ;
+  return n ;
+}
+
+/* Reads "from HELO (... [IP]) by ..." in one unfolded Received field value. */
+static int hop_of (char const *v, size_t len, char *ip, size_t ipmax, char *helo, size_t helomax)
+{
+  size_t i = 0, byat = len ;
+  char const *lb, *rb ;
+  while (i < len && (v[i] == ' ' || v[i] == '\t')) i++ ;
+  if (len - i < 5 || memcmp(v + i, "from", 4) || (v[i + 4] != ' ' && v[i + 4] != '\t')) return 0 ;
+  i += 5 ;
+  while (i < len && (v[i] == ' ' || v[i] == '\t')) i++ ;
+  if (!word(v + i, len - i, helo, helomax)) return 0 ;
+  for (size_t k = i ; k + 4 <= len ; k++)
+    if ((v[k] == ' ' || v[k] == '\t') && !memcmp(v + k + 1, "by", 2) && (v[k + 3] == ' ' || v[k + 3] == '\t')) { byat = k ; break ; }
+  lb = memchr(v + i, '[', byat - i) ;
+  if (!lb) return 0 ;
+  rb = memchr(lb, ']', byat - (size_t)(lb - v)) ;
+  if (!rb) return 0 ;
+  lb++ ;
+  if (rb - lb > 5 && !memcmp(lb, "IPv6:", 5)) lb += 5 ;
+  if ((size_t)(rb - lb) + 1 > ipmax || rb == lb) return 0 ;
+  memcpy(ip, lb, (size_t)(rb - lb)) ;
+  ip[rb - lb] = 0 ;
+  if (helo[0] == '[') helo[0] = 0 ;   /* an address literal is no HELO domain */
+  return 1 ;
+}
+
+int spf_hdr_hop (char const *h, size_t len, char *ip, size_t ipmax, char *helo, size_t helomax)
+{
+  unsigned int seen = 0 ;
+  size_t i = 0 ;
+  while (i < len)
+  {
+    size_t end = i ;
+    char v[2048] ;
+    size_t vn = 0 ;
+    /* a field: its first line and every continuation line (RFC 5322 2.2.3) */
+    for (;;)
+    {
+      char const *nl = memchr(h + end, '\n', len - end) ;
+      end = nl ? (size_t)(nl - h) + 1 : len ;
+      if (end >= len || (h[end] != ' ' && h[end] != '\t')) break ;
+    }
+    if (end - i <= 2) break ;   /* the empty line */
+    if (is_received(h + i, end - i) && ++seen == 2)
+    {
+      for (size_t k = i + 9 ; k < end && vn < sizeof v ; k++)
+        v[vn++] = (h[k] == '\r' || h[k] == '\n') ? ' ' : h[k] ;
+      return hop_of(v, vn, ip, ipmax, helo, helomax) ;
+    }
+    i = end ;
+  }
+  return 0 ;
+}

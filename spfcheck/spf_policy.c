@@ -1,0 +1,176 @@
+/* spf_policy.c: the two modes of mxhold-spfcheck. Query mode prints a
+   result for people and scripts; filter mode decides per the config's spf
+   policy and passes the message on. libc + conf. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conf/conf.h"
+#include "spfcheck/spfcheck.h"
+
+static char pre[SPF_FILTER_HEADER_MAX_BYTES] ;
+
+static void fatal (int code, char const *what)
+{
+  fprintf(stderr, "spfcheck: fatal: %s%s%s\n", what, errno ? ": " : "", errno ? strerror(errno) : "") ;
+  exit(code) ;
+}
+
+/* The default explanation (RFC 7208 6.2 leaves it to us). */
+static size_t default_exp (struct spf_check const *c, char *out, size_t max)
+{
+  char ip[48], dom[SPF_DOMAIN_MAX + 1] ;
+  int n ;
+  spf_safe(c->domain, c->domainlen, dom, sizeof dom) ;
+  if (c->ipv4) snprintf(ip, sizeof ip, "%u.%u.%u.%u", c->ip[0], c->ip[1], c->ip[2], c->ip[3]) ;
+  else snprintf(ip, sizeof ip, "an IPv6 address") ;
+  n = snprintf(out, max, "SPF %s: %s is not allowed to send mail from %s", spf_result_name(c->result), ip, dom) ;
+  return n < 0 ? 0 : (size_t)n < max ? (size_t)n : max - 1 ;
+}
+
+static void log_check (struct spf_check const *c, char const *qid, char const *ip, char const *word,
+                       char const *identity, char const *action)
+{
+  char h[256], f[SPF_SENDER_MAX + 1], m[SPF_MECH_MAX + 1], q[64], i[64] ;
+  spf_safe(c->helo.p, c->helo.len, h, sizeof h) ;
+  spf_safe(c->sender.p, c->sender.len, f, sizeof f) ;
+  spf_safe(c->mech, c->mechlen, m, sizeof m) ;
+  spf_safe(qid, strlen(qid), q, sizeof q) ;
+  spf_safe(ip, strlen(ip), i, sizeof i) ;
+  fprintf(stderr, "spfcheck: info: qid=%s ip=%s helo=%s from=%s result=%s identity=%s mechanism=%s action=%s\n",
+          q[0] ? q : "-", i[0] ? i : "-", h[0] ? h : "-", f[0] ? f : "<>", word, identity, m[0] ? m : "-", action) ;
+}
+
+int spf_query_main (char const *ip, char const *sender, char const *helo, char const *me, unsigned long budget_ms)
+{
+  struct spf_check c ;
+  char exp[SPF_EXP_MAX + 1] ;
+  size_t explen ;
+  memset(&c, 0, sizeof c) ;
+  if (!spf_ip_parse(&c, ip)) { fprintf(stderr, "spfcheck: fatal: not an IP address: %s\n", ip) ; return 100 ; }
+  c.sender = (struct span){ sender, strlen(sender) } ;
+  c.helo = (struct span){ helo, strlen(helo) } ;
+  c.me = (struct span){ me, strlen(me) } ;
+  if (!(c.dns = spf_dns_new(budget_ms))) fatal(111, "unable to read the DNS server address") ;
+  spf_check_run(&c) ;
+  spf_dns_free(c.dns) ;
+  if (c.result == SPF_FAIL && c.explen) { memcpy(exp, c.exp, c.explen) ; explen = c.explen ; }
+  else if (c.result == SPF_FAIL) explen = default_exp(&c, exp, sizeof exp) ;
+  else { explen = strlen(c.why) ; memcpy(exp, c.why, explen) ; }
+  printf("%s\nexplanation: %.*s\nmechanism: %.*s\n", spf_result_name(c.result), (int)explen, exp, (int)c.mechlen, c.mech) ;
+  log_check(&c, "", ip, spf_result_name(c.result), sender[0] ? "mailfrom" : "helo", "query") ;
+  return fflush(stdout) ? 111 : 0 ;
+}
+
+/* The HELO identity first (RFC 7208 2.3); its fail decides, else MAIL FROM.
+   Returns the identity that decided. */
+static char const *evaluate (struct spf_check *c, unsigned long budget_ms)
+{
+  struct span sender = c->sender ;
+  char const *id = "mailfrom" ;
+  if (!(c->dns = spf_dns_new(budget_ms)))
+  {
+    c->result = SPF_TEMPERROR ;
+    snprintf(c->why, sizeof c->why, "no DNS server") ;
+    return id ;
+  }
+  if (c->helo.len && spf_domain_ok(c->helo.p, c->helo.len))
+  {
+    c->sender.len = 0 ;
+    spf_check_run(c) ;
+    c->sender = sender ;
+    if (c->result == SPF_FAIL || !sender.len) id = "helo" ;
+  }
+  else if (!sender.len) { c->result = SPF_NONE ; snprintf(c->why, sizeof c->why, "null sender and no HELO domain") ; id = "helo" ; }
+  if (!strcmp(id, "mailfrom")) spf_check_run(c) ;
+  spf_dns_free(c->dns) ;
+  c->dns = 0 ;
+  return id ;
+}
+
+/* accept mark reject defer, from "s:RESULT" or the defaults. */
+static char const *action_of (struct conf const *cf, char const *word)
+{
+  char key[32] ;
+  struct span v ;
+  int n = snprintf(key, sizeof key, "s:%s", word) ;
+  if (cf && conf_get(cf, key, (size_t)n, &v))
+  {
+    if (v.len == 6 && !memcmp(v.p, "accept", 6)) return "accept" ;
+    if (v.len == 4 && !memcmp(v.p, "mark", 4)) return "mark" ;
+    if (v.len == 6 && !memcmp(v.p, "reject", 6)) return "reject" ;
+    if (v.len == 5 && !memcmp(v.p, "defer", 5)) return "defer" ;
+  }
+  if (!strcmp(word, "fail")) return "reject" ;
+  if (!strcmp(word, "temperror")) return "defer" ;
+  if (!strcmp(word, "softfail") || !strcmp(word, "permerror")) return "mark" ;
+  return "accept" ;
+}
+
+/* A trusted relay's mail: the hop before it, from the header it added. */
+static int trusted_hop (struct spf_check *c, char const *ip, size_t *prelen, char *note, size_t notemax)
+{
+  static char hopip[64], hophelo[256] ;
+  char safe[64] ;
+  ssize_t r = spf_filter_headers(0, pre, sizeof pre) ;
+  size_t end ;
+  if (r < 0) fatal(111, "unable to read the message") ;
+  *prelen = (size_t)r ;
+  end = spf_hdr_end(pre, *prelen) ;
+  spf_safe(ip, strlen(ip), safe, sizeof safe) ;
+  if (spf_hdr_hop(pre, end ? end : *prelen, hopip, sizeof hopip, hophelo, sizeof hophelo) && spf_ip_parse(c, hopip))
+  {
+    c->helo = (struct span){ hophelo, strlen(hophelo) } ;
+    snprintf(note, notemax, "trusted relay %s, checked the hop before it, %s", safe, hopip) ;
+    return 1 ;
+  }
+  snprintf(note, notemax, "trusted relay %s, no readable hop before it: not checked", safe) ;
+  return 0 ;
+}
+
+int spf_filter_main (char const *const *argv, struct conf const *cf, unsigned long budget_ms)
+{
+  char const *ip = getenv("TCPREMOTEIP"), *qid = getenv("MXHOLD_QID") ;
+  char const *helo = getenv("MXHOLD_HELO"), *from = getenv("MXHOLD_MAILFROM") ;
+  char const *id = "mailfrom", *word, *action ;
+  char note[256], head[4096], me[256], text[SPF_EXP_MAX + 1] ;
+  struct conf_limits lim ;
+  struct spf_check c ;
+  struct span mes ;
+  size_t prelen = 0, headlen, textlen ;
+  int trusted = 0, checked = 1 ;
+  memset(&c, 0, sizeof c) ;
+  note[0] = 0 ;
+  if (!ip) ip = "" ;
+  if (!qid) qid = "" ;
+  c.helo = (struct span){ helo ? helo : "", helo ? strlen(helo) : 0 } ;
+  c.sender = (struct span){ from ? from : "", from ? strlen(from) : 0 } ;
+  if (!conf_me(cf, &mes)) mes = SPAN_STR("localhost") ;
+  spf_safe(mes.p, mes.len, me, sizeof me) ;
+  c.me = (struct span){ me, strlen(me) } ;
+  conf_limits_get(cf, ip[0] ? ip : 0, &lim, &trusted) ;
+  if (!budget_ms) budget_ms = (unsigned long)CONF_LIM(&lim, spf_budget) * 1000 ;
+  if (trusted) checked = trusted_hop(&c, ip, &prelen, note, sizeof note) ;
+  else if (!spf_ip_parse(&c, ip)) { checked = 0 ; snprintf(note, sizeof note, "no client address: not checked") ; }
+  if (checked) id = evaluate(&c, budget_ms) ;
+  word = checked ? spf_result_name(c.result) : "skipped" ;
+  action = action_of(cf, word) ;
+  log_check(&c, qid, ip, word, id, action) ;
+  if (c.result == SPF_FAIL && c.explen) { textlen = c.explen ; memcpy(text, c.exp, textlen) ; }
+  else if (c.result == SPF_FAIL) textlen = default_exp(&c, text, sizeof text) ;
+  else textlen = (size_t)snprintf(text, sizeof text, "SPF %s: %s", word, c.why[0] ? c.why : "policy") ;
+  if (!strcmp(action, "reject"))
+  {
+    spf_filter_reply(c.result == SPF_PERMERROR ? "550 5.7.24" : "550 5.7.23", text, textlen) ;
+    return 100 ;
+  }
+  if (!strcmp(action, "defer"))
+  {
+    spf_filter_reply(c.result == SPF_TEMPERROR || c.result == SPF_PERMERROR ? "451 4.7.24" : "451 4.7.23", text, textlen) ;
+    return 111 ;
+  }
+  headlen = spf_hdr_make(&c, checked ? word : "none", id, note[0] ? note : 0, head, sizeof head - 64) ;
+  if (!strcmp(action, "mark"))
+    headlen += (size_t)snprintf(head + headlen, 64, "X-Mxhold-SPF: %s (marked)\r\n", word) ;
+  return spf_filter_pass(argv, word, head, headlen, pre, prelen) ;
+}

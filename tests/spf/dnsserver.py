@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""tests/spf/dnsserver.py: serves the zone data of an SPF test-suite YAML file.
+
+Usage: dnsserver.py YAML PREFIX READYFILE
+  PREFIX is "127.A.B": scenario number i (0-based, document order) is served
+  on PREFIX.(i+1) port 53, UDP and TCP, each with its own zone data (the
+  scenarios reuse owner names with different records). When every socket is
+  bound, the server writes "PREFIX" to READYFILE.
+
+Zone semantics follow tests/spf/README.md (those of the suite's reference
+driver):
+  - SPF entries are served as TXT too, unless the name has a TXT entry of its
+    own; the generated TXT records come after all listed entries.
+  - "TXT: NONE" / "SPF: NONE" list no record.
+  - TIMEOUT: a query whose type has no record listed before the marker is
+    never answered.
+  - An absent name is NXDOMAIN, unless it starts with "error." (no answer).
+  - A present name without the type: NOERROR, no data.
+  - CNAME entries are followed like a recursive server does; a loop is
+    SERVFAIL.
+  - A list value for TXT/SPF is one record of several strings.
+"""
+import os
+import select
+import socket
+import struct
+import sys
+
+import yaml
+from dnslib import (AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, TXT, A,
+                    DNSRecord)
+
+TYPES = {'A': QTYPE.A, 'AAAA': QTYPE.AAAA, 'MX': QTYPE.MX, 'PTR': QTYPE.PTR,
+         'CNAME': QTYPE.CNAME, 'TXT': QTYPE.TXT, 'SPF': 99}
+NOANSWER = object()
+
+
+def strings(v):
+    """A TXT/SPF value as a list of byte strings of at most 255 bytes."""
+    if isinstance(v, str):
+        v = [v]
+    out = []
+    for s in v:
+        b = str(s).encode('utf-8')
+        if not b:
+            out.append(b)
+        while b:
+            out.append(b[:255])
+            b = b[255:]
+    return out
+
+
+def load_zone(zonedata):
+    """{name: [entry...]}; an entry is 'TIMEOUT' or (type, value)."""
+    zone = {}
+    for name, entries in (zonedata or {}).items():
+        out, gen, own_txt = [], [], False
+        for e in entries or []:
+            if e == 'TIMEOUT':
+                out.append('TIMEOUT')
+                continue
+            for t, v in e.items():
+                if t == 'TXT':
+                    own_txt = True
+                elif t == 'SPF':
+                    gen.append(('TXT', v))
+                if v != 'NONE':
+                    out.append((t, v))
+        if not own_txt:
+            out.extend(t for t in gen if t[1] != 'NONE')
+        zone[str(name).lower().rstrip('.')] = out
+    return zone
+
+
+def rdata(t, v):
+    if t == 'A':
+        return A(v)
+    if t == 'AAAA':
+        return AAAA(v)
+    if t == 'MX':
+        return MX(str(v[1]), int(v[0]))
+    if t == 'PTR':
+        return PTR(str(v))
+    if t == 'CNAME':
+        return CNAME(str(v))
+    return TXT(strings(v))
+
+
+def lookup(zone, name, qtype):
+    """(rcode, [(owner, type, value)]) or NOANSWER."""
+    answers = []
+    seen = set()
+    while True:
+        key = name.lower().rstrip('.')
+        if key not in zone:
+            if key.startswith('error.'):
+                return NOANSWER
+            return (RCODE.NXDOMAIN if not answers else RCODE.NOERROR), answers
+        entries = zone[key]
+        found = False
+        cname = None
+        for e in entries:
+            if e == 'TIMEOUT':
+                if not found:
+                    return NOANSWER
+                break
+            t, v = e
+            if TYPES.get(t) == qtype:
+                found = True
+                answers.append((name, t, v))
+            elif t == 'CNAME' and cname is None:
+                cname = str(v)
+        if found or cname is None or qtype == QTYPE.CNAME:
+            return RCODE.NOERROR, answers
+        answers.append((name, 'CNAME', cname))
+        if key in seen or len(seen) > 16:
+            return RCODE.SERVFAIL, []
+        seen.add(key)
+        name = cname
+
+
+def raw_name(qname):
+    """The name as its label bytes say, without dnslib's escaping."""
+    return b'.'.join(qname.label).decode('utf-8', 'replace')
+
+
+def answer(zone, data):
+    try:
+        req = DNSRecord.parse(data)
+    except Exception:
+        return None
+    if not req.questions:
+        return None
+    q = req.questions[0]
+    res = lookup(zone, raw_name(q.qname), q.qtype)
+    if res is NOANSWER:
+        return None
+    rcode, rrs = res
+    reply = req.reply(ra=1, aa=1)
+    reply.header.rcode = rcode
+    for owner, t, v in rrs:
+        reply.add_answer(RR(owner, TYPES[t], rdata=rdata(t, v), ttl=60))
+    return reply.pack()
+
+
+def main():
+    path, prefix, ready = sys.argv[1:4]
+    with open(path, encoding='utf-8') as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    socks = {}
+    for i, doc in enumerate(docs):
+        zone = load_zone(doc.get('zonedata'))
+        ip = '%s.%d' % (prefix, i + 1)
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind((ip, 53))
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        t.bind((ip, 53))
+        t.listen(16)
+        socks[u] = ('udp', zone)
+        socks[t] = ('tcp', zone)
+    with open(ready + '.tmp', 'w') as f:
+        f.write(prefix + '\n')
+    os.rename(ready + '.tmp', ready)
+    while True:
+        r, _, _ = select.select(list(socks), [], [])
+        for s in r:
+            kind, zone = socks[s]
+            if kind == 'udp':
+                data, peer = s.recvfrom(4096)
+                out = answer(zone, data)
+                if out is None:
+                    continue
+                if len(out) > 512:
+                    rec = DNSRecord.parse(out)
+                    rec.rr = []
+                    rec.header.tc = 1
+                    out = rec.pack()
+                s.sendto(out, peer)
+            else:
+                c, _ = s.accept()
+                c.settimeout(2)
+                try:
+                    n = struct.unpack('>H', c.recv(2))[0]
+                    data = b''
+                    while len(data) < n:
+                        chunk = c.recv(n - len(data))
+                        if not chunk:
+                            break
+                        data += chunk
+                    out = answer(zone, data)
+                    if out is not None:
+                        c.sendall(struct.pack('>H', len(out)) + out)
+                except Exception:
+                    pass
+                c.close()
+
+
+if __name__ == '__main__':
+    main()
