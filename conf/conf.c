@@ -40,6 +40,7 @@ static int build (char const *dir, int install)
     if (!b.nerr) strerr_diefu1sys(111, "build config.cdb") ;
     buffer_put(buffer_2, fmt, ulong_fmt(fmt, b.nerr)) ;
     buffer_putsflush(buffer_2, b.nerr == 1 ? " error\n" : " errors\n") ;
+    conf_build_free(&b) ;
     return 100 ;
   }
   if (install)
