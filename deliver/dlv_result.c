@@ -89,7 +89,7 @@ void dlv_sess_end (uint32_t s, char const *why)
     if (n + 1 < ss->nsent && ss->sent[n+1].msg == i) continue ;   /* one hold per message */
     g.m[i].busy-- ;
     if (!g.m[i].busy && (g.m[i].flags & DLV_F_BOUNCE)) dlv_settle_all(i, 0) ;
-    if (!g.m[i].busy && (g.m[i].flags & DLV_F_DELETE)) dlv_dirty(i) ;
+    if (!g.m[i].busy) dlv_dirty(i) ;   /* finished messages are removed only when idle */
     dlv_heap_set(i) ;
   }
   if (ss->fd >= 0) close(ss->fd) ;

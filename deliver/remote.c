@@ -38,7 +38,7 @@ static size_t batch_parse (char *s, size_t len, struct remote_msg **out)
       p += strcspn(p, " ") ;
       if (*p) *p++ = 0 ;
     }
-    if (nf < 4 || !(nf & 1)) die(100, "malformed batch line", "") ;
+    if (nf < 4 || (nf & 1)) die(100, "malformed batch line", "") ;
     if (n == a)
     {
       a = a ? 2 * a : 16 ;

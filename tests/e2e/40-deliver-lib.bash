@@ -1,0 +1,92 @@
+# tests/e2e/40-deliver-lib.bash: helpers for the delivery tests (40-59),
+# sourced after ../lib.sh. Not a test itself (run.sh only runs *.sh).
+SINK="$TOP/tests/e2e/40-sink.py"
+C=$T/conf
+Q=$T/queue
+export MXHOLD_CONF=$C
+unset MXHOLD_QUEUE
+
+# dlv_conf DOWNPORT [LIMIT VALUE]...: config with example.com/example.net
+# routed to 127.0.0.1:DOWNPORT, small retry limits, plus the given limits.
+dlv_conf () {
+  local port=$1; shift
+  # not lib.sh's mkconf: it puts the queue at CONF/queue, the name of the
+  # config file "queue" itself
+  mkdir -p "$C"
+  echo "relay.test" >"$C/me"
+  echo "$Q" >"$C/queue"
+  printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "$port" "$port" >"$C/domains"
+  : >"$C/clients"
+  {
+    echo "retry_min 1"; echo "retry_max 2"
+    echo "timeout_connect 2"; echo "timeout_remote 5"
+    while [ $# -ge 2 ]; do echo "$1 $2"; shift 2; done
+  } >"$C/limits"
+  mxhold-conf compile "$C" >/dev/null || nok "mxhold-conf compile"
+  [ -d "$Q/new" ] || mxhold-queuectl -c "$C" init >/dev/null || nok "queuectl init"
+}
+
+# dlv_recompile: after editing $C files
+dlv_recompile () { mxhold-conf compile "$C" >/dev/null || nok "mxhold-conf compile"; }
+
+# dlv_start: mxhold-deliver under a real s6-svscan; its log in $T/deliver.log
+dlv_start () {
+  mkdir -p "$T/svc/deliver"
+  cat >"$T/svc/deliver/run" <<EOR
+#!/bin/sh
+exec 2>>$T/deliver.log
+MXHOLD_CONF=$C PATH=$BIN:\$PATH
+export MXHOLD_CONF PATH
+exec mxhold-deliver
+EOR
+  chmod +x "$T/svc/deliver/run"
+  if [ -z "${SVSCAN_PID:-}" ]; then
+    bg s6-svscan "$T/svc"; SVSCAN_PID=$LASTPID
+  else
+    s6-svscanctl -a "$T/svc"
+  fi
+  wait_until 10 grep -q "info: started" "$T/deliver.log" || nok "deliver did not start"
+}
+
+# dlv_pid: pid of the running mxhold-deliver
+dlv_pid () { s6-svstat -p "$T/svc/deliver" 2>/dev/null; }
+# dlv_stop: s6-svscan -d; waits until deliver is down
+dlv_stop () { s6-svc -d "$T/svc/deliver"; wait_until 10 s6-svstat -o down "$T/svc/deliver" >/dev/null 2>&1; sleep 0.3; }
+
+# sink_start PORT DIR [sink options]: the scripted downstream (40-sink.py)
+sink_start () {
+  local port=$1 dir=$2; shift 2
+  bg $PY "$SINK" "$port" "$dir" "$@"; SINK_PID=$LASTPID
+  wait_until 10 port_open "$port" || nok "sink on $port did not start"
+}
+sink_stop () { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
+
+# inject SENDER RCPT... : queues one small message through mxhold-queue
+# (body from $BODY if set); its id in $QID
+inject () {
+  local s=$1; shift
+  local env=$T/env.$$ msg=$T/msg.$$
+  { printf 'F%s\0' "$s"; for r in "$@"; do printf 'T%s\0' "$r"; done; printf '\0'; } >"$env"
+  if [ -n "${BODY:-}" ]; then cp "$BODY" "$msg"; else
+    printf 'Received: from test\r\nFrom: <%s>\r\nSubject: test %s\r\nMessage-ID: <%s.%s@test>\r\n\r\nhello\r\n.leading dot\r\n' "$s" "$RANDOM" "$RANDOM" "$$" >"$msg"
+  fi
+  MXHOLD_SPF=${SPF:-pass} mxhold-queue <"$msg" 1<"$env" 2>>"$T/queue.log"
+}
+
+# inject_many N SENDER RCPT: N messages fast (one mxhold-queue each)
+inject_many () {
+  local n=$1 s=$2 r=$3 i
+  { printf 'F%s\0T%s\0\0' "$s" "$r"; } >"$T/env.many"
+  printf 'Received: from test\r\nSubject: bulk\r\n\r\nbulk body\r\n' >"$T/msg.many"
+  for i in $(seq 1 "$n"); do
+    MXHOLD_SPF=pass mxhold-queue <"$T/msg.many" 1<"$T/env.many" 2>>"$T/queue.log" || echo "inject $i failed" >>"$T/queue.log"
+  done
+}
+
+# sink_count DIR: messages the sink stored; sink_rcpts DIR: recipient deliveries
+sink_count () { find "$1" -name '*.eml' 2>/dev/null | wc -l; }
+sink_rcpts () { [ -f "$1/log" ] && awk '{n += split($4, a, ",")} END {print n+0}' "$1/log" || echo 0; }
+# count_at_least N CMD...: CMD prints a number >= N
+count_at_least () { local n=$1; shift; [ "$("$@")" -ge "$n" ]; }
+queue_empty () { [ -d "$Q/new" ] && [ "$(queue_count "$Q")" -eq 0 ]; }
+logcount () { grep -c -- "$1" "$T/deliver.log" 2>/dev/null || true; }
