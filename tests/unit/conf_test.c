@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 #include "conf/conf.h"
 #include "conf/conf_build.h"
 #include "conf/conf_cdb.h"
@@ -300,8 +302,48 @@ static void test_cdb (void)
   conf_cdbw_free(&w) ;
 }
 
+static void test_open (void)
+{
+  char dir[] = "/tmp/conf_test.XXXXXX", path[256] ;
+  struct conf_build b ;
+  struct conf c, c0 ;
+  struct span v ;
+  struct conf_limits l ;
+  FILE *f ;
+  int r ;
+  if (!mkdtemp(dir)) { printf("not ok - mkdtemp\n") ; nfail++ ; return ; }
+  CHECK(conf_open(&c, dir) == -1 && errno == ENOENT, "open: not compiled yet is ENOENT") ;
+  snprintf(path, sizeof path, "%s/" CONF_CDB, dir) ;
+  f = fopen(path, "w") ; fputs("short", f) ; fclose(f) ;
+  CHECK(conf_open(&c, dir) == -1 && errno == EPROTO, "open: short file is EPROTO") ;
+  build(&b, &c0, "one.test", "a.com x.org size=1000", 0, 0, 0) ;
+  CHECK(conf_build_install(dir, b.w.buf, b.w.len) == 0, "install") ;
+  conf_build_free(&b) ;
+  CHECK(conf_open(&c, dir) == 0 && conf_me(&c, &v) && spaneq(v, "one.test"), "open: reads the installed file") ;
+  CHECK(conf_reopen(&c) == 0, "reopen: unchanged is 0") ;
+  conf_limits_get(&c, 0, &l, 0) ;
+  CHECK(conf_domain_find(&c, "a.com", 5, &v), "domain override: found") ;
+  conf_limits_apply(v, &l) ;
+  CHECK(CONF_LIM(&l, size) == 1000 && CONF_LIM(&l, recipients) == 50, "domain override: conf_limits_apply") ;
+  build(&b, &c0, "two.test", 0, 0, 0, 0) ;
+  conf_build_install(dir, b.w.buf, b.w.len) ;
+  conf_build_free(&b) ;
+  CHECK(conf_me(&c, &v) && spaneq(v, "one.test"), "old map still valid after a recompile") ;
+  r = conf_reopen(&c) ;
+  CHECK(r == 1 && conf_me(&c, &v) && spaneq(v, "two.test"), "reopen: sees the new file") ;
+  unlink(path) ;
+  CHECK(conf_reopen(&c) == -1 && conf_me(&c, &v) && spaneq(v, "two.test"), "reopen: error keeps the old map") ;
+  conf_close(&c) ;
+  setenv(CONF_ENV, "/x/y", 1) ;
+  CHECK(!strcmp(conf_dir(0), "/x/y") && !strcmp(conf_dir("/d"), "/d"), "conf_dir: env, explicit") ;
+  unsetenv(CONF_ENV) ;
+  CHECK(!strcmp(conf_dir(0), CONF_DIR_DEFAULT), "conf_dir: default") ;
+  rmdir(dir) ;
+}
+
 int main (void)
 {
+  test_open() ;
   test_host() ;
   test_scan() ;
   test_ip() ;
