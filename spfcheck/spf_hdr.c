@@ -3,6 +3,7 @@
    a trusted relay's previous hop. libc only. */
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "spfcheck/spfcheck.h"
 
 void spf_safe (char const *s, size_t len, char *out, size_t max)
@@ -25,31 +26,37 @@ static void hdr_safe (char const *s, size_t len, char *out, size_t max)
   for (char *p = out ; *p ; p++) if (*p == '"' || *p == '\\' || *p == '(' || *p == ')' || *p == ';') *p = '?' ;
 }
 
+/* RFC 7208 9.1's comment: who says what about whom. */
+static void comment (struct spf_check const *c, char const *word, char const *ip, char const *id, char *out, size_t max)
+{
+  char who[SPF_DOMAIN_MAX + 1] ;
+  hdr_safe(c->domain, c->domainlen, who, sizeof who) ;
+  if (!strcmp(word, "pass"))
+    snprintf(out, max, "domain of %s designates %s as permitted sender", who, ip) ;
+  else if (!strcmp(word, "fail") || !strcmp(word, "softfail"))
+    snprintf(out, max, "domain of %s does not designate %s as permitted sender", who, ip) ;
+  else if (!strcmp(word, "neutral"))
+    snprintf(out, max, "%s is neither permitted nor denied by domain of %s", ip, who) ;
+  else
+    snprintf(out, max, "%s: %s", id, c->why[0] ? c->why : word) ;
+}
+
 size_t spf_hdr_make (struct spf_check const *c, char const *resultword, char const *identity,
                      char const *relaynote, char *out, size_t max)
 {
-  char ip[48], helo[256], from[SPF_SENDER_MAX + 1], me[256], mech[SPF_MECH_MAX + 1] ;
+  char ip[48], helo[256], from[SPF_SENDER_MAX + 1], me[256], mech[SPF_MECH_MAX + 1], com[512] ;
   int n ;
   spf_safe(c->me.p, c->me.len, me, sizeof me) ;
   hdr_safe(c->helo.p, c->helo.len, helo, sizeof helo) ;
   hdr_safe(c->sender.p, c->sender.len, from, sizeof from) ;
   hdr_safe(c->mech, c->mechlen, mech, sizeof mech) ;
-  if (c->ipv4) snprintf(ip, sizeof ip, "%u.%u.%u.%u", c->ip[0], c->ip[1], c->ip[2], c->ip[3]) ;
-  else
-  {
-    static char const hex[] = "0123456789abcdef" ;
-    size_t k = 0 ;
-    for (unsigned int i = 0 ; i < 16 ; i += 2)
-    {
-      for (unsigned int j = 0 ; j < 4 ; j++) ip[k++] = hex[(c->ip[i + j / 2] >> (j & 1 ? 0 : 4)) & 15] ;
-      ip[k++] = i < 14 ? ':' : 0 ;
-    }
-  }
+  if (!inet_ntop(c->ipv4 ? AF_INET : AF_INET6, c->ip, ip, sizeof ip)) memcpy(ip, "unknown", 8) ;
+  comment(c, resultword, ip, identity, com, sizeof com) ;
   n = snprintf(out, max,
-    "Received-SPF: %s (%s: %s%s%s) client-ip=%s; envelope-from=\"%s\"; helo=\"%s\"; receiver=%s; identity=%s; mechanism=\"%s\"\r\n"
+    "Received-SPF: %s (%s: %s%s%s) client-ip=%s; envelope-from=\"%s\"; helo=\"%s\"; receiver=%s; identity=%s%s%s%s\r\n"
     "Authentication-Results: %s; spf=%s%s%s smtp.%s=%s\r\n",
-    resultword, me, relaynote ? relaynote : "", relaynote ? "; " : "",
-    c->why[0] ? c->why : "checked", ip, from, helo, me, identity, mech,
+    resultword, me, relaynote ? relaynote : "", relaynote ? "; " : "", com,
+    ip, from, helo, me, identity, mech[0] ? "; mechanism=\"" : "", mech, mech[0] ? "\"" : "",
     me, resultword, relaynote ? " reason=\"" : "", relaynote ? "trusted relay\"" : "",
     identity, !strcmp(identity, "helo") ? helo : (from[0] ? from : "<>")) ;
   if (n < 0 || (size_t)n >= max) return 0 ;

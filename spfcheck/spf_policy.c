@@ -88,23 +88,16 @@ static char const *evaluate (struct spf_check *c, unsigned long budget_ms)
   return id ;
 }
 
-/* accept mark reject defer, from "s:RESULT" or the defaults. */
+/* accept mark reject defer: conf_spf_action() (the spf file, or its
+   defaults); "skipped" is not an SPF result and is always accepted. */
 static char const *action_of (struct conf const *cf, char const *word)
 {
-  char key[32] ;
+  static char const *const actions[] = { "accept", "mark", "reject", "defer" } ;
   struct span v ;
-  int n = snprintf(key, sizeof key, "s:%s", word) ;
-  if (cf && conf_get(cf, key, (size_t)n, &v))
-  {
-    if (v.len == 6 && !memcmp(v.p, "accept", 6)) return "accept" ;
-    if (v.len == 4 && !memcmp(v.p, "mark", 4)) return "mark" ;
-    if (v.len == 6 && !memcmp(v.p, "reject", 6)) return "reject" ;
-    if (v.len == 5 && !memcmp(v.p, "defer", 5)) return "defer" ;
-  }
-  if (!strcmp(word, "fail")) return "reject" ;
-  if (!strcmp(word, "temperror")) return "defer" ;
-  if (!strcmp(word, "softfail") || !strcmp(word, "permerror")) return "mark" ;
-  return "accept" ;
+  if (!conf_spf_action(cf, word, &v)) return "accept" ;
+  for (unsigned int i = 0 ; i < 4 ; i++)
+    if (v.len == strlen(actions[i]) && !memcmp(v.p, actions[i], v.len)) return actions[i] ;
+  return "defer" ;   /* an action this program does not know: a retry is cheap */
 }
 
 /* A trusted relay's mail: the hop before it, from the header it added. */
@@ -125,6 +118,8 @@ static int trusted_hop (struct spf_check *c, char const *ip, size_t *prelen, cha
     return 1 ;
   }
   snprintf(note, notemax, "trusted relay %s, no readable hop before it: not checked", safe) ;
+  snprintf(c->why, sizeof c->why, "not checked") ;
+  spf_ip_parse(c, ip) ;   /* the header's client-ip: the relay itself */
   return 0 ;
 }
 

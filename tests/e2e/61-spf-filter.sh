@@ -1,0 +1,63 @@
+#!/bin/bash
+# 61-spf-filter: tcpserver + mxhold-smtpd + mxhold-spfcheck + mxhold-queue
+# with a local DNS server: pass (queued, headers), fail (550 5.7.23 with the
+# exp= explanation, nothing queued), softfail (marked), temperror (451
+# 4.7.24 within the budget), and a trusted relay with and without a
+# readable Received header from the hop before it.
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/spf/e2e-lib.sh"
+for p in mxhold-smtpd mxhold-queue mxhold-spfcheck mxhold-conf; do
+  [ -x "$BIN/$p" ] || { nok "$p is not built yet"; exit 1; }
+done
+spf_dns "$TOP/tests/spf/e2e-zone.yml" || exit 1
+C=$T/conf
+spf_mkconf "$C" || exit 1
+Q=$C/q
+PORT=$(free_port)
+smtp_server "$PORT" "$C" mxhold-spfcheck mxhold-queue
+LOG=$T/smtpd.$PORT.log
+
+r=$(spf_send 127.0.0.1 "$PORT" alice@pass.test)
+like "$r" '^250' "pass: accepted"
+m=$(spf_last_msg "$Q")
+is "$(queue_count "$Q")" 1 "pass: queued"
+like "$(cat "$m")" 'Received-SPF: pass ' "pass: Received-SPF header"
+like "$(cat "$m")" 'Authentication-Results: relay.test; spf=pass smtp.mailfrom=alice@pass.test' "pass: Authentication-Results header"
+like "$(grep -a '^spf ' "$m")" '^spf pass' "pass: MXHOLD_SPF reached the queue"
+like "$(grep -a -n 'Received-SPF' "$m" | cut -d: -f1)" '^[0-9]+$' "pass: one Received-SPF line"
+like "$(cat "$LOG")" 'spfcheck: info: qid=[0-9.]+ ip=127.0.0.1 helo=client.test from=alice@pass.test result=pass identity=mailfrom mechanism=ip4:127.0.0.0/8 action=accept' "pass: log line"
+
+r=$(spf_send 127.0.0.1 "$PORT" bob@fail.test)
+is "$r" "550 5.7.23 127.0.0.1 may not send mail for fail.test, see http://fail.test/spf" "fail: rejected at DATA with the explanation"
+is "$(queue_count "$Q")" 1 "fail: nothing queued"
+
+r=$(spf_send 127.0.0.1 "$PORT" carol@soft.test)
+like "$r" '^250' "softfail: accepted"
+m=$(spf_last_msg "$Q")
+like "$(cat "$m")" 'X-Mxhold-SPF: softfail \(marked\)' "softfail: marked"
+like "$(cat "$m")" 'Received-SPF: softfail ' "softfail: Received-SPF header"
+
+t0=$(date +%s)
+r=$(spf_send 127.0.0.1 "$PORT" dave@temp.test)
+t1=$(date +%s)
+like "$r" '^451 4\.7\.24 ' "temperror: 451 4.7.24 ($r)"
+check "temperror: answered within the 2 s budget (+2 s slack)" [ $((t1 - t0)) -le 4 ]
+is "$(queue_count "$Q")" 2 "temperror: nothing queued"
+
+hop='Received: from mail.hop.example (mail.hop.example [192.0.2.66])\r\n\tby filter.customer.example with ESMTP id 1; Fri, 27 Nov 2026 10:00:00 +0000\r\n'
+r=$(spf_send 127.0.0.9 "$PORT" erin@relayed.test "$(printf "$hop")")
+is "$r" "550 5.7.23 SPF fail: 192.0.2.66 is not allowed to send mail from relayed.test" "trusted relay, failing hop: rejected"
+like "$(cat "$LOG")" 'ip=127.0.0.9 helo=mail.hop.example from=erin@relayed.test result=fail' "trusted relay, failing hop: hop's IP and HELO evaluated"
+
+hop='Received: from ok.hop.example ([192.0.2.10])\r\n\tby filter.customer.example; Fri, 27 Nov 2026 10:00:00 +0000\r\n'
+r=$(spf_send 127.0.0.9 "$PORT" erin@relayed.test "$(printf "$hop")")
+like "$r" '^250' "trusted relay, passing hop: accepted"
+like "$(cat "$(spf_last_msg "$Q")")" 'Received-SPF: pass \(relay.test: trusted relay 127.0.0.9, checked the hop before it, 192.0.2.10' "trusted relay, passing hop: header names the hop"
+
+r=$(spf_send 127.0.0.9 "$PORT" erin@fail.test)
+like "$r" '^250' "trusted relay, no Received header: accepted"
+m=$(spf_last_msg "$Q")
+like "$(cat "$m")" 'Received-SPF: none \(relay.test: trusted relay 127.0.0.9, no readable hop before it: not checked' "trusted relay, no hop: header says not checked"
+like "$(grep -a '^spf ' "$m")" '^spf skipped' "trusted relay, no hop: queued as skipped"
+is "$(queue_count "$Q")" 4 "four messages queued in all"
+done_testing
