@@ -1,0 +1,108 @@
+#!/bin/bash
+# mxhold-queuectl: init, list, show, stats, the ctl/ requests, sweep; and
+# list while the queue changes under it.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/30-queue-lib.bash"
+qc () { mxhold-queuectl -q "$Q" "$@"; }
+
+rm -rf "$Q"
+is "$(qc init)" "queue ready" "init"
+is "$(qc init)" "queue ready" "init again (idempotent)"
+is "$(ls "$Q" | tr '\n' ' ')" "ctl mess new state tmp trigger " "init: directories"
+is "$(ls "$Q/mess" | wc -l)/$(ls "$Q/state" | wc -l)" "64/64" "init: 64 hashed subdirectories each"
+is "$(stat -c %a "$Q/tmp")" 700 "tmp/ mode 0700"
+is "$(stat -c %a "$Q")" 750 "queue mode 0750"
+
+# three messages; one taken in by "deliver" (moved to mess/HH/ with a state file)
+printf 'Subject: one\r\nFrom: a@example.org\r\n\r\nbody one\r\n' >"$T/m1"
+envfile "$T/e1" 'a@example.org' 'x@example.com' 'y@Example.COM' 'z@example.net'
+envfile "$T/e2" '' 'w@example.net'
+MXHOLD_QID=1795800000.000001.1 mxhold-queue <"$T/m1" 1<"$T/e1" 2>/dev/null
+MXHOLD_QID=1795800000.000002.1 mxhold-queue <"$T/m1" 1<"$T/e2" 2>/dev/null
+id=1795800000.000001.1
+hh=$($PY -c '
+import sys
+h=2166136261
+for b in sys.argv[1].encode(): h=((h^b)*16777619)&0xffffffff
+print("%02x"%(h%64))' "$id")
+mv "$Q/new/$id" "$Q/mess/$hh/$id"
+now=$(date +%s)
+printf '0 d 1 0 %s 250 2.0.0 ok\n1 p 2 %s %s 451 4.3.0 later\n' "$now" $((now + 600)) "$now" >"$Q/state/$hh/$id"
+
+out=$(qc list)
+like "$out" "^$id age=[0-9]+s size=47 from=<a@example.org> in=mess" "list: message line"
+like "$out" "  to=<x@example.com> delivered attempts=1 next=-" "list: delivered recipient"
+like "$out" "  to=<y@Example.COM> queued attempts=2 next=\\+(599|600)s" "list: deferred recipient with next attempt"
+like "$out" "  to=<z@example.net> queued attempts=0 next=now" "list: untried recipient"
+like "$out" "1795800000.000002.1 age=[0-9]+s size=47 from=<> in=new" "list: null sender, in new/"
+like "$out" "messages: 2" "list: count"
+
+out=$(qc show $id)
+like "$out" "^id: $id" "show: id"
+like "$out" "from a@example.org" "show: envelope"
+like "$out" "1 <y@Example.COM> queued attempts=2 next=[0-9]+ last=[0-9]+ reply=451 4.3.0 later" "show: state with reply"
+like "$(printf "%s" "$out" | tr "\n" "|")" "message headers:\\|Subject: one\\|From: a@example.org" "show: headers"
+unlike "$out" "body one" "show: no body by default"
+like "$(qc show -a $id)" "body one" "show -a: whole message"
+qc show 1795800000.9.9 >/dev/null 2>&1; is "$?" 100 "show unknown id: exit 100"
+qc show ../x >/dev/null 2>&1; is "$?" 100 "show bad id: exit 100"
+
+out=$(qc stats)
+like "$out" "domain example.com queued=1 delivered=1 bounced=0 expired=0" "stats: example.com (case folded)"
+like "$out" "domain example.net queued=2 delivered=0" "stats: example.net"
+like "$out" "total queued=3 delivered=1 bounced=0 expired=0" "stats: totals"
+like "$out" "messages 2" "stats: messages"
+
+# ctl requests; a subscriber sees 'c'
+bg s6-ftrig-wait -t 10000 "$Q/trigger" c >"$T/woke"; w=$LASTPID
+wait_until 5 sh -c "ls '$Q/trigger' | grep -q ." || nok "subscriber fifo did not appear"
+like "$(qc flush)" "^requested: flush; mxhold-deliver will act on it$" "flush: output"
+wait "$w"; is "$?:$(cat "$T/woke")" "0:c" "flush wakes the trigger with 'c'"
+qc flush example.com >/dev/null; qc delete $id >/dev/null; qc bounce 1795800000.000002.1 >/dev/null
+is "$(cat "$Q"/ctl/* | sort | tr '\n' '|')" "bounce 1795800000.000002.1|delete $id|flush|flush example.com|" "ctl files: one line each"
+check "ctl names are ids" sh -c "ls '$Q/ctl' | grep -Evq '^[0-9]+\\.[0-9]{6}\\.[0-9]+\$' && exit 1 || exit 0"
+n=$(ls "$Q/ctl" | wc -l)
+qc delete 1795800000.9.9 >/dev/null 2>&1; is "$?" 100 "delete unknown id: exit 100"
+qc bounce 'x y' >/dev/null 2>&1; is "$?" 100 "bounce bad id: exit 100"
+qc flush "$(printf 'a\tb')" >/dev/null 2>&1; is "$?" 100 "flush bad domain: exit 100"
+is "$(ls "$Q/ctl" | wc -l)" "$n" "refused requests leave no ctl file"
+is "$(tmpcount)" 0 "requests leave nothing in tmp/"
+qc frobnicate >/dev/null 2>&1; is "$?" 100 "unknown command: exit 100"
+mxhold-queuectl >/dev/null 2>&1; is "$?" 100 "no command: exit 100"
+
+# sweep
+touch -d '40 hours ago' "$Q/tmp/old"; touch "$Q/tmp/young"
+touch "$Q/state/00/1795800000.000003.1" "$Q/state/00/notanid"
+out=$(qc sweep)
+like "$out" "removed $Q/tmp/old" "sweep: old tmp/ file"
+like "$out" "removed $Q/state/00/1795800000.000003.1" "sweep: orphan state file"
+check "sweep keeps young tmp/" test -f "$Q/tmp/young"
+check "sweep keeps a state file whose message exists" test -f "$Q/state/$hh/$id"
+check "sweep leaves names that are not ids" test -f "$Q/state/00/notanid"
+is "$(qc sweep)" "nothing to remove" "sweep again: nothing"
+
+# list and stats while messages come and go
+for i in $(seq 1 50); do mxhold-queue <"$T/m1" 1<"$T/e1" 2>/dev/null; done
+$PY - "$Q" <<'PY' &
+import os, sys, time
+q = sys.argv[1]
+end = time.time() + 3
+while time.time() < end:
+    for f in os.listdir(q + "/new"):
+        try: os.rename(q + "/new/" + f, q + "/mess/00/" + f)
+        except OSError: pass
+    for f in os.listdir(q + "/mess/00"):
+        try: os.unlink(q + "/mess/00/" + f)
+        except OSError: pass
+    os.system("for i in 1 2 3 4 5; do mxhold-queue <%s/../m1 1<%s/../e1 2>/dev/null; done" % (q, q))
+PY
+churn=$!
+fails=0
+for i in $(seq 1 20); do
+  qc list >/dev/null 2>"$T/lerr" || fails=$((fails + 1))
+  qc stats >/dev/null 2>>"$T/lerr" || fails=$((fails + 1))
+done
+wait $churn
+is "$fails" 0 "list/stats while files move and vanish: always exit 0"
+is "$(cat "$T/lerr")" "" "list/stats while files move: no warnings"
+done_testing
