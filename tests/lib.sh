@@ -48,7 +48,7 @@ wait_until () {
 # port_open PORT [HOST]
 port_open () { $PY -c "import socket,sys; s=socket.create_connection(('${2:-127.0.0.1}',$1),1)" 2>/dev/null; }
 
-# mkconf DIR: a config directory with the example settings, a queue at DIR/queue
+# mkconf DIR: a config directory with the example settings, a queue at DIR/q
 # and the customer domains example.com and example.net routed to 127.0.0.1:PORT
 # (DOWN_PORT, default 9); then compiles it. Edit the files and call
 # `mxhold-conf compile DIR` again to change it.
@@ -56,12 +56,12 @@ mkconf () {
   local d=$1
   mkdir -p "$d"
   echo "relay.test" >"$d/me"
-  echo "$d/queue" >"$d/queue"
+  echo "$d/q" >"$d/queue"
   printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "${DOWN_PORT:-9}" "${DOWN_PORT:-9}" >"$d/domains"
   : >"$d/limits"
   : >"$d/clients"
   mxhold-conf compile "$d" >/dev/null || { nok "mxhold-conf compile $d"; return 1; }
-  [ -d "$d/queue" ] || mxhold-queuectl -c "$d" init >/dev/null || { nok "queuectl init"; return 1; }
+  [ -d "$d/q" ] || mxhold-queuectl -c "$d" init >/dev/null || { nok "queuectl init"; return 1; }
 }
 
 # smtp_server PORT CONFDIR [PROG...]: tcpserver on 127.0.0.1:PORT running
