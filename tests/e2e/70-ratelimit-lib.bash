@@ -15,13 +15,16 @@ rl_conf () {
 }
 
 # rl_server PORT CONFDIR: tcpserver on 127.0.0.1:PORT running
-# mxhold-ratelimit before mxhold-smtpd if built, else before a script that
-# greets with 220. Its stderr goes to $T/rl.PORT.log. Extra env via RL_ENV.
+# mxhold-ratelimit, then mxhold-smtpd if built and RL_NEXT=smtpd, else a
+# stand-in that greets with 220 (printf: one exec, cheap on a busy host).
+# Its stderr goes to $T/rl.PORT.log. Extra env (VAR=value ...) via RL_ENV,
+# tcpserver's -c via RL_CONC.
 rl_server () {
-  local port=$1 conf=$2 next
-  if [ -x "$BIN/mxhold-smtpd" ]; then next="mxhold-smtpd mxhold-queue"
-  else next="sh -c 'printf \"220 stand-in\\r\\n\"'"; fi
-  bg env MXHOLD_CONF="$conf" ${RL_ENV:-} sh -c "exec tcpserver -HRl0 -c ${RL_CONC:-100} -b 300 127.0.0.1 $port mxhold-ratelimit $next 2>>$T/rl.$port.log"
+  local port=$1 conf=$2
+  local -a next=(printf '220 stand-in\r\n')
+  [ "${RL_NEXT:-}" = smtpd ] && [ -x "$BIN/mxhold-smtpd" ] && next=(mxhold-smtpd mxhold-queue)
+  bg env MXHOLD_CONF="$conf" ${RL_ENV:-} tcpserver -HRl0 -c "${RL_CONC:-100}" -b 300 127.0.0.1 "$port" \
+    mxhold-ratelimit "${next[@]}" 2>>"$T/rl.$port.log"
   RL_PID=$LASTPID
   wait_until 10 rl_probe "$port" || nok "tcpserver on $port did not start"
 }
@@ -65,6 +68,7 @@ def one():
         s.close()
     except Exception as e:
         code = "err"
+        if codes["err"] < 3: sys.stderr.write("rl_hit: %s\n" % e)
     with lock:
         codes[code] += 1
 left = n
