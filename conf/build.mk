@@ -3,13 +3,14 @@
 CONF_OBJS := conf/conf_read.o conf/conf_cdb.o
 
 PROGS += conf
-conf_OBJS := conf/conf.o conf/conf_build.o $(CONF_OBJS)
+CONF_BUILD_OBJS := conf/conf_build.o conf/conf_value.o conf/conf_install.o
+conf_OBJS := conf/conf.o $(CONF_BUILD_OBJS) $(CONF_OBJS)
 conf_LIBS := -lskarnet
 
 UNITS += conf
-conf_test_OBJS := tests/unit/conf_test.o conf/conf_build.o $(CONF_OBJS)
+conf_test_OBJS := tests/unit/conf_test.o $(CONF_BUILD_OBJS) $(CONF_OBJS)
 conf_test_LIBS :=
 
 FUZZ += conf_text conf_cdb
-conf_text_fuzz_SRCS := tests/fuzz/conf_text_fuzz.c conf/conf_build.c conf/conf_read.c conf/conf_cdb.c
+conf_text_fuzz_SRCS := tests/fuzz/conf_text_fuzz.c conf/conf_build.c conf/conf_value.c conf/conf_read.c conf/conf_cdb.c
 conf_cdb_fuzz_SRCS := tests/fuzz/conf_cdb_fuzz.c conf/conf_read.c conf/conf_cdb.c

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "conf/conf_build.h"
+#include "conf/conf_value.h"
 
 #define VAL_MAX (2 * CONF_LINE_MAX_BYTES)  /* canonical values may grow: "20M" -> "20971520" */
 #define PATH_BYTES 4096
@@ -20,48 +21,24 @@ static unsigned char const spf_default[CONF_SPF_N] = { 0, 2, 1, 0, 0, 1, 3 } ;
 
 char const *conf_build_filename (enum conf_file f) { return file_names[f] ; }
 
-/* ---- small text helpers ---- */
-
-struct obuf { char *p ; size_t len, cap ; int over ; } ;
-
-static void oput (struct obuf *o, char const *s, size_t n)
-{
-  if (o->over || n > o->cap - o->len) { o->over = 1 ; return ; }
-  memcpy(o->p + o->len, s, n) ;
-  o->len += n ;
-}
-
-static void oputs (struct obuf *o, char const *s) { oput(o, s, strlen(s)) ; }
-
-static void oputu (struct obuf *o, uint64_t v)
-{
-  char d[20] ;
-  size_t n = 0 ;
-  do { d[sizeof d - ++n] = (char)('0' + v % 10) ; v /= 10 ; } while (v) ;
-  oput(o, d + sizeof d - n, n) ;
-}
-
-static int is_word (struct span w, char const *s)
-{
-  return w.len == strlen(s) && !memcmp(w.p, s, w.len) ;
-}
+/* ---- errors ---- */
 
 /* Reports an error: why, then optionally ": " and the offending word with
    bytes outside 33..126 shown as '?'. */
 static void fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what)
 {
-  struct obuf o = { b->msg, 0, sizeof b->msg - 1, 0 } ;
-  oputs(&o, why) ;
+  struct conf_obuf o = { b->msg, 0, sizeof b->msg - 1, 0 } ;
+  conf_obuf_puts(&o, why) ;
   if (what)
   {
     size_t i, n = what->len > 64 ? 64 : what->len ;
-    oputs(&o, ": ") ;
+    conf_obuf_puts(&o, ": ") ;
     for (i = 0 ; i < n ; i++)
     {
       char ch = what->p[i] ;
-      oput(&o, (unsigned char)ch >= 33 && (unsigned char)ch <= 126 ? &ch : "?", 1) ;
+      conf_obuf_put(&o, (unsigned char)ch >= 33 && (unsigned char)ch <= 126 ? &ch : "?", 1) ;
     }
-    if (n < what->len) oputs(&o, "...") ;
+    if (n < what->len) conf_obuf_puts(&o, "...") ;
   }
   b->msg[o.len] = 0 ;
   b->nerr++ ;
@@ -112,103 +89,9 @@ static int add_unique (struct conf_build *b, char const *k, size_t kl, char cons
   return conf_cdbw_add(&b->w, k, kl, v, vl) == -1 ? -1 : 1 ;
 }
 
-/* ---- values ---- */
-
-/* A limit value as written in limits or in key=value: decimal,
-   "unlimited" where the cap is CONF_UNLIMITED, K/M/G for size, "Nd" for
-   lifetime (-> *days). Returns 0 and *v, or an error reason. */
-static char const *limit_value (struct conf_build *b, unsigned int i, struct span s, uint64_t *v, uint64_t *days)
-{
-  uint64_t cap = conf_limit_cap(i) ;
-  *days = UINT64_MAX ;
-  if (is_word(s, "unlimited"))
-  {
-    if (cap != CONF_UNLIMITED) return "\"unlimited\" is not allowed for this limit" ;
-    *v = CONF_UNLIMITED ;
-    return 0 ;
-  }
-  if (i == CONF_LIMIT_lifetime && s.len > 1 && s.p[s.len - 1] == 'd')
-  {
-    if (!conf_limit_scan(s.p, s.len - 1, days) || (s.p[s.len - 2] < '0' || s.p[s.len - 2] > '9'))
-      return "bad number" ;
-    if (*days > conf_limit_cap(CONF_LIMIT_lifetime_days)) goto above ;
-    *v = 0 ;
-    return 0 ;
-  }
-  if (!s.len || ((s.p[s.len - 1] < '0' || s.p[s.len - 1] > '9') && i != CONF_LIMIT_size))
-    return "bad number" ;
-  if (!conf_limit_scan(s.p, s.len, v)) return "bad number" ;
-  if (*v > cap) goto above ;
-  return 0 ;
- above:
-  {
-    struct obuf o = { b->msg, 0, sizeof b->msg - 1, 0 } ;
-    oputs(&o, "value above the cap of ") ;
-    oputu(&o, i == CONF_LIMIT_lifetime && *days != UINT64_MAX ? conf_limit_cap(CONF_LIMIT_lifetime_days) : cap) ;
-    if (i == CONF_LIMIT_lifetime && *days != UINT64_MAX) oputs(&o, " days") ;
-    b->msg[o.len] = 0 ;
-    return b->msg ;
-  }
-}
-
-/* A route: "mx", or HOST[:PORT][,HOST[:PORT]...] with HOST a host name,
-   an IPv4 address or [IPv6]. Writes it lower-cased to o. 0 or a reason. */
-static char const *route_check (struct span r, struct obuf *o)
-{
-  size_t i = 0, nhosts = 0 ;
-  if (is_word(r, "mx")) { oputs(o, "mx") ; return 0 ; }
-  while (i <= r.len)
-  {
-    char const *c = memchr(r.p + i, ',', r.len - i) ;
-    size_t end = c ? (size_t)(c - r.p) : r.len, hend, pstart ;
-    struct span host ;
-    char h[CONF_HOST_MAX + 1] ;
-    unsigned char ip[16] ;
-    if (++nhosts > CONF_ROUTE_HOSTS_MAX) return "too many hosts in route" ;
-    if (end == i) return "empty host in route" ;
-    if (r.p[i] == '[')
-    {
-      char const *rb = memchr(r.p + i, ']', end - i) ;
-      if (!rb) return "bad IPv6 address in route (missing ])" ;
-      host.p = r.p + i + 1 ; host.len = (size_t)(rb - host.p) ;
-      if (conf_ip_parse(host.p, host.len, ip) != 6) return "bad IPv6 address in route" ;
-      hend = (size_t)(rb - r.p) + 1 ;
-      oput(o, r.p + i, hend - i) ;
-    }
-    else
-    {
-      char const *col = memchr(r.p + i, ':', end - i) ;
-      hend = col ? (size_t)(col - r.p) : end ;
-      host.p = r.p + i ; host.len = hend - i ;
-      if (conf_ip_parse(host.p, host.len, ip) == 4) oput(o, host.p, host.len) ;
-      else
-      {
-        size_t n = conf_host_norm(host.p, host.len, h) ;
-        if (!n) return "bad host in route" ;
-        oput(o, h, n) ;
-      }
-    }
-    if (hend < end)
-    {
-      uint64_t port ;
-      if (r.p[hend] != ':') return "bad route (junk after host)" ;
-      pstart = hend + 1 ;
-      if (pstart == end || end - pstart > 5 || !conf_limit_scan(r.p + pstart, end - pstart, &port)
-       || r.p[end - 1] < '0' || r.p[end - 1] > '9' || !port || port > 65535)
-        return "bad port in route" ;
-      oput(o, r.p + hend, end - hend) ;
-    }
-    if (!c) break ;
-    oput(o, ",", 1) ;
-    i = end + 1 ;
-    if (i == r.len) return "empty host in route" ;
-  }
-  return 0 ;
-}
-
 /* key=value options of a domains (tls=) or clients (trusted) line,
    canonicalised into o. 0, or a reason and *bad the word. */
-static char const *options_check (struct conf_build *b, struct span const *w, size_t n, int domain, struct obuf *o, struct span const **bad)
+static char const *options_check (struct conf_build *b, struct span const *w, size_t n, int domain, struct conf_obuf *o, struct span const **bad)
 {
   unsigned char seen[CONF_LIMIT_N + 2] = { 0 } ;   /* + tls, trusted */
   size_t k ;
@@ -218,29 +101,29 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
     struct span key = { w[k].p, eq ? (size_t)(eq - w[k].p) : w[k].len } ;
     struct span val = { eq ? eq + 1 : 0, eq ? w[k].len - key.len - 1 : 0 } ;
     int i = conf_limit_index(key.p, key.len) ;
-    unsigned int slot = i >= 0 ? (unsigned int)i : is_word(key, "tls") ? CONF_LIMIT_N : CONF_LIMIT_N + 1 ;
+    unsigned int slot = i >= 0 ? (unsigned int)i : conf_word_is(key, "tls") ? CONF_LIMIT_N : CONF_LIMIT_N + 1 ;
     uint64_t v, days ;
     *bad = &w[k] ;
-    if (i < 0 && !(domain && eq && is_word(key, "tls")) && !(!domain && !eq && is_word(key, "trusted")))
+    if (i < 0 && !(domain && eq && conf_word_is(key, "tls")) && !(!domain && !eq && conf_word_is(key, "trusted")))
       return eq ? "unknown option" : domain ? "unknown option (want key=value)" : "unknown option (want key=value or trusted)" ;
     if (seen[slot]++) return "duplicate option" ;
-    if (o->len) oput(o, " ", 1) ;
-    if (slot == CONF_LIMIT_N + 1) { oputs(o, "trusted") ; continue ; }
+    if (o->len) conf_obuf_put(o, " ", 1) ;
+    if (slot == CONF_LIMIT_N + 1) { conf_obuf_puts(o, "trusted") ; continue ; }
     if (!eq) return "missing =value" ;
     if (slot == CONF_LIMIT_N)
     {
-      if (!is_word(val, "none") && !is_word(val, "may") && !is_word(val, "require"))
+      if (!conf_word_is(val, "none") && !conf_word_is(val, "may") && !conf_word_is(val, "require"))
         return "bad tls value (want none, may or require)" ;
-      oput(o, w[k].p, w[k].len) ;
+      conf_obuf_put(o, w[k].p, w[k].len) ;
       continue ;
     }
-    why = limit_value(b, (unsigned int)i, val, &v, &days) ;
+    why = conf_value_limit(b->vmsg, (unsigned int)i, val, &v, &days) ;
     if (why) return why ;
-    oput(o, key.p, key.len) ; oput(o, "=", 1) ; oputu(o, v) ;
+    conf_obuf_put(o, key.p, key.len) ; conf_obuf_put(o, "=", 1) ; conf_obuf_putu(o, v) ;
     if (days != UINT64_MAX)
     {
       if (seen[CONF_LIMIT_lifetime_days]++) return "duplicate option (lifetime Nd sets lifetime_days)" ;
-      oputs(o, " lifetime_days=") ; oputu(o, days) ;
+      conf_obuf_puts(o, " lifetime_days=") ; conf_obuf_putu(o, days) ;
     }
   }
   *bad = 0 ;
@@ -253,9 +136,9 @@ struct line { struct conf_build *b ; char const *file ; unsigned long no ; struc
 
 static int report_dup (struct line const *l, char const *what, unsigned long first)
 {
-  struct obuf o = { l->b->msg, 0, sizeof l->b->msg - 1, 0 } ;
+  struct conf_obuf o = { l->b->msg, 0, sizeof l->b->msg - 1, 0 } ;
   char why[sizeof l->b->msg] ;
-  oputs(&o, "duplicate ") ; oputs(&o, what) ; oputs(&o, " (first on line ") ; oputu(&o, first) ; oputs(&o, ")") ;
+  conf_obuf_puts(&o, "duplicate ") ; conf_obuf_puts(&o, what) ; conf_obuf_puts(&o, " (first on line ") ; conf_obuf_putu(&o, first) ; conf_obuf_puts(&o, ")") ;
   memcpy(why, l->b->msg, o.len) ; why[o.len] = 0 ;
   fail(l->b, l->file, l->no, why, &l->w[0]) ;
   return 0 ;
@@ -282,7 +165,7 @@ static int line_single (struct line const *l, enum conf_file f)
 static int line_domain (struct line const *l)
 {
   char key[2 + CONF_HOST_MAX] = "d:", val[VAL_MAX] ;
-  struct obuf o = { val, 0, sizeof val, 0 } ;
+  struct conf_obuf o = { val, 0, sizeof val, 0 } ;
   struct span const *bad ;
   char const *why ;
   unsigned long first ;
@@ -290,10 +173,10 @@ static int line_domain (struct line const *l)
   int r ;
   if (!n) { fail(l->b, l->file, l->no, "bad domain name", &l->w[0]) ; return 0 ; }
   if (l->n < 2) { fail(l->b, l->file, l->no, "missing route", &l->w[0]) ; return 0 ; }
-  why = route_check(l->w[1], &o) ;
+  why = conf_value_route(l->w[1], &o) ;
   if (why) { fail(l->b, l->file, l->no, why, &l->w[1]) ; return 0 ; }
   {
-    struct obuf opts = { val + o.len + 1, 0, sizeof val - o.len - 1, 0 } ;
+    struct conf_obuf opts = { val + o.len + 1, 0, sizeof val - o.len - 1, 0 } ;
     why = options_check(l->b, l->w + 2, l->n - 2, 1, &opts, &bad) ;
     if (why) { fail(l->b, l->file, l->no, why, bad) ; return 0 ; }
     if (opts.len) { val[o.len] = ' ' ; o.len += 1 + opts.len ; }
@@ -306,52 +189,17 @@ static int line_domain (struct line const *l)
   return r == -1 ? -1 : 0 ;
 }
 
-/* "ADDR[/LEN]" -> key "c:" FAM LEN ADDR; 0 or a reason. */
-static char const *client_key (struct span a, char *key, size_t *klen, int *fam, unsigned int *bits)
-{
-  char const *sl = memchr(a.p, '/', a.len) ;
-  unsigned char ip[16] ;
-  size_t alen ;
-  unsigned int b ;
-  uint64_t len ;
-  *fam = conf_ip_parse(a.p, sl ? (size_t)(sl - a.p) : a.len, ip) ;
-  if (!*fam) return "bad address" ;
-  alen = *fam == 4 ? 4 : 16 ;
-  len = alen * 8 ;
-  if (sl)
-  {
-    size_t ll = a.len - (size_t)(sl + 1 - a.p) ;
-    if (!ll || ll > 3 || sl[ll] < '0' || sl[ll] > '9' || !conf_limit_scan(sl + 1, ll, &len) || len > alen * 8)
-      return "bad prefix length" ;
-  }
-  if (*fam == 6 && len >= 96 && !memcmp(ip, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
-  {
-    memmove(ip, ip + 12, 4) ; *fam = 4 ; alen = 4 ; len -= 96 ;
-  }
-  for (b = 0 ; b < alen ; b++)
-  {
-    unsigned int keep = len >= (b + 1) * 8 ? 8 : len > b * 8 ? (unsigned int)len - b * 8 : 0 ;
-    unsigned char mask = keep ? (unsigned char)(0xff << (8 - keep)) : 0 ;
-    if (ip[b] & (unsigned char)~mask) return "bad CIDR (address has bits set past the prefix length)" ;
-  }
-  key[0] = 'c' ; key[1] = ':' ; key[2] = *fam == 4 ? '4' : '6' ; key[3] = (char)len ;
-  memcpy(key + 4, ip, alen) ;
-  *klen = 4 + alen ;
-  *bits = (unsigned int)len ;
-  return 0 ;
-}
-
 static int line_client (struct line const *l)
 {
   char key[4 + 16], val[VAL_MAX] ;
-  struct obuf o = { val, 0, sizeof val, 0 } ;
+  struct conf_obuf o = { val, 0, sizeof val, 0 } ;
   struct span const *bad ;
   char const *why ;
   unsigned long first ;
   unsigned int bits ;
   size_t klen ;
   int fam, r ;
-  why = client_key(l->w[0], key, &klen, &fam, &bits) ;
+  why = conf_value_client(l->w[0], key, &klen, &fam, &bits) ;
   if (why) { fail(l->b, l->file, l->no, why, &l->w[0]) ; return 0 ; }
   if (l->n < 2) { fail(l->b, l->file, l->no, "nothing to set for this address", &l->w[0]) ; return 0 ; }
   why = options_check(l->b, l->w + 1, l->n - 1, 0, &o, &bad) ;
@@ -377,11 +225,11 @@ static int line_limit (struct line const *l)
   if (l->n < 2) { fail(l->b, l->file, l->no, "missing value", &l->w[0]) ; return 0 ; }
   /* DESIGN.md's sketch "connections 200 3600" sets the window too. */
   if (l->n > (i == CONF_LIMIT_connections ? 3u : 2u)) { fail(l->b, l->file, l->no, "too many words", &l->w[l->n - 1]) ; return 0 ; }
-  why = limit_value(l->b, (unsigned int)i, l->w[1], &v, &days) ;
+  why = conf_value_limit(l->b->vmsg, (unsigned int)i, l->w[1], &v, &days) ;
   if (why) { fail(l->b, l->file, l->no, why, &l->w[1]) ; return 0 ; }
   if (l->n == 3)
   {
-    why = limit_value(l->b, CONF_LIMIT_window, l->w[2], &win, &days) ;
+    why = conf_value_limit(l->b->vmsg, CONF_LIMIT_window, l->w[2], &win, &days) ;
     if (why) { fail(l->b, l->file, l->no, why, &l->w[2]) ; return 0 ; }
   }
   for (j = 0 ; j < 3 ; j++)
@@ -402,9 +250,9 @@ static int line_spf (struct line const *l)
 {
   unsigned int r, a ;
   if (l->n != 2) { fail(l->b, l->file, l->no, "want RESULT ACTION", 0) ; return 0 ; }
-  for (r = 0 ; r < CONF_SPF_N ; r++) if (is_word(l->w[0], spf_results[r])) break ;
+  for (r = 0 ; r < CONF_SPF_N ; r++) if (conf_word_is(l->w[0], spf_results[r])) break ;
   if (r == CONF_SPF_N) { fail(l->b, l->file, l->no, "unknown spf result", &l->w[0]) ; return 0 ; }
-  for (a = 0 ; spf_actions[a] ; a++) if (is_word(l->w[1], spf_actions[a])) break ;
+  for (a = 0 ; spf_actions[a] ; a++) if (conf_word_is(l->w[1], spf_actions[a])) break ;
   if (!spf_actions[a]) { fail(l->b, l->file, l->no, "unknown spf action (want accept, mark, reject or defer)", &l->w[1]) ; return 0 ; }
   if (l->b->spfline[r]) return report_dup(l, "spf result", l->b->spfline[r]) ;
   l->b->spf[r] = (unsigned char)(a + 1) ;
@@ -534,9 +382,9 @@ static int add_lens (struct conf_build *b, char const *key, unsigned char const 
 /* What messages call file f: DIR/NAME, or NAME without a directory. */
 static char const *file_path (struct conf_build const *b, unsigned int f, char *path)
 {
-  struct obuf o = { path, 0, PATH_BYTES - 1, 0 } ;
-  if (b->dir) { oputs(&o, b->dir) ; oputs(&o, "/") ; }
-  oputs(&o, file_names[f]) ;
+  struct conf_obuf o = { path, 0, PATH_BYTES - 1, 0 } ;
+  if (b->dir) { conf_obuf_puts(&o, b->dir) ; conf_obuf_puts(&o, "/") ; }
+  conf_obuf_puts(&o, file_names[f]) ;
   path[o.len] = 0 ;
   return path ;
 }
@@ -553,10 +401,10 @@ int conf_build_finish (struct conf_build *b)
   for (i = 0 ; i < CONF_LIMIT_N ; i++)
   {
     char key[2 + 32] = "l:", val[20] ;
-    struct obuf o = { val, 0, sizeof val, 0 } ;
+    struct conf_obuf o = { val, 0, sizeof val, 0 } ;
     size_t n = strlen(conf_limit_name(i)) ;
     memcpy(key + 2, conf_limit_name(i), n) ;
-    oputu(&o, b->lim[i]) ;
+    conf_obuf_putu(&o, b->lim[i]) ;
     if (conf_cdbw_add(&b->w, key, 2 + n, val, o.len) == -1) return -1 ;
   }
   for (i = 0 ; i < CONF_SPF_N ; i++)
@@ -576,40 +424,4 @@ void conf_build_free (struct conf_build *b)
   conf_cdbw_free(&b->w) ;
   free(b->set) ;
   b->set = 0 ;
-}
-
-int conf_build_install (char const *dir, char const *data, size_t len)
-{
-  char tmp[PATH_BYTES], dst[PATH_BYTES] ;
-  size_t dl = strlen(dir), got = 0 ;
-  int fd, dfd, e ;
-  if (dl + sizeof("/" CONF_CDB ".tmp") > sizeof tmp) return (errno = ENAMETOOLONG, -1) ;
-  memcpy(tmp, dir, dl) ; memcpy(tmp + dl, "/" CONF_CDB ".tmp", sizeof("/" CONF_CDB ".tmp")) ;
-  memcpy(dst, dir, dl) ; memcpy(dst + dl, "/" CONF_CDB, sizeof("/" CONF_CDB)) ;
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) ;
-  if (fd == -1) return -1 ;
-  while (got < len)
-  {
-    ssize_t r = write(fd, data + got, len - got) ;
-    if (r == -1 && errno == EINTR) continue ;
-    if (r == -1) goto err ;
-    got += (size_t)r ;
-  }
-  /* The data must be on disk before the name points at it, or a crash
-     could leave config.cdb empty. */
-  if (fsync(fd) == -1) goto err ;
-  if (close(fd) == -1) { fd = -1 ; goto err ; }
-  fd = -1 ;
-  if (rename(tmp, dst) == -1) goto err ;
-  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
-  if (dfd == -1) return -1 ;
-  if (fsync(dfd) == -1) { e = errno ; close(dfd) ; errno = e ; return -1 ; }
-  close(dfd) ;
-  return 0 ;
- err:
-  e = errno ;
-  if (fd != -1) close(fd) ;
-  unlink(tmp) ;
-  errno = e ;
-  return -1 ;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "conf/conf.h"
 #include "conf/conf_cdb.h"
+#include "conf/conf_value.h"
 
 enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_N } ;
 #define CONF_SPF_N 7
@@ -35,7 +36,8 @@ struct conf_build {
   unsigned long ndomains, nclients ;
   int have[CONF_F_N] ;
   char const *dir ;                 /* set by conf_build_dir, for messages */
-  char msg[256] ;
+  char msg[CONF_MSG_BYTES] ;        /* the message being reported */
+  char vmsg[CONF_MSG_BYTES] ;       /* a reason built by conf_value_limit */
 } ;
 
 /* The file's name in the directory ("domains"). */
