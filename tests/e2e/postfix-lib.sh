@@ -21,17 +21,31 @@
 #       kills what is left of that instance (by the pid in its spool).
 #   postfix_log DIR      the instance's log so far (cat).
 #
+# Every instance started is also stopped when the script exits: the first
+# postfix_start chains postfix_stop of all of them in front of tests/lib.sh's
+# EXIT trap (_cleanup), so a test that dies midway leaves no master behind.
+#
 # DIR must be reachable by the postfix user (each parent directory needs
 # o+x); postfix_start makes DIR itself 0755 and chmods the parents it can.
 
 _pf_owner=${POSTFIX_MAIL_OWNER:-postfix}
 _pf_group=${POSTFIX_SETGID_GROUP:-postdrop}
+_pf_dirs=""
+_pf_trapped=0
+
+_pf_exit () {
+  local d
+  for d in $_pf_dirs; do postfix_stop "$d"; done
+  if declare -F _cleanup >/dev/null; then _cleanup; fi
+}
 
 postfix_start () {
   local dir=$1 port=$2; shift 2
   local etc="$dir/etc" spool="$dir/spool" data="$dir/data" d
   command -v postfix >/dev/null || { echo "postfix_start: postfix is not installed" >&2; return 1; }
   mkdir -p "$etc" "$spool" "$data" || return 1
+  _pf_dirs="$_pf_dirs $dir"
+  [ $_pf_trapped = 1 ] || { trap _pf_exit EXIT; _pf_trapped=1; }
   # the daemons chdir into the spool after dropping privileges
   d=$dir
   while [ "$d" != / ] && [ -n "$d" ]; do chmod o+x "$d" 2>/dev/null; d=$(dirname "$d"); done
@@ -119,3 +133,23 @@ postfix_stop () {
 }
 
 postfix_log () { cat "$1/maillog" 2>/dev/null; }
+
+# Run directly (tests/run.sh runs every tests/e2e/*.sh), it tests itself:
+# an instance starts, relays per its overrides, answers, and stops cleanly.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  source "$(dirname "$0")/../lib.sh"
+  _p=$(free_port)
+  if postfix_start "$T/pf" "$_p" "smtpd_banner = \$myhostname ESMTP selftest"; then
+    ok "postfix_start: private instance listens on 127.0.0.1:$_p"
+    _b=$($PY -c "import socket; s=socket.create_connection(('127.0.0.1',$_p),5); s.settimeout(5); print(s.recv(200).decode().strip())")
+    like "$_b" "^220 pf-$_p\.localhost ESMTP selftest" "main.cf override applied (banner)"
+    like "$(postfix_log "$T/pf")" "daemon started" "instance logs to its own maillog"
+    _m=$(tr -dc 0-9 <"$T/pf/spool/pid/master.pid")
+    postfix_stop "$T/pf"
+    if kill -0 "$_m" 2>/dev/null; then nok "postfix_stop: master $_m still runs"; else ok "postfix_stop: master gone"; fi
+    port_open "$_p" && nok "port $_p still open after stop" || ok "port closed after stop"
+  else
+    nok "postfix_start failed"
+  fi
+  done_testing
+fi
