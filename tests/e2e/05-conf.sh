@@ -5,13 +5,11 @@
 source "$(dirname "$0")/../lib.sh"
 C=$T/conf
 
-# What mkconf (tests/lib.sh) writes: me, queue, domains, empty limits and
-# clients, no spf file. (mkconf itself also runs queuectl init.)
-mkdir -p "$C"; echo relay.test >"$C/me"; echo "$C/queue" >"$C/queue"
-printf 'example.com 127.0.0.1:9\nexample.net 127.0.0.1:9\n' >"$C/domains"; : >"$C/limits"; : >"$C/clients"
-mxhold-conf compile "$C" >/dev/null && ok "mkconf-style config compiles" || nok "mkconf-style config"
+# mkconf (tests/lib.sh): me, queue, domains, empty limits and clients, no
+# spf file; compiles, then makes the queue.
+mkconf "$C" && ok "mkconf compiles its config" || nok "mkconf"
 is "$(mxhold-conf -c "$C" get me)" "relay.test" "get me"
-is "$(mxhold-conf -c "$C" get queue)" "$C/queue" "get queue"
+is "$(mxhold-conf -c "$C" get queue)" "$C/q" "get queue"
 is "$(mxhold-conf -c "$C" get d:example.net)" "127.0.0.1:9" "get d:example.net"
 is "$(mxhold-conf -c "$C" get l:size)" "20971520" "limits default filled in (size)"
 is "$(mxhold-conf -c "$C" get s:fail)" "reject" "spf default filled in (fail reject)"
