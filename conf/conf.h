@@ -88,7 +88,8 @@ struct conf {
 /* The directory: dir if not NULL, else $MXHOLD_CONF, else CONF_DIR_DEFAULT. */
 char const *conf_dir (char const *dir) ;
 
-/* Maps DIR/config.cdb. 0, or -1 with errno (ENOENT: not compiled yet;
+/* Maps DIR/config.cdb (DIR as for conf_dir; the string must outlive c,
+   conf_reopen uses it). 0, or -1 with errno (ENOENT: not compiled yet;
    EPROTO: not a cdb). The mapping stays valid after a recompile (the old
    inode lives on); call conf_reopen to see the new one. */
 int conf_open (struct conf *c, char const *dir) ;
