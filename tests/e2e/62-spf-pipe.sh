@@ -1,0 +1,108 @@
+#!/bin/bash
+# 62-spf-pipe: mxhold-spfcheck's filter mode driven by hand through pipes
+# (no smtpd): the next program gets our header lines then the message
+# byte for byte, the envelope intact, MXHOLD_SPF; its exit code is ours;
+# an envelope that never arrives queues nothing and fails; a reject writes
+# its reply line to fd 4. Query mode: output, exit codes, SERVFAIL at once,
+# the time budget.
+source "$(dirname "$0")/../lib.sh"
+source "$TOP/tests/spf/e2e-lib.sh"
+for p in mxhold-spfcheck mxhold-conf mxhold-queuectl mxhold-queue; do
+  [ -x "$BIN/$p" ] || { nok "$p is not built yet"; exit 1; }
+done
+spf_dns "$TOP/tests/spf/e2e-zone.yml" || exit 1
+C=$T/conf
+spf_mkconf "$C" || exit 1
+export MXHOLD_CONF=$C MXHOLD_QID=1795800000.1.1 MXHOLD_HELO=client.test
+
+# The "next program": records what it got, exits with $NEXT_RC.
+cat >"$T/next" <<'EOS'
+#!/bin/sh
+cat >"$NEXT_DIR/msg"; cat <&1 >"$NEXT_DIR/env" 2>/dev/null
+echo "$MXHOLD_SPF" >"$NEXT_DIR/spf"
+exit "${NEXT_RC:-0}"
+EOS
+chmod +x "$T/next"
+export NEXT_DIR=$T
+
+$PY -c 'import sys; sys.stdout.buffer.write(b"Subject: big\r\n\r\n" + b"x" * 998 + b"\r\n") ' >"$T/line"
+: >"$T/big"; for i in $(seq 1 3000); do cat "$T/line"; done >"$T/big"   # ~3 MB, more than any pipe buffer
+printf 'Falice@pass.test\0Trcpt@example.com\0Tsecond@example.com\0\0' >"$T/env.in"
+
+TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test NEXT_RC=0 \
+  mxhold-spfcheck "$T/next" <"$T/big" 1<"$T/env.in" 2>"$T/err"
+is "$?" 0 "pass: exit 0 when the next program exits 0"
+is "$(sed -n '3,$p' "$T/msg" | cmp - "$T/big" && echo same)" same "message copied byte for byte after the two header lines"
+like "$(head -n 1 "$T/msg")" '^Received-SPF: pass ' "first line is Received-SPF"
+like "$(sed -n 2p "$T/msg")" '^Authentication-Results: relay.test; spf=pass' "second line is Authentication-Results"
+is "$(cmp "$T/env" "$T/env.in" && echo same)" same "envelope passed on intact"
+is "$(cat "$T/spf")" pass "MXHOLD_SPF=pass in the next program's environment"
+
+TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test NEXT_RC=100 \
+  mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 2>/dev/null
+is "$?" 100 "the next program's exit 100 is ours"
+TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test NEXT_RC=111 \
+  mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 2>/dev/null
+is "$?" 111 "the next program's exit 111 is ours"
+
+# smtpd aborted: the envelope never comes (EOF on fd 1, or half of it).
+n0=$(queue_count "$C/q")
+TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test \
+  mxhold-spfcheck mxhold-queue <"$T/line" 1</dev/null 2>/dev/null
+rc=$?
+check "no envelope: non-zero exit ($rc)" [ "$rc" -ne 0 ]
+head -c 20 "$T/env.in" >"$T/env.half"
+TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test \
+  mxhold-spfcheck mxhold-queue <"$T/line" 1<"$T/env.half" 2>/dev/null
+rc=$?
+check "half an envelope: non-zero exit ($rc)" [ "$rc" -ne 0 ]
+is "$(queue_count "$C/q")" "$n0" "aborted transactions queued nothing"
+TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test \
+  mxhold-spfcheck mxhold-queue <"$T/line" 1<"$T/env.in" 2>/dev/null
+is "$?" 0 "a complete one through mxhold-queue: exit 0"
+is "$(queue_count "$C/q")" "$((n0 + 1))" "and it is queued"
+
+# Reject: the reply line on fd 4, exit 100, the next program never runs.
+rm -f "$T/msg"
+TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=bob@fail.test \
+  mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 4>"$T/reply" 2>/dev/null
+is "$?" 100 "fail: exit 100"
+is "$(cat "$T/reply")" "$(printf '550 5.7.23 127.0.0.1 may not send mail for fail.test, see http://fail.test/spf\r')" "fail: 550 5.7.23 line on fd 4"
+check "fail: the next program did not run" [ ! -e "$T/msg" ]
+
+# HELO identity: a failing HELO decides before MAIL FROM.
+TCPREMOTEIP=127.0.0.1 MXHOLD_HELO=badhelo.test MXHOLD_MAILFROM=alice@pass.test \
+  mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 4>"$T/reply" 2>"$T/err"
+is "$?" 100 "failing HELO: rejected"
+like "$(cat "$T/err")" 'result=fail identity=helo' "failing HELO: logged as the helo identity"
+TCPREMOTEIP=127.0.0.1 MXHOLD_HELO=pass.test MXHOLD_MAILFROM= \
+  mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 2>/dev/null
+is "$?" 0 "null sender: the HELO identity passes"
+like "$(head -n 1 "$T/msg")" 'identity=helo' "null sender: Received-SPF names the helo identity"
+like "$(sed -n 2p "$T/msg")" 'spf=pass smtp.helo=pass.test' "null sender: Authentication-Results names smtp.helo"
+
+# Query mode.
+out=$(mxhold-spfcheck -q 127.0.0.1 bob@fail.test client.test 2>/dev/null); rc=$?
+is "$rc" 0 "query: exit 0 for a fail"
+is "$(echo "$out" | head -n 1)" fail "query: result word first"
+is "$(echo "$out" | sed -n 2p)" "explanation: 127.0.0.1 may not send mail for fail.test, see http://fail.test/spf" "query: explanation"
+is "$(echo "$out" | sed -n 3p)" "mechanism: -all" "query: mechanism"
+is "$(mxhold-spfcheck -q 2001:db8::5 x@ip6.test h.test 2>/dev/null | head -n 1)" pass "query: IPv6 client"
+is "$(mxhold-spfcheck -q ::ffff:127.0.0.1 x@pass.test h.test 2>/dev/null | head -n 1)" pass "query: IPv4-mapped client is IPv4"
+mxhold-spfcheck -q notanip x@pass.test h.test >/dev/null 2>&1
+is "$?" 100 "query: a bad address is a usage error (100)"
+mxhold-spfcheck -q 127.0.0.1 x@pass.test >/dev/null 2>&1
+is "$?" 100 "query: missing argument (100)"
+mxhold-spfcheck -t x -q 127.0.0.1 x@pass.test h >/dev/null 2>&1
+is "$?" 100 "query: bad -t (100)"
+s=$(date +%s%N)
+out=$(mxhold-spfcheck -t 10 -q 127.0.0.1 x@loop.test h.test 2>/dev/null)
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+is "$(echo "$out" | head -n 1)" temperror "SERVFAIL: temperror"
+check "SERVFAIL: at once, not after retries (${ms} ms)" [ "$ms" -lt 1500 ]
+s=$(date +%s%N)
+out=$(mxhold-spfcheck -t 1.5 -q 127.0.0.1 x@temp.test h.test 2>/dev/null)
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+is "$(echo "$out" | head -n 1)" temperror "unanswered query: temperror"
+check "unanswered query: ends at the 1.5 s budget (${ms} ms)" [ "$ms" -ge 1400 ] && [ "$ms" -lt 3000 ]
+done_testing
