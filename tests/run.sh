@@ -15,8 +15,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 want () {
+  n=$1; shift
   [ $# -eq 0 ] && return 0
-  for p in "$@"; do case "$1" in *"$p"*) return 0 ;; esac; done
+  for p in "$@"; do case "$n" in *"$p"*) return 0 ;; esac; done
   return 1
 }
 
