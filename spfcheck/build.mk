@@ -5,3 +5,13 @@ PROGS += spfcheck
 spfcheck_OBJS := spfcheck/spfcheck.o spfcheck/spf_policy.o spfcheck/spf_filter.o spfcheck/spf_dns.o \
   $(SPF_CORE) $(CONF_OBJS)
 spfcheck_LIBS := $(OWFAT)
+
+UNITS += spf_record spf_macro spf_hdr
+spf_record_test_OBJS := tests/unit/spf_record_test.o spfcheck/spf_record.o
+spf_macro_test_OBJS := tests/unit/spf_macro_test.o spfcheck/spf_macro.o
+spf_hdr_test_OBJS := tests/unit/spf_hdr_test.o spfcheck/spf_hdr.o
+
+FUZZ += spf_record spf_macro spf_hdr
+spf_record_fuzz_SRCS := tests/fuzz/spf_record_fuzz.c spfcheck/spf_record.c
+spf_macro_fuzz_SRCS := tests/fuzz/spf_macro_fuzz.c spfcheck/spf_macro.c
+spf_hdr_fuzz_SRCS := tests/fuzz/spf_hdr_fuzz.c spfcheck/spf_hdr.c
