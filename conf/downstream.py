@@ -2,13 +2,15 @@
 """downstream.py ADDR PORT MAILDIR: a minimal customer mail server for the
 tour (`make run`). Accepts every message over SMTP on ADDR:PORT (loopback
 only) and stores it in MAILDIR/new, one file per message, as Maildir does."""
-import mailbox, signal, sys
+import mailbox, os, signal, sys
 from aiosmtpd.controller import Controller
 
 
 class Store:
     def __init__(self, path):
-        self.box = mailbox.Maildir(path, create=True)
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(path, sub), exist_ok=True)
+        self.box = mailbox.Maildir(path, create=False)
 
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content or envelope.content
