@@ -6,7 +6,7 @@ RL_OBJS := ratelimit/rl_key.o ratelimit/rl_gcra.o ratelimit/rl_state.o ratelimit
 ifneq ($(strip $(CONF_OBJS)),)
 PROGS += ratelimit
 ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o $(RL_OBJS) $(CONF_OBJS)
-ratelimit_LIBS := -lskarnet
+ratelimit_LIBS := -l:libskarnet.a   # static: one less shared object to map per connection
 endif
 
 UNITS += rl_gcra rl_key rl_state rl_refuse

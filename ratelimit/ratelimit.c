@@ -132,5 +132,6 @@ int main (int argc, char const *const *argv)
   if (!argc) strerr_dieusage(100, USAGE) ;
   gate(getenv("TCPREMOTEIP")) ;
   if (g.haveconf) conf_close(&g.conf) ;
-  xexec(argv) ;
+  exec(argv) ;
+  strerr_dieexec(111, argv[0]) ;   /* 111, not xexec's 126/127: STYLE 3 */
 }

@@ -67,6 +67,7 @@ out=$(printf 'QUIT\r\n' | for i in 1 2 3; do MXHOLD_CONF=$T/c MXHOLD_RL_NOW=1700
 is "$(printf '%s\n' "$out" | grep -c admitted)" 3 "-f FILE: a state file elsewhere"
 is "$(stat -c %s "$T/other.state" 2>/dev/null)" 16777280 "created there"
 like "$(MXHOLD_RL_NOW=1700000000 mxhold-ratelimit -c "$T/c" -f "$T/other.state" -l)" "192.0.2.9 +3 " "-l -f FILE reads it"
+TCPREMOTEIP=192.0.2.10 mxhold-ratelimit -c "$T/c" "$T/no-such-program" 2>/dev/null; is "$?" 111 "exec failure exits 111"
 mxhold-ratelimit -c "$T/c" -x 2>"$T/usage"; is "$?" 100 "bad usage exits 100"
 like "$(cat "$T/usage")" "^ratelimit: usage: " "with a usage line"
 done_testing
