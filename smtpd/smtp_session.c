@@ -181,6 +181,7 @@ static void greet (struct smtpd *g)
   uint64_t pause = CONF_LIM(&g->lim, greet_pause) ;
   if ((pause || g->sock) && (*g->io.ready)(g->io.ctx, (unsigned)pause * 1000))
   {
+    if (smtp_io_fill(&g->io, 0) <= 0) smtp_end(g, 0) ;   /* gone: a port probe */
     smtp_reply(g, "554 5.5.0 talked before the greeting, closing connection") ;
     info(g, "talked before the greeting") ;
     smtp_end(g, 0) ;
