@@ -48,7 +48,7 @@ static void note (struct rc_result *res, unsigned stage, unsigned code, char con
 {
   res->stage = (unsigned char)stage ;
   res->code = code ;
-  res->outcome = (unsigned char)(code ? rc_verdict_outcome(code) : RC_OUT_ERROR) ;
+  res->outcome = (unsigned char)(code ? rc_verdict_outcome(code, text) : RC_OUT_ERROR) ;
   set_text(res->reply, text) ;
 }
 

@@ -10,15 +10,34 @@
    says nothing: that trick is "local", not open.
    Closed means: not open, and every RELAY/HIDDEN/PROBE trick got a
    definite answer (5xx at any step, or "local").
-   Anything else (4xx, timeouts, drops, tricks not run) is inconclusive. */
+   Anything else (4xx, timeouts, drops, tricks not run) is inconclusive.
+   One exception: a 4xx whose enhanced status code is 4.7.x (security or
+   policy, RFC 3463) counts as a refusal. Postfix's stock rules answer a
+   relay attempt "454 4.7.1 Relay access denied" (defer_unauth_destination)
+   so that a configuration mistake costs a retry instead of a bounce; the
+   server has refused to relay, which is all we ask. */
 
+#include <string.h>
 #include "relaycheck/relaycheck.h"
 
-unsigned rc_verdict_outcome (unsigned code)
+/* "454 4.7.1 ..." : a temporary reply whose enhanced status code (RFC 3463)
+   is in class 7, security or policy. */
+static int policy_4xx (char const *text)
+{
+  size_t i = 6 ;
+  if (!text || strlen(text) < 9 || text[3] != ' ' || text[4] != '4' || text[5] != '.' || text[6] != '7') return 0 ;
+  if (text[++i] != '.') return 0 ;
+  i++ ;
+  if (text[i] < '0' || text[i] > '9') return 0 ;
+  while (text[i] >= '0' && text[i] <= '9') i++ ;
+  return text[i] == ' ' || !text[i] ;
+}
+
+unsigned rc_verdict_outcome (unsigned code, char const *text)
 {
   if (code >= 200 && code < 300) return RC_OUT_ACCEPTED ;
   if (code >= 500 && code < 600) return RC_OUT_REFUSED ;
-  if (code >= 400 && code < 500) return RC_OUT_TEMPFAIL ;
+  if (code >= 400 && code < 500) return code != 421 && policy_4xx(text) ? RC_OUT_REFUSED : RC_OUT_TEMPFAIL ;
   return RC_OUT_ERROR ;
 }
 

@@ -126,8 +126,10 @@ struct rc_result {
   char reply[RC_REPLY_TEXT_MAX + 1] ;  /* that reply's text, or the error */
 } ;
 
-/* 2xx accepted, 5xx refused, 4xx tempfail, anything else error. */
-unsigned rc_verdict_outcome (unsigned code) ;
+/* 2xx accepted, 5xx refused, 4xx tempfail (but 4xx with enhanced status
+   4.7.x, "454 4.7.1 Relay access denied", refused), anything else error.
+   text: the reply as rc_reply keeps it ("454 4.7.1 ..."), may be NULL. */
+unsigned rc_verdict_outcome (unsigned code, char const *text) ;
 /* Sets every result's verdict and returns the summary. *direct (if not
    NULL) gets RC_TV_WARN / RC_TV_OK / RC_TV_UNKNOWN for a direct trick, or
    RC_TV_UNKNOWN when there is none. */

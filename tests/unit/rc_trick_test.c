@@ -17,7 +17,7 @@ static size_t all (unsigned code)
   for (i = 0 ; i < rc_tricks_n ; i++)
   {
     res[i].t = rc_tricks + i ;
-    res[i].stage = RC_ST_RCPT ; res[i].code = code ; res[i].outcome = (unsigned char)rc_verdict_outcome(code) ;
+    res[i].stage = RC_ST_RCPT ; res[i].code = code ; res[i].outcome = (unsigned char)rc_verdict_outcome(code, 0) ;
   }
   return rc_tricks_n ;
 }
@@ -32,7 +32,7 @@ static size_t find (char const *name)
 static void set (char const *name, unsigned stage, unsigned code)
 {
   size_t i = find(name) ;
-  res[i].stage = (unsigned char)stage ; res[i].code = code ; res[i].outcome = (unsigned char)rc_verdict_outcome(code) ;
+  res[i].stage = (unsigned char)stage ; res[i].code = code ; res[i].outcome = (unsigned char)rc_verdict_outcome(code, 0) ;
 }
 
 int main (void)
@@ -109,5 +109,16 @@ int main (void)
   res[n].t = &rc_trick_probe ; res[n].stage = RC_ST_DOT ; res[n].code = 550 ; res[n].outcome = RC_OUT_REFUSED ;
   CHECK(rc_verdict_judge(res, n + 1, 0) == RC_SUM_OPEN, "probe RCPT accepted (data refused): open") ;
   CHECK(rc_verdict_judge(res, 0, 0) == RC_SUM_INCONCLUSIVE, "nothing run: inconclusive") ;
+
+  /* 4xx with a policy enhanced code is a refusal */
+  CHECK(rc_verdict_outcome(454, "454 4.7.1 <a@b>: Relay access denied") == RC_OUT_REFUSED, "454 4.7.1: refused") ;
+  CHECK(rc_verdict_outcome(450, "450 4.7.25 x") == RC_OUT_REFUSED, "450 4.7.25: refused") ;
+  CHECK(rc_verdict_outcome(451, "451 4.3.0 try later") == RC_OUT_TEMPFAIL, "451 4.3.0: tempfail") ;
+  CHECK(rc_verdict_outcome(421, "421 4.7.0 closing") == RC_OUT_TEMPFAIL, "421 4.7.0: tempfail (connection)") ;
+  CHECK(rc_verdict_outcome(454, "454 4.7.") == RC_OUT_TEMPFAIL, "454 4.7. truncated: tempfail") ;
+  CHECK(rc_verdict_outcome(454, "454 4.7.1x") == RC_OUT_TEMPFAIL, "454 4.7.1x: tempfail") ;
+  CHECK(rc_verdict_outcome(454, "454") == RC_OUT_TEMPFAIL, "454 without text: tempfail") ;
+  CHECK(rc_verdict_outcome(454, 0) == RC_OUT_TEMPFAIL, "no text: tempfail") ;
+  CHECK(rc_verdict_outcome(550, 0) == RC_OUT_REFUSED && rc_verdict_outcome(250, 0) == RC_OUT_ACCEPTED && rc_verdict_outcome(0, 0) == RC_OUT_ERROR, "by class") ;
   return fails ? 1 : 0 ;
 }
