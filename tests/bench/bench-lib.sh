@@ -1,6 +1,6 @@
 # tests/bench/bench-lib.sh: sourced by tests/bench/*.sh (bash), after
-# tests/lib.sh (which gives bg, free_port, wait_until, mkconf, smtp_server,
-# queue_count and the temp dir $T, removed on exit).
+# tests/lib.sh (which gives bg, free_port, port_open, smtp_server, queue_count,
+# and the temp dir $T, removed on exit).
 #
 # Parts:
 #   pf_start DIR PORT DOWNPORT   a private Postfix relay for example.com/.net on
@@ -51,6 +51,17 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# bwait SECS CMD...: polls CMD every 0.05 s until it succeeds; 1 after SECS
+# seconds of wall time (lib.sh's wait_until counts polls, which stretches
+# when each poll is slow on a loaded machine).
+bwait () {
+  local end=$((SECONDS + $1)); shift
+  while :; do
+    "$@" 2>/dev/null && return 0
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.05
+  done
+}
 bdiag () { echo "# $*" >&2; }
 now () { date +%s.%N; }
 # rate N SECS -> messages/s with one decimal
@@ -168,30 +179,42 @@ EOF
     bdiag "postfix start failed:"; sed 's/^/#   /' "$d/start.log" >&2
     return 1
   fi
-  wait_until 20 port_open "$port" || { bdiag "postfix on $port did not listen"; return 1; }
+  bwait 20 port_open "$port" || { bdiag "postfix on $port did not listen"; return 1; }
 }
 
 # pf_stop DIR: stops the instance and waits (bounded) for its master to go.
 pf_stop () {
   local d=$1 pid
   # master writes its pid file a moment after `postfix start` returns
-  wait_until 3 test -s "$d/spool/pid/master.pid" || return 0
+  bwait 3 test -s "$d/spool/pid/master.pid" || return 0
   pid=$(tr -dc 0-9 <"$d/spool/pid/master.pid")
   if declare -F postfix_stop >/dev/null; then
     postfix_stop "$d"
   else
     postfix -c "$d/etc" stop >/dev/null 2>&1
   fi
-  [ -n "$pid" ] && ! wait_until 15 _gone "$pid" && kill -KILL "$pid" 2>/dev/null
+  [ -n "$pid" ] && ! bwait 15 _gone "$pid" && kill -KILL "$pid" 2>/dev/null
   _pf_dirs=$(echo "$_pf_dirs" | tr ' ' '\n' | grep -vxF "$d" | tr '\n' ' ')
 }
 _gone () { ! kill -0 "$1" 2>/dev/null; }
 
-# pf_count DIR: messages in the queue (every queue Postfix has; the queue
-# files are named by their hashed ids under each queue directory).
+# pf_count DIR: messages in the queue (every queue Postfix has). Postfix
+# moves a file between incoming/, active/ and deferred/ by rename, so a
+# walk can see one twice or miss it: count distinct queue ids, and first
+# wait (bounded) until qmgr has nothing in flight.
 pf_count () {
+  bwait 60 pf_settled "$1" || bdiag "postfix $1: still busy, the count may be off"
+  pf_count_now "$1"
+}
+# pf_count_now DIR: the same without waiting
+pf_count_now () {
   find "$1/spool/maildrop" "$1/spool/incoming" "$1/spool/active" \
-       "$1/spool/deferred" "$1/spool/hold" "$1/spool/corrupt" -type f 2>/dev/null | wc -l
+       "$1/spool/deferred" "$1/spool/hold" "$1/spool/corrupt" -type f -printf '%f\n' 2>/dev/null \
+    | sort -u | wc -l
+}
+# pf_settled DIR: nothing in maildrop/, incoming/ or active/
+pf_settled () {
+  [ -z "$(find "$1/spool/maildrop" "$1/spool/incoming" "$1/spool/active" -type f 2>/dev/null | head -1)" ]
 }
 pf_flush () { postqueue -c "$1/etc" -f; }
 pf_clear () { postsuper -c "$1/etc" -d ALL >/dev/null 2>&1; }
@@ -234,7 +257,7 @@ EOF
   : >"$log"
   bg /usr/bin/python3 "$T/sinkwatch.py" "$SMTP_SINK" "$port" "$log"
   SINK_PID=$LASTPID
-  wait_until 10 port_open "$port" || { bdiag "smtp-sink on $port did not start"; return 1; }
+  bwait 10 port_open "$port" || { bdiag "smtp-sink on $port did not start"; return 1; }
 }
 sink_stop () {
   [ -n "${SINK_PID:-}" ] || return 0
@@ -246,7 +269,7 @@ sink_count () { local l; l=$(tail -n 1 "$1" 2>/dev/null); echo "${l%% *}" | sed 
 sink_time_of () { awk -v n="$2" '$1 >= n { print $2; exit }' "$1"; }
 _sink_has () { [ "$(sink_count "$1")" -ge "$2" ]; }
 # sink_wait LOG N SECS: wait until N messages arrived; 1 on timeout
-sink_wait () { wait_until "$3" _sink_has "$1" "$2"; }
+sink_wait () { bwait "$3" _sink_has "$1" "$2"; }
 
 # ---------------------------------------------------------------- mxhold
 
@@ -282,6 +305,11 @@ mx_deliver_start () {
   DELIVER_PID=$LASTPID
   sleep 0.2
   kill -0 "$DELIVER_PID" 2>/dev/null || { bdiag "mxhold-deliver exited:"; tail -5 "$d/deliver.log" | sed 's/^/#   /' >&2; return 1; }
+}
+# mx_count QUEUEDIR: messages queued (new/ and mess/; distinct ids, as
+# deliver renames new/ID to mess/HH/ID while we look)
+mx_count () {
+  find "$1/new" "$1/mess" -type f -printf '%f\n' 2>/dev/null | sort -u | wc -l
 }
 mx_flush () { MXHOLD_CONF=$1 mxhold-queuectl -c "$1" flush >/dev/null; }
 # mx_stop_pid PID: stop one process started with bg

@@ -36,7 +36,7 @@ mx_run () {
   mx_start "$d" "$port" "$DOWN" || return 0
   pid=$LASTPID
   SECS=$(source_run "$port" "$BENCH_N" "$c")
-  GOT=$(queue_count "$d/q")
+  GOT=$(mx_count "$d/q")
   mx_stop_pid "$pid"
   [ "$GOT" = "$BENCH_N" ] || tail -n 3 "$T/smtpd.$port.log" 2>/dev/null | sed 's/^/#   smtpd log: /' >&2
 }
@@ -55,19 +55,33 @@ for c in $CONCS; do
   pr=- mr=- pnote="" mnote=""
   if [ $pf_ok = 1 ]; then
     pf_run "$c"
-    pr=$(rate "$BENCH_N" "$SECS")
+    pr=$(rate "$GOT" "$SECS")
     [ "$GOT" = "$BENCH_N" ] || pnote="postfix queued $GOT of $BENCH_N"
   fi
   if [ $mx_ok = 1 ]; then
     mx_run "$c"
-    [ "$SECS" = - ] || mr=$(rate "$BENCH_N" "$SECS")
+    [ "$SECS" = - ] || mr=$(rate "$GOT" "$SECS")
     [ "$GOT" = "$BENCH_N" ] || mnote="mxhold queued $GOT of $BENCH_N"
   fi
   row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")"
-  [ -n "$pnote" ] && tnote "! $pnote (the rate counts N sent, not N queued)"
-  [ -n "$mnote" ] && tnote "! $mnote (the rate counts N sent, not N queued)"
+  [ -n "$pnote" ] && tnote "! $pnote (the rate counts those queued)"
+  [ -n "$mnote" ] && tnote "! $mnote (the rate counts those queued)"
 done
 [ $mx_ok = 1 ] || tnote "mxhold not built yet: its column is empty"
+
+# For comparison, Postfix's smtpd processes of this instance (they live on
+# for max_idle after the run): the largest VmHWM, and how many there are.
+pf_smtpd_rss () {
+  local p hwm max=0 n=0
+  for p in $(pgrep -x smtpd); do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "127.0.0.1:$PFPORT" || continue
+    hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+    [ -n "$hwm" ] || continue
+    n=$((n + 1)); [ "$hwm" -gt "$max" ] && max=$hwm
+  done
+  echo "$max $n"
+}
+[ $pf_ok = 1 ] && read -r PF_HWM PF_NSMTPD <<<"$(pf_smtpd_rss)"
 pf_stop "$PF"
 
 # ------------------------------------------------------------ smtpd RSS
@@ -81,9 +95,8 @@ line = b"x" * 76 + b"\r\n"
 body = b"Subject: rss probe\r\n\r\n" + line * (size // len(line))
 s = smtplib.SMTP("127.0.0.1", port, timeout=120)
 s.ehlo("client.test")
-refused = s.sendmail("sender@example.org", ["user@example.com"], body)
-hwm = rss = "-"
-name = "-"
+s.sendmail("sender@example.org", ["user@example.com"], body)
+f = {}
 for p in os.listdir("/proc"):
     if not p.isdigit():
         continue
@@ -91,31 +104,34 @@ for p in os.listdir("/proc"):
         st = open("/proc/%s/status" % p).read()
     except OSError:
         continue
-    f = dict(l.split(":", 1) for l in st.splitlines() if ":" in l)
-    if f.get("PPid", "").strip() == tcpserver:
-        name = f["Name"].strip()
-        hwm = f.get("VmHWM", "-").split()[0]
-        rss = f.get("VmRSS", "-").split()[0]
+    d = dict(l.split(":", 1) for l in st.splitlines() if ":" in l)
+    if d.get("PPid", "").strip() == tcpserver:
+        f = d
 s.quit()
-print(hwm, rss, name, len(body))
+k = lambda n: f.get(n, "- kB").split()[0]
+print(k("VmHWM"), k("VmRSS"), k("RssAnon"), k("RssFile"), f.get("Name", "-").strip())
 EOF
-table_head "inbound: peak RSS of one mxhold-smtpd session (target <= 1024 KiB)" \
-  "message" "VmHWM KiB" "VmRSS KiB" "process"
+table_head "inbound: RSS of one mxhold-smtpd session after its 250 (KiB; target: peak <= 1024)" \
+  "message" "VmHWM (peak)" "VmRSS" "RssAnon" "RssFile"
 if [ $mx_ok = 1 ]; then
   d=$T/mx.rss port=$(free_port)
   if mx_start "$d" "$port" "$DOWN"; then
     pid=$LASTPID
     for sz in "$BENCH_SIZE" 20000000; do
       out=$(timeout 300 "$PY" "$T/rss.py" "$port" "$pid" "$sz" 2>"$T/rss.err") \
-        || out="- - failed:$(tail -1 "$T/rss.err" | tr ' ' _)"
-      read -r hwm rss name _ <<<"$out"
-      row "1 x $sz B" "$hwm" "$rss" "$name"
+        || { out="- - - - -"; bdiag "rss probe failed: $(tail -1 "$T/rss.err")"; }
+      read -r hwm rss anon file name <<<"$out"
+      [ "$name" = mxhold-smtpd ] || bdiag "rss probe: the tcpserver child was '$name', not mxhold-smtpd"
+      row "1 x $sz B" "$hwm" "$rss" "$anon" "$file"
     done
     mx_stop_pid "$pid"
   else
-    row "-" "-" "-" "mxhold did not start"
+    row "-" "mxhold did not start"
   fi
 else
-  row "-" "-" "-" "mxhold not built"
+  row "-" "mxhold not built"
 fi
+[ -n "${PF_HWM:-}" ] && [ "${PF_NSMTPD:-0}" -gt 0 ] && \
+  tnote "for comparison: Postfix smtpd, largest VmHWM of its $PF_NSMTPD smtpd processes after the runs: $PF_HWM KiB"
+tnote "RssFile is mostly shared pages of libc and the binary; RssAnon is the process's own memory"
 exit 0

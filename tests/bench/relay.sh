@@ -20,6 +20,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/bench-lib.sh"
 
 CONCS=${BENCH_CONCS:-10 50}
+PARTS=${BENCH_PARTS:-a b c}     # which of (a) (b) (c) to run
+part () { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 SINK=$(free_port)
 SINKLOG=$T/sink.log
 
@@ -42,18 +44,20 @@ systems=""
 
 port_of () { if [ "$1" = pf ]; then echo "$PFPORT"; else echo "$MXPORT"; fi; }
 flush_of () { if [ "$1" = pf ]; then pf_flush "$PF"; else mx_flush "$MX"; fi; }
-queued_of () { if [ "$1" = pf ]; then pf_count "$PF"; else queue_count "$MX/q"; fi; }
+queued_of () { if [ "$1" = pf ]; then pf_count "$PF"; else mx_count "$MX/q"; fi; }
 # settled SYS: every queued message has been tried once and is waiting for
 # its retry (Postfix: incoming/ and active/ empty; mxhold: new/ empty).
 settled () {
   if [ "$1" = pf ]; then
-    [ -z "$(find "$PF/spool/incoming" "$PF/spool/active" -type f 2>/dev/null | head -1)" ]
+    pf_settled "$PF"
   else
     [ -z "$(find "$MX/q/new" -type f 2>/dev/null | head -1)" ]
   fi
 }
 # drained SYS: the relay's queue is empty
-drained () { [ "$(queued_of "$1")" -eq 0 ]; }
+drained () {
+  if [ "$1" = pf ]; then [ "$(pf_count_now "$PF")" -eq 0 ]; else [ "$(mx_count "$MX/q")" -eq 0 ]; fi
+}
 
 bdiag "relay: N=$BENCH_N, backlog $BENCH_BACKLOG, $BENCH_LAT latency samples, ${BENCH_SIZE} B messages"
 
@@ -71,15 +75,15 @@ e2e () {
   fi
   t1=$(sink_time_of "$SINKLOG" "$BENCH_N")
   RATE=$(rate "$BENCH_N" "$(elapsed "$t0" "$t1")")
-  wait_until 30 drained "$sys" || NOTE="queue not empty after the run: $(queued_of "$sys") left"
+  bwait 30 drained "$sys" || NOTE="queue not empty 30 s after the run: $(queued_of "$sys") left"
   got=$(sink_count "$SINKLOG")
   [ "$got" -gt "$BENCH_N" ] && NOTE="$got arrivals for $BENCH_N messages (duplicates)"
   return 0
 }
 
-table_head "relay (a): smtp-source -> relay -> smtp-sink, end to end (N=$BENCH_N, ${BENCH_SIZE} B)" \
+part a && table_head "relay (a): smtp-source -> relay -> smtp-sink, end to end (N=$BENCH_N, ${BENCH_SIZE} B)" \
   "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix"
-for c in $CONCS; do
+part a && for c in $CONCS; do
   pr=- mr=- notes=""
   for s in $systems; do
     e2e "$s" "$c"
@@ -96,11 +100,11 @@ backlog () {
   local sys=$1 t0 t1 q
   SECS=- NOTE=""
   sink_stop
-  wait_until 30 drained "$sys" || { NOTE="queue not empty before the run"; return 0; }
+  bwait 30 drained "$sys" || { NOTE="queue not empty before the run"; return 0; }
   source_run "$(port_of "$sys")" "$BENCH_BACKLOG" 50 >/dev/null
   q=$(queued_of "$sys")
   [ "$q" -eq "$BENCH_BACKLOG" ] || NOTE="queued $q of $BENCH_BACKLOG"
-  wait_until 120 settled "$sys" || NOTE="$NOTE; not every message tried before the sink came up"
+  bwait 120 settled "$sys" || NOTE="$NOTE; not every message tried before the sink came up"
   bdiag "backlog $sys: $q queued and deferred; sink up, flush"
   t0=$(now)
   sink_start "$SINK" "$SINKLOG" || return 0
@@ -114,17 +118,19 @@ backlog () {
   return 0
 }
 
-table_head "relay (b): backlog of $BENCH_BACKLOG queued while the sink is down, then sink up + flush" \
-  "" "postfix s" "mxhold s" "postfix/mxhold"
-ps_=- ms_=- notes=""
-for s in $systems; do
-  backlog "$s"
-  if [ $s = pf ]; then ps_=$SECS; else ms_=$SECS; fi
-  [ -n "$NOTE" ] && notes="$notes|! $s: ${NOTE#; }"
-done
-row "seconds until all arrived" "$ps_" "$ms_" "$(ratio "$ps_" "$ms_")"
-row "messages/s" "$(rate "$BENCH_BACKLOG" "$ps_")" "$(rate "$BENCH_BACKLOG" "$ms_")" ""
-[ -n "$notes" ] && echo "$notes" | tr '|' '\n' | grep . | while read -r l; do tnote "$l"; done
+if part b; then
+  table_head "relay (b): backlog of $BENCH_BACKLOG queued while the sink is down, then sink up + flush" \
+    "" "postfix s" "mxhold s" "postfix/mxhold"
+  ps_=- ms_=- notes=""
+  for s in $systems; do
+    backlog "$s"
+    if [ $s = pf ]; then ps_=$SECS; else ms_=$SECS; fi
+    [ -n "$NOTE" ] && notes="$notes|! $s: ${NOTE#; }"
+  done
+  row "seconds until all arrived" "$ps_" "$ms_" "$(ratio "$ps_" "$ms_")"
+  row "messages/s" "$(rate "$BENCH_BACKLOG" "$ps_")" "$(rate "$BENCH_BACKLOG" "$ms_")" ""
+  [ -n "$notes" ] && echo "$notes" | tr '|' '\n' | grep . | while read -r l; do tnote "$l"; done
+fi
 
 # ---------------------------------------------------------------- (c)
 cat >"$T/latency.py" <<'EOF'
@@ -178,24 +184,26 @@ latency () {
   local out
   P50=- P99=- MAX=- LOST=-
   sink_stop; sink_start "$SINK" "$SINKLOG" || return 0
-  wait_until 30 drained "$1" || bdiag "latency $1: queue not empty at start"
+  bwait 30 drained "$1" || bdiag "latency $1: queue not empty at start"
   out=$(timeout -k 5 "$BENCH_TIMEOUT" "$PY" "$T/latency.py" "$(port_of "$1")" "$SINKLOG" "$BENCH_LAT" 30 2>"$T/lat.err") \
     || { bdiag "latency $1 failed: $(tail -1 "$T/lat.err")"; return 0; }
   read -r P50 P99 MAX LOST <<<"$out"
 }
 
-table_head "relay (c): latency, 250 after DATA -> arrival at the sink ($BENCH_LAT messages, one at a time)" \
-  "" "postfix ms" "mxhold ms" "postfix/mxhold"
-declare -A L
-for s in $systems; do
-  latency "$s"
-  L[$s.p50]=$P50 L[$s.p99]=$P99 L[$s.max]=$MAX L[$s.lost]=$LOST
-done
-for k in p50 p99 max lost; do
-  a=${L[pf.$k]:--} b=${L[mx.$k]:--} r=""
-  [ $k = lost ] || r=$(ratio "$a" "$b")
-  row "$k" "$a" "$b" "$r"
-done
+if part c; then
+  table_head "relay (c): latency, 250 after DATA -> arrival at the sink ($BENCH_LAT messages, one at a time)" \
+    "" "postfix ms" "mxhold ms" "postfix/mxhold"
+  declare -A L
+  for s in $systems; do
+    latency "$s"
+    L[$s.p50]=$P50 L[$s.p99]=$P99 L[$s.max]=$MAX L[$s.lost]=$LOST
+  done
+  for k in p50 p99 max lost; do
+    a=${L[pf.$k]:--} b=${L[mx.$k]:--} r=""
+    [ $k = lost ] || r=$(ratio "$a" "$b")
+    row "$k" "$a" "$b" "$r"
+  done
+fi
 
 [ $mx_ok = 1 ] || tnote "mxhold (smtpd, queue, conf, queuectl, deliver, remote) not built or not running: its column is empty"
 sink_stop
