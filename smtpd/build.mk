@@ -3,7 +3,7 @@ SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_r
 
 PROGS += smtpd
 smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_io.o smtpd/smtp_child.o $(SMTPD_PARSE) $(CONF_OBJS)
-smtpd_LIBS := -lskarnet
+smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
 
 UNITS += smtp_cmd smtp_addr smtp_data smtp_reply
 smtp_cmd_test_OBJS := tests/unit/smtp_cmd_test.o smtpd/smtp_cmd.o
