@@ -19,11 +19,13 @@ rcconf () {
 
 # peer PORT MODE: tcpserver on 127.0.0.1:PORT running the scripted SMTP peer
 # (80-relaycheck-peer.py MODE); every connection appends a line to
-# $T/peer.PORT.log.
+# $T/peer.PORT.log (port_open's probe at start-up not counted).
 peer () {
   local port=$1 mode=$2
   RC_PEER_LOG=$T/peer.$port.log bg tcpserver -HRl0 -c 20 127.0.0.1 "$port" $PY "$RC_HERE/80-relaycheck-peer.py" "$mode" 2>>"$T/peer.$port.err"
   wait_until 10 port_open "$port" || nok "peer on $port did not start"
+  # forget port_open's own connection, once the peer has logged it
+  wait_until 5 test -s "$T/peer.$port.log"; : >"$T/peer.$port.log"
 }
 peer_conns () { [ -f "$T/peer.$1.log" ] && wc -l <"$T/peer.$1.log" || echo 0; }
 
