@@ -6,6 +6,18 @@ Q=$T/queue
 export MXHOLD_CONF=$C
 unset MXHOLD_QUEUE
 
+# s6-svscan leaves its supervisors running when lib.sh's cleanup TERMs it:
+# take the service down and tell svscan to exit first.
+_dlv_cleanup () {
+  if [ -n "${SVSCAN_PID:-}" ]; then
+    s6-svc -dx "$T/svc/deliver" 2>/dev/null
+    s6-svscanctl -t "$T/svc" 2>/dev/null
+    wait_until 5 eval '! kill -0 $SVSCAN_PID 2>/dev/null'
+  fi
+  _cleanup
+}
+trap _dlv_cleanup EXIT
+
 # dlv_conf DOWNPORT [LIMIT VALUE]...: config with example.com/example.net
 # routed to 127.0.0.1:DOWNPORT, small retry limits, plus the given limits.
 dlv_conf () {

@@ -1,0 +1,53 @@
+# 40-deliver-basic: mxhold-deliver under s6 hands queued mail to a real
+# downstream through mxhold-remote: one copy per message, byte-exact body
+# (dot-stuffing undone by the downstream), the log line format, the 452
+# carry-over (60 recipients, downstream takes 10 per message: one
+# session), SIZE honoured, and the queue-to-downstream latency (# diag).
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/40-deliver-lib.bash"
+
+P=$(free_port)
+dlv_conf "$P"
+sink_start "$P" "$T/mbox" --rcpt-max 10 --size 100000
+dlv_start
+
+inject a@sender.org x@example.com y@example.net
+check "one message with two recipients delivered and removed" wait_until 10 queue_empty
+is "$(sink_count "$T/mbox")" 1 "downstream got exactly one copy"
+is "$(sed -n 2p "$T/mbox/1.eml" | tr -d "\r")" "X-Sink-To: x@example.com,y@example.net" "both recipients in one transaction"
+like "$(cat "$T/mbox/1.eml")" $'\n\\.leading dot' "a line starting with a dot arrives intact (stuffed, then unstuffed)"
+L=$(grep 'status=delivered' "$T/deliver.log" | head -1)
+like "$L" '^deliver: info: delivery [0-9.]+ rcpt=x@example.com from=a@sender.org host=127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+ status=delivered attempts=1 delay=[0-9]+s reply=250 2\.0\.0 queued as 1$' "log line format"
+check "a done line" grep -q "info: done " "$T/deliver.log"
+
+# 60 recipients, 10 per transaction: 6 transactions, one session
+R=""; for i in $(seq 1 60); do R="$R r$i@example.com"; done
+inject b@sender.org $R
+check "60 recipients delivered" wait_until 15 queue_empty
+is "$(sink_rcpts "$T/mbox")" 62 "every recipient delivered exactly once"
+is "$(grep -c ' b@sender.org ' "$T/mbox/log")" 6 "six transactions of at most 10"
+is "$(awk '$3 == "b@sender.org" {print $1}' "$T/mbox/log" | sort -u | wc -l | tr -d ' ')" 1 "all in one SMTP session"
+
+# SIZE: the downstream takes 100000 bytes; a bigger message bounces, with a DSN
+# to the sender (example.net is a customer domain, so it comes to the same sink)
+head -c 150000 /dev/zero | tr '\0' 'a' | fold -w 70 | sed 's/$/\r/' >"$T/big.body"
+{ printf 'Received: from test\r\nSubject: big\r\n\r\n'; cat "$T/big.body"; } >"$T/big"
+BODY=$T/big inject s@example.net big@example.com
+check "oversized message settled" wait_until 10 queue_empty
+check "logged as bounced with the SIZE reason" grep -q 'rcpt=big@example.com .*status=bounced .*reply=552 5.3.4 message size' "$T/deliver.log"
+check "DSN for it reached the sender's server" wait_until 10 grep -Eq '^[0-9]+ [0-9]+  s@example.net ' "$T/mbox/log"
+unlike "$(grep big@example.com "$T/mbox/log")" . "the big message itself never went downstream"
+
+# latency: queue-to-downstream, one message at a time
+lat=""
+for i in $(seq 1 10); do
+  before=$(sink_count "$T/mbox")
+  t0=$(date +%s%N)
+  inject l@sender.org lat$i@example.com
+  wait_until 5 count_at_least $((before + 1)) sink_count "$T/mbox"
+  lat="$lat $(( ($(date +%s%N) - t0) / 1000000 ))"
+done
+p50=$(echo $lat | tr ' ' '\n' | sort -n | sed -n 5p)
+diag "queue-to-downstream latency over 10 messages (ms, includes mxhold-queue): p50=$p50 all:$lat"
+
+done_testing
