@@ -1,0 +1,70 @@
+# 41-deliver-failures: a downstream that is down, answers 4xx or 5xx for
+# some recipients, is slow, or drops the connection in the middle of DATA.
+# Each outcome is checked in the queue (state file), deliver's log and the
+# downstream's mailbox: delivered exactly once, retried, or bounced with a DSN.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/40-deliver-lib.bash"
+
+P=$(free_port)
+dlv_conf "$P"
+dlv_start
+M=$T/mbox
+statefile () { cat "$Q"/state/*/"$1" 2>/dev/null; }
+lastid () { ls -t "$Q"/mess/*/ 2>/dev/null | grep -E '^[0-9]' | head -1; }
+
+# --- down: deferred and kept; then up: delivered once, the rest flushed at once
+inject snd@example.net down1@example.com
+ID1=$(grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2)
+inject snd@example.net down2@example.com
+check "downstream down: deferred in the log" wait_until 10 grep -q "delivery $ID1 rcpt=down1@example.com .*status=deferred .*reply=connect failed" "$T/deliver.log"
+check "downstream down: state file records the attempt" wait_until 5 eval 'statefile $ID1 | grep -Eq "^0 p [1-9][0-9]* [0-9]+ [0-9]+ connect failed"'
+is "$(queue_count "$Q")" 2 "both messages still queued"
+sink_start "$P" "$M"
+check "downstream up: both delivered" wait_until 15 queue_empty
+is "$(grep -c 'down[12]@example.com' "$M/log")" 2 "each exactly once"
+check "flush on recovery logged" grep -q "route 127.0.0.1:$P recovered" "$T/deliver.log"
+sink_stop
+
+# --- 4xx for one recipient: the other is delivered, this one retried
+sink_start "$P" "$M" --tempfail 'temp'
+inject snd@example.net ok4@example.com temp4@example.com
+ID=$(grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2)
+check "4xx: the accepted recipient delivered" wait_until 10 grep -q ' ok4@example.com ' "$M/log"
+check "4xx: deferred with the downstream's reply" wait_until 10 grep -q "rcpt=temp4@example.com .*status=deferred .*reply=451 4.3.0 try again later" "$T/deliver.log"
+check "4xx: state: 0 delivered, 1 pending" wait_until 5 eval 'statefile $ID | grep -q "^0 d 1 " && statefile $ID | grep -q "^1 p "'
+sink_stop
+sink_start "$P" "$M"
+check "4xx: retried and delivered once the downstream takes it" wait_until 15 queue_empty
+is "$(grep -c 'ok4@example.com' "$M/log")" 1 "4xx: the accepted recipient was not sent twice"
+is "$(grep -c 'temp4@example.com' "$M/log")" 1 "4xx: the deferred recipient arrived once"
+sink_stop
+
+# --- 5xx for one recipient: bounced, DSN to the sender, the other delivered
+sink_start "$P" "$M" --reject '^bad'
+inject snd@example.net good5@example.com bad5@example.com
+check "5xx: settled" wait_until 15 queue_empty
+check "5xx: bounced in the log" grep -q "rcpt=bad5@example.com .*status=bounced .*reply=550 5.1.1 no such user here" "$T/deliver.log"
+is "$(grep -c 'good5@example.com' "$M/log")" 1 "5xx: the good recipient delivered once"
+check "5xx: a DSN queued" grep -q "info: dsn .* to=snd@example.net rcpts=1" "$T/deliver.log"
+check "5xx: the DSN arrived at the sender's server" wait_until 10 grep -Eq '^[0-9]+ [0-9]+  snd@example.net ' "$M/log"
+D=$(grep -l '^X-Sink-From: \s*$' "$M"/*.eml 2>/dev/null | head -1)
+[ -z "$D" ] && D=$(grep -l 'X-Sink-From: '$'\r' "$M"/*.eml | tail -1)
+like "$(tr -d '\r' <"$D")" 'Final-Recipient: rfc822; bad5@example.com' "5xx: DSN names the failed recipient"
+like "$(tr -d '\r' <"$D")" 'Status: 5\.1\.1' "5xx: DSN carries the downstream's status"
+unlike "$(tr -d '\r' <"$D")" 'Final-Recipient: rfc822; good5' "5xx: DSN does not name the delivered recipient"
+sink_stop
+
+# --- slow downstream: 0.4 s before every reply, under timeout_remote
+sink_start "$P" "$M" --delay 0.4
+inject snd@example.net slow@example.com
+check "slow downstream: delivered" wait_until 20 queue_empty
+is "$(grep -c 'slow@example.com' "$M/log")" 1 "slow downstream: exactly once"
+sink_stop
+
+# --- drop in the middle of DATA: deferred, then delivered once
+sink_start "$P" "$M" --drop-data 1
+inject snd@example.net drop@example.com
+check "drop mid-DATA: deferred" wait_until 10 grep -q "rcpt=drop@example.com .*status=deferred .*reply=connection closed by downstream" "$T/deliver.log"
+check "drop mid-DATA: delivered on retry" wait_until 15 queue_empty
+is "$(grep -c 'drop@example.com' "$M/log")" 1 "drop mid-DATA: exactly once"
+done_testing
