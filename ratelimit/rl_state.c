@@ -93,14 +93,16 @@ static void hdr_make (unsigned char *h, uint64_t const seed[2])
   le_put(h + 40, 8, mix64(le_get(h + 8, 8) ^ mix64(le_get(h + 16, 8) ^ mix64(seed[0] ^ mix64(seed[1]))))) ;
 }
 
-/* 1 valid (seed filled), 0 not, -1 error. */
-static int hdr_check (int fd, uint64_t seed[2])
+/* 1 valid (seed filled), 0 not, -1 error. With size: the file's size is
+   checked too (at open and recovery; under a bucket lock the header alone
+   tells, since every re-initialisation rewrites it). */
+static int hdr_check (int fd, uint64_t seed[2], int size)
 {
   unsigned char h[RL_HDR_BYTES], want[RL_HDR_BYTES] ;
   struct stat sb ;
   uint64_t s[2] ;
-  if (fstat(fd, &sb) == -1) return -1 ;
-  if ((uint64_t)sb.st_size != RL_FILE_BYTES) return 0 ;
+  if (size && fstat(fd, &sb) == -1) return -1 ;
+  if (size && (uint64_t)sb.st_size != RL_FILE_BYTES) return 0 ;
   if (read_full(fd, h, RL_HDR_BYTES, 0) == -1) return -1 ;
   s[0] = le_get(h + 24, 8) ; s[1] = le_get(h + 32, 8) ;
   hdr_make(want, s) ;
@@ -117,7 +119,7 @@ static int hdr_recover (struct rl_state *st)
   struct stat sb ;
   int r, e ;
   if (lock_range(st->fd, F_WRLCK, 0, 0) == -1) return -1 ;
-  r = hdr_check(st->fd, st->seed) ;
+  r = hdr_check(st->fd, st->seed, 1) ;
   if (r) goto done ;
   r = -1 ;
   if (fstat(st->fd, &sb) == -1) goto done ;
@@ -139,7 +141,7 @@ int rl_state_open (struct rl_state *st, char const *path)
   int r ;
   st->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) ;
   if (st->fd == -1) return -1 ;
-  r = hdr_check(st->fd, st->seed) ;
+  r = hdr_check(st->fd, st->seed, 1) ;
   if (r == 1) return 0 ;
   if (r == 0 && hdr_recover(st) == 0) return 0 ;
   r = errno ;
@@ -239,7 +241,7 @@ static int take_once (struct rl_state *st, struct rl_key const *k, uint64_t now,
   unsigned int i, bad ;
   int found, r = -1, er ;
   if (lock_range(st->fd, F_WRLCK, off, RL_BUCKET_BYTES) == -1) return -1 ;
-  r = hdr_check(st->fd, seed) ;
+  r = hdr_check(st->fd, seed, 0) ;
   if (r != 1 || seed[0] != st->seed[0] || seed[1] != st->seed[1]) { if (r == 1) r = 0 ; goto done ; }
   r = -1 ;
   if (read_full(st->fd, bucket, RL_BUCKET_BYTES, off) == -1) goto done ;

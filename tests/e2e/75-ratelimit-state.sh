@@ -12,6 +12,7 @@ log () { cat "$T/rl.$port.log"; }
 port=$(free_port)
 RL_ENV="MXHOLD_RL_NOW=1700000000" rl_server "$port" "$T/c"
 
+wait_until 10 grep -q "state file created" "$T/rl.$port.log"   # the start-up probe's process
 like "$(log)" "warning: state file created: $st" "missing at start: created, with a log line"
 is "$(stat -c %s "$st")" 16777280 "fixed size: 64 + 65536 buckets x 8 x 32 bytes"
 out=$(rl_hit "$port" 11 127.0.0.3)
