@@ -53,7 +53,7 @@ static void env_add (struct smtpd *g, char c, char const *s, size_t n)
     g->env = p ; g->envcap = cap ;
   }
   g->env[g->envlen++] = c ;
-  memcpy(g->env + g->envlen, s, n) ;
+  if (n) memcpy(g->env + g->envlen, s, n) ;   /* s is NULL for <> */
   g->envlen += n ;
   g->env[g->envlen++] = 0 ;
 }
