@@ -121,7 +121,7 @@ void smtp_msg_data (struct smtpd *g)
     return ;
   }
   smtp_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
-  smtp_data_init(&d, CONF_LIM(&g->lim, size), CONF_LIM(&g->lim, hops), buf, sizeof buf, &sink, &m) ;
+  smtp_data_init(&d, g->txsize, CONF_LIM(&g->lim, hops), buf, sizeof buf, &sink, &m) ;
   smtp_data_put(&d, hdr, received(g, hdr)) ;
   if (data_read(g, &d) == -1)
   {

@@ -61,6 +61,19 @@ static void env_add (struct smtpd *g, char c, char const *s, size_t n)
 static void txn_reset (struct smtpd *g)
 {
   g->inmail = 0 ; g->nrcpt = 0 ; g->envlen = 0 ;
+  g->declared = 0 ; g->txsize = CONF_LIM(&g->lim, size) ;
+}
+
+/* A recipient domain may lower the size limit (domains: size=N); it
+   cannot raise it above what EHLO advertised. 0 if the message as
+   declared is already too big for it. */
+static int domain_size (struct smtpd *g, struct span domval)
+{
+  struct conf_limits l = g->lim ;
+  conf_limits_apply(domval, &l) ;
+  if (g->declared > CONF_LIM(&l, size)) return 0 ;
+  if (CONF_LIM(&l, size) < g->txsize) g->txsize = CONF_LIM(&l, size) ;
+  return 1 ;
 }
 
 static void helo (struct smtpd *g, struct span arg, int ehlo)
@@ -113,6 +126,7 @@ static void mail (struct smtpd *g, struct span arg)
   if (r != SMTP_ADDR_OK && r != SMTP_ADDR_NULL) { bad(g, "501 5.1.7 bad sender address syntax") ; return ; }
   if (p.has_size && p.size > CONF_LIM(&g->lim, size)) { bad(g, "552 5.3.4 message size exceeds fixed limit") ; return ; }
   txn_reset(g) ;
+  if (p.has_size) g->declared = p.size ;
   env_add(g, 'F', a.mailbox.p, a.mailbox.len) ;
   g->inmail = 1 ;
   g->nmsg++ ;
@@ -136,6 +150,7 @@ static void rcpt (struct smtpd *g, struct span arg)
   if (r == SMTP_ADDR_RELAY) { bad(g, "550 5.7.1 relaying denied") ; return ; }
   if (r != SMTP_ADDR_OK) { bad(g, "501 5.1.3 bad recipient address syntax") ; return ; }
   if (!conf_domain_find(&g->conf, a.domain.p, a.domain.len, &val)) { bad(g, "550 5.7.1 relaying denied") ; return ; }
+  if (!domain_size(g, val)) { smtp_reply(g, "552 5.3.4 message size exceeds the limit for this domain") ; return ; }
   env_add(g, 'T', a.mailbox.p, a.mailbox.len) ;
   g->nrcpt++ ;
   good(g, "250 2.1.5 Ok") ;

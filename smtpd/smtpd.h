@@ -199,6 +199,9 @@ struct smtpd {
   char helo[SMTPD_HELO_MAX + 1] ;   /* NUL-terminated; empty: no HELO yet */
   int ehlo ;
   int inmail ;
+  uint64_t declared ;               /* MAIL's SIZE=, 0 if none */
+  uint64_t txsize ;                 /* this message's size limit: the client's,
+                                       lowered by each recipient domain's size= */
   uint64_t nrcpt, nmsg, errors ;
   char *env ; size_t envlen, envcap ;   /* "F<from>\0T<rcpt>\0..." so far */
   char line[SMTPD_CMD_LINE_MAX] ;
