@@ -94,6 +94,7 @@ int main (int argc, char const *const *argv)
   if (fsync(fd) == -1) die(111, "fsync ", g.id) ;
   if (close(fd) == -1) die(111, "close ", g.id) ;
   publish() ;
+  free(h.s) ;
   fmt[0][uint64_fmt(fmt[0], msg.total)] = 0 ;
   fmt[1][uint64_fmt(fmt[1], h.nrcpt)] = 0 ;
   strerr_warni6x("queued ", g.id, " size=", fmt[0], " rcpts=", fmt[1]) ;
