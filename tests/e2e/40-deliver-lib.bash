@@ -41,7 +41,8 @@ dlv_conf () {
 # dlv_recompile: after editing $C files
 dlv_recompile () { mxhold-conf compile "$C" >/dev/null || nok "mxhold-conf compile"; }
 
-# dlv_start: mxhold-deliver under a real s6-svscan; its log in $T/deliver.log
+# dlv_start: mxhold-deliver under a real s6-svscan; its log in $T/deliver.log;
+# extra environment (VAR=value ...) in $DLV_ENV
 dlv_start () {
   mkdir -p "$T/svc/deliver"
   cat >"$T/svc/deliver/run" <<EOR
@@ -49,7 +50,7 @@ dlv_start () {
 exec 2>>$T/deliver.log
 MXHOLD_CONF=$C PATH=$BIN:\$PATH
 export MXHOLD_CONF PATH
-exec mxhold-deliver
+exec env ${DLV_ENV:-} mxhold-deliver
 EOR
   chmod +x "$T/svc/deliver/run"
   if [ -z "${SVSCAN_PID:-}" ]; then
@@ -67,9 +68,10 @@ dlv_stop () { s6-svc -d "$T/svc/deliver"; wait_until 10 s6-svstat -o down "$T/sv
 
 # sink_start PORT DIR [sink options]: the scripted downstream (40-sink.py)
 sink_start () {
-  local port=$1 dir=$2; shift 2
+  local port=$1 dir=$2 host=127.0.0.1; shift 2
+  [ "${1:-}" = --host ] && host=$2
   bg $PY "$SINK" "$port" "$dir" "$@"; SINK_PID=$LASTPID
-  wait_until 10 port_open "$port" || nok "sink on $port did not start"
+  wait_until 10 port_open "$port" "$host" || nok "sink on $host $port did not start"
 }
 sink_stop () { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
 

@@ -1,0 +1,62 @@
+# 43-deliver-mx: `mx` routes against a real DNS server (tinydns on a
+# loopback address, port 53): MX hosts by preference, the relay's own name
+# and its aliases skipped, a route that leads only back to the relay is
+# logged and never looped; a DSN to a non-customer sender goes by the
+# sender's MX; an IPv6 route ([::1]:PORT).
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/40-deliver-lib.bash"
+
+# addresses of our own in 127.0.0.0/8, picked so parallel tests do not collide
+pick () { local n; for n in $(seq 1 40); do a=127.40.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)); ! ss -lntu | grep -q " $a:" && { echo "$a"; return; }; done; }
+DNS=$(pick); MXIP=$(pick); ALIAS=$(pick)
+P6=$(free_port)
+mkdir -p "$T/dns"
+cat >"$T/dns/data" <<EOD
+.example:$DNS:a
+@mxtest.example::relay.test:5
+@mxtest.example::mx2.mxtest.example:20
+@mxtest.example::mx9.mxtest.example:90
++mx2.mxtest.example:$MXIP
++mx9.mxtest.example:127.0.0.1
+@loop.example::relay.test:10
+@alias.example::mx.alias.example:10
++mx.alias.example:$ALIAS
+@sender.example::mail.sender.example:10
++mail.sender.example:$MXIP
+EOD
+(cd "$T/dns" && tinydns-data) || nok "tinydns-data"
+bg env IP="$DNS" ROOT="$T/dns" UID=0 GID=0 tinydns 2>"$T/tinydns.log"
+dnsq_mx () { $PY -c "import dnslib; q=dnslib.DNSRecord.question('mxtest.example','MX'); print(dnslib.DNSRecord.parse(q.send('$DNS',53,timeout=1)))" 2>/dev/null | grep -q mx2; }
+check "tinydns answers on $DNS" wait_until 2 dnsq_mx
+
+dlv_conf 9
+cat >"$C/domains" <<EOD
+mxtest.example mx
+loop.example mx
+alias.example mx
+v6.example [::1]:$P6
+EOD
+dlv_recompile
+sink_start 25 "$T/mbox" --host "$MXIP" --reject '^bad'
+sink_start "$P6" "$T/mbox6" --host ::1
+DLV_ENV="DNSCACHEIP=$DNS MXHOLD_ME_ALIASES=$ALIAS" dlv_start
+
+qid () { grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2; }
+inject snd@sender.example a@mxtest.example; A=$(qid)
+check "mx route: delivered to the best MX that is not the relay" wait_until 15 grep -q "delivery $A rcpt=a@mxtest.example .*host=mx2.mxtest.example\[$MXIP\]:25 status=delivered" "$T/deliver.log"
+is "$(grep -c ' a@mxtest.example ' "$T/mbox/log" 2>/dev/null)" 1 "arrived once at the MX host"
+
+inject snd@sender.example l@loop.example; L=$(qid)
+check "MX only the relay itself: logged as a loop" wait_until 10 grep -q "delivery $L rcpt=l@loop.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
+inject snd@sender.example l@alias.example; L2=$(qid)
+check "MX at an alias address of the relay: logged as a loop" wait_until 10 grep -q "delivery $L2 rcpt=l@alias.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
+check "looping mail stays queued (2 messages)" [ "$(queue_count "$Q")" -ge 2 ]
+
+inject snd@sender.example bad@mxtest.example; B=$(qid)
+check "5xx via MX: bounced" wait_until 10 grep -q "delivery $B rcpt=bad@mxtest.example .*status=bounced" "$T/deliver.log"
+check "the DSN to a non-customer sender went by the sender's MX" wait_until 15 grep -q "rcpt=snd@sender.example from= host=mail.sender.example\[$MXIP\]:25 status=delivered" "$T/deliver.log"
+
+inject snd@sender.example six@v6.example; S=$(qid)
+check "IPv6 route [::1]:port: delivered" wait_until 10 grep -q "delivery $S rcpt=six@v6.example .*host=::1\[::1\]:$P6 status=delivered" "$T/deliver.log"
+is "$(grep -c 'six@v6.example' "$T/mbox6/log" 2>/dev/null)" 1 "arrived once over IPv6"
+done_testing
