@@ -49,3 +49,11 @@ closed_postfix () {
   local d=$1 p=$2; shift 2
   postfix_start "$d" "$p" "mynetworks = 192.0.2.0/24" "$@"
 }
+
+# peer6 PORT MODE: the scripted peer listening on [::1]:PORT by itself
+peer6 () {
+  local port=$1 mode=$2
+  RC_PEER_LOG=$T/peer.$port.log bg $PY "$RC_HERE/80-relaycheck-peer.py" listen ::1 "$port" "$mode" 2>>"$T/peer.$port.err"
+  wait_until 10 port_open "$port" ::1 || nok "peer on [::1]:$port did not start"
+  wait_until 5 test -s "$T/peer.$port.log"; : >"$T/peer.$port.log"
+}
