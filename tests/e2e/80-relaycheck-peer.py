@@ -13,6 +13,8 @@ connection to $RC_PEER_LOG.
   say421     220; answers like an open relay but replies 421 and closes
              after its 2nd RCPT
   garbage    220, then a malformed reply line
+  percent    a naive old relay: 550 to every RCPT except one with a '%'
+             in it, which it takes (user%foreign@own is relayed)
 
 80-relaycheck-peer.py listen ADDR PORT MODE: the same, as its own threaded
 TCP server on ADDR (IPv6 too: Debian's tcpserver has none), until killed.
@@ -59,6 +61,9 @@ def session(mode, inp, out):
         else:
             if cmd.startswith(b"RCPT"):
                 rcpts += 1
+                if mode == "percent" and b"%" not in cmd:
+                    say("550 5.1.1 no such user here")
+                    continue
                 if mode == "drop3" and rcpts == 3:
                     return
                 if mode == "say421" and rcpts == 2:

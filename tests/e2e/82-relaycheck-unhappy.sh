@@ -57,6 +57,16 @@ is "$rc" 1 "open server that says 421 after 2 RCPTs: open"
 like "$out" "nohelo-null .*-> rcpt: 250 .*=> OPEN" "the trick interrupted by 421 was retried on a new connection"
 is "$(peer_conns $P)" 3 "421 mid-session: reconnects, bounded by --connections 3"
 
+# a server that verifies recipients but relays user%foreign@own: the
+# hidden tricks are open because the controls were refused
+P=$(free_port); peer "$P" percent
+secs $RC --timeout 5 --domain own.example 127.0.0.1:$P
+is "$rc" 1 "percent-hack relay: exit 1"
+like "$out" "ctl-domain .*-> rcpt: 550 .*=> verifies" "control refused: verifies"
+like "$out" "percent-domain .*<relaytest%example\.org@own\.example> -> rcpt: 250 .*=> OPEN" "percent hack at the own domain: OPEN"
+like "$out" "bang-domain .*-> rcpt: 550 .*=> closed" "bang path refused"
+like "$out" " first=helo-percent" "first open trick: the percent hack after HELO"
+
 P=$(free_port); peer "$P" garbage
 secs $RC --timeout 5 127.0.0.1:$P
 is "$rc" 111 "malformed reply: exit 111"
