@@ -75,10 +75,13 @@ def run_check(impl, binary, budget, ip, sender, helo, server):
     else:
         cmd = ['/usr/bin/python3', '-c', PYSPF, ip, sender, helo, str(budget)]
     try:
-        out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             timeout=budget * 2 + 3).stdout.decode('utf-8', 'replace')
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           timeout=budget * 2 + 3)
     except subprocess.TimeoutExpired:
         return 'hung', ''
+    if impl == 'mxhold' and p.returncode != 0:
+        return 'exit %d' % p.returncode, ''   # query mode exits 0 for every result
+    out = p.stdout.decode('utf-8', 'replace')
     lines = out.split('\n')
     result = lines[0].strip().lower() if lines else ''
     exp = ''
