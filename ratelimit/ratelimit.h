@@ -19,6 +19,8 @@
 #define RL_REFUSE_SECS 5                  /* 421 exchange: total time we listen, then hang up */
 #define RL_REFUSE_LINES 20                /* ...and at most this many commands */
 #define RL_REFUSE_LINE_MAX 1000           /* RFC 5321 4.5.3.1.6; a longer line ends the exchange */
+#define RL_LOCK_SECS 10                   /* longest wait for a state lock, then admit: a stopped holder must not stall
+                                             everybody, but 200 connections queued on one busy host must all be counted */
 #define RL_IP_MAX 64                      /* longest $TCPREMOTEIP we look at (INET6_ADDRSTRLEN is 46) */
 
 /* --- keys --- */
@@ -99,6 +101,7 @@ struct rl_state {
   int fd ;
   uint64_t seed[2] ;
   void (*warn) (char const *what) ;  /* one log line per recovery; may be NULL */
+  unsigned int lock_secs ;           /* longest wait for a lock; 0: RL_LOCK_SECS */
 } ;
 
 /* What happened to one connection. */
@@ -117,7 +120,9 @@ int rl_state_open (struct rl_state *st, char const *path) ;
 void rl_state_close (struct rl_state *st) ;
 
 /* Counts one connection from k at time now against l. Corrupt entries met in
-   the bucket are cleared (one warn line each). 0, or -1 with errno. */
+   the bucket are cleared (one warn line each). 0, or -1 with errno
+   (ETIMEDOUT: the bucket stayed locked lock_secs). Uses SIGALRM and
+   ITIMER_REAL while it waits for a lock. */
 int rl_state_take (struct rl_state *st, struct rl_key const *k, uint64_t now, struct rl_limit const *l, struct rl_verdict *v) ;
 
 /* Checks a bucket read from disk: clears each entry whose checksum fails or

@@ -9,6 +9,8 @@
      bad entry is cleared; neither ever refuses a client. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,13 +46,37 @@ static uint32_t fnv1a32 (unsigned char const *p, size_t n)
   return h ;
 }
 
-static int lock_range (int fd, short type, off_t start, off_t len)
+static volatile sig_atomic_t lock_timedout ;
+static void lock_alarm (int sig) { (void)sig ; lock_timedout = 1 ; }
+
+/* Waits for the lock at most RL_LOCK_SECS: a holder that is stopped (not
+   dead: the kernel drops a dead process's locks) must not stall every
+   connection behind it. The common case, a free lock, costs one fcntl. */
+static int lock_wait (int fd, struct flock *fl, unsigned int secs)
 {
-  struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len } ;
-  int r ;
-  do r = fcntl(fd, type == F_UNLCK ? F_SETLK : F_SETLKW, &fl) ;
-  while (r == -1 && errno == EINTR) ;
+  struct sigaction sa = { .sa_handler = &lock_alarm }, old ;   /* no SA_RESTART: fcntl returns EINTR */
+  struct itimerval it = { .it_value = { .tv_sec = secs ? secs : RL_LOCK_SECS } }, off = { 0 } ;
+  int r, e ;
+  sigemptyset(&sa.sa_mask) ;
+  lock_timedout = 0 ;
+  if (sigaction(SIGALRM, &sa, &old) == -1) return -1 ;
+  setitimer(ITIMER_REAL, &it, 0) ;
+  do r = fcntl(fd, F_SETLKW, fl) ;
+  while (r == -1 && errno == EINTR && !lock_timedout) ;
+  e = r == -1 && lock_timedout ? ETIMEDOUT : errno ;
+  setitimer(ITIMER_REAL, &off, 0) ;
+  sigaction(SIGALRM, &old, 0) ;
+  errno = e ;
   return r ;
+}
+
+static int lock_range (struct rl_state const *st, short type, off_t start, off_t len)
+{
+  int fd = st->fd ;
+  struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len } ;
+  if (fcntl(fd, F_SETLK, &fl) == 0) return 0 ;
+  if (type == F_UNLCK || (errno != EAGAIN && errno != EACCES && errno != EINTR)) return -1 ;
+  return lock_wait(fd, &fl, st->lock_secs) ;
 }
 
 static int read_full (int fd, unsigned char *buf, size_t n, off_t off)
@@ -118,7 +144,7 @@ static int hdr_recover (struct rl_state *st)
   unsigned char h[RL_HDR_BYTES] ;
   struct stat sb ;
   int r, e ;
-  if (lock_range(st->fd, F_WRLCK, 0, 0) == -1) return -1 ;
+  if (lock_range(st, F_WRLCK, 0, 0) == -1) return -1 ;
   r = hdr_check(st->fd, st->seed, 1) ;
   if (r) goto done ;
   r = -1 ;
@@ -131,7 +157,7 @@ static int hdr_recover (struct rl_state *st)
   r = 1 ;
  done:
   e = errno ;
-  lock_range(st->fd, F_UNLCK, 0, 0) ;
+  lock_range(st, F_UNLCK, 0, 0) ;
   errno = e ;
   return r < 0 ? -1 : 0 ;
 }
@@ -240,7 +266,7 @@ static int take_once (struct rl_state *st, struct rl_key const *k, uint64_t now,
   struct rl_entry e = { 0, 0, 0, 0, 0 } ;
   unsigned int i, bad ;
   int found, r = -1, er ;
-  if (lock_range(st->fd, F_WRLCK, off, RL_BUCKET_BYTES) == -1) return -1 ;
+  if (lock_range(st, F_WRLCK, off, RL_BUCKET_BYTES) == -1) return -1 ;
   r = hdr_check(st->fd, seed, 0) ;
   if (r != 1 || seed[0] != st->seed[0] || seed[1] != st->seed[1]) { if (r == 1) r = 0 ; goto done ; }
   r = -1 ;
@@ -255,7 +281,7 @@ static int take_once (struct rl_state *st, struct rl_key const *k, uint64_t now,
   r = 1 ;
  done:
   er = errno ;
-  lock_range(st->fd, F_UNLCK, off, RL_BUCKET_BYTES) ;
+  lock_range(st, F_UNLCK, off, RL_BUCKET_BYTES) ;
   errno = er ;
   return r ;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "ratelimit/ratelimit.h"
@@ -17,9 +18,11 @@ static int fails, warnings ;
 
 static void w (char const *what) { (void)what ; warnings++ ; }
 
+static unsigned int lock_secs ;
+
 static int take (char const *path, char const *ip, uint64_t now, struct rl_limit const *l, struct rl_verdict *v)
 {
-  struct rl_state st = { .fd = -1, .warn = &w } ;
+  struct rl_state st = { .fd = -1, .warn = &w, .lock_secs = lock_secs } ;
   struct rl_key k ;
   int r ;
   if (!rl_key_parse(ip, strlen(ip), &k)) return -1 ;
@@ -180,6 +183,30 @@ int main (void)
   buf[5 * RL_ENTRY_BYTES + 24] = RL_FAM_6 ;
   CHECK(rl_bucket_repair((unsigned char *)buf) == 1, "family without checksum: cleared") ;
 
+  {
+    /* a holder that is stopped: a child locks the whole file and sleeps */
+    int ready[2] ;
+    pid_t p ;
+    char c ;
+    if (pipe(ready) == -1) return 1 ;
+    p = fork() ;
+    if (!p)
+    {
+      int fd = open(path, O_RDWR) ;
+      struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET } ;
+      if (fd == -1 || fcntl(fd, F_SETLK, &fl) == -1) _exit(1) ;
+      if (write(ready[1], "x", 1) != 1) _exit(1) ;
+      sleep(30) ;
+      _exit(0) ;
+    }
+    close(ready[1]) ;
+    CHECK(read(ready[0], &c, 1) == 1, "a child holds a lock on the whole file") ;
+    lock_secs = 1 ;
+    CHECK(take(path, "192.0.2.1", NOW, &l, &v) == -1 && errno == ETIMEDOUT, "take gives up after lock_secs with ETIMEDOUT (the caller admits)") ;
+    lock_secs = 0 ;
+    kill(p, SIGKILL) ; waitpid(p, 0, 0) ; close(ready[0]) ;
+    CHECK(take(path, "192.0.2.1", NOW, &l, &v) == 0, "the holder gone, the lock is free again") ;
+  }
   snprintf(buf, sizeof buf, "%s/nodir/state", dir) ;
   CHECK(take(buf, "192.0.2.1", NOW, &l, &v) == -1 && errno == ENOENT, "missing directory: error returned (the caller admits)") ;
   unlink(path) ; rmdir(dir) ;
