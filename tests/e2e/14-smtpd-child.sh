@@ -48,6 +48,12 @@ t0=$(date +%s)
 r=$(send); t1=$(date +%s)
 like "$r" "^451 4\.3\.0 " "hung child: 451 after timeout_queue"
 check "hung child: answered within timeout_queue + 3 s ($((t1 - t0)) s)" test $((t1 - t0)) -le 5
+mode stall
+t0=$(date +%s)
+r=$(send); t1=$(date +%s)
+like "$r" "^451 4\.3\.0 " "child that never reads (pipe full): 451 after timeout_queue"
+like "$(sed -n 2p <<<"$r")" "^250 " "the rest of DATA was read: the session goes on"
+check "stalled child: answered within timeout_queue + 3 s ($((t1 - t0)) s)" test $((t1 - t0)) -le 5
 mode reply 100 "553 5.7.1 rejected by policy"
 like "$(send)" "^553 5\.7\.1 rejected by policy" "custom 5xx reply from fd 4"
 mode reply 111 "450 4.7.1 greylisted, come back later"
