@@ -18,11 +18,17 @@ for p in $pids; do wait "$p"; done
 is "$(cat "$T"/m/*.rc | sort | uniq -c | awk '{print $1":"$2}')" "100:0" "100 writers: all exit 0"
 is "$(newcount)" 100 "100 files in new/"
 is "$(ls "$Q/new" | sort -u | wc -l)" 100 "100 distinct ids"
-good=0
-for f in "$Q"/new/*; do
-  i=$(body_of "$f" | head -1 | tr -d '\r' | sed 's/^Subject: message //')
-  body_of "$f" | cmp -s - "$T/m/$i" && good=$((good + 1))
-done
+good=$($PY - "$Q/new" "$T/m" <<'PY'
+import os, sys
+good = 0
+for f in os.listdir(sys.argv[1]):
+    d = open(os.path.join(sys.argv[1], f), "rb").read()
+    body = d[d.index(b"\n\n") + 2:]
+    i = body.split(b"\r\n", 1)[0].decode().replace("Subject: message ", "")
+    good += body == open(os.path.join(sys.argv[2], i), "rb").read()
+print(good)
+PY
+)
 is "$good" 100 "every file holds its own message, byte-exact"
 is "$(tmpcount)" 0 "no tmp/ leftovers"
 

@@ -53,6 +53,15 @@ like "$out" "domain example.net queued=2 delivered=0" "stats: example.net"
 like "$out" "total queued=3 delivered=1 bounced=0 expired=0" "stats: totals"
 like "$out" "messages 2" "stats: messages"
 
+# a cut or foreign file does not stop list/stats
+printf 'mxhold 1\narrived 5\nfrom a@b\nto c' >"$Q/mess/00/1795800000.000009.1"
+out=$(qc list); rc=$?
+is "$rc" 0 "list with a cut message file: exit 0"
+like "$out" "^1795800000.000009.1 unreadable envelope$" "list: cut file reported"
+like "$out" "messages: 3" "list: still counts the others"
+qc stats >/dev/null; is "$?" 0 "stats with a cut message file: exit 0"
+rm -f "$Q/mess/00/1795800000.000009.1"
+
 # ctl requests; a subscriber sees 'c'
 bg s6-ftrig-wait -t 10000 "$Q/trigger" c >"$T/woke"; w=$LASTPID
 wait_until 5 sh -c "ls '$Q/trigger' | grep -q ." || nok "subscriber fifo did not appear"
