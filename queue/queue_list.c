@@ -63,14 +63,14 @@ static char const *status_name (char s)
 }
 
 /* Loads a message and its state; calls fn. 0 if the message vanished. */
-static int with_msg (struct queue_walk *w, char const *id, int innew, void (*fn)(struct queue_walk *, struct queue_item *))
+static int with_msg (struct queue_walk *w, char const *sub, char const *id, void (*fn)(struct queue_walk *, struct queue_item *))
 {
   char path[QUEUE_PATH_MAX] ;
   struct queue_item it ;
-  int r ;
+  int r, innew = !strcmp(sub, "new") ;
   memset(&it, 0, sizeof it) ;
   it.id = id ; it.innew = innew ;
-  if (queue_path(path, sizeof path, w->q, innew ? "new" : "mess", id, !innew) == -1) return 0 ;
+  if (queue_path(path, sizeof path, w->q, sub, id, 0) == -1) return 0 ;
   r = map_file(path, &it.msg) ;
   if (r <= 0) { if (r == -1) strerr_warnwu2sys("read ", path) ; return 0 ; }
   it.envok = queue_env_parse(it.msg.p, it.msg.len, &it.env) ;
@@ -92,7 +92,7 @@ static int rcpt_state (struct queue_item const *it, uint32_t i, struct queue_sta
   return found ;
 }
 
-static int walk_dir (struct queue_walk *w, char const *sub, int innew, void (*fn)(struct queue_walk *, struct queue_item *))
+static int walk_dir (struct queue_walk *w, char const *sub, void (*fn)(struct queue_walk *, struct queue_item *))
 {
   char path[QUEUE_PATH_MAX] ;
   DIR *d ;
@@ -101,19 +101,19 @@ static int walk_dir (struct queue_walk *w, char const *sub, int innew, void (*fn
   d = opendir(path) ;
   if (!d) { if (errno == ENOENT) return 0 ; strerr_warnwu2sys("open ", path) ; return -1 ; }
   while ((de = readdir(d)))
-    if (queue_id_valid(de->d_name, strlen(de->d_name))) with_msg(w, de->d_name, innew, fn) ;
+    if (queue_id_valid(de->d_name, strlen(de->d_name))) with_msg(w, sub, de->d_name, fn) ;
   closedir(d) ;
   return 0 ;
 }
 
 void queue_walk (struct queue_walk *w, void (*fn)(struct queue_walk *, struct queue_item *))
 {
-  walk_dir(w, "new", 1, fn) ;
+  walk_dir(w, "new", fn) ;
   for (unsigned h = 0 ; h < QUEUE_SPLIT ; h++)
   {
     char sub[8] = "mess/00" ;
     sub[5] = "0123456789abcdef"[h >> 4] ; sub[6] = "0123456789abcdef"[h & 15] ;
-    walk_dir(w, sub, 0, fn) ;
+    walk_dir(w, sub, fn) ;
   }
 }
 
@@ -200,7 +200,10 @@ int queue_show (char const *q, char const *id, int all)
 {
   struct queue_walk w = { .q = q, .now = (uint64_t)time(0), .all = all } ;
   buffer_puts(buffer_1, "id: ") ; buffer_puts(buffer_1, id) ; buffer_puts(buffer_1, "\n") ;
-  if (!with_msg(&w, id, 1, &show_one) && !with_msg(&w, id, 0, &show_one)) return 0 ;
+  char sub[8] = "mess/00" ;
+  unsigned h = queue_hash(id, strlen(id)) ;
+  sub[5] = "0123456789abcdef"[h >> 4] ; sub[6] = "0123456789abcdef"[h & 15] ;
+  if (!with_msg(&w, "new", id, &show_one) && !with_msg(&w, sub, id, &show_one)) return 0 ;
   return 1 ;
 }
 
