@@ -4,7 +4,8 @@
    in the file. A message up to QUEUE_INMEM_BYTES stays in memory and goes
    out with the header in one writev. A larger one is spliced from fd 0
    into an anonymous O_TMPFILE in tmp/ (no name, so a crash leaves nothing
-   to sweep) and copied after the header with copy_file_range: the bytes
+   to sweep; a named file unlinked at once where O_TMPFILE is missing) and
+   copied after the header with copy_file_range: the bytes
    never pass through user space and RSS stays at the buffer size. */
 
 #include <errno.h>
@@ -57,6 +58,24 @@ static int spill_rest (struct queue_msg *m, int fd)
   }
 }
 
+/* An unnamed file in tmp/. Where O_TMPFILE is not supported: a named one,
+   unlinked at once (a crash in between leaves a tmp/ file for the sweep). */
+static int spill_open (int tmpdir)
+{
+  char name[QUEUE_ID_MAX + 3] ;
+  int fd = openat(tmpdir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) ;
+  if (fd != -1 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd ;
+  for (int tries = 0 ; tries < 100 ; tries++)
+  {
+    size_t n = queue_id_make(name) ;
+    memcpy(name + n, ".m", 3) ;
+    fd = openat(tmpdir, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600) ;
+    if (fd != -1) { unlinkat(tmpdir, name, 0) ; return fd ; }
+    if (errno != EEXIST) return -1 ;
+  }
+  return -1 ;
+}
+
 int queue_msg_read (struct queue_msg *m, int fd, int tmpdir)
 {
   m->len = m->total = 0 ;
@@ -68,7 +87,7 @@ int queue_msg_read (struct queue_msg *m, int fd, int tmpdir)
     if (!r) { m->total = m->len ; return 0 ; }
     m->len += (size_t)r ;
   }
-  m->spill = openat(tmpdir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) ;
+  m->spill = spill_open(tmpdir) ;
   if (m->spill == -1) return -1 ;
   if (write_all(m->spill, m->buf, m->len) == -1) return -1 ;
   m->total = m->len ;

@@ -18,6 +18,24 @@ for n in 0 1 65535 65536 65537 1000000 20971520; do
 done
 is "$(tmpcount)" 0 "no tmp/ file left"
 
+# large messages through a pipe (the splice path), as smtpd feeds them
+for n in 65537 5000000; do
+  head -c "$n" /dev/urandom >"$T/m"
+  rm -f "$Q"/new/*
+  cat "$T/m" | mxhold-queue 1<"$T/env" 2>/dev/null; rc=$?
+  is "$rc" 0 "pipe, size $n: exit 0"
+  check "pipe, size $n: byte-exact in new/" all_new_complete "$T/m"
+  is "$(newcount)" 1 "pipe, size $n: one file"
+done
+# O_TMPFILE refused (as on filesystems without it): the named fallback
+head -c 100000 /dev/urandom >"$T/m"
+rm -f "$Q"/new/*
+strace -f -o /dev/null -e inject=openat:error=EOPNOTSUPP:when=$(strace -o "$T/tr" -e trace=openat mxhold-queue <"$T/m" 1<"$T/env" 2>/dev/null; rm -f "$Q"/new/*; grep -n -m1 O_TMPFILE "$T/tr" | cut -d: -f1) \
+  mxhold-queue <"$T/m" 1<"$T/env" 2>/dev/null
+is "$?" 0 "no O_TMPFILE: exit 0"
+check "no O_TMPFILE: byte-exact" all_new_complete "$T/m"
+is "$(tmpcount)" 0 "no O_TMPFILE: no tmp/ file left"
+
 # the header, exactly
 printf 'Subject: x\r\n\r\nhi\r\n' >"$T/m"
 rm -f "$Q"/new/*
