@@ -5,8 +5,8 @@
    out with the header in one writev. A larger one is spliced from fd 0
    into an anonymous O_TMPFILE in tmp/ (no name, so a crash leaves nothing
    to sweep; a named file unlinked at once where O_TMPFILE is missing) and
-   copied after the header with copy_file_range: the bytes
-   never pass through user space and RSS stays at the buffer size. */
+   copied after the header with copy_file_range: past the first 64 KiB the
+   bytes never pass through user space, and RSS stays at the buffer size. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,7 +95,21 @@ int queue_msg_read (struct queue_msg *m, int fd, int tmpdir)
   return spill_rest(m, fd) ;
 }
 
-int queue_msg_out (struct queue_msg const *m, int out, char const *hdr, size_t hdrlen)
+/* Where copy_file_range cannot: pread + write through the buffer. */
+static int copy_slow (struct queue_msg *m, int out, loff_t off, size_t left)
+{
+  while (left)
+  {
+    ssize_t r = pread(m->spill, m->buf, left < QUEUE_INMEM_BYTES ? left : QUEUE_INMEM_BYTES, off) ;
+    if (r == -1) { if (errno == EINTR) continue ; return -1 ; }
+    if (!r) { errno = EIO ; return -1 ; }
+    if (write_all(out, m->buf, (size_t)r) == -1) return -1 ;
+    off += r ; left -= (size_t)r ;
+  }
+  return 0 ;
+}
+
+int queue_msg_out (struct queue_msg *m, int out, char const *hdr, size_t hdrlen)
 {
   struct iovec v[2] = { { (void *)hdr, hdrlen }, { (void *)m->buf, m->len } } ;
   int n = m->spill == -1 ? 2 : 1 ;
@@ -113,7 +127,10 @@ int queue_msg_out (struct queue_msg const *m, int out, char const *hdr, size_t h
   for (left = m->total ; left ; )
   {
     ssize_t w = copy_file_range(m->spill, &off, out, 0, left, 0) ;
-    if (w == -1) { if (errno == EINTR) continue ; return -1 ; }
+    if (w == -1 && errno == EINTR) continue ;
+    if (w == -1 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
+      return copy_slow(m, out, off, left) ;
+    if (w == -1) return -1 ;
     if (!w) { errno = EIO ; return -1 ; }    /* spill file shorter than written */
     left -= (size_t)w ;
   }

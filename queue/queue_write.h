@@ -28,7 +28,7 @@ struct queue_hdr {
 int queue_msg_read (struct queue_msg *m, int fd, int tmpdir) ;
 
 /* Writes hdr then the message to out. 0, or -1 with errno. */
-int queue_msg_out (struct queue_msg const *m, int out, char const *hdr, size_t hdrlen) ;
+int queue_msg_out (struct queue_msg *m, int out, char const *hdr, size_t hdrlen) ;
 
 /* Starts the text header: format line, arrived, client, helo, spf (values
    may be NULL). 0, or -1 with errno. */

@@ -35,6 +35,11 @@ strace -f -o /dev/null -e inject=openat:error=EOPNOTSUPP:when=$(strace -o "$T/tr
 is "$?" 0 "no O_TMPFILE: exit 0"
 check "no O_TMPFILE: byte-exact" all_new_complete "$T/m"
 is "$(tmpcount)" 0 "no O_TMPFILE: no tmp/ file left"
+# copy_file_range refused (old kernel, other filesystem): pread/write
+rm -f "$Q"/new/*
+strace -f -o /dev/null -e inject=copy_file_range:error=EXDEV mxhold-queue <"$T/m" 1<"$T/env" 2>/dev/null
+is "$?" 0 "no copy_file_range: exit 0"
+check "no copy_file_range: byte-exact" all_new_complete "$T/m"
 
 # the header, exactly
 printf 'Subject: x\r\n\r\nhi\r\n' >"$T/m"
