@@ -1,12 +1,13 @@
 # spfcheck/: mxhold-spfcheck, a libowfat program (DNS); never skalibs.
-SPF_CORE := spfcheck/spf_record.o spfcheck/spf_macro.o spfcheck/spf_eval.o spfcheck/spf_hdr.o
+SPF_CORE := spfcheck/spf_record.o spfcheck/spf_macro.o spfcheck/spf_eval.o spfcheck/spf_ip.o spfcheck/spf_hdr.o
 
 PROGS += spfcheck
 spfcheck_OBJS := spfcheck/spfcheck.o spfcheck/spf_policy.o spfcheck/spf_filter.o spfcheck/spf_dns.o \
   $(SPF_CORE) $(CONF_OBJS)
 spfcheck_LIBS := $(OWFAT)
 
-UNITS += spf_record spf_macro spf_hdr
+UNITS += spf_record spf_macro spf_hdr spf_ip
+spf_ip_test_OBJS := tests/unit/spf_ip_test.o spfcheck/spf_ip.o
 spf_record_test_OBJS := tests/unit/spf_record_test.o spfcheck/spf_record.o
 spf_macro_test_OBJS := tests/unit/spf_macro_test.o spfcheck/spf_macro.o
 spf_hdr_test_OBJS := tests/unit/spf_hdr_test.o spfcheck/spf_hdr.o

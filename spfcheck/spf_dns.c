@@ -21,13 +21,15 @@ struct spf_cache {
   char *name ;                /* lower case, no trailing dot */
   struct spf_answer a ;
   char *blob ;                /* the records' bytes */
+  int pending ;               /* 1: tx is in flight, a not filled yet */
+  struct dns_transmit tx ;
 } ;
 
 struct spf_dns {
   char servers[256] ;         /* libowfat: 16 addresses of 16 bytes */
   uint64_t deadline_ms ;      /* CLOCK_MONOTONIC */
   int expired ;
-  unsigned int sent ;
+  unsigned int sent, inflight ;
   struct spf_cache *cache ;
 } ;
 
@@ -54,6 +56,7 @@ void spf_dns_free (struct spf_dns *d)
   {
     struct spf_cache *c = d->cache ;
     d->cache = c->next ;
+    if (c->pending) dns_transmit_free(&c->tx) ;
     free(c->name) ; free(c->a.rr) ; free(c->blob) ; free(c) ;
   }
   free(d) ;
@@ -72,33 +75,6 @@ static int servfail_waiting (struct dns_transmit const *tx, iopause_fd const *x)
   if (r < 12 || memcmp(buf, tx->query + 2, 2)) return 0 ;
   if (!(buf[2] & 0x80)) return 0 ;
   return (buf[3] & 15) != 0 && (buf[3] & 15) != 3 ;
-}
-
-/* Runs one transmission to its end. 0 answered (tx->packet), -1 with
-   status set. */
-static int transmit (struct spf_dns *d, struct dns_transmit *tx, char const *q, char const qt[2], int *status)
-{
-  static char const localip[16] = { 0 } ;
-  if (dns_transmit_start(tx, d->servers, 1, q, qt, localip) == -1) { *status = SPF_DNS_ERROR ; return -1 ; }
-  d->sent++ ;
-  for (;;)
-  {
-    iopause_fd x ;
-    struct taia stamp, deadline, rem ;
-    uint64_t now = now_ms() ;
-    int r ;
-    if (now >= d->deadline_ms) { d->expired = 1 ; *status = SPF_DNS_TIMEOUT ; return -1 ; }
-    taia_now(&stamp) ;
-    taia_uint(&rem, (unsigned int)((d->deadline_ms - now) / 1000)) ;
-    rem.nano = (uint32)(((d->deadline_ms - now) % 1000) * 1000000) ;
-    taia_add(&deadline, &stamp, &rem) ;
-    dns_transmit_io(tx, &x, &deadline) ;
-    iopause(&x, 1, &deadline, &stamp) ;
-    if (servfail_waiting(tx, &x)) { *status = SPF_DNS_ERROR ; return -1 ; }
-    r = dns_transmit_get(tx, &x, &stamp) ;
-    if (r == 1) return 0 ;
-    if (r == -1) { *status = (errno == ETIMEDOUT) ? SPF_DNS_TIMEOUT : SPF_DNS_ERROR ; return -1 ; }
-  }
 }
 
 /* Appends one record's bytes (rdata at pos, rdlen bytes) to sa. -1 bad. */
@@ -177,42 +153,111 @@ static int parse (char const *buf, unsigned int len, unsigned int qtype, struct 
   return -1 ;
 }
 
-static struct spf_cache *lookup (struct spf_dns *d, char const *name, size_t len, unsigned int qtype)
+/* Ends e's transmission with status (or with the reply parsed). */
+static void finish (struct spf_dns *d, struct spf_cache *e, int status)
 {
+  if (status == SPF_DNS_OK && parse(e->tx.packet, e->tx.packetlen, e->qtype, e) == -1) e->a.status = SPF_DNS_ERROR ;
+  else if (status != SPF_DNS_OK) e->a.status = status ;
+  dns_transmit_free(&e->tx) ;
+  e->pending = 0 ;
+  d->inflight-- ;
+}
+
+/* Every query still in flight when the budget is spent is a timeout. */
+static void expire (struct spf_dns *d)
+{
+  d->expired = 1 ;
+  for (struct spf_cache *e = d->cache ; e ; e = e->next) if (e->pending) finish(d, e, SPF_DNS_TIMEOUT) ;
+}
+
+/* Drives all queries in flight until want's answer is in (or the budget
+   is spent), so independent lookups overlap. */
+static void drive (struct spf_dns *d, struct spf_cache *want)
+{
+  while (want->pending)
+  {
+    iopause_fd x[SPF_DNS_INFLIGHT_MAX] ;
+    struct spf_cache *e, *who[SPF_DNS_INFLIGHT_MAX] ;
+    struct taia stamp, deadline, rem ;
+    uint64_t now = now_ms() ;
+    unsigned int n = 0 ;
+    if (now >= d->deadline_ms) { expire(d) ; return ; }
+    taia_now(&stamp) ;
+    taia_uint(&rem, (unsigned int)((d->deadline_ms - now) / 1000)) ;
+    rem.nano = (uint32)(((d->deadline_ms - now) % 1000) * 1000000) ;
+    taia_add(&deadline, &stamp, &rem) ;
+    for (e = d->cache ; e && n < SPF_DNS_INFLIGHT_MAX ; e = e->next)
+      if (e->pending) { who[n] = e ; dns_transmit_io(&e->tx, &x[n], &deadline) ; n++ ; }
+    iopause(x, n, &deadline, &stamp) ;
+    for (unsigned int i = 0 ; i < n ; i++)
+    {
+      int r ;
+      if (servfail_waiting(&who[i]->tx, &x[i])) { finish(d, who[i], SPF_DNS_ERROR) ; continue ; }
+      r = dns_transmit_get(&who[i]->tx, &x[i], &stamp) ;
+      if (r == 1) finish(d, who[i], SPF_DNS_OK) ;
+      else if (r == -1) finish(d, who[i], errno == ETIMEDOUT ? SPF_DNS_TIMEOUT : SPF_DNS_ERROR) ;
+    }
+  }
+}
+
+static struct spf_cache *find (struct spf_dns *d, char const *name, size_t len, unsigned int qtype)
+{
+  for (struct spf_cache *e = d->cache ; e ; e = e->next)
+  {
+    size_t i = 0 ;
+    if (e->qtype != qtype || e->namelen != len) continue ;
+    while (i < len && e->name[i] == ((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i])) i++ ;
+    if (i == len) return e ;
+  }
+  return 0 ;
+}
+
+/* A new cache entry for (name, qtype), its query sent (or its answer
+   known already: a name DNS cannot carry does not exist). */
+static struct spf_cache *start (struct spf_dns *d, char const *name, size_t len, unsigned int qtype)
+{
+  static char const localip[16] = { 0 } ;
   struct spf_cache *e = calloc(1, sizeof *e) ;
-  struct dns_transmit tx ;
   char *q = 0 ;
   char qt[2] = { (char)(qtype >> 8), (char)qtype } ;
-  int status ;
   if (!e || !(e->name = malloc(len + 1))) { free(e) ; return 0 ; }
   for (size_t i = 0 ; i < len ; i++) e->name[i] = (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i] ;
   e->name[len] = 0 ; e->namelen = len ; e->qtype = qtype ;
-  e->a.status = SPF_DNS_NXDOMAIN ;   /* a name DNS cannot carry does not exist */
+  e->next = d->cache ; d->cache = e ;
+  e->a.status = SPF_DNS_NXDOMAIN ;
   if (!spf_domain_ok(name, len) || !dns_domain_fromdot(&q, name, len)) return e ;
-  memset(&tx, 0, sizeof tx) ;
-  if (transmit(d, &tx, q, qt, &status) == -1) e->a.status = status ;
-  else if (parse(tx.packet, tx.packetlen, qtype, e) == -1) e->a.status = SPF_DNS_ERROR ;
-  dns_transmit_free(&tx) ;
+  if (d->expired) e->a.status = SPF_DNS_TIMEOUT ;
+  else if (dns_transmit_start(&e->tx, d->servers, 1, q, qt, localip) == -1) e->a.status = SPF_DNS_ERROR ;
+  else { e->pending = 1 ; d->inflight++ ; d->sent++ ; }
   free(q) ;
   return e ;
+}
+
+void spf_dns_prefetch (struct spf_dns *d, char const *name, size_t len, unsigned int qtype)
+{
+  if (len && name[len - 1] == '.') len-- ;
+  if (d->expired || d->inflight >= SPF_DNS_INFLIGHT_MAX || find(d, name, len, qtype)) return ;
+  start(d, name, len, qtype) ;
 }
 
 struct spf_answer const *spf_dns_query (struct spf_dns *d, char const *name, size_t len, unsigned int qtype)
 {
   static struct spf_answer const nomem = { SPF_DNS_ERROR, 0, 0 } ;
-  static struct spf_answer const late = { SPF_DNS_TIMEOUT, 0, 0 } ;
   struct spf_cache *e ;
   if (len && name[len - 1] == '.') len-- ;
-  for (e = d->cache ; e ; e = e->next)
+  e = find(d, name, len, qtype) ;
+  if (!e)
   {
-    if (e->qtype != qtype || e->namelen != len) continue ;
-    size_t i = 0 ;
-    while (i < len && e->name[i] == ((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i])) i++ ;
-    if (i == len) return &e->a ;
+    /* full: wait for the oldest in-flight query first */
+    while (d->inflight >= SPF_DNS_INFLIGHT_MAX)
+    {
+      struct spf_cache *o = d->cache ;
+      while (o && !o->pending) o = o->next ;
+      if (!o) break ;
+      drive(d, o) ;
+    }
+    if (!(e = start(d, name, len, qtype))) return &nomem ;
   }
-  if (d->expired) return &late ;
-  e = lookup(d, name, len, qtype) ;
-  if (!e) return &nomem ;
-  e->next = d->cache ; d->cache = e ;
+  if (e->pending) drive(d, e) ;
   return &e->a ;
 }

@@ -60,30 +60,6 @@ static int under (char const *name, size_t len, char const *dom, size_t dlen)
   return len > dlen && name[len - dlen - 1] == '.' && ieq(name + len - dlen, dom, dlen) ;
 }
 
-static int cidr_match (unsigned char const *a, unsigned char const *b, unsigned int bits)
-{
-  unsigned int full = bits / 8, rest = bits % 8 ;
-  if (memcmp(a, b, full)) return 0 ;
-  if (!rest) return 1 ;
-  return !((a[full] ^ b[full]) & (0xff00u >> rest) & 0xff) ;
-}
-
-/* The reverse-lookup name of the client: d.c.b.a.in-addr.arpa or nibbles.ip6.arpa. */
-static size_t rev_name (struct spf_check const *c, char *out)
-{
-  static char const hex[] = "0123456789abcdef" ;
-  size_t n = 0 ;
-  if (c->ipv4)
-    return (size_t)sprintf(out, "%u.%u.%u.%u.in-addr.arpa", c->ip[3], c->ip[2], c->ip[1], c->ip[0]) ;
-  for (int i = 15 ; i >= 0 ; i--)
-  {
-    out[n++] = hex[c->ip[i] & 15] ; out[n++] = '.' ;
-    out[n++] = hex[c->ip[i] >> 4] ; out[n++] = '.' ;
-  }
-  memcpy(out + n, "ip6.arpa", 8) ;
-  return n + 8 ;
-}
-
 /* Does name have an address record equal to the client's (within cidr)?
    1 yes, 0 no, -1 DNS error. */
 static int addr_match (struct ev *e, char const *name, size_t len, unsigned int cidr4, unsigned int cidr6)
@@ -92,7 +68,7 @@ static int addr_match (struct ev *e, char const *name, size_t len, unsigned int 
   struct spf_answer const *a = spf_dns_query(c->dns, name, len, c->ipv4 ? SPF_QT_A : SPF_QT_AAAA) ;
   if (a->status == SPF_DNS_ERROR || a->status == SPF_DNS_TIMEOUT) return -1 ;
   for (unsigned int i = 0 ; i < a->n ; i++)
-    if (a->rr[i].len == (c->ipv4 ? 4u : 16u) && cidr_match((unsigned char const *)a->rr[i].p, c->ip, c->ipv4 ? cidr4 : cidr6))
+    if (a->rr[i].len == (c->ipv4 ? 4u : 16u) && spf_ip_match((unsigned char const *)a->rr[i].p, c->ip, c->ipv4 ? cidr4 : cidr6))
       return 1 ;
   return 0 ;
 }
@@ -103,10 +79,12 @@ static int p_value (void *ctx, struct span *out)
 {
   struct ev *e = ctx ;
   char rev[80] ;
-  size_t rlen = rev_name(e->c, rev) ;
+  size_t rlen = spf_ip_revname(e->c, rev) ;
   struct spf_answer const *a = spf_dns_query(e->c->dns, rev, rlen, SPF_QT_PTR) ;
   struct span best = SPAN_STR("unknown") ;
   int found = 0 ;
+  for (unsigned int i = 0 ; i < a->n && i < SPF_PTR_MAX ; i++)
+    spf_dns_prefetch(e->c->dns, a->rr[i].p, a->rr[i].len, e->c->ipv4 ? SPF_QT_A : SPF_QT_AAAA) ;
   for (unsigned int i = 0 ; i < a->n && i < SPF_PTR_MAX ; i++)
   {
     struct span n = a->rr[i] ;
@@ -197,6 +175,8 @@ static int mech_mx (struct ev *e, struct spf_term const *t, char const *dom, siz
   if (a->status == SPF_DNS_ERROR || a->status == SPF_DNS_TIMEOUT) return TEMP ;
   if (count_void(e->c, a) == -1) return perm(e->c, "too many void lookups") ;
   if (a->n > SPF_MX_MAX) return perm(e->c, "too many MX records") ;
+  for (unsigned int i = 0 ; i < a->n ; i++)   /* the MX hosts' addresses, all at once */
+    spf_dns_prefetch(e->c->dns, a->rr[i].p, a->rr[i].len, e->c->ipv4 ? SPF_QT_A : SPF_QT_AAAA) ;
   for (unsigned int i = 0 ; i < a->n ; i++)
   {
     int r = addr_match(e, a->rr[i].p, a->rr[i].len, t->cidr4, t->cidr6) ;
@@ -208,9 +188,12 @@ static int mech_mx (struct ev *e, struct spf_term const *t, char const *dom, siz
 static int mech_ptr (struct ev *e, char const *dom, size_t len)
 {
   char rev[80] ;
-  size_t rlen = rev_name(e->c, rev) ;
+  size_t rlen = spf_ip_revname(e->c, rev) ;
   struct spf_answer const *a = spf_dns_query(e->c->dns, rev, rlen, SPF_QT_PTR) ;
   if (count_void(e->c, a) == -1) return perm(e->c, "too many void lookups") ;
+  for (unsigned int i = 0 ; i < a->n && i < SPF_PTR_MAX ; i++)
+    if (under(a->rr[i].p, a->rr[i].len, dom, len))
+      spf_dns_prefetch(e->c->dns, a->rr[i].p, a->rr[i].len, e->c->ipv4 ? SPF_QT_A : SPF_QT_AAAA) ;
   for (unsigned int i = 0 ; i < a->n && i < SPF_PTR_MAX ; i++)   /* RFC 7208 5.5: errors skip */
     if (under(a->rr[i].p, a->rr[i].len, dom, len) && addr_match(e, a->rr[i].p, a->rr[i].len, 32, 128) == 1)
       return MATCH ;
@@ -251,7 +234,7 @@ static int mech_dns (struct ev *e, struct spf_term const *t)
   if (count_void(c, a) == -1) return perm(c, "too many void lookups") ;
   if (t->kind == SPF_T_EXISTS) return a->n ? MATCH : NOMATCH ;
   for (unsigned int i = 0 ; i < a->n ; i++)
-    if (a->rr[i].len == (c->ipv4 ? 4u : 16u) && cidr_match((unsigned char const *)a->rr[i].p, c->ip, c->ipv4 ? t->cidr4 : t->cidr6))
+    if (a->rr[i].len == (c->ipv4 ? 4u : 16u) && spf_ip_match((unsigned char const *)a->rr[i].p, c->ip, c->ipv4 ? t->cidr4 : t->cidr6))
       return MATCH ;
   return NOMATCH ;
 }
@@ -262,8 +245,8 @@ static int mechanism (struct ev *e, struct spf_term const *t)
   switch (t->kind)
   {
     case SPF_T_ALL : return MATCH ;
-    case SPF_T_IP4 : return c->ipv4 && cidr_match(t->ip, c->ip, t->cidr4) ;
-    case SPF_T_IP6 : return !c->ipv4 && cidr_match(t->ip, c->ip, t->cidr6) ;
+    case SPF_T_IP4 : return c->ipv4 && spf_ip_match(t->ip, c->ip, t->cidr4) ;
+    case SPF_T_IP6 : return !c->ipv4 && spf_ip_match(t->ip, c->ip, t->cidr6) ;
     case SPF_T_INCLUDE : case SPF_T_A : case SPF_T_MX : case SPF_T_PTR : case SPF_T_EXISTS :
       return mech_dns(e, t) ;
   }
@@ -293,6 +276,30 @@ static int find_record (struct spf_check *c, char const *dom, size_t len, struct
   if (found > 1) return *res = why(c, SPF_PERMERROR, "more than one SPF record"), 0 ;
   if (!found) return *res = why(c, SPF_NONE, "no SPF record"), 0 ;
   return 1 ;
+}
+
+/* Sends the record's first-level queries at once: evaluation still goes
+   left to right and counts lookups as RFC 7208 4.6.4 says; only the
+   waiting overlaps. Targets with macros wait for their turn. */
+static void prefetch (struct ev *e, struct spf_record const *r)
+{
+  struct spf_check *c = e->c ;
+  for (unsigned int i = 0 ; i < r->n ; i++)
+  {
+    struct spf_term const *t = &r->t[i] ;
+    struct span dom = t->domain.len ? t->domain : e->d ;
+    unsigned int qt ;
+    switch (t->kind)
+    {
+      case SPF_T_INCLUDE : case SPF_T_REDIRECT : qt = SPF_QT_TXT ; break ;
+      case SPF_T_A : qt = c->ipv4 ? SPF_QT_A : SPF_QT_AAAA ; break ;
+      case SPF_T_MX : qt = SPF_QT_MX ; break ;
+      case SPF_T_EXISTS : qt = SPF_QT_A ; break ;
+      default : continue ;
+    }
+    if (memchr(dom.p, '%', dom.len)) continue ;
+    spf_dns_prefetch(c->dns, dom.p, dom.len, qt) ;
+  }
 }
 
 static enum spf_result eval (struct ev *e, struct spf_record const *r)
@@ -346,40 +353,11 @@ static enum spf_result check_host (struct ev *e, char const *dom, size_t len)
   memcpy(dbuf, dom, len) ;
   e->d = (struct span){ dbuf, len } ;
   if (!c->depth) { memcpy(c->domain, dom, len) ; c->domainlen = len ; }
+  prefetch(e, r) ;
   res = eval(e, r) ;
   e->d = saved ;
   free(r) ;
   return res ;
-}
-
-int spf_ip_parse (struct spf_check *c, char const *s)
-{
-  static unsigned char const mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff } ;
-  unsigned char b[16] ;
-  memset(c->ip, 0, sizeof c->ip) ;
-  if (inet_pton(AF_INET, s, b) == 1) { memcpy(c->ip, b, 4) ; c->ipv4 = 1 ; return 1 ; }
-  if (inet_pton(AF_INET6, s, b) != 1) return 0 ;
-  c->ipv4 = !memcmp(b, mapped, 12) ;   /* RFC 7208 5: an IPv4-mapped client is an IPv4 client */
-  if (c->ipv4) memcpy(c->ip, b + 12, 4) ; else memcpy(c->ip, b, 16) ;
-  return 1 ;
-}
-
-static void ip_texts (struct ev *e)
-{
-  struct spf_check const *c = e->c ;
-  static char const hex[] = "0123456789abcdef" ;
-  if (c->ipv4)
-  {
-    snprintf(e->ibuf, sizeof e->ibuf, "%u.%u.%u.%u", c->ip[0], c->ip[1], c->ip[2], c->ip[3]) ;
-    memcpy(e->cbuf, e->ibuf, strlen(e->ibuf) + 1) ;
-    return ;
-  }
-  for (unsigned int i = 0, n = 0 ; i < 16 ; i++)
-  {
-    e->ibuf[n++] = hex[c->ip[i] >> 4] ; e->ibuf[n++] = '.' ;
-    e->ibuf[n++] = hex[c->ip[i] & 15] ; e->ibuf[n++] = i < 15 ? '.' : 0 ;
-  }
-  if (!inet_ntop(AF_INET6, c->ip, e->cbuf, sizeof e->cbuf)) e->cbuf[0] = 0 ;
 }
 
 enum spf_result spf_check_run (struct spf_check *c)
@@ -414,7 +392,7 @@ enum spf_result spf_check_run (struct spf_check *c)
   e->l = (struct span){ e->sbuf, local.len } ;
   e->o = (struct span){ e->sbuf + local.len + 1, dom.len } ;
   e->d = e->o ;
-  ip_texts(e) ;
+  spf_ip_texts(c, e->ibuf, sizeof e->ibuf, e->cbuf, sizeof e->cbuf) ;
   snprintf(e->tbuf, sizeof e->tbuf, "%lld", (long long)time(0)) ;
   c->result = check_host(e, e->o.p, e->o.len) ;
   if (c->result != SPF_FAIL) c->explen = 0 ;

@@ -25,6 +25,7 @@
 #define SPF_MACRO_PARTS_MAX 128   /* parts a transformer splits a value into */
 #define SPF_BUDGET_DEFAULT_SECS 20   /* conf.h spf_budget */
 #define SPF_DNS_ANSWER_MAX 65536  /* bytes of one DNS answer we keep (TCP maximum) */
+#define SPF_DNS_INFLIGHT_MAX 16   /* queries in flight at once (one socket each) */
 
 enum spf_result {
   SPF_NONE, SPF_NEUTRAL, SPF_PASS, SPF_FAIL, SPF_SOFTFAIL, SPF_TEMPERROR, SPF_PERMERROR
@@ -115,6 +116,11 @@ void spf_dns_free (struct spf_dns *d) ;
 /* Looks up (name, qtype); the answer belongs to d (cached). Never NULL:
    out of memory and the spent budget are SPF_DNS_ERROR / SPF_DNS_TIMEOUT. */
 struct spf_answer const *spf_dns_query (struct spf_dns *d, char const *name, size_t len, unsigned int qtype) ;
+/* Sends the query for (name, qtype) unless it is cached or in flight, and
+   returns at once; a later spf_dns_query() for it collects the answer,
+   meanwhile every query in flight progresses. Best effort: does nothing
+   once SPF_DNS_INFLIGHT_MAX are in flight or the budget is spent. */
+void spf_dns_prefetch (struct spf_dns *d, char const *name, size_t len, unsigned int qtype) ;
 /* Queries actually sent (not cached) so far. */
 unsigned int spf_dns_sent (struct spf_dns const *d) ;
 
@@ -141,6 +147,15 @@ struct spf_check {
 /* Parses a textual IPv4 / IPv6 client address into c->ip (IPv4-mapped IPv6
    becomes IPv4). 1 ok, 0 not an address. */
 int spf_ip_parse (struct spf_check *c, char const *s) ;
+
+/* spf_ip.c. Do the first bits of a and b agree? */
+int spf_ip_match (unsigned char const *a, unsigned char const *b, unsigned int bits) ;
+/* The client's reverse name, d.c.b.a.in-addr.arpa or 32 nibbles.ip6.arpa,
+   into out (room for 80 bytes). Returns its length. */
+size_t spf_ip_revname (struct spf_check const *c, char *out) ;
+/* %{i} (dotted quad, or 32 dot-separated lower-case nibbles) and %{c}
+   (dotted quad, or RFC 5952 text), NUL-terminated. */
+void spf_ip_texts (struct spf_check const *c, char *ibuf, size_t imax, char *cbuf, size_t cmax) ;
 
 /* Evaluates SPF for c's identity: MAIL FROM if non-null, else postmaster@HELO.
    Sets c->result and the outputs; returns c->result. */
