@@ -5,7 +5,9 @@ PROGS += smtpd
 smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_io.o smtpd/smtp_child.o $(SMTPD_PARSE) $(CONF_OBJS)
 smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
 
-UNITS += smtp_cmd smtp_addr smtp_data smtp_reply
+UNITS += smtp_cmd smtp_addr smtp_data smtp_reply smtp_io
+smtp_io_test_OBJS := tests/unit/smtp_io_test.o smtpd/smtp_io.o
+smtp_io_test_LIBS :=
 smtp_cmd_test_OBJS := tests/unit/smtp_cmd_test.o smtpd/smtp_cmd.o
 smtp_cmd_test_LIBS :=
 smtp_addr_test_OBJS := tests/unit/smtp_addr_test.o smtpd/smtp_addr.o
