@@ -50,7 +50,9 @@ static size_t received (struct smtpd *g, char *b)
     char o = c >= 33 && c <= 126 ? (char)c : '?' ;
     n = cat(b, n, &o, 1) ;
   }
-  n = cat(b, n, " ([", 3) ; n = cat(b, n, g->ip, strlen(g->ip)) ;
+  n = cat(b, n, " ([", 3) ;
+  if (strchr(g->ip, ':')) n = cat(b, n, "IPv6:", 5) ;   /* RFC 5321 4.1.3 address literal */
+  n = cat(b, n, g->ip, strlen(g->ip)) ;
   n = cat(b, n, "])\r\n\tby ", 8) ; n = cat(b, n, g->me.p, g->me.len) ;
   n = cat(b, n, " (mxhold) with ESMTP id ", 24) ; n = cat(b, n, g->qid, strlen(g->qid)) ;
   if (g->nrcpt == 1)
