@@ -248,7 +248,7 @@ struct spf_answer const *spf_dns_query (struct spf_dns *d, char const *name, siz
   e = find(d, name, len, qtype) ;
   if (!e)
   {
-    /* full: wait for the oldest in-flight query first */
+    /* full: let an in-flight query finish first */
     while (d->inflight >= SPF_DNS_INFLIGHT_MAX)
     {
       struct spf_cache *o = d->cache ;
