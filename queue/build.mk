@@ -26,3 +26,5 @@ FUZZ += queue_env
 queue_env_fuzz_SRCS := tests/fuzz/queue_env_fuzz.c queue/queue_fmt.c
 FUZZ += queue_state
 queue_state_fuzz_SRCS := tests/fuzz/queue_state_fuzz.c queue/queue_fmt.c
+FUZZ += queue_envelope
+queue_envelope_fuzz_SRCS := tests/fuzz/queue_envelope_fuzz.c queue/queue_write.c queue/queue_fmt.c
