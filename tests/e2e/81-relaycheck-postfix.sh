@@ -42,6 +42,7 @@ out=$($RC --timeout 10 127.0.0.1:$PC); rc=$?
 is "$rc" 0 "Postfix with stock relay rules: exit 0"
 like "$out" "^summary: 127\.0\.0\.1:$PC closed open=0 " "summary says closed"
 like "$out" "plain .*-> rcpt: 454 4\.7\.1 .*Relay access denied.*=> closed" "plain foreign recipient: stock 454 4.7.1 Relay access denied counts as refused"
+like "$out" " conns=2 " "reconnected once, after Postfix's 421 at its hard error limit (20)"
 out=$($RC --timeout 10 --probe ops@proof.example 127.0.0.1:$PC); rc=$?
 is "$rc" 0 "--probe on the closed server: exit 0"
 like "$out" "probe .*-> rcpt: 454 .*=> closed" "probe refused at RCPT, no DATA"
