@@ -82,6 +82,29 @@ static int wait_ms (void)
   return k - g.now >= DLV_TICK_MS / 1000 ? DLV_TICK_MS : (int)(k - g.now) * 1000 ;
 }
 
+/* One wait: the trigger fifo and every session's stdout; sized after the
+   spawns of this turn, so every session has its slot. */
+static int turn (uint64_t *lastscan, uint64_t *lasttick)
+{
+  struct pollfd pf[1 + g.nsess] ;
+  uint32_t map[1 + g.nsess], n = 1 ;
+  pf[0].fd = g.trigfd ; pf[0].events = POLLIN ;
+  for (uint32_t s = 0 ; s < g.nsess ; s++) if (g.sess[s].pid > 0)
+  { pf[n].fd = g.sess[s].fd ; pf[n].events = POLLIN ; map[n++] = s ; }
+  if (poll(pf, n, wait_ms()) == -1 && errno != EINTR) strerr_diefu1sys(111, "poll") ;
+  g.now = (uint64_t)time(0) ;
+  for (uint32_t k = 1 ; k < n ; k++) if (pf[k].revents) dlv_sess_read(map[k]) ;
+  if (pf[0].revents & POLLIN || g.now >= *lastscan + DLV_NEWSCAN_SECS)
+  {
+    dlv_trigger_read() ;
+    dlv_scan_new() ;
+    dlv_ctl_scan() ;
+    *lastscan = g.now ;
+  }
+  if (g.now != *lasttick) { config_check() ; *lasttick = g.now ; }
+  return 0 ;
+}
+
 int main (int argc, char const *const *argv)
 {
   char const *confdir = 0 ;
@@ -100,8 +123,6 @@ int main (int argc, char const *const *argv)
   lastscan = lasttick = g.now ;
   for (;;)
   {
-    struct pollfd pf[1 + g.nsess] ;
-    uint32_t map[1 + g.nsess], n = 1 ;
     g.now = (uint64_t)time(0) ;
     dlv_due() ;
     dlv_spawn() ;
@@ -112,20 +133,7 @@ int main (int argc, char const *const *argv)
       for (uint32_t s = 0 ; s < g.nsess ; s++) if (g.sess[s].pid > 0) kill(g.sess[s].pid, SIGTERM) ;
     }
     if (g.stopping && !g.active) break ;
-    pf[0].fd = g.trigfd ; pf[0].events = POLLIN ;
-    for (uint32_t s = 0 ; s < g.nsess ; s++) if (g.sess[s].pid > 0)
-    { pf[n].fd = g.sess[s].fd ; pf[n].events = POLLIN ; map[n++] = s ; }
-    if (poll(pf, n, wait_ms()) == -1 && errno != EINTR) strerr_diefu1sys(111, "poll") ;
-    g.now = (uint64_t)time(0) ;
-    for (uint32_t k = 1 ; k < n ; k++) if (pf[k].revents) dlv_sess_read(map[k]) ;
-    if (pf[0].revents & POLLIN || g.now >= lastscan + DLV_NEWSCAN_SECS)
-    {
-      dlv_trigger_read() ;
-      dlv_scan_new() ;
-      dlv_ctl_scan() ;
-      lastscan = g.now ;
-    }
-    if (g.now != lasttick) { config_check() ; lasttick = g.now ; }
+    if (turn(&lastscan, &lasttick) == -1) break ;
   }
   dlv_commit() ;
   dlv_trigger_close() ;

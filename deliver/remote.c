@@ -104,8 +104,13 @@ int main (int argc, char const *const *argv)
     dlv_buf_cats(&l, argv[2]) ; dlv_buf_cats(&l, ": ") ; dlv_buf_cats(&l, why) ; dlv_buf_cats(&l, "\n") ;
     if (l.s && write(2, l.s, l.len) < 0) return 111 ;
     remote_result_rest(msgs, 0, nmsg, "-", why) ;
+    dlv_buf_free(&l) ;
+    for (size_t i = 0 ; i < nmsg ; i++) { free(msgs[i].rcpt) ; free(msgs[i].idx) ; free(msgs[i].done) ; }
+    free(msgs) ;
     return 0 ;
   }
   remote_session(&cfg, addrs, naddr, msgs, nmsg) ;
+  for (size_t i = 0 ; i < nmsg ; i++) { free(msgs[i].rcpt) ; free(msgs[i].idx) ; free(msgs[i].done) ; }
+  free(msgs) ;
   return 0 ;
 }

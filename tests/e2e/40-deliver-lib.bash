@@ -30,10 +30,12 @@ dlv_conf () {
   printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "$port" "$port" >"$C/domains"
   : >"$C/clients"
   {
-    echo "retry_min 1"; echo "retry_max 2"
-    echo "timeout_connect 2"; echo "timeout_remote 5"
     while [ $# -ge 2 ]; do echo "$1 $2"; shift 2; done
   } >"$C/limits"
+  local d
+  for d in "retry_min 1" "retry_max 2" "timeout_connect 2" "timeout_remote 5"; do
+    grep -q "^${d%% *} " "$C/limits" || echo "$d" >>"$C/limits"
+  done
   mxhold-conf compile "$C" >/dev/null || nok "mxhold-conf compile"
   [ -d "$Q/new" ] || mxhold-queuectl -c "$C" init >/dev/null || nok "queuectl init"
 }
