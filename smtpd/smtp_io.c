@@ -9,6 +9,13 @@
 #include <unistd.h>
 #include "smtpd/smtpd.h"
 
+#define SMTPD_POLL_MAX_SECS 86400   /* keeps secs * 1000 inside an int; conf caps timeouts far below */
+
+static int ms (unsigned secs)
+{
+  return (int)(secs > SMTPD_POLL_MAX_SECS ? SMTPD_POLL_MAX_SECS : secs) * 1000 ;
+}
+
 /* Waits for fd to become ready for ev; 1 ready, 0 timeout, -1 error. */
 static int fd_wait (int fd, short ev, int ms)
 {
@@ -27,7 +34,7 @@ static ssize_t fd_read (void *ctx, char *buf, size_t len, unsigned secs)
   for (;;)
   {
     ssize_t r ;
-    int w = fd_wait(0, POLLIN, secs > 86400 ? 86400000 : (int)secs * 1000) ;
+    int w = fd_wait(0, POLLIN, ms(secs)) ;
     if (w == -1) return -1 ;
     if (!w) { errno = ETIMEDOUT ; return -1 ; }
     r = read(0, buf, len) ;
@@ -42,7 +49,7 @@ static int fd_write (void *ctx, char const *buf, size_t len, unsigned secs)
   while (len)
   {
     ssize_t r ;
-    int w = fd_wait(1, POLLOUT, secs > 86400 ? 86400000 : (int)secs * 1000) ;
+    int w = fd_wait(1, POLLOUT, ms(secs)) ;
     if (w == -1) return -1 ;
     if (!w) { errno = ETIMEDOUT ; return -1 ; }
     r = write(1, buf, len) ;
