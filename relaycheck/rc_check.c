@@ -28,6 +28,7 @@ struct sess {
   unsigned bcode ;             /* banner refused (5xx) with this code */
   char bt[RC_REPLY_TEXT_MAX + 1] ;
   int64_t deadline ;           /* whole host */
+  char why[RC_REPLY_TEXT_MAX + 1] ;  /* set when the check must stop */
   char control[64] ;
 } ;
 
@@ -59,7 +60,9 @@ static int failed (struct sess *s, struct rc_result *res, unsigned stage)
   char const *why = e == ETIMEDOUT ? "timeout" : e == EPROTO ? "malformed reply" : e == ECONNRESET ? "connection closed" : strerror(e) ;
   note(res, stage, 0, why) ;
   rc_conn_close(&s->c) ; s->up = 0 ;
-  return e == ETIMEDOUT || e == EPROTO ? STOP : LOST ;
+  if (e != ETIMEDOUT && e != EPROTO) return LOST ;
+  set_text(s->why, why) ;
+  return STOP ;
 }
 
 /* Sends line + CRLF and reads the reply. */
@@ -229,9 +232,10 @@ void rc_check_run (struct rc_opts const *o, struct rc_host const *h, struct rc_r
       k = attempt(&s, res) ;
       if (k != LOST) break ;
     }
-    if (k == STOP) { stop = 1 ; set_text(run->error, res->reply) ; }
+    /* a timeout in RSET stops the check too, though the trick had its answer */
+    if (k == STOP || s.why[0]) { stop = 1 ; set_text(run->error, s.why[0] ? s.why : res->reply) ; }
   }
-  if (s.up)
+  if (s.up && !stop)
   {
     struct rc_result tmp ;
     struct rc_reply r ;

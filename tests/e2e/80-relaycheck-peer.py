@@ -13,6 +13,7 @@ connection to $RC_PEER_LOG.
   say421     220; answers like an open relay but replies 421 and closes
              after its 2nd RCPT
   garbage    220, then a malformed reply line
+  rsetstall  like open, but never answers RSET
   percent    a naive old relay: 550 to every RCPT except one with a '%'
              in it, which it takes (user%foreign@own is relayed)
 
@@ -69,6 +70,10 @@ def session(mode, inp, out):
                 if mode == "say421" and rcpts == 2:
                     say("421 4.7.0 closing")
                     return
+            if mode == "rsetstall" and cmd.startswith(b"RSET"):
+                while inp.readline():
+                    pass
+                return
             if cmd.startswith(b"EHLO"):
                 say("250-peer.test")
                 say("250 PIPELINING")

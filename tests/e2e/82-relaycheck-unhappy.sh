@@ -67,6 +67,14 @@ like "$out" "percent-domain .*<relaytest%example\.org@own\.example> -> rcpt: 250
 like "$out" "bang-domain .*-> rcpt: 550 .*=> closed" "bang path refused"
 like "$out" " first=helo-percent" "first open trick: the percent hack after HELO"
 
+P=$(free_port); peer "$P" rsetstall
+secs $RC --timeout 2 127.0.0.1:$P
+is "$rc" 1 "open server that stalls on RSET: open (the first trick was accepted)"
+like "$out" "nohelo-plain .*-> rcpt: 250 .*=> OPEN" "first trick's answer kept"
+like "$out" " error=\"timeout\"" "RSET timeout stops the check"
+is "$(peer_conns $P)" 1 "no reconnect after a timeout"
+[ "$secs" -le 4 ] && ok "one step timeout spent ($secs s)" || nok "took $secs s"
+
 P=$(free_port); peer "$P" garbage
 secs $RC --timeout 5 127.0.0.1:$P
 is "$rc" 111 "malformed reply: exit 111"
