@@ -61,10 +61,15 @@ static int state_write (uint32_t i, char *tmp, size_t tmpsize)
   return rc ;
 }
 
+/* Unlinks a settled message's file at once, even while a session still
+   holds it (its other recipients are in flight elsewhere or have results):
+   a delivered message then costs one directory fsync, no state write. The
+   memory is freed when no session holds it. */
 static void remove_msg (uint32_t i, uint64_t *mess, char (**gone)[QUEUE_ID_MAX + 1], size_t *ngone, size_t *agone)
 {
   char path[QUEUE_PATH_MAX] ;
   struct dlv_msg *m = g.m + i ;
+  if (m->flags & DLV_F_GONE) { if (!m->busy) dlv_msg_free(i) ; return ; }
   if (queue_path_mess(path, sizeof path, g.q, m->id) == -1) return ;
   if (unlink(path) == -1 && errno != ENOENT) { strerr_warnwu2sys("unlink ", path) ; return ; }
   *mess |= (uint64_t)1 << queue_hash(m->id, strlen(m->id)) ;
@@ -76,7 +81,8 @@ static void remove_msg (uint32_t i, uint64_t *mess, char (**gone)[QUEUE_ID_MAX +
   }
   strcpy((*gone)[(*ngone)++], m->id) ;
   { char const *l[] = { "info: done ", m->id } ; dlv_log(l, 2) ; }
-  dlv_msg_free(i) ;
+  m->flags |= DLV_F_GONE ;
+  if (!m->busy) dlv_msg_free(i) ;
 }
 
 void dlv_commit (void)
@@ -102,7 +108,8 @@ void dlv_commit (void)
     if (dlv_dsn_send(i) == -1)
       for (uint32_t r = 0 ; r < m->nrcpt ; r++) if (m->r[r].dsn)
       { m->r[r].dsn = 0 ; m->r[r].status = 'p' ; m->r[r].next = g.now + CONF_LIM(&g.lim, retry_min) ; }
-    if (!m->busy && ((m->flags & DLV_F_DELETE) || settled(m))) { remove_msg(i, &mess, &gone, &ngone, &agone) ; continue ; }
+    if ((m->flags & DLV_F_GONE) || settled(m) || (!m->busy && (m->flags & DLV_F_DELETE)))
+    { remove_msg(i, &mess, &gone, &ngone, &agone) ; continue ; }
     if (state_write(i, tmp, sizeof tmp) == -1 || queue_path_state(path, sizeof path, g.q, m->id) == -1) continue ;
     if (rename(tmp, path) == -1) { strerr_warnwu4sys("rename ", tmp, " to ", path) ; continue ; }
     state |= (uint64_t)1 << queue_hash(m->id, strlen(m->id)) ;

@@ -176,7 +176,13 @@ void remote_result (struct remote_msg *m, size_t r, char status, char const *hos
   for (size_t o = 0 ; o < l.len ; )
   {
     ssize_t w = write(1, l.s + o, l.len - o) ;
-    if (w == -1) { if (errno == EINTR) continue ; break ; }
+    if (w == -1)
+    {
+      if (errno == EINTR) continue ;
+      /* deliver is gone (killed): whatever we send now could not be
+         recorded and would be sent again, so stop at once */
+      _exit(111) ;
+    }
     o += (size_t)w ;
   }
   dlv_buf_free(&l) ;
