@@ -12,7 +12,9 @@ QUEUE_DIR_OBJS := queue/queue_dir.o $(CONF_OBJS)
 
 PROGS += queue
 queue_OBJS := queue/queue.o queue/queue_write.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
-queue_LIBS := -ls6 -lskarnet
+# Static skalibs/libs6 (libc stays dynamic, see STYLE.md 6): one process per
+# message, so two fewer shared objects to map saves ~25 syscalls per message.
+queue_LIBS := -Wl,-Bstatic -ls6 -lskarnet -Wl,-Bdynamic
 
 PROGS += queuectl
 queuectl_OBJS := queue/queuectl.o queue/queue_ctl.o queue/queue_list.o queue/queue_stats.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
