@@ -23,3 +23,7 @@ rc_host_test_LIBS :=
 
 FUZZ += rc_reply
 rc_reply_fuzz_SRCS := tests/fuzz/rc_reply_fuzz.c relaycheck/rc_reply.c
+
+UNITS += rc_out
+rc_out_test_OBJS := tests/unit/rc_out_test.o relaycheck/rc_out.o relaycheck/rc_verdict.o relaycheck/rc_trick.o relaycheck/rc_host.o
+rc_out_test_LIBS :=

@@ -29,7 +29,7 @@ struct sess {
   char bt[RC_REPLY_TEXT_MAX + 1] ;
   int64_t deadline ;           /* whole host */
   char why[RC_REPLY_TEXT_MAX + 1] ;  /* set when the check must stop */
-  char control[64] ;
+  char control[32] ;           /* "nosuchuser-" and at most 16 hex digits */
 } ;
 
 static int64_t step (struct sess const *s)
@@ -115,7 +115,7 @@ static int greet (struct sess *s, struct rc_result *res, unsigned mode)
 static int data (struct sess *s, struct rc_result *res)
 {
   struct rc_reply r ;
-  char msg[2048], date[64] ;
+  char msg[RC_PROBE_MSG_MAX], date[64] ;  /* date: RFC 5322 3.3, ~31 bytes */
   time_t now = time(0) ;
   struct tm tm ;
   int n, k ;

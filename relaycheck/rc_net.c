@@ -20,6 +20,9 @@ int64_t rc_now_ms (void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 ;
 }
 
+/* poll takes an int of milliseconds; longer waits go in slices */
+#define RC_POLL_SLICE_MS 60000
+
 /* Waits for events on fd until deadline. 1 ready, -1 errno (ETIMEDOUT). */
 static int wait_fd (int fd, short events, int64_t deadline)
 {
@@ -29,7 +32,7 @@ static int wait_fd (int fd, short events, int64_t deadline)
     int64_t left = deadline - rc_now_ms() ;
     int r ;
     if (left <= 0) { errno = ETIMEDOUT ; return -1 ; }
-    r = poll(&p, 1, left > 60000 ? 60000 : (int)left) ;
+    r = poll(&p, 1, left > RC_POLL_SLICE_MS ? RC_POLL_SLICE_MS : (int)left) ;
     if (r > 0) return 1 ;
     if (r < 0 && errno != EINTR) return -1 ;
   }

@@ -33,6 +33,8 @@
 #define RC_CONNS_CAP 50
 #define RC_JOBS_DEFAULT 4            /* batch: hosts checked at once */
 #define RC_JOBS_CAP 64
+#define RC_PROBE_MSG_MAX 2048       /* the --probe message, headers included */
+#define RC_LITERAL_MAX 64            /* "[IPv6:" + INET6_ADDRSTRLEN + "]" fits */
 #define RC_BATCH_LINE_MAX 1024
 #define RC_BATCH_HOSTS_CAP 100000
 
@@ -181,7 +183,7 @@ struct rc_host {
 
 struct rc_run {
   struct rc_host const *h ;
-  char literal[64] ;           /* "[...]" of the address connected to */
+  char literal[RC_LITERAL_MAX] ;  /* "[...]" of the address connected to */
   char banner[RC_REPLY_TEXT_MAX + 1] ;
   char error[RC_REPLY_TEXT_MAX + 1] ;  /* why the check stopped early, or "" */
   unsigned conns ;             /* connections made */
