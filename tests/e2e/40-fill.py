@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""40-fill.py Q N [--into new|mess] [--rcpt FMT] [--sender S] [--size BYTES]:
+"""40-fill.py Q N [--into new|mess] [--rcpt FMT] [--sender S] [--size BYTES] [--next SECS]:
 writes N valid message files (queue/queue.h format) straight into Q/new/
 or Q/mess/HH/, fast, for load and scale tests. FMT gets the message
 number: "r{n}@example.com". Prints nothing; ids are time-based and unique."""
@@ -11,6 +11,7 @@ ap.add_argument("--into", default="new")
 ap.add_argument("--rcpt", default="r{n}@example.com")
 ap.add_argument("--sender", default="bulk@sender.org")
 ap.add_argument("--size", type=int, default=200)
+ap.add_argument("--next", type=int, default=0, help="with --into mess: a state file, tried once, next attempt in this many seconds")
 a = ap.parse_args()
 
 def qhash(s):
@@ -33,3 +34,6 @@ for n in range(1, a.n + 1):
     with open(tmp, "wb") as f:
         f.write(data)
     os.rename(tmp, os.path.join(a.q, sub, qid))
+    if a.next and a.into == "mess":
+        with open(os.path.join(a.q, "state", "%02x" % qhash(qid), qid), "w") as f:
+            f.write(f"0 p 1 {now + a.next} {now} 421 4.3.0 filled as deferred\n")
