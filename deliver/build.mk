@@ -22,3 +22,7 @@ deliver_OBJS = deliver/deliver.o deliver/dlv_sched.o deliver/dlv_disk.o deliver/
   deliver/dlv_sess.o deliver/dlv_result.o deliver/dlv_dsn.o deliver/dlv_ctl.o \
   $(DLV_LIBC_OBJS) $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
 deliver_LIBS := -ls6 -lskarnet
+
+UNITS += dlv_sched
+dlv_sched_test_OBJS = tests/unit/dlv_sched_test.o deliver/dlv_sched.o $(DLV_LIBC_OBJS) $(CONF_OBJS)
+dlv_sched_test_LIBS := -lskarnet
