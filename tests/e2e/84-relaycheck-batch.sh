@@ -45,6 +45,24 @@ is "$rc" 111 "all hosts stall: exit 111"
 is "$(printf '%s\n' "$out" | grep -c ' inconclusive .*error="timeout"')" 3 "three timeout lines"
 [ "$ms" -ge 3500 ] && [ "$ms" -le 8000 ] && ok "2 jobs x 2 s deadline: ${ms} ms" || nok "batch of 3 stalls took ${ms} ms (want ~4000)"
 
+# the per-host kill: a check that hangs past deadline + timeout + 5 s (here
+# made to hang with SIGSTOP, as a getaddrinfo without answer would) is
+# killed and reported; the other host is still checked
+printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$PX" "$PS" >"$T/hang"
+$RC --batch "$T/hang" --jobs 2 --timeout 1 --deadline 2 >"$T/hang.out" 2>&1 &
+bp=$!
+wait_until 5 pgrep -P "$bp" >/dev/null
+# the oldest child is the stalled host's (children start in input order)
+c=$(pgrep -o -P "$bp"); [ -n "$c" ] && kill -STOP "$c"
+s=$(date +%s)
+wait_until 20 sh -c "! kill -0 $bp 2>/dev/null"
+wait "$bp"; rc=$?
+el=$(( $(date +%s) - s ))
+is "$rc" 111 "hung check: exit 111"
+like "$(sed -n 1p "$T/hang.out")" "^127\.0\.0\.1:$PX inconclusive ms=[0-9]+ error=\"host time limit exceeded\"$" "hung host killed and reported"
+like "$(sed -n 2p "$T/hang.out")" "^127\.0\.0\.1:$PS closed " "the other host checked"
+[ "$el" -le 12 ] && ok "killed at the host time limit (${el} s after the stop)" || nok "kill took $el s"
+
 # bad lines are reported and skipped; the rest is checked
 printf 'not a host:x\n127.0.0.1:%s bogus=1\n127.0.0.1:%s\n' "$PS" "$PS" >"$T/bad"
 out=$($RC --batch - --timeout 10 <"$T/bad" 2>"$T/err"); rc=$?
