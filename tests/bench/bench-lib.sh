@@ -42,7 +42,10 @@ _pflib=$(dirname "${BASH_SOURCE[0]}")/../e2e/postfix-lib.sh
 
 # Everything started here is stopped on exit, also after INT/TERM/HUP.
 _bench_cleanup () {
-  local d
+  local d p
+  trap '' INT TERM HUP
+  # our processes first (quick), then the Postfix instances (slower)
+  for p in $_pids; do kill -TERM "$p" 2>/dev/null; done
   for d in $_pf_dirs; do pf_stop "$d" >/dev/null 2>&1; done
   _cleanup
 }
@@ -261,7 +264,7 @@ EOF
 }
 sink_stop () {
   [ -n "${SINK_PID:-}" ] || return 0
-  kill -TERM "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; SINK_PID=""
+  kill -TERM "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; _pids=${_pids/ $SINK_PID/}; SINK_PID=""
 }
 # sink_count LOG: messages arrived so far (since this sink started)
 sink_count () { local l; l=$(tail -n 1 "$1" 2>/dev/null); echo "${l%% *}" | sed 's/^$/0/'; }
@@ -313,21 +316,34 @@ mx_count () {
 }
 mx_flush () { MXHOLD_CONF=$1 mxhold-queuectl -c "$1" flush >/dev/null; }
 # mx_stop_pid PID: stop one process started with bg
-mx_stop_pid () { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+mx_stop_pid () { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; _pids=${_pids/ $1/}; }
 
 # ---------------------------------------------------------------- the source
 
+# fg CMD...: run CMD in the background and wait for it, so that a TERM or
+# INT to this script is acted on at once (bash runs traps only between
+# foreground commands) and the cleanup stops CMD too. Returns CMD's status.
+fg () {
+  local rc
+  bg "$@"
+  wait "$LASTPID"; rc=$?
+  _pids=${_pids/ $LASTPID/}     # done: never signal a pid that may be reused
+  return $rc
+}
+
 # source_run PORT N CONC: smtp-source sends N messages of BENCH_SIZE bytes,
-# CONC sessions in parallel, one message per session; prints the seconds it
-# took. Bounded by BENCH_TIMEOUT. Its errors go to $T/source.log.
+# CONC sessions in parallel, one message per session; sets SRC_SECS to the
+# seconds it took. Bounded by BENCH_TIMEOUT. Its errors go to $T/source.log.
+# -A: a refused message does not end the run (the queue count shows it).
 source_run () {
-  local port=$1 n=$2 c=$3 t0 t1
+  local port=$1 n=$2 c=$3 t0 t1 rc
   t0=$(now)
-  timeout -k 5 "$BENCH_TIMEOUT" "$SMTP_SOURCE" -s "$c" -m "$n" -l "$BENCH_SIZE" \
-    -f "$BENCH_FROM" -t "$BENCH_TO" -M client.test "127.0.0.1:$port" >>"$T/source.log" 2>&1 \
-    || bdiag "smtp-source to $port exited $? (see errors below)"
+  fg timeout -k 5 "$BENCH_TIMEOUT" "$SMTP_SOURCE" -A -s "$c" -m "$n" -l "$BENCH_SIZE" \
+    -f "$BENCH_FROM" -t "$BENCH_TO" -M client.test "127.0.0.1:$port" >>"$T/source.log" 2>&1
+  rc=$?
   t1=$(now)
+  [ $rc -eq 0 ] || bdiag "smtp-source to $port exited $rc (last errors below)"
   tail -n 3 "$T/source.log" | grep . | sed 's/^/#   /' >&2
   : >"$T/source.log"
-  elapsed "$t0" "$t1"
+  SRC_SECS=$(elapsed "$t0" "$t1")
 }

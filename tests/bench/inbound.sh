@@ -35,7 +35,7 @@ mx_run () {
   SECS=- GOT=0
   mx_start "$d" "$port" "$DOWN" || return 0
   pid=$LASTPID
-  SECS=$(source_run "$port" "$BENCH_N" "$c")
+  source_run "$port" "$BENCH_N" "$c"; SECS=$SRC_SECS
   GOT=$(mx_count "$d/q")
   mx_stop_pid "$pid"
   [ "$GOT" = "$BENCH_N" ] || tail -n 3 "$T/smtpd.$port.log" 2>/dev/null | sed 's/^/#   smtpd log: /' >&2
@@ -44,7 +44,7 @@ mx_run () {
 # pf_run CONC: an empty Postfix queue, one smtp-source run; sets SECS, GOT.
 pf_run () {
   pf_clear "$PF"
-  SECS=$(source_run "$PFPORT" "$BENCH_N" "$1")
+  source_run "$PFPORT" "$BENCH_N" "$1"; SECS=$SRC_SECS
   GOT=$(pf_count "$PF")
 }
 
@@ -118,8 +118,11 @@ if [ $mx_ok = 1 ]; then
   if mx_start "$d" "$port" "$DOWN"; then
     pid=$LASTPID
     for sz in "$BENCH_SIZE" 20000000; do
-      out=$(timeout 300 "$PY" "$T/rss.py" "$port" "$pid" "$sz" 2>"$T/rss.err") \
-        || { out="- - - - -"; bdiag "rss probe failed: $(tail -1 "$T/rss.err")"; }
+      if fg timeout 300 "$PY" "$T/rss.py" "$port" "$pid" "$sz" >"$T/rss.out" 2>"$T/rss.err"; then
+        out=$(cat "$T/rss.out")
+      else
+        out="- - - - -"; bdiag "rss probe failed: $(tail -1 "$T/rss.err")"
+      fi
       read -r hwm rss anon file name <<<"$out"
       [ "$name" = mxhold-smtpd ] || bdiag "rss probe: the tcpserver child was '$name', not mxhold-smtpd"
       row "1 x $sz B" "$hwm" "$rss" "$anon" "$file"

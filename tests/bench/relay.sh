@@ -68,7 +68,7 @@ e2e () {
   RATE=- NOTE=""
   sink_stop; sink_start "$SINK" "$SINKLOG" || return 0
   t0=$(now)
-  source_run "$(port_of "$sys")" "$BENCH_N" "$c" >/dev/null
+  source_run "$(port_of "$sys")" "$BENCH_N" "$c"
   if ! sink_wait "$SINKLOG" "$BENCH_N" "$BENCH_TIMEOUT"; then
     NOTE="only $(sink_count "$SINKLOG") of $BENCH_N arrived within ${BENCH_TIMEOUT}s"
     return 0
@@ -101,7 +101,7 @@ backlog () {
   SECS=- NOTE=""
   sink_stop
   bwait 30 drained "$sys" || { NOTE="queue not empty before the run"; return 0; }
-  source_run "$(port_of "$sys")" "$BENCH_BACKLOG" 50 >/dev/null
+  source_run "$(port_of "$sys")" "$BENCH_BACKLOG" 50
   q=$(queued_of "$sys")
   [ "$q" -eq "$BENCH_BACKLOG" ] || NOTE="queued $q of $BENCH_BACKLOG"
   bwait 120 settled "$sys" || NOTE="$NOTE; not every message tried before the sink came up"
@@ -185,8 +185,9 @@ latency () {
   P50=- P99=- MAX=- LOST=-
   sink_stop; sink_start "$SINK" "$SINKLOG" || return 0
   bwait 30 drained "$1" || bdiag "latency $1: queue not empty at start"
-  out=$(timeout -k 5 "$BENCH_TIMEOUT" "$PY" "$T/latency.py" "$(port_of "$1")" "$SINKLOG" "$BENCH_LAT" 30 2>"$T/lat.err") \
-    || { bdiag "latency $1 failed: $(tail -1 "$T/lat.err")"; return 0; }
+  fg timeout -k 5 "$BENCH_TIMEOUT" "$PY" "$T/latency.py" "$(port_of "$1")" "$SINKLOG" "$BENCH_LAT" 30 \
+    >"$T/lat.out" 2>"$T/lat.err" || { bdiag "latency $1 failed: $(tail -1 "$T/lat.err")"; return 0; }
+  out=$(cat "$T/lat.out")
   read -r P50 P99 MAX LOST <<<"$out"
 }
 
