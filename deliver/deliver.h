@@ -97,6 +97,8 @@ struct dlv_g {
   int trigfd, trigwfd ;
   char trigname[QUEUE_PATH_MAX] ;
   int stopping ;
+  uint64_t takein ;                  /* mess/HH to fsync after a take-in (bit per bucket) */
+  int takein_new ;                   /* new/ to fsync too */
   uint32_t stamp ;
 } ;
 extern struct dlv_g g ;
@@ -121,6 +123,7 @@ int dlv_msg_load (char const *id) ;           /* from mess/HH/ID (+ state) */
 void dlv_scan_mess (void) ;
 void dlv_scan_new (void) ;
 void dlv_commit (void) ;                      /* write dirty state, remove finished */
+void dlv_fsync_dir (char const *sub, int hh) ; /* Q/sub or Q/sub/HH (hh >= 0) */
 int dlv_msg_header (uint32_t i, struct dlv_buf *b, struct queue_env *e) ;
 void dlv_log (char const *const *s, unsigned int n) ;
 void dlv_log_result (uint32_t i, uint32_t r, struct span rcpt, struct span from, char const *host, char const *status) ;

@@ -93,6 +93,12 @@ void dlv_commit (void)
   uint64_t mess = 0, state = 0 ;
   char tmp[QUEUE_PATH_MAX], path[QUEUE_PATH_MAX] ;
   uint32_t list = g.dirty, n = 0 ;
+  if (g.takein_new)   /* renames new/ -> mess/ of the last take-in */
+  {
+    for (int hh = 0 ; hh < QUEUE_SPLIT ; hh++) if (g.takein >> hh & 1) dlv_fsync_dir("mess", hh) ;
+    dlv_fsync_dir("new", -1) ;
+    g.takein = 0 ; g.takein_new = 0 ;
+  }
   if (list == DLV_NONE) return ;
   for (uint32_t i = list ; i != DLV_NONE ; i = g.m[i].nextdirty) n++ ;
   wrote = malloc(n * sizeof *wrote) ;

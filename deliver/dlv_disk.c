@@ -139,7 +139,7 @@ int dlv_msg_load (char const *id)
   return 0 ;
 }
 
-static void fsync_dir (char const *sub, int hh)
+void dlv_fsync_dir (char const *sub, int hh)
 {
   char path[QUEUE_PATH_MAX] ;
   int fd ;
@@ -193,9 +193,12 @@ void dlv_scan_new (void)
   }
   closedir(d) ;
   if (!n) { free(ids) ; return ; }
-  /* the rename must be durable in both directories before we act on it */
-  for (int hh = 0 ; hh < QUEUE_SPLIT ; hh++) if (touched >> hh & 1) fsync_dir("mess", hh) ;
-  fsync_dir("new", -1) ;
+  /* The renames are made durable by dlv_commit, after this turn's sessions
+     have started: the first attempt does not wait for two fsyncs. A power
+     loss before them can only bring a message back into new/ (a duplicate),
+     never lose it: the file exists in one directory or the other. */
+  g.takein |= touched ;
+  g.takein_new = 1 ;
   for (size_t k = 0 ; k < n ; k++) dlv_msg_load(ids[k]) ;
   free(ids) ;
 }

@@ -2,12 +2,12 @@
 """testsink.py: a scripted downstream SMTP server for mxhold-deliver's
 end-to-end tests. Stores each accepted message as DIR/N.eml (the
 envelope on X-Sink-* lines, then the data, dot-unstuffed) and appends
-"SESSION TXN from rcpt,rcpt size" to DIR/log.
+"SESSION TXN from rcpt,rcpt size unixtime" to DIR/log.
 
   testsink.py PORT DIR [--host H] [--rcpt-max N] [--reject RE] [--tempfail RE]
               [--delay SECS] [--drop-data N] [--size N] [--greet CODE]
 """
-import argparse, asyncio, os, re, sys, itertools
+import argparse, asyncio, os, re, sys, itertools, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("port", type=int)
@@ -96,7 +96,7 @@ async def handle(r, w):
                     f.write(b"".join(data))
                 os.rename(os.path.join(a.dir, f"{n}.eml.tmp"), os.path.join(a.dir, f"{n}.eml"))
                 with open(os.path.join(a.dir, "log"), "a") as f:
-                    f.write(f"{sid} {ntx} {mail} {','.join(rcpts)} {sum(map(len, data))}\n")
+                    f.write(f"{sid} {ntx} {mail} {','.join(rcpts)} {sum(map(len, data))} {time.time():.6f}\n")
                 await reply("250 2.0.0 queued as %d" % n)
                 mail, rcpts = None, []
             elif u == "RSET":
