@@ -2,7 +2,7 @@
 # tests/bench/run.sh [NAME...]: `make bench`. Runs every benchmark script in
 # tests/bench/ (inbound.sh, relay.sh, spf.sh, ratelimit.sh, then any other
 # *.sh but this one and bench-lib.sh), or only those whose name contains a
-# NAME, each bounded by BENCH_SCRIPT_SECS (default 3600). A script prints its
+# NAME, each bounded by BENCH_SCRIPT_SECS (default 7200). A script prints its
 # tables on stdout and its progress on stderr (lines starting with "#").
 # At the end the tables of every script are printed again, together, and
 # saved to $B/bench/results.txt. Exit 1 if a script failed.
@@ -11,7 +11,7 @@ B=${B:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export MXHOLD_TOP="$top" MXHOLD_BIN="$top/$B/bin" B
 export PATH="$top/$B/bin:$PATH"
-limit=${BENCH_SCRIPT_SECS:-3600}
+limit=${BENCH_SCRIPT_SECS:-7200}
 here=$top/tests/bench
 mkdir -p "$top/$B/bench"
 res=$top/$B/bench/results.txt
