@@ -15,7 +15,7 @@ remote_reply_test_OBJS := tests/unit/remote_reply_test.o deliver/remote_reply.o 
 remote_reply_test_LIBS :=
 
 FUZZ += remote_reply
-remote_reply_fuzz_SRCS := tests/fuzz/remote_reply_fuzz.c deliver/remote_reply.c deliver/dlv_buf.c
+remote_reply_fuzz_SRCS := tests/fuzz/remote_reply_fuzz.c deliver/remote_reply.c deliver/dlv_buf.c deliver/dlv_reply.c
 
 PROGS += deliver
 deliver_OBJS = deliver/deliver.o deliver/dlv_sched.o deliver/dlv_disk.o deliver/dlv_commit.o \
