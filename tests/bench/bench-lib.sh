@@ -273,8 +273,22 @@ sink_count () { local l; l=$(tail -n 1 "$1" 2>/dev/null); echo "${l%% *}" | sed 
 # sink_time_of LOG N: unix time at which the N-th message arrived ("" if not yet)
 sink_time_of () { awk -v n="$2" '$1 >= n { print $2; exit }' "$1"; }
 _sink_has () { [ "$(sink_count "$1")" -ge "$2" ]; }
-# sink_wait LOG N SECS: wait until N messages arrived; 1 on timeout
-sink_wait () { bwait "$3" _sink_has "$1" "$2"; }
+# sink_wait LOG N SECS: wait until N messages arrived; 1 when SECS have
+# passed, or when nothing arrived for BENCH_STALL seconds (default 60: a
+# relay that refused or lost messages would otherwise cost the whole SECS).
+sink_wait () {
+  local log=$1 n=$2 end=$((SECONDS + $3)) last=-1 cur since=$SECONDS
+  while :; do
+    cur=$(sink_count "$log")
+    [ "$cur" -ge "$n" ] && return 0
+    [ "$cur" != "$last" ] && { last=$cur; since=$SECONDS; }
+    [ "$SECONDS" -ge "$end" ] && return 1
+    [ $((SECONDS - since)) -ge "${BENCH_STALL:-60}" ] && return 1
+    sleep 0.1
+  done
+}
+# sink_last LOG: "COUNT UNIXTIME" of the last arrival ("0 0" if none)
+sink_last () { tail -n 1 "$1" 2>/dev/null | grep . || echo "0 0"; }
 
 # ---------------------------------------------------------------- mxhold
 
