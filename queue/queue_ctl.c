@@ -111,7 +111,13 @@ void queue_ctl_request (char const *q, char const *verb, char const *arg)
     if (!msg_exists(q, arg)) strerr_dief3x(100, "no message ", arg, " in the queue") ;
   }
   memcpy(line, verb, vl) ; n = vl ;
-  if (al) { line[n++] = ' ' ; memcpy(line + n, arg, al) ; n += al ; }
+  if (al && !strcmp(verb, "flush") && arg[al - 1] == '.') al-- ;   /* "example.com." */
+  if (al)
+  {
+    line[n++] = ' ' ;
+    for (size_t i = 0 ; i < al ; i++)     /* domains compare lower-cased in deliver */
+      line[n++] = (arg[i] >= 'A' && arg[i] <= 'Z') ? arg[i] + 32 : arg[i] ;
+  }
   line[n++] = '\n' ;
   ctl_write(q, line, n) ;
   if (queue_path(path, sizeof path, q, "trigger", "", 0) >= 0)

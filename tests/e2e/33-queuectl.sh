@@ -67,7 +67,7 @@ bg s6-ftrig-wait -t 10000 "$Q/trigger" c >"$T/woke"; w=$LASTPID
 wait_until 5 sh -c "ls '$Q/trigger' | grep -q ." || nok "subscriber fifo did not appear"
 like "$(qc flush)" "^requested: flush; mxhold-deliver will act on it$" "flush: output"
 wait "$w"; is "$?:$(cat "$T/woke")" "0:c" "flush wakes the trigger with 'c'"
-qc flush example.com >/dev/null; qc delete $id >/dev/null; qc bounce 1795800000.000002.1 >/dev/null
+qc flush Example.COM. >/dev/null; qc delete $id >/dev/null; qc bounce 1795800000.000002.1 >/dev/null
 is "$(cat "$Q"/ctl/* | sort | tr '\n' '|')" "bounce 1795800000.000002.1|delete $id|flush|flush example.com|" "ctl files: one line each"
 check "ctl names are ids" sh -c "ls '$Q/ctl' | grep -Evq '^[0-9]+\\.[0-9]{6}\\.[0-9]+\$' && exit 1 || exit 0"
 n=$(ls "$Q/ctl" | wc -l)
