@@ -132,6 +132,7 @@ static int parse (char const *buf, unsigned int len, unsigned int qtype, struct 
     if (pos + rdlen > len) goto bad ;
     if (type == qtype && rr[2] == 0 && rr[3] == 1)
     {
+      if (n >= sizeof offs / sizeof offs[0]) goto bad ;   /* cannot happen: an RR is >= 11 bytes */
       offs[n++] = sa.len ;
       if (rdata(buf, len, pos, rdlen, qtype, &sa) == -1) goto bad ;
     }

@@ -74,7 +74,7 @@ static char const *evaluate (struct spf_check *c, unsigned long budget_ms)
     snprintf(c->why, sizeof c->why, "no DNS server") ;
     return id ;
   }
-  if (c->helo.len && spf_domain_ok(c->helo.p, c->helo.len))
+  if (c->helo.len && c->helo.p[0] != '[' && spf_domain_ok(c->helo.p, c->helo.len))   /* no address literals */
   {
     c->sender.len = 0 ;
     spf_check_run(c) ;
