@@ -36,7 +36,9 @@ static void child_exec (char const *const *argv, int m, int e, int r)
   close_range(SMTPD_CHILD_HIGHFD, ~0U, 0) ;
   signal(SIGPIPE, SIG_DFL) ;
   execvp(argv[0], (char *const *)argv) ;
-  _exit(errno == ENOENT ? 100 : 111) ;
+  /* even ENOENT is temporary: a missing queue program is the operator's
+     mistake (or an install in progress), and must not bounce mail */
+  _exit(111) ;
 }
 
 int smtp_child_start (struct smtp_child *ch, char const *const *argv, char const *qid, char const *helo, char const *from)
@@ -124,6 +126,7 @@ static int child_wait (struct smtp_child *ch, unsigned secs)
     time_t now = time(0) ;
     pid_t w = waitpid(ch->pid, &st, WNOHANG) ;
     if (w == ch->pid) break ;
+    if (w == -1 && errno == ECHILD) { st = -1 ; break ; }   /* reaped behind our back */
     if (now > deadline)
     {
       kill(ch->pid, SIGKILL) ;

@@ -34,6 +34,8 @@ int main (int argc, char const *const *argv)
   if (!g.ip || !*g.ip) g.ip = "-" ;
   /* a child that quits early must not kill us: its exit status says why */
   signal(SIGPIPE, SIG_IGN) ;
+  /* inherited SIG_IGN would reap the child for us and hide its status */
+  signal(SIGCHLD, SIG_DFL) ;
   if (conf_open(&g.conf, 0) == -1) noconf(conf_dir(0)) ;
   if (!conf_me(&g.conf, &g.me)) { errno = ENOENT ; noconf("me") ; }
   conf_limits_get(&g.conf, g.ip[0] == '-' ? 0 : g.ip, &g.lim, &g.trusted) ;
