@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include "conf/conf_build.h"
 
 #define PATH_BYTES 4096
@@ -16,8 +17,16 @@ int conf_build_install (char const *dir, char const *data, size_t len)
   if (dl + sizeof("/" CONF_CDB ".tmp") > sizeof tmp) return (errno = ENAMETOOLONG, -1) ;
   memcpy(tmp, dir, dl) ; memcpy(tmp + dl, "/" CONF_CDB ".tmp", sizeof("/" CONF_CDB ".tmp")) ;
   memcpy(dst, dir, dl) ; memcpy(dst + dl, "/" CONF_CDB, sizeof("/" CONF_CDB)) ;
+  /* Two compiles at once would share the one tmp name: the second's
+     O_TRUNC would cut the first's file just before it is renamed into
+     place, and readers would see a config with holes. A lock on the
+     directory (released at exit, so never stale) makes them take turns. */
+  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
+  if (dfd == -1) return -1 ;
+  while (flock(dfd, LOCK_EX) == -1)
+    if (errno != EINTR) { e = errno ; close(dfd) ; errno = e ; return -1 ; }
   fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) ;
-  if (fd == -1) return -1 ;
+  if (fd == -1) goto err ;
   while (got < len)
   {
     ssize_t r = write(fd, data + got, len - got) ;
@@ -31,8 +40,6 @@ int conf_build_install (char const *dir, char const *data, size_t len)
   if (close(fd) == -1) { fd = -1 ; goto err ; }
   fd = -1 ;
   if (rename(tmp, dst) == -1) goto err ;
-  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
-  if (dfd == -1) return -1 ;
   if (fsync(dfd) == -1) { e = errno ; close(dfd) ; errno = e ; return -1 ; }
   close(dfd) ;
   return 0 ;
@@ -40,6 +47,7 @@ int conf_build_install (char const *dir, char const *data, size_t len)
   e = errno ;
   if (fd != -1) close(fd) ;
   unlink(tmp) ;
+  close(dfd) ;
   errno = e ;
   return -1 ;
 }

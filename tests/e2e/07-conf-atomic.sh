@@ -39,4 +39,25 @@ diag "$n reads during 16 compiles; versions seen:$seen"
 is "$(cat "$T/bad" 2>/dev/null | head -3)" "" "every read saw a whole config"
 like "$seen" "b.example" "reads saw the new version at least once"
 [ ! -e "$C/config.cdb.tmp" ]; is "$?" 0 "no tmp file left"
+# Compiles running at the same time (an operator and a script): they take
+# turns, each succeeds, and no reader ever sees a half-written file.
+cp "$C/domains.a" "$C/domains"; mxhold-conf compile "$C" >/dev/null
+$PY - "$C" <<'X'
+import sys
+with open(sys.argv[1] + "/domains", "a") as f:
+    for i in range(30000): f.write("e%d.a.example 127.0.0.1\n" % i)
+X
+rm -f "$T/bad"
+for i in $(seq 1 10); do
+  mxhold-conf compile "$C" >/dev/null 2>>"$T/bad" &
+  p1=$!
+  mxhold-conf compile "$C" >/dev/null 2>>"$T/bad" &
+  p2=$!
+  for j in 1 2 3 4 5 6; do
+    v=$(mxhold-conf -c "$C" get d:probe.example 2>&1)
+    [ "$v" = a.example:25 ] || echo "reader saw: '$v'" >>"$T/bad"
+  done
+  wait $p1 $p2
+done
+is "$(head -3 "$T/bad")" "" "concurrent compiles: all succeed, readers see whole configs"
 done_testing
