@@ -25,6 +25,7 @@ struct sess {
   int up ;                     /* connected, banner 2xx read */
   unsigned greeted ;           /* enum rc_greet */
   unsigned gcode[3] ;          /* a greeting refused with this code, per mode */
+  char gtext[3][RC_REPLY_TEXT_MAX + 1] ;
   unsigned bcode ;             /* banner refused (5xx) with this code */
   char bt[RC_REPLY_TEXT_MAX + 1] ;
   int64_t deadline ;           /* whole host */
@@ -104,11 +105,12 @@ static int greet (struct sess *s, struct rc_result *res, unsigned mode)
 {
   struct rc_reply r ;
   int k ;
-  if (s->gcode[mode]) { note(res, RC_ST_GREET, s->gcode[mode], "greeting refused earlier") ; return DONE ; }
+  if (s->gcode[mode]) { note(res, RC_ST_GREET, s->gcode[mode], s->gtext[mode]) ; return DONE ; }
   k = cmd(s, res, RC_ST_GREET, mode == RC_GREET_HELO ? "HELO " : "EHLO ", s->o->helo, &r) ;
   if (k != DONE) return k ;
   if (r.code >= 200 && r.code < 300) { s->greeted = mode ; return DONE ; }
   s->gcode[mode] = r.code ;
+  set_text(s->gtext[mode], r.text) ;
   return DONE ;
 }
 

@@ -36,7 +36,7 @@
 #define RC_PROBE_MSG_MAX 2048       /* the --probe message, headers included */
 #define RC_LITERAL_MAX 64            /* "[IPv6:" + INET6_ADDRSTRLEN + "]" fits */
 #define RC_BATCH_LINE_MAX 1024
-#define RC_BATCH_HOSTS_CAP 100000
+#define RC_BATCH_HOSTS_CAP 20000       /* the list is held in memory, ~1.2 kB a host */
 
 #define RC_LOCAL_DEFAULT "relaytest"
 #define RC_FOREIGN_DEFAULT "example.org"
