@@ -59,6 +59,7 @@ static void startup (char const *confdir)
   if (chdir("/") == -1) { }
   if (g.q[0] != '/') strerr_dief2x(100, "the queue path must be absolute: ", g.q) ;
   queue_sweep(g.q, (int64_t)g.now, swept, 0) ;
+  dlv_tmp_clean() ;
   dlv_trigger_open() ;
   dlv_scan_mess() ;
   dlv_scan_new() ;

@@ -122,6 +122,7 @@ void dlv_flush_where (uint32_t route, uint32_t dom) ;   /* DLV_NONE: any */
 int dlv_msg_load (char const *id) ;           /* from mess/HH/ID (+ state) */
 void dlv_scan_mess (void) ;
 void dlv_scan_new (void) ;
+void dlv_tmp_clean (void) ;                  /* our own tmp/dlv.* left by a crash */
 void dlv_commit (void) ;                      /* write dirty state, remove finished */
 void dlv_fsync_dir (char const *sub, int hh) ; /* Q/sub or Q/sub/HH (hh >= 0) */
 int dlv_msg_header (uint32_t i, struct dlv_buf *b, struct queue_env *e) ;

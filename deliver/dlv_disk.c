@@ -202,3 +202,22 @@ void dlv_scan_new (void)
   for (size_t k = 0 ; k < n ; k++) dlv_msg_load(ids[k]) ;
   free(ids) ;
 }
+
+/* Q/tmp/dlv.* are state files a killed deliver was writing; only one
+   deliver runs per queue, so at startup they are all garbage. */
+void dlv_tmp_clean (void)
+{
+  char path[QUEUE_PATH_MAX] ;
+  DIR *d ;
+  struct dirent *de ;
+  if (snprintf(path, sizeof path, "%s/tmp", g.q) >= (int)sizeof path) return ;
+  d = opendir(path) ;
+  if (!d) return ;
+  while ((de = readdir(d)))
+  {
+    if (strncmp(de->d_name, "dlv.", 4)) continue ;
+    if (snprintf(path, sizeof path, "%s/tmp/%s", g.q, de->d_name) >= (int)sizeof path) continue ;
+    if (unlink(path) == -1) strerr_warnwu2sys("unlink ", path) ;
+  }
+  closedir(d) ;
+}
