@@ -25,10 +25,16 @@ os.makedirs(a.dir, exist_ok=True)
 seq = itertools.count(1)
 sessions = itertools.count(1)
 drops = [a.drop_data]
+conc = [0, 0]   # connections now, most at once (written to DIR/maxconc)
 
 async def handle(r, w):
     sid = next(sessions)
     ntx = 0
+    conc[0] += 1
+    if conc[0] > conc[1]:
+        conc[1] = conc[0]
+        with open(os.path.join(a.dir, "maxconc"), "w") as f:
+            f.write("%d\n" % conc[1])
     async def reply(s):
         if a.delay:
             await asyncio.sleep(a.delay)
@@ -112,6 +118,7 @@ async def handle(r, w):
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
     finally:
+        conc[0] -= 1
         try:
             w.close()
         except Exception:
