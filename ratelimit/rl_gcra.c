@@ -51,6 +51,10 @@ int rl_gcra_take (uint64_t *tat, uint64_t now, struct rl_limit const *l, uint64_
   *retry_usec = 0 ;
   if (l->unlimited) return 1 ;
   if (l->blocked) { *retry_usec = mul_sat(l->window, RL_USEC_PER_SEC) ; return 0 ; }
+  /* A TAT beyond now + tolerance cannot come from this limit: the clock was
+     set back, or the client's limit was lowered. Count it as a full burst,
+     not as hours of debt. */
+  if (*tat > add_sat(now, l->tolerance)) *tat = add_sat(now, l->tolerance) ;
   t = *tat > now ? *tat : now ;
   next = add_sat(t, l->interval) ;
   if (next - now > l->tolerance)

@@ -57,6 +57,11 @@ int main (void)
   rl_limit_make(&l, 3, 604800, 1) ;
   tat = UINT64_MAX - 5 ;
   CHECK(!rl_gcra_take(&tat, now, &l, &r), "TAT near the top: refused, no wrap") ;
+  rl_limit_make(&l, 200, 3600, 200) ;
+  tat = 0 ;
+  run(&l, &tat, now, 200) ;
+  CHECK(!rl_gcra_take(&tat, now - 3600 * S, &l, &r) && r == 18 * S, "clock set back an hour: a full burst, not an hour of debt (retry after 18 s)") ;
+  CHECK(rl_gcra_take(&tat, now - 3600 * S + 18 * S, &l, &r), "and admitted again 18 s later") ;
   CHECK(rl_gcra_level(5, 10, 3) == 0 && rl_gcra_level(10, 5, 3) == 2 && rl_gcra_level(10, 5, 0) == 0, "level rounds up, 0 in the past") ;
 
   CHECK(rl_clock_parse("1700000000", &u) && u == 1700000000 * S, "clock: seconds") ;
