@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """tests/spf/suite.py: runs the RFC 7208 test suite against an SPF checker.
 
-Usage: suite.py [--impl mxhold|spfquery|pyspf|baseline] [--bin PATH] [--budget SECS]
+Usage: suite.py [--impl mxhold|spfquery|pyspf] [--bench] [--bin PATH] [--budget SECS]
                 [--server PREFIX] [--only NAME] [--quiet] [YAML]
 
 Starts tests/spf/dnsserver.py (scenario i on PREFIX.(i+1):53, PREFIX a
@@ -9,7 +9,8 @@ random free 127.x.y unless given), runs every test of every scenario once,
 prints "ok - ..." / "not ok - ..." per test, then "# impl=... tests=N
 passed=N seconds=S checks_per_sec=R" (S sums the checks' own wall time).
 
-baseline runs /bin/true per test: the cost of starting a process (bench).
+--bench times a /bin/true started the same way before each check and adds
+net_ms_per_quick_check and net_cpu_ms_per_check: the checker's own cost.
 mxhold runs `mxhold-spfcheck -t BUDGET -q IP SENDER HELO` with DNSCACHEIP.
 spfquery (libspf2) and pyspf read /etc/resolv.conf only, so for them each
 scenario runs in a private mount namespace (unshare -m) with a resolv.conf
@@ -70,8 +71,6 @@ def run_check(impl, binary, budget, ip, sender, helo, server):
     env = dict(os.environ, DNSCACHEIP=server, MXHOLD_CONF='/nonexistent')
     if impl == 'mxhold':
         cmd = [binary, '-t', str(budget), '-q', ip, sender, helo]
-    elif impl == 'baseline':
-        cmd = ['/bin/true']   # what starting a process costs here (bench)
     elif impl == 'spfquery':
         cmd = ['spfquery', '-ip', ip, '-sender', sender, '-helo', helo]
         env['RES_OPTIONS'] = 'timeout:%d attempts:1' % max(1, int(budget))
@@ -122,49 +121,62 @@ def judge(impl, t, result, exp):
     return None
 
 
-def run_scenarios(args, docs, prefix, indexes):
-    """(passed, total, seconds, quick checks, their seconds): a quick check
-    is one that did not wait for an unanswered query (< 0.8 budget)."""
-    passed = total = quick = 0
-    spent = qspent = 0.0
+def cpu_now():
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu0 = ru.ru_utime + ru.ru_stime
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_scenarios(args, docs, prefix, indexes):
+    """A dict of counts and seconds. A quick check is one that did not wait
+    for an unanswered query (< 0.8 budget). With --bench, each check is
+    preceded by a /bin/true started the same way, so its wall and CPU time
+    (the cost of starting a process, right now) can be taken off."""
+    st = dict(passed=0, total=0, spent=0.0, quick=0, qspent=0.0, cpu=0.0, qbase=0.0, basecpu=0.0)
     for i in indexes:
         doc = docs[i]
         for name, t in doc['tests'].items():
             if args.only and args.only not in name:
                 continue
-            t0 = time.monotonic()
+            if args.bench:
+                c0, t0 = cpu_now(), time.monotonic()
+                subprocess.run(['/bin/true'])
+                bdt, bcpu = time.monotonic() - t0, cpu_now() - c0
+            c0, t0 = cpu_now(), time.monotonic()
             result, exp = run_check(args.impl, args.bin, args.budget, str(t['host']),
                                     str(t.get('mailfrom', '')), str(t.get('helo', '')),
                                     '%s.%d' % (prefix, i + 1))
             dt = time.monotonic() - t0
-            spent += dt
-            total += 1
+            st['cpu'] += cpu_now() - c0
+            st['spent'] += dt
+            st['total'] += 1
+            if args.bench:
+                st['basecpu'] += bcpu
             if dt < 0.8 * args.budget:
-                quick += 1
-                qspent += dt
+                st['quick'] += 1
+                st['qspent'] += dt
+                if args.bench:
+                    st['qbase'] += bdt
             bad = judge(args.impl, t, result, exp)
             if bad is None:
-                passed += 1
+                st['passed'] += 1
                 if not args.quiet:
                     print('ok - %s: %s' % (name, result))
             elif not args.quiet:
                 print('not ok - %s (%s): %s' % (name, doc['description'], bad))
             sys.stdout.flush()
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return passed, total, spent, quick, qspent, ru.ru_utime + ru.ru_stime - cpu0
+    return st
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('yaml', nargs='?', default=os.path.join(HERE, 'rfc7208-tests.yml'))
-    ap.add_argument('--impl', default='mxhold', choices=('mxhold', 'spfquery', 'pyspf', 'baseline'))
+    ap.add_argument('--impl', default='mxhold', choices=('mxhold', 'spfquery', 'pyspf'))
     ap.add_argument('--bin', default=os.path.join(os.environ.get('MXHOLD_BIN', os.path.join(TOP, 'build/bin')), 'mxhold-spfcheck'))
     ap.add_argument('--budget', type=float, default=2)
     ap.add_argument('--server')
     ap.add_argument('--only')
     ap.add_argument('--quiet', action='store_true')
+    ap.add_argument('--bench', action='store_true', help='also time a /bin/true before each check')
     ap.add_argument('--scenario', type=int, help=argparse.SUPPRESS)   # inside unshare
     args = ap.parse_args()
     docs = load(args.yaml)
@@ -173,40 +185,42 @@ def main():
         return
     proc, prefix = start_server(args.yaml, args.server)
     try:
-        if args.impl in ('mxhold', 'baseline'):
-            passed, total, spent, quick, qspent, cpu = run_scenarios(args, docs, prefix, range(len(docs)))
+        if args.impl == 'mxhold':
+            st = run_scenarios(args, docs, prefix, range(len(docs)))
         else:
-            passed = total = quick = 0
-            spent = qspent = cpu = 0.0
+            st = {}
             for i in range(len(docs)):
                 with tempfile.NamedTemporaryFile('w', suffix='.resolv', delete=False) as rc:
                     rc.write('nameserver %s.%d\noptions timeout:%d attempts:1\n' % (prefix, i + 1, max(1, int(args.budget))))
                 me = [sys.executable, os.path.abspath(__file__), args.yaml, '--impl', args.impl,
                       '--budget', str(args.budget), '--server', prefix, '--scenario', str(i)]
-                if args.only:
-                    me += ['--only', args.only]
-                if args.quiet:
-                    me += ['--quiet']
+                me += ['--only', args.only] if args.only else []
+                me += ['--quiet'] if args.quiet else []
+                me += ['--bench'] if args.bench else []
                 r = subprocess.run(['unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', rc.name] + me,
                                    stderr=subprocess.PIPE)
                 os.unlink(rc.name)
                 try:
-                    p, n, s, q, qs, c = json.loads(r.stderr.decode().strip().split('\n')[-1])
+                    one = json.loads(r.stderr.decode().strip().split('\n')[-1])
                 except (ValueError, IndexError):
                     sys.exit('not ok - scenario %d under unshare failed: %s' % (i, r.stderr.decode()[-300:]))
-                passed += p
-                total += n
-                spent += s
-                quick += q
-                qspent += qs
-                cpu += c
-        print('# impl=%s tests=%d passed=%d seconds=%.3f checks_per_sec=%.1f quick=%d quick_seconds=%.3f quick_checks_per_sec=%.1f cpu_ms_per_check=%.2f'
-              % (args.impl, total, passed, spent, total / spent if spent else 0,
-                 quick, qspent, quick / qspent if qspent else 0, 1000 * cpu / total if total else 0))
+                for k, v in one.items():
+                    st[k] = st.get(k, 0) + v
+        n, q = st['total'], st['quick']
+        line = ('# impl=%s tests=%d passed=%d seconds=%.3f checks_per_sec=%.1f quick=%d quick_seconds=%.3f'
+                ' quick_checks_per_sec=%.1f cpu_ms_per_check=%.2f'
+                % (args.impl, n, st['passed'], st['spent'], n / st['spent'] if st['spent'] else 0,
+                   q, st['qspent'], q / st['qspent'] if st['qspent'] else 0, 1000 * st['cpu'] / n if n else 0))
+        if args.bench:
+            line += (' net_ms_per_quick_check=%.2f net_cpu_ms_per_check=%.2f start_ms=%.2f start_cpu_ms=%.2f'
+                     % (1000 * (st['qspent'] - st['qbase']) / q if q else 0, 1000 * (st['cpu'] - st['basecpu']) / n if n else 0,
+                        1000 * st['qbase'] / q if q else 0, 1000 * st['basecpu'] / n if n else 0))
+        print(line)
+        passed, total = st['passed'], n
     finally:
         proc.kill()
         proc.wait()
-    sys.exit(0 if passed == total or args.impl == 'baseline' else 1)
+    sys.exit(0 if passed == total else 1)
 
 
 if __name__ == '__main__':
