@@ -4,6 +4,14 @@ SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_r
 PROGS += smtpd
 smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_io.o smtpd/smtp_child.o $(SMTPD_PARSE) $(CONF_OBJS)
 smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
+# libc static too: a shared libc.so is mapped 64 KiB at a time around each
+# page touched (fault-around), ~1.3 MB of RSS; see smtpd.md, Notes.
+# ASan cannot link statically, so sanitizer builds stay dynamic.
+# -x drops local symbols: static libc has a local buffer_free (libio) that
+# tests/check-libs.sh, which reads every symbol, takes for libowfat's.
+ifneq ($(SAN),1)
+smtpd_LIBS += -static -Wl,-x
+endif
 
 UNITS += smtp_cmd smtp_addr smtp_data smtp_reply smtp_io
 smtp_io_test_OBJS := tests/unit/smtp_io_test.o smtpd/smtp_io.o

@@ -2,7 +2,6 @@
    message streamed to the child as it arrives, the reply from the child's
    exit status, one log line. */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -10,6 +9,9 @@
 #include "smtpd/smtpd.h"
 
 #define SMTPD_RECEIVED_MAX 1024   /* helo 255 + me 255 + rcpt 256 + the rest */
+#define SMTPD_USEC_DIGITS 6
+#define SMTPD_USEC_PAD 1000000    /* 10^SMTPD_USEC_DIGITS */
+#define SMTPD_DATE_LEN 31         /* "Mon, 01 Jan 2026 00:00:00 +0000" */
 
 struct msg { struct smtpd *g ; struct smtp_child ch ; } ;
 
@@ -17,6 +19,7 @@ struct msg { struct smtpd *g ; struct smtp_child ch ; } ;
 static void qid_make (struct smtpd *g)
 {
   struct timeval tv ;
+  struct smtp_log l ;   /* a formatter, not a log line */
   long long s, us ;
   gettimeofday(&tv, 0) ;
   s = (long long)tv.tv_sec ; us = (long long)tv.tv_usec ;
@@ -26,7 +29,15 @@ static void qid_make (struct smtpd *g)
     if (us >= 1000000) { s++ ; us = 0 ; }
   }
   g->lastsec = s ; g->lastusec = us ;
-  snprintf(g->qid, sizeof g->qid, "%lld.%06lld.%ld", s, us, (long)getpid()) ;
+  /* by hand, not snprintf: stdio's formatter is most of a static libc */
+  l.len = 0 ;
+  smtp_log_u(&l, (uint64_t)s) ;
+  smtp_log_u(&l, (uint64_t)us + SMTPD_USEC_PAD) ;   /* "1uuuuuu": zero-padded */
+  l.buf[l.len - SMTPD_USEC_DIGITS - 1] = '.' ;
+  smtp_log_s(&l, ".") ;
+  smtp_log_u(&l, (uint64_t)getpid()) ;
+  if (l.len > QUEUE_ID_MAX) l.len = QUEUE_ID_MAX ;
+  memcpy(g->qid, l.buf, l.len) ; g->qid[l.len] = 0 ;
 }
 
 static size_t cat (char *b, size_t n, char const *s, size_t len)
@@ -36,12 +47,36 @@ static size_t cat (char *b, size_t n, char const *s, size_t len)
   return n + len ;
 }
 
+/* "two digits" into b. */
+static void two (char *b, int v)
+{
+  b[0] = (char)('0' + v / 10 % 10) ; b[1] = (char)('0' + v % 10) ;
+}
+
+/* RFC 5322 3.3 date-time in UTC: "Fri, 27 Nov 2026 20:30:00 +0000".
+   By hand, not strftime, which drags locale code into a static binary. */
+static size_t rfc5322_date (char *b, time_t t)
+{
+  static char const days[] = "SunMonTueWedThuFriSat" ;
+  static char const months[] = "JanFebMarAprMayJunJulAugSepOctNovDec" ;
+  struct tm tm ;
+  int y ;
+  gmtime_r(&t, &tm) ;
+  y = tm.tm_year + 1900 ;
+  memcpy(b, days + 3 * (tm.tm_wday % 7), 3) ; memcpy(b + 3, ", ", 2) ;
+  two(b + 5, tm.tm_mday) ; b[7] = ' ' ;
+  memcpy(b + 8, months + 3 * (tm.tm_mon % 12), 3) ; b[11] = ' ' ;
+  two(b + 12, y / 100) ; two(b + 14, y % 100) ; b[16] = ' ' ;
+  two(b + 17, tm.tm_hour) ; b[19] = ':' ; two(b + 20, tm.tm_min) ; b[22] = ':' ;
+  two(b + 23, tm.tm_sec) ;
+  memcpy(b + 25, " +0000", 6) ;
+  return SMTPD_DATE_LEN ;
+}
+
 /* RFC 5321 4.4 time stamp line, first in the message. */
 static size_t received (struct smtpd *g, char *b)
 {
-  char date[64] ;
-  struct tm tm ;
-  time_t now = time(0) ;
+  char date[SMTPD_DATE_LEN] ;
   size_t n = 0, i, hl = strlen(g->helo) ;
   n = cat(b, n, "Received: from ", 15) ;
   for (i = 0 ; i < hl ; i++)
@@ -60,9 +95,7 @@ static size_t received (struct smtpd *g, char *b)
     char const *r = g->env + strlen(g->env) + 2 ;   /* past "F...\0T" */
     n = cat(b, n, "\r\n\tfor <", 8) ; n = cat(b, n, r, strlen(r)) ; n = cat(b, n, ">", 1) ;
   }
-  gmtime_r(&now, &tm) ;
-  i = strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm) ;
-  n = cat(b, n, "; ", 2) ; n = cat(b, n, date, i) ;
+  n = cat(b, n, "; ", 2) ; n = cat(b, n, date, rfc5322_date(date, time(0))) ;
   return cat(b, n, "\r\n", 2) ;
 }
 
