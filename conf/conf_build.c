@@ -1,12 +1,8 @@
 /* conf_build.c: check the config directory's text files and build the
    config.cdb image. Formats in conf/conf.md. libc only. */
 #include <errno.h>
-#include <stdio.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include "conf/conf_build.h"
 #include "conf/conf_value.h"
 
@@ -300,60 +296,6 @@ int conf_build_text (struct conf_build *b, enum conf_file f, char const *fname, 
       case CONF_F_SPF : r = line_spf(&l) ; break ;
       default : break ;
     }
-    if (r == -1) return -1 ;
-  }
-  return 0 ;
-}
-
-/* Reads DIR/NAME whole. 1 read (*data malloced), 0 missing, -1 + errno. */
-static int slurp (char const *path, char **data, size_t *len)
-{
-  struct stat st ;
-  size_t got = 0 ;
-  int fd = open(path, O_RDONLY | O_CLOEXEC) ;
-  if (fd == -1) return errno == ENOENT ? 0 : -1 ;
-  if (fstat(fd, &st) == -1) goto err ;
-  if (st.st_size < 0 || (uint64_t)st.st_size > CONF_FILE_MAX_BYTES) { errno = EFBIG ; goto err ; }
-  *data = malloc((size_t)st.st_size + 1) ;
-  if (!*data) goto err ;
-  while (got < (size_t)st.st_size)
-  {
-    ssize_t r = read(fd, *data + got, (size_t)st.st_size - got) ;
-    if (r == -1 && errno == EINTR) continue ;
-    if (r == -1) { free(*data) ; goto err ; }
-    if (!r) break ;   /* shrank while we read: take what is there */
-    got += (size_t)r ;
-  }
-  close(fd) ;
-  *len = got ;
-  return 1 ;
- err:
-  {
-    int e = errno ;
-    close(fd) ;
-    errno = e ;
-  }
-  return -1 ;
-}
-
-int conf_build_dir (struct conf_build *b, char const *dir)
-{
-  unsigned int f ;
-  size_t dl = strlen(dir) ;
-  b->dir = dir ;
-  for (f = 0 ; f < CONF_F_N ; f++)
-  {
-    char path[PATH_BYTES] ;
-    char *data ;
-    size_t nl = strlen(file_names[f]), len ;
-    int r ;
-    if (dl + 1 + nl >= sizeof path) return (errno = ENAMETOOLONG, -1) ;
-    memcpy(path, dir, dl) ; path[dl] = '/' ; memcpy(path + dl + 1, file_names[f], nl + 1) ;
-    r = slurp(path, &data, &len) ;
-    if (r == -1) return -1 ;
-    if (!r) continue ;
-    r = conf_build_text(b, (enum conf_file)f, path, data, len) ;
-    free(data) ;
     if (r == -1) return -1 ;
   }
   return 0 ;
