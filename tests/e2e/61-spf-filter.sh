@@ -60,4 +60,24 @@ m=$(spf_last_msg "$Q")
 like "$(cat "$m")" 'Received-SPF: none \(relay.test: trusted relay 127.0.0.9, no readable hop before it: not checked' "trusted relay, no hop: header says not checked"
 like "$(grep -a '^spf ' "$m")" '^spf skipped' "trusted relay, no hop: queued as skipped"
 is "$(queue_count "$Q")" 4 "four messages queued in all"
+
+# The client hangs up in the middle of DATA: spfcheck has passed the
+# message on already, but the envelope never comes, so nothing is queued.
+$PY - "$PORT" <<'PYEOF'
+import socket, sys, time
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), 10)
+f = s.makefile('rb')
+def rd():
+    while True:
+        l = f.readline()
+        if l[3:4] != b'-': return l
+rd()
+for c in (b'EHLO client.test', b'MAIL FROM:<alice@pass.test>', b'RCPT TO:<rcpt@example.com>', b'DATA'):
+    s.sendall(c + b'\r\n'); rd()
+s.sendall(b'Subject: cut\r\n\r\n' + b'half a message\r\n' * 2000)
+time.sleep(0.5)
+s.close()
+PYEOF
+sleep 2
+is "$(queue_count "$Q")" 4 "client gone mid-DATA: nothing queued"
 done_testing
