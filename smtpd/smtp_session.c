@@ -58,6 +58,17 @@ static void env_add (struct smtpd *g, char c, char const *s, size_t n)
   g->env[g->envlen++] = 0 ;
 }
 
+/* The recipient just added ends in its domain (dlen bytes): store it as
+   conf_domain_find matched it, lower case and without the one trailing
+   dot we tolerate, so downstream never sees "EXAMPLE.COM.". */
+static void env_domain_norm (struct smtpd *g, size_t dlen)
+{
+  char *d = g->env + g->envlen - 1 - dlen ;
+  size_t i ;
+  for (i = 0 ; i < dlen ; i++) if (d[i] >= 'A' && d[i] <= 'Z') d[i] += 'a' - 'A' ;
+  if (dlen && d[dlen - 1] == '.') { d[dlen - 1] = 0 ; g->envlen-- ; }
+}
+
 static void txn_reset (struct smtpd *g)
 {
   g->inmail = 0 ; g->nrcpt = 0 ; g->envlen = 0 ;
@@ -152,6 +163,7 @@ static void rcpt (struct smtpd *g, struct span arg)
   if (!conf_domain_find(&g->conf, a.domain.p, a.domain.len, &val)) { bad(g, "550 5.7.1 relaying denied") ; return ; }
   if (!domain_size(g, val)) { smtp_reply(g, "552 5.3.4 message size exceeds the limit for this domain") ; return ; }
   env_add(g, 'T', a.mailbox.p, a.mailbox.len) ;
+  env_domain_norm(g, a.domain.len) ;
   g->nrcpt++ ;
   good(g, "250 2.1.5 Ok") ;
 }

@@ -152,4 +152,16 @@ P
 m=$(catmsg)
 is "$(tr '\0' '|' <"${m/msg./env.}")" "F|Ta@example.com|Tb@example.net||" "null sender and two recipients in the envelope"
 unlike "$(head -3 "$m")" "for <" "no 'for' with two recipients"
+
+# the recipient's domain is stored as it is looked up: lower case, no
+# trailing dot (downstream MTAs need not accept "example.com."); the local
+# part is kept as sent
+catclear
+$PY - "$PORT" <<'P'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.ehlo("c"); s.mail("a@b.example"); s.rcpt("Someone@EXAMPLE.COM."); s.rcpt("Other@Example.Net")
+s.data(b"Subject: case\r\n\r\nx\r\n"); s.quit()
+P
+is "$(tr '\0' '|' <"$(ls "$CATDIR"/env.* | head -1)")" "Fa@b.example|TSomeone@example.com|TOther@example.net||" "envelope: recipient domains lower case, trailing dot dropped"
 done_testing
