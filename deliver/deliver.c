@@ -56,8 +56,14 @@ static void startup (char const *confdir)
   if (conf_open(&g.conf, confdir) == -1) strerr_diefu2sys(111, "open the config in ", conf_dir(confdir)) ;
   config_apply() ;
   if (queue_dir_find(confdir, g.q, sizeof g.q) == -1) strerr_diefu1sys(111, "find the queue directory") ;
-  if (chdir("/") == -1) { }
-  if (g.q[0] != '/') strerr_dief2x(100, "the queue path must be absolute: ", g.q) ;
+  if (g.q[0] != '/')   /* mxhold-remote gets absolute message paths; we run in / */
+  {
+    char *abs = realpath(g.q, 0) ;
+    if (!abs || strlen(abs) >= sizeof g.q) strerr_diefu2sys(111, "resolve the queue path ", g.q) ;
+    strcpy(g.q, abs) ;
+    free(abs) ;
+  }
+  if (chdir("/") == -1) strerr_diefu1sys(111, "chdir to /") ;
   queue_sweep(g.q, (int64_t)g.now, swept, 0) ;
   dlv_tmp_clean() ;
   dlv_trigger_open() ;
