@@ -20,6 +20,7 @@ ap.add_argument("--delay", type=float, default=0.0, help="seconds before each re
 ap.add_argument("--drop-data", type=int, default=0, help="drop the first N sessions in the middle of DATA")
 ap.add_argument("--size", type=int, default=0)
 ap.add_argument("--greet", type=int, default=220)
+ap.add_argument("--no-ehlo", action="store_true", help="an RFC 821 server: 502 to EHLO")
 a = ap.parse_args()
 os.makedirs(a.dir, exist_ok=True)
 seq = itertools.count(1)
@@ -51,7 +52,9 @@ async def handle(r, w):
                 return
             cmd = line.decode("latin-1").rstrip("\r\n")
             u = cmd.upper()
-            if u.startswith("EHLO"):
+            if u.startswith("EHLO") and a.no_ehlo:
+                await reply("502 5.5.2 what is EHLO")
+            elif u.startswith("EHLO"):
                 ext = ["250-sink", "250-PIPELINING", "250-8BITMIME"]
                 if a.size:
                     ext.append(f"250-SIZE {a.size}")

@@ -61,6 +61,13 @@ check "slow downstream: delivered" wait_until 20 queue_empty
 is "$(grep -c 'slow@example.com' "$M/log")" 1 "slow downstream: exactly once"
 sink_stop
 
+# --- a server without EHLO: HELO instead
+sink_start "$P" "$M" --no-ehlo
+inject snd@example.net helo@example.com
+check "no EHLO: delivered after HELO" wait_until 10 grep -q ' helo@example.com ' "$M/log"
+check "no EHLO: settled" wait_until 10 queue_empty
+sink_stop
+
 # --- drop in the middle of DATA: deferred, then delivered once
 sink_start "$P" "$M" --drop-data 1
 inject snd@example.net drop@example.com
