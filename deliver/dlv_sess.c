@@ -162,6 +162,13 @@ static void spawn_one (uint32_t k)
     uint32_t i = rt->q[used++] ;
     int a ;
     g.m[i].busy-- ;   /* the queue's hold; batch_add takes the session's */
+    if (g.m[i].flags & (DLV_F_DELETE | DLV_F_BOUNCE))   /* an operator's request came meanwhile */
+    {
+      if (!g.m[i].busy && (g.m[i].flags & DLV_F_BOUNCE)) dlv_settle_all(i, 0) ;
+      if (!g.m[i].busy) dlv_dirty(i) ;
+      dlv_heap_set(i) ;
+      continue ;
+    }
     a = batch_add(s, k, i, &lines) ;
     if (a > 0) nr += (uint32_t)a ;
     else dlv_heap_set(i) ;
