@@ -15,6 +15,7 @@
 #include "smtpd/smtpd.h"
 
 #define SMTPD_CHILD_HIGHFD 5   /* first fd above the ones the child gets */
+#define SMTPD_CHILD_POLL_MS 20 /* without a pidfd (old kernels): how often to look */
 
 static void closefd (int *fd)
 {
@@ -99,7 +100,7 @@ int smtp_child_write (struct smtp_child *ch, char const *p, size_t n, unsigned s
 
 static void reply_read (struct smtp_child *ch)
 {
-  char buf[512] ;
+  char buf[SMTPD_REPLY_MAX] ;
   for (;;)
   {
     ssize_t r = read(ch->reply, buf, sizeof buf) ;
@@ -134,7 +135,7 @@ static int child_wait (struct smtp_child *ch, unsigned secs)
       st = -1 ;
       break ;
     }
-    poll(pf, 2, ch->pidfd < 0 ? 20 : (int)(deadline - now + 1) * 1000) ;
+    poll(pf, 2, ch->pidfd < 0 ? SMTPD_CHILD_POLL_MS : (int)(deadline - now + 1) * 1000) ;
     if (ch->reply >= 0 && pf[1].revents) reply_read(ch) ;
   }
   if (ch->reply >= 0) reply_read(ch) ;
