@@ -19,11 +19,10 @@ static void fatal (int code, char const *what)
 /* The default explanation (RFC 7208 6.2 leaves it to us). */
 static size_t default_exp (struct spf_check const *c, char *out, size_t max)
 {
-  char ip[48], dom[SPF_DOMAIN_MAX + 1] ;
+  char nib[72], ip[48], dom[SPF_DOMAIN_MAX + 1] ;
   int n ;
   spf_safe(c->domain, c->domainlen, dom, sizeof dom) ;
-  if (c->ipv4) snprintf(ip, sizeof ip, "%u.%u.%u.%u", c->ip[0], c->ip[1], c->ip[2], c->ip[3]) ;
-  else snprintf(ip, sizeof ip, "an IPv6 address") ;
+  spf_ip_texts(c, nib, sizeof nib, ip, sizeof ip) ;
   n = snprintf(out, max, "SPF %s: %s is not allowed to send mail from %s", spf_result_name(c->result), ip, dom) ;
   return n < 0 ? 0 : (size_t)n < max ? (size_t)n : max - 1 ;
 }

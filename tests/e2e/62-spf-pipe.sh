@@ -88,6 +88,7 @@ is "$(echo "$out" | head -n 1)" fail "query: result word first"
 is "$(echo "$out" | sed -n 2p)" "explanation: 127.0.0.1 may not send mail for fail.test, see http://fail.test/spf" "query: explanation"
 is "$(echo "$out" | sed -n 3p)" "mechanism: -all" "query: mechanism"
 is "$(mxhold-spfcheck -q 2001:db8::5 x@ip6.test h.test 2>/dev/null | head -n 1)" pass "query: IPv6 client"
+is "$(mxhold-spfcheck -q 2001:db9::5 x@ip6.test h.test 2>/dev/null | sed -n 2p)" "explanation: SPF fail: 2001:db9::5 is not allowed to send mail from ip6.test" "query: IPv6 client, default explanation"
 is "$(mxhold-spfcheck -q ::ffff:127.0.0.1 x@pass.test h.test 2>/dev/null | head -n 1)" pass "query: IPv4-mapped client is IPv4"
 mxhold-spfcheck -q notanip x@pass.test h.test >/dev/null 2>&1
 is "$?" 100 "query: a bad address is a usage error (100)"
