@@ -38,6 +38,14 @@ BENCH_TO=user@example.com
 SMTP_SOURCE=/usr/sbin/smtp-source
 SMTP_SINK=/usr/sbin/smtp-sink
 _pf_dirs=""
+
+# Run a snapshot of the binaries: others rebuild build/bin while a long run
+# goes on, and an exec of a half-written binary fails ("access denied").
+if [ -d "$BIN" ] && [ "${BENCH_NO_SNAPSHOT:-0}" != 1 ]; then
+  mkdir -p "$T/bin" && cp -p "$BIN"/mxhold-* "$T/bin/" 2>/dev/null
+  BIN=$T/bin
+  PATH="$T/bin:$PATH"
+fi
 # The relaycheck engineer's private-Postfix helper, if it is there.
 _pflib=$(dirname "${BASH_SOURCE[0]}")/../e2e/postfix-lib.sh
 [ -f "$_pflib" ] && [ "${BENCH_OWN_POSTFIX:-0}" != 1 ] && source "$_pflib"

@@ -3,8 +3,8 @@
 # smtp-source sends BENCH_N messages of 5 KiB (one per session, from
 # sender@example.org to user@example.com) at concurrency 1, 10 and 50 to
 #   - mxhold: tcpserver -c 100 127.0.0.1 PORT mxhold-smtpd mxhold-queue, with
-#     a mkconf config routing example.com to a port where nothing listens and
-#     no deliver running, and
+#     a config like mkconf's (bench-lib.sh mx_conf) routing example.com to a
+#     port where nothing listens, and no deliver running; and
 #   - a private Postfix configured as the same relay (relay_domains, relay
 #     transport to the same dead port, fsync on as Postfix does by default),
 # so both only queue. Prints messages/s for both and mxhold/Postfix. Then the
