@@ -3,6 +3,7 @@
    recipients, 452 carry-over to a new transaction (4.5.3.1.10), SIZE,
    dot-stuffing, RSET after an aborted transaction, QUIT. libc I/O. */
 #include <string.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -232,17 +233,106 @@ static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, of
   return -1 ;
 }
 
+struct txn {
+  struct io *io ;
+  struct remote_msg *m ;
+  int fd ;
+  off_t body ;
+  char const *from, *sz ;
+  size_t *pend, npend ;       /* recipients still to send */
+  size_t *acc, nacc ;         /* accepted in this transaction */
+  struct dlv_buf t ;
+} ;
+
+/* A RCPT reply: accepted, carried to the next transaction (a 452 after
+   some were accepted, RFC 5321 4.5.3.1.10), or a result. */
+static void rcpt_reply (struct txn *x, size_t r, unsigned int code, size_t *carry, size_t *ncarry)
+{
+  if (code / 100 == 2) x->acc[x->nacc++] = r ;
+  else if (code == 452 && x->nacc) carry[(*ncarry)++] = r ;
+  else result_code(x->m, r, code, x->io->host, &x->t) ;
+}
+
+/* After MAIL and the RCPTs: DATA's reply in code; sends the body if 354. */
+static int txn_data (struct txn *x, unsigned int code)
+{
+  if (code != 354)
+  {
+    for (size_t i = 0 ; i < x->nacc ; i++) result_code(x->m, x->acc[i], code / 100 == 2 ? 451 : code, x->io->host, &x->t) ;
+    return io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+  }
+  if (send_body(x->io, x->fd) == -1 || io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
+  for (size_t i = 0 ; i < x->nacc ; i++) result_code(x->m, x->acc[i], code, x->io->host, &x->t) ;
+  return 0 ;
+}
+
+/* One transaction, one command at a time. */
+static int txn_plain (struct txn *x, size_t *carry, size_t *ncarry)
+{
+  unsigned int code ;
+  size_t k ;
+  if (io_cmd(x->io, "MAIL FROM:<", x->from, x->sz, &code, &x->t) == -1) return -1 ;
+  if (code / 100 != 2)
+  {
+    for (k = 0 ; k < x->npend ; k++) result_code(x->m, x->pend[k], code, x->io->host, &x->t) ;
+    return io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+  }
+  for (k = 0 ; k < x->npend ; k++)
+  {
+    if (*ncarry) { carry[(*ncarry)++] = x->pend[k] ; continue ; }   /* after a 452: next transaction */
+    if (io_cmd(x->io, "RCPT TO:<", x->m->rcpt[x->pend[k]], ">", &code, &x->t) == -1) return -1 ;
+    rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
+  }
+  if (!x->nacc) return io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+  if (io_cmd(x->io, "DATA", "", "", &code, &x->t) == -1) return -1 ;
+  return txn_data(x, code) ;
+}
+
+/* One transaction with PIPELINING (RFC 2920): MAIL, every RCPT and DATA in
+   one write, then the replies in order; the body only after a 354. */
+static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
+{
+  struct dlv_buf cmds = DLV_BUF_ZERO, mt = DLV_BUF_ZERO ;
+  unsigned int code, mcode ;
+  int rc = -1 ;
+  dlv_buf_cats(&cmds, "MAIL FROM:<") ; dlv_buf_cats(&cmds, x->from) ; dlv_buf_cats(&cmds, x->sz) ; dlv_buf_cats(&cmds, "\r\n") ;
+  for (size_t k = 0 ; k < x->npend ; k++)
+  { dlv_buf_cats(&cmds, "RCPT TO:<") ; dlv_buf_cats(&cmds, x->m->rcpt[x->pend[k]]) ; dlv_buf_cats(&cmds, ">\r\n") ; }
+  dlv_buf_cats(&cmds, "DATA\r\n") ;
+  if (!cmds.s) { seterr("out of memory", "") ; goto end ; }
+  if (io_put(x->io, cmds.s, cmds.len) == -1 || io_reply(x->io, &mcode, &mt, 0) == -1) goto end ;
+  for (size_t k = 0 ; k < x->npend ; k++)
+  {
+    if (io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
+    if (mcode / 100 == 2) rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
+    else result_code(x->m, x->pend[k], mcode, x->io->host, &mt) ;   /* the sender was refused */
+  }
+  if (io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
+  if (!x->nacc)
+  {
+    if (code == 354 && io_put(x->io, ".\r\n", 3) == -1) goto end ;   /* a server that said 354 anyway */
+    if (code == 354 && io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
+    rc = io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+    goto end ;
+  }
+  rc = txn_data(x, code) ;
+ end:
+  dlv_buf_free(&cmds) ; dlv_buf_free(&mt) ;
+  return rc ;
+}
+
 /* One message: transactions until every recipient has a result.
    0 done (connection usable), -1 connection lost (m's rest reported t). */
 static int send_msg (struct io *io, struct remote_ext const *ext, struct remote_msg *m)
 {
-  struct dlv_buf from = DLV_BUF_ZERO, t = DLV_BUF_ZERO ;
-  size_t acc[m->n ? m->n : 1], nacc, first = 0 ;
-  unsigned int code ;
-  off_t size, body ;
-  int fd = msg_open(m, &from, &size, &body), rc = -1 ;
+  struct dlv_buf from = DLV_BUF_ZERO ;
+  struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO } ;
+  size_t *carry = 0, ncarry ;
+  off_t size ;
+  int rc = -1 ;
   char sz[40] = ">" ;
-  if (fd == -1) { remote_result_rest(m, 0, 1, io->host, err.s) ; return 0 ; }
+  x.fd = msg_open(m, &from, &size, &x.body) ;
+  if (x.fd == -1) { remote_result_rest(m, 0, 1, io->host, err.s) ; return 0 ; }
   if (ext->size && ext->sizemax && (uint64_t)size > ext->sizemax)
   {
     struct dlv_buf b = DLV_BUF_ZERO ;
@@ -258,44 +348,29 @@ static int send_msg (struct io *io, struct remote_ext const *ext, struct remote_
     if (b.s && b.len < sizeof sz) memcpy(sz, b.s, b.len + 1) ;
     dlv_buf_free(&b) ;
   }
-  while (first < m->n)
+  x.from = from.s ? from.s : "" ; x.sz = sz ;
+  x.pend = malloc((m->n + 1) * sizeof *x.pend) ;
+  x.acc = malloc((m->n + 1) * sizeof *x.acc) ;
+  carry = malloc((m->n + 1) * sizeof *carry) ;
+  if (!x.pend || !x.acc || !carry) { seterr("out of memory", "") ; goto lost ; }
+  for (size_t r = 0 ; r < m->n ; r++) x.pend[r] = r ;
+  x.npend = m->n ;
+  while (x.npend)
   {
-    size_t r ;
-    if (lseek(fd, body, SEEK_SET) == -1) { seterr("seek message: ", strerror(errno)) ; goto lost ; }
-    if (io_cmd(io, "MAIL FROM:<", from.s ? from.s : "", sz, &code, &t) == -1) goto lost ;
-    if (code / 100 != 2)
-    {
-      for (r = first ; r < m->n ; r++) result_code(m, r, code, io->host, &t) ;
-      if (io_cmd(io, "RSET", "", "", &code, &t) == -1) goto lost ;
-      break ;
-    }
-    nacc = 0 ;
-    for (r = first ; r < m->n ; r++)
-    {
-      if (io_cmd(io, "RCPT TO:<", m->rcpt[r], ">", &code, &t) == -1) goto lost ;
-      if (code / 100 == 2) acc[nacc++] = r ;
-      else if (code == 452 && nacc) break ;   /* too many recipients: the rest in a new transaction */
-      else result_code(m, r, code, io->host, &t) ;
-    }
-    first = r ;
-    if (!nacc) { if (io_cmd(io, "RSET", "", "", &code, &t) == -1) goto lost ; continue ; }
-    if (io_cmd(io, "DATA", "", "", &code, &t) == -1) goto lost ;
-    if (code != 354)
-    {
-      for (size_t i = 0 ; i < nacc ; i++) result_code(m, acc[i], code / 100 == 2 ? 451 : code, io->host, &t) ;
-      if (io_cmd(io, "RSET", "", "", &code, &t) == -1) goto lost ;
-      continue ;
-    }
-    if (send_body(io, fd) == -1 || io_reply(io, &code, &t, 0) == -1) goto lost ;
-    for (size_t i = 0 ; i < nacc ; i++) result_code(m, acc[i], code, io->host, &t) ;
+    size_t *tmp ;
+    ncarry = 0 ; x.nacc = 0 ;
+    if (lseek(x.fd, x.body, SEEK_SET) == -1) { seterr("seek message: ", strerror(errno)) ; goto lost ; }
+    if ((ext->pipelining ? txn_pipe(&x, carry, &ncarry) : txn_plain(&x, carry, &ncarry)) == -1) goto lost ;
+    tmp = x.pend ; x.pend = carry ; carry = tmp ; x.npend = ncarry ;
   }
   rc = 0 ;
   goto end ;
  lost:
   remote_result_rest(m, 0, 1, io->host, err.s ? err.s : "connection lost") ;
  end:
-  close(fd) ;
-  dlv_buf_free(&from) ; dlv_buf_free(&t) ;
+  close(x.fd) ;
+  free(x.pend) ; free(x.acc) ; free(carry) ;
+  dlv_buf_free(&from) ; dlv_buf_free(&x.t) ;
   return rc ;
 }
 
