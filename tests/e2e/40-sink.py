@@ -21,6 +21,7 @@ ap.add_argument("--drop-data", type=int, default=0, help="drop the first N sessi
 ap.add_argument("--size", type=int, default=0)
 ap.add_argument("--greet", type=int, default=220)
 ap.add_argument("--no-ehlo", action="store_true", help="an RFC 821 server: 502 to EHLO")
+ap.add_argument("--no-pipelining", action="store_true", help="do not offer PIPELINING")
 a = ap.parse_args()
 os.makedirs(a.dir, exist_ok=True)
 seq = itertools.count(1)
@@ -55,7 +56,7 @@ async def handle(r, w):
             if u.startswith("EHLO") and a.no_ehlo:
                 await reply("502 5.5.2 what is EHLO")
             elif u.startswith("EHLO"):
-                ext = ["250-sink", "250-PIPELINING", "250-8BITMIME"]
+                ext = ["250-sink", "250-8BITMIME"] if a.no_pipelining else ["250-sink", "250-PIPELINING", "250-8BITMIME"]
                 if a.size:
                     ext.append(f"250-SIZE {a.size}")
                 ext.append("250 ENHANCEDSTATUSCODES")

@@ -68,6 +68,15 @@ check "no EHLO: delivered after HELO" wait_until 10 grep -q ' helo@example.com '
 check "no EHLO: settled" wait_until 10 queue_empty
 sink_stop
 
+# --- no PIPELINING offered, 3 recipients per message: one command at a
+# time, and the 452 carry-over still puts 7 recipients through in one session
+sink_start "$P" "$M" --no-pipelining --rcpt-max 3
+inject snd@example.net p1@example.com p2@example.com p3@example.com p4@example.com p5@example.com p6@example.com p7@example.com
+check "no PIPELINING: settled" wait_until 10 queue_empty
+is "$(grep -c ' p[1-7]@example.com' "$M/log")" 3 "no PIPELINING: three transactions"
+is "$(grep ' p[1-7]@example.com' "$M/log" | awk '{print $1}' | sort -u | wc -l | tr -d ' ')" 1 "no PIPELINING: one session"
+sink_stop
+
 # --- drop in the middle of DATA: deferred, then delivered once
 sink_start "$P" "$M" --drop-data 1
 inject snd@example.net drop@example.com
