@@ -6,7 +6,7 @@
 DLV_LIBC_OBJS := deliver/dlv_buf.o deliver/dlv_reply.o
 
 PROGS += remote
-remote_OBJS = deliver/remote.o deliver/remote_smtp.o deliver/remote_reply.o deliver/remote_route.o \
+remote_OBJS = deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliver/remote_reply.o deliver/remote_route.o \
   $(DLV_LIBC_OBJS) $(QUEUE_FMT_OBJS) $(CONF_OBJS)
 remote_LIBS := $(OWFAT)
 

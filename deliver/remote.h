@@ -45,7 +45,6 @@ struct remote_addr {
 int remote_route_resolve (char const *route, char const *domain, char const *me,
   char const *aliases, struct remote_addr *out, int max, char const **why) ;
 
-#endif
 
 /* ---- the session (remote_smtp.c) ---- */
 struct remote_msg {
@@ -75,3 +74,5 @@ void remote_session (struct remote_cfg const *cfg, struct remote_addr const *add
 void remote_result (struct remote_msg *m, size_t r, char status, char const *host, char const *text, size_t len) ;
 /* Reports t for every recipient of msgs[from..n) without a result. */
 void remote_result_rest (struct remote_msg *msgs, size_t from, size_t n, char const *host, char const *text) ;
+
+#endif

@@ -1,0 +1,217 @@
+/* remote_txn.c: one message over an open connection: its envelope,
+   SIZE, transactions (plain or PIPELINING, RFC 2920) with the 452
+   carry-over (RFC 5321 4.5.3.1.10), dot-stuffing. */
+#include <string.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "queue/queue.h"
+#include "deliver/remote.h"
+#include "deliver/remote_io.h"
+
+/* Streams the message from fd, dot-stuffed, then the final dot. */
+int remote_send_body (struct remote_io *io, int fd)
+{
+  static char in[REMOTE_IO_BYTES], out[2 * REMOTE_IO_BYTES + 8] ;
+  int bol = 1 ;
+  char last = '\n' ;
+  for (;;)
+  {
+    size_t o = 0 ;
+    ssize_t n = read(fd, in, sizeof in) ;
+    if (n == -1) { if (errno == EINTR) continue ; remote_seterr("read message: ", strerror(errno)) ; return -1 ; }
+    if (!n) break ;
+    for (ssize_t i = 0 ; i < n ; i++)
+    {
+      if (bol && in[i] == '.') out[o++] = '.' ;   /* RFC 5321 4.5.2 */
+      out[o++] = in[i] ;
+      bol = in[i] == '\n' ;
+    }
+    last = in[n-1] ;
+    if (remote_io_put(io, out, o) == -1) return -1 ;
+  }
+  /* a message always ends with CRLF before the dot, or the dot would join its last line */
+  if (last != '\n' && remote_io_put(io, "\r\n", 2) == -1) return -1 ;
+  return remote_io_put(io, ".\r\n", 3) ;
+}
+
+void remote_result_code (struct remote_msg *m, size_t r, unsigned int code, char const *host, struct dlv_buf const *t)
+{
+  remote_result(m, r, code / 100 == 2 ? 'd' : code / 100 == 5 ? 'p' : 't', host, t->s ? t->s : "", t->len) ;
+}
+
+/* Reads the envelope of m's file: sender and the offset of the message. */
+static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, off_t *body)
+{
+  struct dlv_buf h = DLV_BUF_ZERO ;
+  struct queue_env e ;
+  struct stat st ;
+  int fd = open(m->path, O_RDONLY | O_CLOEXEC) ;
+  if (fd == -1) { remote_seterr("unable to open message: ", strerror(errno)) ; return -1 ; }
+  for (;;)
+  {
+    char buf[4096] ;
+    ssize_t n = read(fd, buf, sizeof buf) ;
+    int r ;
+    if (n <= 0) { remote_seterr("bad message file", "") ; goto fail ; }
+    if (dlv_buf_cat(&h, buf, (size_t)n) == -1) { remote_seterr("out of memory", "") ; goto fail ; }
+    r = queue_env_parse(h.s, h.len, &e) ;
+    if (r < 0) { remote_seterr("bad message file", "") ; goto fail ; }
+    if (r > 0) break ;
+  }
+  from->len = 0 ;
+  if (dlv_buf_cat(from, e.from.p, e.from.len) == -1 || fstat(fd, &st) == -1
+   || lseek(fd, (off_t)e.hdrlen, SEEK_SET) == -1) { remote_seterr("read message: ", strerror(errno)) ; goto fail ; }
+  *size = st.st_size - (off_t)e.hdrlen ;
+  *body = (off_t)e.hdrlen ;
+  dlv_buf_free(&h) ;
+  return fd ;
+ fail:
+  dlv_buf_free(&h) ;
+  close(fd) ;
+  return -1 ;
+}
+
+struct txn {
+  struct remote_io *io ;
+  struct remote_msg *m ;
+  int fd ;
+  off_t body ;
+  char const *from, *sz ;
+  size_t *pend, npend ;       /* recipients still to send */
+  size_t *acc, nacc ;         /* accepted in this transaction */
+  struct dlv_buf t ;
+} ;
+
+/* A RCPT reply: accepted, carried to the next transaction (a 452 after
+   some were accepted, RFC 5321 4.5.3.1.10), or a result. */
+static void rcpt_reply (struct txn *x, size_t r, unsigned int code, size_t *carry, size_t *ncarry)
+{
+  if (code / 100 == 2) x->acc[x->nacc++] = r ;
+  else if (code == 452 && x->nacc) carry[(*ncarry)++] = r ;
+  else remote_result_code(x->m, r, code, x->io->host, &x->t) ;
+}
+
+/* After MAIL and the RCPTs: DATA's reply in code; sends the body if 354. */
+static int txn_data (struct txn *x, unsigned int code)
+{
+  if (code != 354)
+  {
+    for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code / 100 == 2 ? 451 : code, x->io->host, &x->t) ;
+    return remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+  }
+  if (remote_send_body(x->io, x->fd) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
+  for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code, x->io->host, &x->t) ;
+  return 0 ;
+}
+
+/* One transaction, one command at a time. */
+static int txn_plain (struct txn *x, size_t *carry, size_t *ncarry)
+{
+  unsigned int code ;
+  size_t k ;
+  if (remote_io_cmd(x->io, "MAIL FROM:<", x->from, x->sz, &code, &x->t) == -1) return -1 ;
+  if (code / 100 != 2)
+  {
+    for (k = 0 ; k < x->npend ; k++) remote_result_code(x->m, x->pend[k], code, x->io->host, &x->t) ;
+    return remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+  }
+  for (k = 0 ; k < x->npend ; k++)
+  {
+    if (*ncarry) { carry[(*ncarry)++] = x->pend[k] ; continue ; }   /* after a 452: next transaction */
+    if (remote_io_cmd(x->io, "RCPT TO:<", x->m->rcpt[x->pend[k]], ">", &code, &x->t) == -1) return -1 ;
+    rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
+  }
+  if (!x->nacc) return remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+  if (remote_io_cmd(x->io, "DATA", "", "", &code, &x->t) == -1) return -1 ;
+  return txn_data(x, code) ;
+}
+
+/* One transaction with PIPELINING (RFC 2920): MAIL, every RCPT and DATA in
+   one write, then the replies in order; the body only after a 354. */
+static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
+{
+  struct dlv_buf cmds = DLV_BUF_ZERO, mt = DLV_BUF_ZERO ;
+  unsigned int code, mcode ;
+  int rc = -1 ;
+  dlv_buf_cats(&cmds, "MAIL FROM:<") ; dlv_buf_cats(&cmds, x->from) ; dlv_buf_cats(&cmds, x->sz) ; dlv_buf_cats(&cmds, "\r\n") ;
+  for (size_t k = 0 ; k < x->npend ; k++)
+  { dlv_buf_cats(&cmds, "RCPT TO:<") ; dlv_buf_cats(&cmds, x->m->rcpt[x->pend[k]]) ; dlv_buf_cats(&cmds, ">\r\n") ; }
+  dlv_buf_cats(&cmds, "DATA\r\n") ;
+  if (!cmds.s) { remote_seterr("out of memory", "") ; goto end ; }
+  if (remote_io_put(x->io, cmds.s, cmds.len) == -1 || remote_io_reply(x->io, &mcode, &mt, 0) == -1) goto end ;
+  for (size_t k = 0 ; k < x->npend ; k++)
+  {
+    if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
+    if (mcode / 100 == 2) rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
+    else remote_result_code(x->m, x->pend[k], mcode, x->io->host, &mt) ;   /* the sender was refused */
+  }
+  if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
+  if (!x->nacc)
+  {
+    if (code == 354 && remote_io_put(x->io, ".\r\n", 3) == -1) goto end ;   /* a server that said 354 anyway */
+    if (code == 354 && remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
+    rc = remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+    goto end ;
+  }
+  rc = txn_data(x, code) ;
+ end:
+  dlv_buf_free(&cmds) ; dlv_buf_free(&mt) ;
+  return rc ;
+}
+
+/* One message: transactions until every recipient has a result.
+   0 done (connection usable), -1 connection lost (m's rest reported t). */
+int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m)
+{
+  struct dlv_buf from = DLV_BUF_ZERO ;
+  struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO } ;
+  size_t *carry = 0, ncarry ;
+  off_t size ;
+  int rc = -1 ;
+  char sz[40] = ">" ;
+  x.fd = msg_open(m, &from, &size, &x.body) ;
+  if (x.fd == -1) { remote_result_rest(m, 0, 1, io->host, remote_err.s) ; return 0 ; }
+  if (ext->size && ext->sizemax && (uint64_t)size > ext->sizemax)
+  {
+    struct dlv_buf b = DLV_BUF_ZERO ;
+    dlv_buf_cats(&b, "552 5.3.4 message size ") ; dlv_buf_catu(&b, (uint64_t)size) ;
+    dlv_buf_cats(&b, " exceeds the downstream's SIZE ") ; dlv_buf_catu(&b, ext->sizemax) ;
+    for (size_t r = 0 ; r < m->n ; r++) remote_result(m, r, 'p', io->host, b.s ? b.s : "552", b.len) ;
+    dlv_buf_free(&b) ; rc = 0 ; goto end ;
+  }
+  if (ext->size)   /* RFC 1870 6: declare the size */
+  {
+    struct dlv_buf b = DLV_BUF_ZERO ;
+    dlv_buf_cats(&b, "> SIZE=") ; dlv_buf_catu(&b, (uint64_t)size) ;
+    if (b.s && b.len < sizeof sz) memcpy(sz, b.s, b.len + 1) ;
+    dlv_buf_free(&b) ;
+  }
+  x.from = from.s ? from.s : "" ; x.sz = sz ;
+  x.pend = malloc((m->n + 1) * sizeof *x.pend) ;
+  x.acc = malloc((m->n + 1) * sizeof *x.acc) ;
+  carry = malloc((m->n + 1) * sizeof *carry) ;
+  if (!x.pend || !x.acc || !carry) { remote_seterr("out of memory", "") ; goto lost ; }
+  for (size_t r = 0 ; r < m->n ; r++) x.pend[r] = r ;
+  x.npend = m->n ;
+  while (x.npend)
+  {
+    size_t *tmp ;
+    ncarry = 0 ; x.nacc = 0 ;
+    if (lseek(x.fd, x.body, SEEK_SET) == -1) { remote_seterr("seek message: ", strerror(errno)) ; goto lost ; }
+    if ((ext->pipelining ? txn_pipe(&x, carry, &ncarry) : txn_plain(&x, carry, &ncarry)) == -1) goto lost ;
+    tmp = x.pend ; x.pend = carry ; carry = tmp ; x.npend = ncarry ;
+  }
+  rc = 0 ;
+  goto end ;
+ lost:
+  remote_result_rest(m, 0, 1, io->host, remote_err.s ? remote_err.s : "connection lost") ;
+ end:
+  close(x.fd) ;
+  free(x.pend) ; free(x.acc) ; free(carry) ;
+  dlv_buf_free(&from) ; dlv_buf_free(&x.t) ;
+  return rc ;
+}
+
