@@ -1,7 +1,7 @@
 /* remote_smtp.c: one SMTP client session (RFC 5321) for a batch of
-   messages: connect, EHLO/HELO, one transaction per message with all its
-   recipients, 452 carry-over to a new transaction (4.5.3.1.10), SIZE,
-   dot-stuffing, RSET after an aborted transaction, QUIT. libc I/O. */
+   messages: connect with a timeout, replies and writes with a timeout,
+   EHLO/HELO, the batch over one connection per address (the transactions
+   are in remote_txn.c), QUIT, and the result lines. libc I/O. */
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -15,8 +15,6 @@
 #include "queue/queue.h"
 #include "deliver/remote.h"
 #include "deliver/remote_io.h"
-
-
 
 struct dlv_buf remote_err = DLV_BUF_ZERO ;   /* last error text, for t results */
 
