@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <limits.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,24 +27,46 @@ void remote_seterr (char const *what, char const *why)
   dlv_buf_cats(&remote_err, why) ;
 }
 
-static int io_wait (struct remote_io *io, short ev)
+static int64_t now_ms (void)
+{
+  struct timespec ts ;
+  clock_gettime(CLOCK_MONOTONIC, &ts) ;
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 ;
+}
+
+/* The end of a step that starts now: io->timeout seconds from now. */
+static int64_t io_deadline (struct remote_io const *io)
+{
+  return now_ms() + (int64_t)io->timeout * 1000 ;
+}
+
+/* Waits for ev until the step's deadline, not for a fresh timeout per
+   read: a server that drips one byte at a time must not stretch a step. */
+static int io_wait (struct remote_io *io, short ev, int64_t deadline)
 {
   struct pollfd p = { .fd = io->fd, .events = ev } ;
   int r ;
-  do r = poll(&p, 1, (int)io->timeout * 1000) ; while (r == -1 && errno == EINTR) ;
-  if (r == 0) errno = ETIMEDOUT ;
-  return r > 0 ? 0 : -1 ;
+  for (;;)
+  {
+    int64_t left = deadline - now_ms() ;
+    if (left <= 0) { errno = ETIMEDOUT ; return -1 ; }
+    r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left) ;
+    if (r == -1 && errno == EINTR) continue ;
+    if (r == 0) { errno = ETIMEDOUT ; return -1 ; }
+    return r > 0 ? 0 : -1 ;
+  }
 }
 
 int remote_io_put (struct remote_io *io, char const *s, size_t len)
 {
+  int64_t deadline = io_deadline(io) ;
   while (len)
   {
     ssize_t w = write(io->fd, s, len) ;
     if (w == -1)
     {
       if (errno == EINTR) continue ;
-      if (errno != EAGAIN || io_wait(io, POLLOUT) == -1) { remote_seterr("write failed: ", strerror(errno)) ; return -1 ; }
+      if (errno != EAGAIN || io_wait(io, POLLOUT, deadline) == -1) { remote_seterr("write failed: ", strerror(errno)) ; return -1 ; }
       continue ;
     }
     s += w ; len -= (size_t)w ;
@@ -53,6 +77,7 @@ int remote_io_put (struct remote_io *io, char const *s, size_t len)
 /* Reads one reply. 0 with code and text (text reset first), or -1 with err set. */
 int remote_io_reply (struct remote_io *io, unsigned int *code, struct dlv_buf *text, struct remote_ext *ext)
 {
+  int64_t deadline = io_deadline(io) ;
   text->len = 0 ;
   for (;;)
   {
@@ -71,7 +96,7 @@ int remote_io_reply (struct remote_io *io, unsigned int *code, struct dlv_buf *t
     if (n == 0) { remote_seterr("connection closed by downstream", "") ; return -1 ; }
     if (errno == EINTR) continue ;
     if (errno != EAGAIN) { remote_seterr("read failed: ", strerror(errno)) ; return -1 ; }
-    if (io_wait(io, POLLIN) == -1) { remote_seterr("timeout waiting for reply", "") ; return -1 ; }
+    if (io_wait(io, POLLIN, deadline) == -1) { remote_seterr("timeout waiting for reply", "") ; return -1 ; }
   }
 }
 
@@ -121,7 +146,7 @@ static int io_connect (struct remote_io *io, struct remote_addr const *a, unsign
   if (errno == EINPROGRESS)
   {
     io->timeout = tconn ;
-    if (io_wait(io, POLLOUT) == 0 && getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && !e) return 0 ;
+    if (io_wait(io, POLLOUT, io_deadline(io)) == 0 && getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && !e) return 0 ;
     if (!e) e = errno ;
   }
   else e = errno ;
