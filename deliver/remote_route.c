@@ -108,7 +108,7 @@ static int mx_cmp (void const *a, void const *b)
 static int route_mx (char const *domain, char const *me, char const *aliases,
   struct remote_addr *out, int max, int *skipped, char const **why)
 {
-  static stralloc fqdn, res, dot ;
+  static stralloc fqdn, res ;
   struct mx mx[REMOTE_HOSTS_MAX] ;
   int nmx = 0, n = 0 ;
   if (!stralloc_copys(&fqdn, domain) || dns_mx(&res, &fqdn) == -1) { *why = "MX lookup failed (temporary DNS error)" ; return -1 ; }
@@ -124,7 +124,6 @@ static int route_mx (char const *domain, char const *me, char const *aliases,
     }
     i += 2 + l + 1 ;
   }
-  (void)dot ;
   if (!nmx)   /* RFC 5321 5.1: no MX, the domain itself is the implicit MX */
   {
     size_t l = strlen(domain) ;
@@ -132,8 +131,16 @@ static int route_mx (char const *domain, char const *me, char const *aliases,
     mx[0].pref = 0 ; memcpy(mx[0].name, domain, l + 1) ; nmx = 1 ;
   }
   qsort(mx, (size_t)nmx, sizeof mx[0], mx_cmp) ;
-  for (int i = 0 ; i < nmx && n < max ; i++)
+  for (int i = 0, group = 0 ; i < nmx && n < max ; i++)
+  {
+    int was = *skipped ;
+    if (!i || mx[i].pref != mx[i-1].pref) group = n ;   /* first address of this preference */
     n = add_host(mx[i].name, strlen(mx[i].name), REMOTE_PORT_DEFAULT, me, aliases, out, n, max, skipped) ;
+    /* RFC 5321 5.1: the relay is an MX here (by name or by an address), so
+       every MX with its preference or a worse one is dropped: a backup MX
+       would only hand the mail back to us */
+    if (*skipped > was) { n = group ; break ; }
+  }
   return n ;
 }
 

@@ -1,7 +1,8 @@
 # 43-deliver-mx: `mx` routes against a real DNS server (tinydns on a
 # loopback address, port 53): MX hosts by preference, the relay's own name
-# and its aliases skipped, a route that leads only back to the relay is
-# logged and never looped; a DSN to a non-customer sender goes by the
+# and its aliases skipped, and with them every MX not better than the relay
+# (RFC 5321 5.1: a backup MX would hand the mail back); a route that leads
+# only back to the relay is logged and never looped; a DSN to a non-customer sender goes by the
 # sender's MX; an IPv6 route ([::1]:PORT).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/40-deliver-lib.bash"
@@ -13,7 +14,9 @@ P6=$(free_port)
 mkdir -p "$T/dns"
 cat >"$T/dns/data" <<EOD
 .example:$DNS:a
-@mxtest.example::relay.test:5
+@mxtest.example::relay.test:30
+@backup.example::relay.test:10
+@backup.example::mx2.mxtest.example:20
 @mxtest.example::mx2.mxtest.example:20
 @mxtest.example::mx9.mxtest.example:90
 +mx2.mxtest.example:$MXIP
@@ -33,6 +36,7 @@ dlv_conf 9
 cat >"$C/domains" <<EOD
 mxtest.example mx
 loop.example mx
+backup.example mx
 alias.example mx
 v6.example [::1]:$P6
 EOD
@@ -48,9 +52,12 @@ is "$(grep -c ' a@mxtest.example ' "$T/mbox/log" 2>/dev/null)" 1 "arrived once a
 
 inject snd@sender.example l@loop.example; L=$(qid)
 check "MX only the relay itself: logged as a loop" wait_until 10 grep -q "delivery $L rcpt=l@loop.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
+inject snd@sender.example l@backup.example; L3=$(qid)
+check "relay is MX 10, a backup MX 20: not sent to the backup (RFC 5321 5.1), logged as a loop" wait_until 10 grep -q "delivery $L3 rcpt=l@backup.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
 inject snd@sender.example l@alias.example; L2=$(qid)
 check "MX at an alias address of the relay: logged as a loop" wait_until 10 grep -q "delivery $L2 rcpt=l@alias.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
-check "looping mail stays queued (2 messages)" [ "$(queue_count "$Q")" -ge 2 ]
+check "looping mail stays queued (3 messages)" [ "$(queue_count "$Q")" -ge 3 ]
+is "$(grep -c 'l@backup.example' "$T/mbox/log" 2>/dev/null)" 0 "nothing reached the backup MX"
 
 inject snd@sender.example bad@mxtest.example; B=$(qid)
 check "5xx via MX: bounced" wait_until 10 grep -q "delivery $B rcpt=bad@mxtest.example .*status=bounced" "$T/deliver.log"
