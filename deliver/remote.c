@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include "conf/conf.h"
+#include "queue/queue.h"
 #include "deliver/remote.h"
 
 #define USAGE "usage: mxhold-remote ROUTE DOMAIN < batch"
@@ -26,7 +27,7 @@ static size_t batch_parse (char *s, size_t len, struct remote_msg **out)
   for (size_t pos = 0 ; pos < len ; )
   {
     char *nl = memchr(s + pos, '\n', len - pos) ;
-    static char *f[2 + 2 * 100000] ;   /* QUEUE_RCPT_MAX recipients */
+    static char *f[2 + 2 * QUEUE_RCPT_MAX] ;   /* ID, PATH, then INDEX RCPT pairs */
     size_t nf = 0 ;
     char *p = s + pos ;
     if (!nl) die(100, "batch line without LF", "") ;
@@ -75,7 +76,7 @@ int main (int argc, char const *const *argv)
   static struct dlv_buf in = DLV_BUF_ZERO, me = DLV_BUF_ZERO ;
   static struct remote_addr addrs[REMOTE_HOSTS_MAX] ;
   struct remote_msg *msgs = 0 ;
-  struct remote_cfg cfg = { "localhost", 30, 300 } ;
+  struct remote_cfg cfg = { "localhost", 0, 0 } ;   /* timeouts: from the config (its defaults if unset) */
   struct conf c ;
   char const *why = "" ;
   size_t nmsg ;

@@ -239,7 +239,7 @@ void remote_session (struct remote_cfg const *cfg, struct remote_addr const *add
       if (remote_msg_send(&io, &ext, msgs + next) == -1) break ;
       next++ ;
     }
-    if (next == nmsg) { io.timeout = 10 < cfg->timeout_remote ? 10 : cfg->timeout_remote ; remote_io_cmd(&io, "QUIT", "", "", &code, &t) ; }
+    if (next == nmsg) { io.timeout = REMOTE_QUIT_TIMEOUT < cfg->timeout_remote ? REMOTE_QUIT_TIMEOUT : cfg->timeout_remote ; remote_io_cmd(&io, "QUIT", "", "", &code, &t) ; }
     else next++ ;  /* the message that was on the wire has its t results */
     dlv_buf_free(&t) ;
     close(io.fd) ;
