@@ -102,6 +102,18 @@ static void load_state (uint32_t i)
   dlv_buf_free(&b) ;
 }
 
+/* A message that failed to load for a passing reason (EMFILE, ENOMEM,
+   EIO) goes back to new/: nothing else would ever look at it again before
+   a restart, and the scan of new/ (on a trigger, or every
+   DLV_NEWSCAN_SECS) takes it in again. A file is in mess/ or new/ at any
+   instant, so this cannot lose it. */
+static void load_retry (char const *id)
+{
+  char from[QUEUE_PATH_MAX], to[QUEUE_PATH_MAX] ;
+  if (queue_path_mess(from, sizeof from, g.q, id) == -1 || queue_path_new(to, sizeof to, g.q, id) == -1) return ;
+  if (rename(from, to) == -1 && errno != ENOENT) strerr_warnwu4sys("rename ", from, " to ", to) ;
+}
+
 int dlv_msg_load (char const *id)
 {
   static struct dlv_buf b = DLV_BUF_ZERO ;
@@ -113,8 +125,13 @@ int dlv_msg_load (char const *id)
   i = dlv_msg_new(id) ;
   if (dlv_msg_header(i, &b, &e) == -1)
   {
-    strerr_warnwu3sys("read message ", id, " (left in the queue)") ;
+    int e2 = errno ;
     dlv_msg_free(i) ;
+    errno = e2 ;
+    if (errno == EPROTO || errno == EFBIG)   /* malformed: kept for the operator, never deleted */
+    { strerr_warnwu3sys("read message ", id, " (malformed; left in mess/)") ; return -1 ; }
+    strerr_warnwu3sys("read message ", id, " (back to new/, retried at the next scan)") ;
+    load_retry(id) ;
     return -1 ;
   }
   g.m[i].arrived = e.arrived ;
