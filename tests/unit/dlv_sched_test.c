@@ -72,5 +72,17 @@ int main (void)
     CHECK(b.tm_hour == 0 && b.tm_min == 0 && b.tm_sec == 0, "calendar expiry at local midnight") ;
     CHECK(e - arr > 5 * 86400 - 3600 && e - arr <= 6 * 86400 + 3600, "five full days after the first midnight") ;
   }
+  {
+    /* exact days, across a DST change: Berlin goes to CEST on 2026-03-29 */
+    static struct { time_t arr, want ; char const *what ; } const t[] = {
+      { 1774650600, 1774738800, "23:30 CET on 03-27, 1 day: 03-29 00:00 CET (the first midnight is 03-28)" },
+      { 1774566000, 1774738800, "exactly midnight 03-27 00:00: the first midnight after it is 03-28" },
+      { 1774738800 + 7200, 1774908000, "03-29 03:00 CEST (after the change): 03-31 00:00 CEST" },
+    } ;
+    setenv("TZ", "Europe/Berlin", 1) ; tzset() ;
+    g.lim.v[CONF_LIMIT_lifetime_days] = 1 ;
+    for (unsigned k = 0 ; k < sizeof t / sizeof *t ; k++)
+      CHECK((time_t)dlv_expiry((uint64_t)t[k].arr) == t[k].want, t[k].what) ;
+  }
   return fails ? 1 : 0 ;
 }
