@@ -30,13 +30,16 @@ fi
 # run; sets SECS and GOT (messages queued). No subshell: the processes it
 # starts must stay known to the cleanup.
 mx_run () {
-  local c=$1 d=$T/mx.$1 port pid
+  local c=$1 d=$T/mx.$1 port pid c0
   port=$(free_port)
-  SECS=- GOT=0
+  SECS=- GOT=0 CPU=-
   mx_start "$d" "$port" "$DOWN" || return 0
   pid=$LASTPID
+  c0=$(cpu_ms "$pid")
   source_run "$port" "$BENCH_N" "$c"; SECS=$SRC_SECS
   GOT=$(mx_count "$d/q")
+  sleep 0.5                     # the last sessions exit and are reaped
+  CPU=$(per_msg $(( $(cpu_ms "$pid") - c0 )) "$GOT")
   mx_stop_pid "$pid"
   [ "$GOT" = "$BENCH_N" ] && return 0
   grep -E 'fatal|warning|status=[^2]' "$T/smtpd.$port.log" 2>/dev/null | grep -v 'talked before the greeting' \
@@ -45,31 +48,37 @@ mx_run () {
 
 # pf_run CONC: an empty Postfix queue, one smtp-source run; sets SECS, GOT.
 pf_run () {
+  local m c0
   pf_clear "$PF"
+  m=$(pf_master "$PF"); c0=$(cpu_ms "$m")
   source_run "$PFPORT" "$BENCH_N" "$1"; SECS=$SRC_SECS
-  GOT=$(pf_count "$PF")
+  GOT=$(pf_count "$PF")         # waits until qmgr has deferred them all
+  CPU=$(per_msg $(( $(cpu_ms "$m") - c0 )) "$GOT")
 }
 
 bdiag "inbound: N=$BENCH_N messages of $BENCH_SIZE bytes per run, concurrency $CONCS"
 table_head "inbound: smtp-source -> relay, queue only (N=$BENCH_N, ${BENCH_SIZE} B, fsync on)" \
-  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix"
+  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix" "pf CPU ms/msg" "mx CPU ms/msg" "pf/mx CPU"
 for c in $CONCS; do
-  pr=- mr=- pnote="" mnote=""
+  pr=- mr=- pc=- mc=- pnote="" mnote=""
   if [ $pf_ok = 1 ]; then
     pf_run "$c"
-    pr=$(rate "$GOT" "$SECS")
+    pr=$(rate "$GOT" "$SECS") pc=$CPU
     [ "$GOT" = "$BENCH_N" ] || pnote="postfix queued $GOT of $BENCH_N"
   fi
   if [ $mx_ok = 1 ]; then
     mx_run "$c"
     [ "$SECS" = - ] || mr=$(rate "$GOT" "$SECS")
+    mc=$CPU
     [ "$GOT" = "$BENCH_N" ] || mnote="mxhold queued $GOT of $BENCH_N"
   fi
-  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")"
+  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")" "$pc" "$mc" "$(ratio "$pc" "$mc")"
   [ -n "$pnote" ] && tnote "! $pnote (the rate counts those queued)"
   [ -n "$mnote" ] && tnote "! $mnote (the rate counts those queued)"
 done
 [ $mx_ok = 1 ] || tnote "mxhold not built yet: its column is empty"
+tnote "CPU ms/msg: user+system CPU of the relay's processes (Postfix: master and all its"
+tnote "children; mxhold: tcpserver and all its children) per message queued, client excluded"
 
 # For comparison, Postfix's smtpd processes of this instance (they live on
 # for max_idle after the run): the largest VmHWM, and how many there are.

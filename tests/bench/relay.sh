@@ -34,9 +34,12 @@ mx_ok=1
 if ! have smtpd queue conf queuectl deliver remote; then
   mx_ok=0
   bdiag "mxhold binaries missing (built: $(cd "$BIN" 2>/dev/null && ls | tr '\n' ' ')): mxhold columns skipped"
-elif ! mx_start "$MX" "$MXPORT" "$SINK" || ! mx_deliver_start "$MX"; then
+elif ! mx_start "$MX" "$MXPORT" "$SINK"; then
   mx_ok=0
   bdiag "mxhold did not start: mxhold columns skipped"
+else
+  MX_TCP=$LASTPID
+  mx_deliver_start "$MX" || { mx_ok=0; bdiag "mxhold-deliver did not start: mxhold columns skipped"; }
 fi
 systems=""
 [ $pf_ok = 1 ] && systems="$systems pf"
@@ -54,6 +57,9 @@ settled () {
     [ -z "$(find "$MX/q/new" -type f 2>/dev/null | head -1)" ]
   fi
 }
+# cpu_of SYS: CPU ms used so far by the relay's processes (Postfix: master
+# and its children; mxhold: tcpserver, deliver and their children)
+cpu_of () { if [ "$1" = pf ]; then cpu_ms "$(pf_master "$PF")"; else cpu_ms "$MX_TCP" "$DELIVER_PID"; fi; }
 # drained SYS: the relay's queue is empty
 drained () {
   if [ "$1" = pf ]; then [ "$(pf_count_now "$PF")" -eq 0 ]; else [ "$(mx_count "$MX/q")" -eq 0 ]; fi
@@ -64,9 +70,10 @@ bdiag "relay: N=$BENCH_N, backlog $BENCH_BACKLOG, $BENCH_LAT latency samples, ${
 # ---------------------------------------------------------------- (a)
 # e2e SYS CONC: sets RATE (messages/s, "-" on failure) and NOTE
 e2e () {
-  local sys=$1 c=$2 t0 t1 got
-  RATE=- NOTE=""
+  local sys=$1 c=$2 t0 t1 got c0
+  RATE=- NOTE="" CPU=-
   sink_stop; sink_start "$SINK" "$SINKLOG" || return 0
+  c0=$(cpu_of "$sys")
   t0=$(now)
   source_run "$(port_of "$sys")" "$BENCH_N" "$c"
   if ! sink_wait "$SINKLOG" "$BENCH_N" "$BENCH_TIMEOUT"; then
@@ -78,29 +85,30 @@ e2e () {
   t1=$(sink_time_of "$SINKLOG" "$BENCH_N")
   RATE=$(rate "$BENCH_N" "$(elapsed "$t0" "$t1")")
   bwait 30 drained "$sys" || NOTE="queue not empty 30 s after the run: $(queued_of "$sys") left"
+  CPU=$(per_msg $(( $(cpu_of "$sys") - c0 )) "$BENCH_N")
   got=$(sink_count "$SINKLOG")
   [ "$got" -gt "$BENCH_N" ] && NOTE="$got arrivals for $BENCH_N messages (duplicates)"
   return 0
 }
 
 part a && table_head "relay (a): smtp-source -> relay -> smtp-sink, end to end (N=$BENCH_N, ${BENCH_SIZE} B)" \
-  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix"
+  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix" "pf CPU ms/msg" "mx CPU ms/msg" "pf/mx CPU"
 part a && for c in $CONCS; do
-  pr=- mr=- notes=""
+  pr=- mr=- pc=- mc=- notes=""
   for s in $systems; do
     e2e "$s" "$c"
-    if [ $s = pf ]; then pr=$RATE; else mr=$RATE; fi
+    if [ $s = pf ]; then pr=$RATE pc=$CPU; else mr=$RATE mc=$CPU; fi
     [ -n "$NOTE" ] && notes="$notes|! $s: $NOTE"
   done
-  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")"
+  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")" "$pc" "$mc" "$(ratio "$pc" "$mc")"
   [ -n "$notes" ] && echo "$notes" | tr '|' '\n' | grep . | while read -r l; do tnote "$l"; done
 done
 
 # ---------------------------------------------------------------- (b)
 # backlog SYS: sets SECS (seconds from sink start to last arrival) and NOTE
 backlog () {
-  local sys=$1 t0 t1 q
-  SECS=- NOTE=""
+  local sys=$1 t0 t1 q c0
+  SECS=- NOTE="" CPU=-
   sink_stop
   bwait 30 drained "$sys" || { NOTE="queue not empty before the run"; return 0; }
   source_run "$(port_of "$sys")" "$BENCH_BACKLOG" 50
@@ -108,6 +116,7 @@ backlog () {
   [ "$q" -eq "$BENCH_BACKLOG" ] || NOTE="queued $q of $BENCH_BACKLOG"
   bwait 120 settled "$sys" || NOTE="$NOTE; not every message tried before the sink came up"
   bdiag "backlog $sys: $q queued and deferred; sink up, flush"
+  c0=$(cpu_of "$sys")
   t0=$(now)
   sink_start "$SINK" "$SINKLOG" || return 0
   flush_of "$sys" || NOTE="$NOTE; flush command failed"
@@ -117,20 +126,23 @@ backlog () {
   fi
   t1=$(sink_time_of "$SINKLOG" "$q")
   SECS=$(elapsed "$t0" "$t1")
+  bwait 30 drained "$sys"
+  CPU=$(per_msg $(( $(cpu_of "$sys") - c0 )) "$q")
   return 0
 }
 
 if part b; then
   table_head "relay (b): backlog of $BENCH_BACKLOG queued while the sink is down, then sink up + flush" \
     "" "postfix s" "mxhold s" "postfix/mxhold"
-  ps_=- ms_=- notes=""
+  ps_=- ms_=- pc=- mc=- notes=""
   for s in $systems; do
     backlog "$s"
-    if [ $s = pf ]; then ps_=$SECS; else ms_=$SECS; fi
+    if [ $s = pf ]; then ps_=$SECS pc=$CPU; else ms_=$SECS mc=$CPU; fi
     [ -n "$NOTE" ] && notes="$notes|! $s: ${NOTE#; }"
   done
   row "seconds until all arrived" "$ps_" "$ms_" "$(ratio "$ps_" "$ms_")"
   row "messages/s" "$(rate "$BENCH_BACKLOG" "$ps_")" "$(rate "$BENCH_BACKLOG" "$ms_")" ""
+  row "CPU ms/msg (flush to drained)" "$pc" "$mc" "$(ratio "$pc" "$mc")"
   [ -n "$notes" ] && echo "$notes" | tr '|' '\n' | grep . | while read -r l; do tnote "$l"; done
 fi
 
@@ -208,6 +220,8 @@ if part c; then
   done
 fi
 
+tnote "CPU ms/msg: user+system CPU of the relay's processes (Postfix: master and all its children;"
+tnote "mxhold: tcpserver, deliver and all their children) per message; client and sink excluded"
 [ $mx_ok = 1 ] || tnote "mxhold (smtpd, queue, conf, queuectl, deliver, remote) not built or not running: its column is empty"
 sink_stop
 pf_stop "$PF"
