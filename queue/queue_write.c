@@ -191,9 +191,8 @@ int queue_hdr_start (struct queue_hdr *h, uint64_t arrived, char const *client, 
   return 0 ;
 }
 
-/* Feeds envelope bytes. Returns bytes consumed; sets *done at the final
-   NUL; 0 consumed with *err set on a malformed envelope (perm). */
-static size_t env_feed (struct queue_hdr *h, char const *s, size_t len, int *done, char const **err)
+/* env_feed's work; a failed hdr_cat returns 0 with errno set. */
+static size_t env_feed1 (struct queue_hdr *h, char const *s, size_t len, int *done, char const **err)
 {
   size_t i ;
   for (i = 0 ; i < len ; i++)
@@ -233,6 +232,16 @@ static size_t env_feed (struct queue_hdr *h, char const *s, size_t len, int *don
         break ;
     }
   }
+  return i ;
+}
+
+/* Feeds envelope bytes. Returns bytes consumed; sets *done at the final
+   NUL; 0 consumed with *err set on a malformed envelope (perm). */
+static size_t env_feed (struct queue_hdr *h, char const *s, size_t len, int *done, char const **err)
+{
+  size_t i = env_feed1(h, s, len, done, err) ;
+  /* too big for the header is permanent, like too many recipients */
+  if (!i && !*err && errno == EFBIG) *err = "envelope too large" ;
   return i ;
 }
 

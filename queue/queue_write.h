@@ -7,7 +7,9 @@
 #include "queue/queue.h"
 
 #define QUEUE_INMEM_BYTES (64u << 10)   /* a message up to this stays in memory: one writev */
-#define QUEUE_HDR_MAX_BYTES (QUEUE_ENVELOPE_MAX_BYTES + 4096)  /* text header, env lines included */
+/* the whole text header, empty line included: no more than the readers
+   (deliver, remote, queuectl) accept, or a queued message could never go */
+#define QUEUE_HDR_MAX_BYTES QUEUE_ENVELOPE_MAX_BYTES
 
 struct queue_msg {
   char buf[QUEUE_INMEM_BYTES] ;
