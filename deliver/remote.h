@@ -13,6 +13,7 @@
 #define REMOTE_HOSTS_MAX 32          /* addresses tried per session */
 #define REMOTE_BATCH_MAX_BYTES (16u << 20)  /* stdin from deliver */
 #define REMOTE_IO_BYTES 65536
+#define REMOTE_PIPE_RCPTS 100        /* RCPTs per pipelined write: their replies fit any socket buffer */
 #define REMOTE_QUIT_TIMEOUT 10       /* seconds for QUIT's reply at most: the mail is already sent */
 
 struct remote_ext {

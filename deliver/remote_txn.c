@@ -129,24 +129,43 @@ static int txn_plain (struct txn *x, size_t *carry, size_t *ncarry)
   return txn_data(x, code) ;
 }
 
-/* One transaction with PIPELINING (RFC 2920): MAIL, every RCPT and DATA in
-   one write, then the replies in order; the body only after a 354. */
+/* Writes the RCPTs pend[k..end) (MAIL first when k is 0, DATA after the
+   last group) in one write. */
+static int pipe_put (struct txn *x, size_t k, size_t end)
+{
+  struct dlv_buf cmds = DLV_BUF_ZERO ;
+  int rc ;
+  if (!k) { dlv_buf_cats(&cmds, "MAIL FROM:<") ; dlv_buf_cats(&cmds, x->from) ; dlv_buf_cats(&cmds, x->sz) ; dlv_buf_cats(&cmds, "\r\n") ; }
+  for (size_t j = k ; j < end ; j++)
+  { dlv_buf_cats(&cmds, "RCPT TO:<") ; dlv_buf_cats(&cmds, x->m->rcpt[x->pend[j]]) ; dlv_buf_cats(&cmds, ">\r\n") ; }
+  if (end == x->npend) dlv_buf_cats(&cmds, "DATA\r\n") ;
+  if (!cmds.s) { remote_seterr("out of memory", "") ; return -1 ; }
+  rc = remote_io_put(x->io, cmds.s, cmds.len) ;
+  dlv_buf_free(&cmds) ;
+  return rc ;
+}
+
+/* One transaction with PIPELINING (RFC 2920): MAIL, the RCPTs and DATA
+   written in groups of REMOTE_PIPE_RCPTS, each group's replies read before
+   the next is written (a client that writes everything first deadlocks
+   with a server whose replies fill the buffers, RFC 2920 3.1); the body
+   only after a 354. */
 static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
 {
-  struct dlv_buf cmds = DLV_BUF_ZERO, mt = DLV_BUF_ZERO ;
-  unsigned int code, mcode ;
+  struct dlv_buf mt = DLV_BUF_ZERO ;
+  unsigned int code, mcode = 0 ;
   int rc = -1 ;
-  dlv_buf_cats(&cmds, "MAIL FROM:<") ; dlv_buf_cats(&cmds, x->from) ; dlv_buf_cats(&cmds, x->sz) ; dlv_buf_cats(&cmds, "\r\n") ;
-  for (size_t k = 0 ; k < x->npend ; k++)
-  { dlv_buf_cats(&cmds, "RCPT TO:<") ; dlv_buf_cats(&cmds, x->m->rcpt[x->pend[k]]) ; dlv_buf_cats(&cmds, ">\r\n") ; }
-  dlv_buf_cats(&cmds, "DATA\r\n") ;
-  if (!cmds.s) { remote_seterr("out of memory", "") ; goto end ; }
-  if (remote_io_put(x->io, cmds.s, cmds.len) == -1 || remote_io_reply(x->io, &mcode, &mt, 0) == -1) goto end ;
-  for (size_t k = 0 ; k < x->npend ; k++)
+  for (size_t k = 0, end ; k < x->npend ; k = end)
   {
-    if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
-    if (mcode / 100 == 2) rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
-    else remote_result_code(x->m, x->pend[k], mcode, x->io->host, &mt) ;   /* the sender was refused */
+    end = x->npend - k > REMOTE_PIPE_RCPTS ? k + REMOTE_PIPE_RCPTS : x->npend ;
+    if (pipe_put(x, k, end) == -1) goto end ;
+    if (!k && remote_io_reply(x->io, &mcode, &mt, 0) == -1) goto end ;
+    for (size_t j = k ; j < end ; j++)
+    {
+      if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
+      if (mcode / 100 == 2) rcpt_reply(x, x->pend[j], code, carry, ncarry) ;
+      else remote_result_code(x->m, x->pend[j], mcode, x->io->host, &mt) ;   /* the sender was refused */
+    }
   }
   if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
   if (!x->nacc)
@@ -158,7 +177,7 @@ static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
   }
   rc = txn_data(x, code) ;
  end:
-  dlv_buf_free(&cmds) ; dlv_buf_free(&mt) ;
+  dlv_buf_free(&mt) ;
   return rc ;
 }
 

@@ -8,12 +8,18 @@ Modes:
   dropdot  reads the whole DATA, then closes without a reply
   temp     451 to the final dot; perm: 554 to the final dot
   ok       250 to the final dot; stores the raw DATA bytes as DIR/N.raw
+  slowbuf  like ok, offers PIPELINING, 4 kB socket buffers and long RCPT
+           replies: a client that writes every RCPT before reading any
+           reply deadlocks with it (RFC 2920 3.1)
 """
 import socket, sys, time, os, itertools
 port, mode, d = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 os.makedirs(d, exist_ok=True)
 n = itertools.count(1)
 ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+if mode == "slowbuf":
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
 ls.bind(("127.0.0.1", port)); ls.listen(8)
 
 def send(c, s):
@@ -37,7 +43,9 @@ def session(c):
         l = f.readline()
         if not l: return
         v = l[:4].upper()
-        if v == b"EHLO": send(c, b"250-hostile\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n")
+        if v == b"EHLO" and mode == "slowbuf": send(c, b"250-hostile\r\n250 PIPELINING\r\n")
+        elif v == b"EHLO": send(c, b"250-hostile\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n")
+        elif v == b"RCPT" and mode == "slowbuf": send(c, b"250 2.1.5 recipient ok " + b"." * 400 + b"\r\n")
         elif v == b"DATA":
             send(c, b"354 go\r\n")
             data = b""

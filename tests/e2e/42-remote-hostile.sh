@@ -48,4 +48,17 @@ like "$(cat "$T/out.ok")" "^$ID 0 d " "ok: delivered"
 want=$(printf 'Received: from test\r\nSubject: dots\r\n\r\n..one\r\n...two\r\n..\r\nlast line without CRLF\r\n.\r\n' | od -c)
 is "$(od -c <"$T/down.ok/1.raw")" "$want" "dot-stuffed, CRLF added to the last line, then the final dot"
 
+# --- PIPELINING with 6,000 recipients of 1,000 bytes against 4 kB buffers
+RC=$($PY -c "
+import sys
+print('$ID $MSG', ' '.join('%d %s@example.com' % (i, 'r%d' % i + 'a' * 980) for i in range(6000)))")
+bg $PY "$HOSTILE" "$P" slowbuf "$T/down.slowbuf"; sp=$LASTPID
+wait_until 10 port_open "$P" || nok "hostile server slowbuf did not start"
+t0=$(date +%s)
+printf '%s\n' "$RC" | MXHOLD_CONF=$C timeout 60 mxhold-remote "127.0.0.1:$P" example.com >"$T/out.slowbuf" 2>>"$T/remote.log"
+diag "6,000 pipelined recipients: $(( $(date +%s) - t0 ))s"
+diag "first result: $(head -c 150 "$T/out.slowbuf")"
+kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
+is "$(grep -c " d " "$T/out.slowbuf")" 6000 "PIPELINING, 6,000 recipients, small buffers: all delivered (no write/read deadlock)"
+
 done_testing
