@@ -2,7 +2,8 @@
 # tests/bench/inbound.sh: the inbound benchmark of issue 2 (not a test).
 # smtp-source sends BENCH_N messages of 5 KiB (one per session, from
 # sender@example.org to user@example.com) at concurrency 1, 10 and 50 to
-#   - mxhold: tcpserver -c 100 127.0.0.1 PORT mxhold-smtpd mxhold-queue, with
+#   - mxhold: tcpserver -c 100 -b 100 127.0.0.1 PORT mxhold-smtpd mxhold-queue
+#     (-b: bench-lib.sh mx_start says why), with
 #     a config like mkconf's (bench-lib.sh mx_conf) routing example.com to a
 #     port where nothing listens, and no deliver running; and
 #   - a private Postfix configured as the same relay (relay_domains, relay

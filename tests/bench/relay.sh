@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/bench/relay.sh: the relay benchmark of issue 3 (not a test).
 # smtp-source -> relay -> Postfix's smtp-sink, all on 127.0.0.1, for
-#   - mxhold: tcpserver -c 100 mxhold-smtpd mxhold-queue, and mxhold-deliver
+#   - mxhold: tcpserver -c 100 -b 100 mxhold-smtpd mxhold-queue, mxhold-deliver
 #     running in the background, example.com routed to the sink, and
 #   - a private Postfix relay for example.com with relay_transport
 #     smtp:[127.0.0.1]:SINKPORT,
