@@ -18,6 +18,7 @@
 #define DLV_REPLY_KEEP 400           /* reply bytes kept in memory per recipient */
 #define DLV_HDR_MAX_BYTES 65536      /* original headers attached to a DSN */
 #define DLV_POP_MAX 5000             /* due messages taken per loop turn */
+#define DLV_RENAME_TRIES 100         /* fresh ids tried for a message whose id is taken */
 
 /* message flags */
 #define DLV_F_NULLSENDER 1

@@ -187,10 +187,31 @@ void dlv_scan_mess (void)
   }
 }
 
+/* new/ID -> mess/HH/ID, never over a file: mxhold-queue only refuses a
+   name taken in new/, so an id reused while its first message is still
+   queued (smtpd picks ids) would replace that message. The newcomer then
+   gets a fresh id (in new/ first, so it is never without a name). 0 with
+   id updated, or -1 (logged; left in new/ for the next scan). */
+static int take_in (char *id)
+{
+  char from[QUEUE_PATH_MAX], to[QUEUE_PATH_MAX], fresh[QUEUE_ID_MAX + 1] ;
+  for (unsigned int tries = 0 ; ; tries++)
+  {
+    if (queue_path_new(from, sizeof from, g.q, id) == -1 || queue_path_mess(to, sizeof to, g.q, id) == -1) return -1 ;
+    if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE)) return 0 ;
+    if (errno != EEXIST || tries >= DLV_RENAME_TRIES) { strerr_warnwu4sys("rename ", from, " to ", to) ; return -1 ; }
+    queue_id_make(fresh) ;
+    if (queue_path_new(to, sizeof to, g.q, fresh) == -1) return -1 ;
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == -1) continue ;   /* taken too: another fresh id */
+    { char const *l[] = { "warning: id ", id, " is taken by a queued message: the new one is now ", fresh } ; dlv_log(l, 4) ; }
+    strcpy(id, fresh) ;
+  }
+}
+
 /* new/ID -> mess/HH/ID for every ID, fsync the directories, then load. */
 void dlv_scan_new (void)
 {
-  char from[QUEUE_PATH_MAX], to[QUEUE_PATH_MAX] ;
+  char from[QUEUE_PATH_MAX] ;
   char (*ids)[QUEUE_ID_MAX + 1] = 0 ;
   size_t n = 0, a = 0 ;
   uint64_t touched = 0 ;
@@ -201,12 +222,13 @@ void dlv_scan_new (void)
   if (!d) { strerr_warnwu2sys("open ", from) ; return ; }
   while ((de = readdir(d)))
   {
+    char id[QUEUE_ID_MAX + 1] ;
     if (!valid_name(de->d_name)) continue ;
-    if (queue_path_new(from, sizeof from, g.q, de->d_name) == -1 || queue_path_mess(to, sizeof to, g.q, de->d_name) == -1) continue ;
-    if (rename(from, to) == -1) { strerr_warnwu4sys("rename ", from, " to ", to) ; continue ; }
-    touched |= (uint64_t)1 << queue_hash(de->d_name, strlen(de->d_name)) ;
+    strcpy(id, de->d_name) ;
+    if (take_in(id) == -1) continue ;
+    touched |= (uint64_t)1 << queue_hash(id, strlen(id)) ;
     if (n == a) { a = a ? 2 * a : 64 ; ids = realloc(ids, a * sizeof *ids) ; if (!ids) strerr_diefu1sys(111, "allocate memory") ; }
-    strcpy(ids[n++], de->d_name) ;
+    strcpy(ids[n++], id) ;
   }
   closedir(d) ;
   if (!n) { free(ids) ; return ; }
