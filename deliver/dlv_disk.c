@@ -111,7 +111,8 @@ static void load_retry (char const *id)
 {
   char from[QUEUE_PATH_MAX], to[QUEUE_PATH_MAX] ;
   if (queue_path_mess(from, sizeof from, g.q, id) == -1 || queue_path_new(to, sizeof to, g.q, id) == -1) return ;
-  if (rename(from, to) == -1 && errno != ENOENT) strerr_warnwu4sys("rename ", from, " to ", to) ;
+  if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == -1 && errno != ENOENT)   /* never over a newcomer */
+    strerr_warnwu4sys("rename ", from, " to ", to) ;
 }
 
 int dlv_msg_load (char const *id)
