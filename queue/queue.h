@@ -158,7 +158,8 @@ int queue_dir_find (char const *confdir, char *buf, size_t size) ;
 
 /* Removes, under queue directory q, tmp/ files whose mtime is more than
    QUEUE_TMP_STALE_SECS before now (never younger ones), and state/HH/ID
-   files (ID well-formed) that have no mess/HH/ID. Calls report(path, ctx)
+   files (ID well-formed) that have neither mess/HH/ID nor new/ID (deliver
+   puts a message it must retry back into new/). Calls report(path, ctx)
    for each removal if report is not NULL. Returns the number removed, or -1
    with errno if a directory could not be read (what was removed stays). */
 int queue_sweep (char const *q, int64_t now, void (*report)(char const *path, void *ctx), void *ctx) ;

@@ -35,8 +35,8 @@ static int sweep_tmp (int qfd, char const *q, int64_t now, void (*report)(char c
   return n ;
 }
 
-/* state/HH/: a state file whose message is gone. Only well-formed ids:
-   anything else is not ours to judge. */
+/* state/HH/: a state file whose message is gone (neither in mess/ nor in
+   new/). Only well-formed ids: anything else is not ours to judge. */
 static int sweep_state (int qfd, char const *q, void (*report)(char const *, void *), void *ctx)
 {
   int n = 0 ;
@@ -57,6 +57,10 @@ static int sweep_state (int qfd, char const *q, void (*report)(char const *, voi
       size_t len = strlen(de->d_name) ;
       if (!queue_id_valid(de->d_name, len)) continue ;
       if (queue_path_mess(mess, sizeof mess, 0, de->d_name) == -1) continue ;
+      if (faccessat(qfd, mess, F_OK, AT_EACCESS) == 0 || errno != ENOENT) continue ;
+      /* deliver puts a message it could not load back into new/ (to retry
+         it), with its state: that state is not garbage */
+      if (queue_path_new(mess, sizeof mess, 0, de->d_name) == -1) continue ;
       if (faccessat(qfd, mess, F_OK, AT_EACCESS) == 0 || errno != ENOENT) continue ;
       if (unlinkat(fd, de->d_name, 0) == -1) continue ;
       n++ ;

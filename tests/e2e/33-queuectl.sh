@@ -82,7 +82,16 @@ mxhold-queuectl >/dev/null 2>&1; is "$?" 100 "no command: exit 100"
 # sweep
 touch -d '40 hours ago' "$Q/tmp/old"; touch "$Q/tmp/young"
 touch "$Q/state/00/1795800000.000003.1" "$Q/state/00/notanid"
+# a message deliver put back into new/ to retry its take-in keeps its state
+nid=1795800000.000004.1
+nhh=$($PY -c "
+h = 2166136261
+for c in b'$nid': h = ((h ^ c) * 16777619) & 0xffffffff
+print('%02x' % (h % 64))")
+touch "$Q/new/$nid" "$Q/state/$nhh/$nid"
 out=$(qc sweep)
+check "sweep keeps a state file whose message is in new/" test -f "$Q/state/$nhh/$nid"
+rm -f "$Q/new/$nid" "$Q/state/$nhh/$nid"
 like "$out" "removed $Q/tmp/old" "sweep: old tmp/ file"
 like "$out" "removed $Q/state/00/1795800000.000003.1" "sweep: orphan state file"
 check "sweep keeps young tmp/" test -f "$Q/tmp/young"
