@@ -56,11 +56,13 @@ static int sweep_state (int qfd, char const *q, void (*report)(char const *, voi
       char mess[QUEUE_PATH_MAX], path[QUEUE_PATH_MAX] ;
       size_t len = strlen(de->d_name) ;
       if (!queue_id_valid(de->d_name, len)) continue ;
-      if (queue_path_mess(mess, sizeof mess, 0, de->d_name) == -1) continue ;
-      if (faccessat(qfd, mess, F_OK, AT_EACCESS) == 0 || errno != ENOENT) continue ;
-      /* deliver puts a message it could not load back into new/ (to retry
-         it), with its state: that state is not garbage */
+      /* new/ too: deliver puts a message it could not load back into new/
+         (to retry it) with its state. new/ first, mess/ second: a
+         running deliver moves messages from new/ to mess/, so one in
+         transit is seen in one or the other */
       if (queue_path_new(mess, sizeof mess, 0, de->d_name) == -1) continue ;
+      if (faccessat(qfd, mess, F_OK, AT_EACCESS) == 0 || errno != ENOENT) continue ;
+      if (queue_path_mess(mess, sizeof mess, 0, de->d_name) == -1) continue ;
       if (faccessat(qfd, mess, F_OK, AT_EACCESS) == 0 || errno != ENOENT) continue ;
       if (unlinkat(fd, de->d_name, 0) == -1) continue ;
       n++ ;
