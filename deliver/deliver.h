@@ -27,6 +27,7 @@
 #define DLV_F_DELETE 8               /* ctl delete: remove when idle */
 #define DLV_F_BOUNCE 16              /* ctl bounce: DSN then remove when idle */
 #define DLV_F_GONE 32                /* settled and unlinked; freed when idle */
+#define DLV_F_OPBOUNCE 64            /* settled by ctl bounce, DSN not queued yet */
 
 struct dlv_rcpt {
   uint32_t dom ;                     /* index in g.dom */

@@ -112,8 +112,14 @@ void dlv_commit (void)
     m->flags &= ~DLV_F_DIRTY ;
     if (!m->id[0]) continue ;
     if (dlv_dsn_send(i) == -1)
+    {
+      /* not recorded as settled until its DSN is queued: pending again, and
+         an operator's bounce stays a bounce (never a delivery) on the retry */
       for (uint32_t r = 0 ; r < m->nrcpt ; r++) if (m->r[r].dsn)
       { m->r[r].dsn = 0 ; m->r[r].status = 'p' ; m->r[r].next = g.now + CONF_LIM(&g.lim, retry_min) ; }
+      if (m->flags & DLV_F_OPBOUNCE) m->flags |= DLV_F_BOUNCE ;
+    }
+    m->flags &= ~DLV_F_OPBOUNCE ;
     if ((m->flags & DLV_F_GONE) || settled(m) || (!m->busy && (m->flags & DLV_F_DELETE)))
     { remove_msg(i, &mess, &gone, &ngone, &agone) ; continue ; }
     if (state_write(i, tmp, sizeof tmp) == -1 || queue_path_state(path, sizeof path, g.q, m->id) == -1) continue ;

@@ -141,6 +141,7 @@ void dlv_settle_all (uint32_t i, int expired)
   int owed = dlv_dsn_owed(i), ok = dlv_msg_header(i, &hdr, &e) == 0 ;
   if (ok) from = e.from ;
   m->flags &= ~DLV_F_BOUNCE ;
+  if (!expired) m->flags |= DLV_F_OPBOUNCE ;
   for (uint32_t r = 0 ; r < m->nrcpt ; r++)
   {
     struct dlv_rcpt *x = m->r + r ;

@@ -54,6 +54,7 @@ void dlv_due (void)
     if (i == DLV_NONE || dlv_msg_key(i) > g.now) break ;
     m = g.m + i ;
     if (g.now >= m->expires) { dlv_settle_all(i, 1) ; dlv_heap_set(i) ; continue ; }
+    if (m->flags & DLV_F_BOUNCE) { dlv_settle_all(i, 0) ; dlv_heap_set(i) ; continue ; }   /* a bounce whose DSN failed */
     g.stamp++ ;
     for (uint32_t r = 0 ; r < m->nrcpt ; r++)
     {
