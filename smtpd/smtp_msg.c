@@ -152,7 +152,7 @@ void smtp_msg_data (struct smtpd *g)
   if (smtp_child_start(&m.ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
   {
     smtp_reply(g, "451 4.3.0 cannot start the queue, try again later") ;
-    logline(g, 0, "451 cannot fork") ;
+    logline(g, 0, "451 cannot start the queue program") ;
     return ;
   }
   smtp_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;

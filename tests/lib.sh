@@ -69,7 +69,7 @@ mkconf () {
 smtp_server () {
   local port=$1 conf=$2; shift 2
   [ $# -eq 0 ] && set -- mxhold-queue
-  MXHOLD_CONF=$conf bg tcpserver -HRl0 -c 100 127.0.0.1 "$port" mxhold-smtpd "$@" 2>>"$T/smtpd.$port.log"
+  MXHOLD_CONF=$conf bg tcpserver -HRl0 -c 100 -b 100 127.0.0.1 "$port" mxhold-smtpd "$@" 2>>"$T/smtpd.$port.log"
   wait_until 10 port_open "$port" || nok "tcpserver on $port did not start"
 }
 

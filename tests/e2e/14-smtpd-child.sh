@@ -19,7 +19,10 @@ send () {
 import smtplib, sys
 s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30)
 s.ehlo("c"); s.mail("a@b.example"); s.rcpt("u@example.com")
-c, m = s.data(b"Subject: child\r\n\r\n" + b"line of text\r\n" * 20000)
+try:
+    c, m = s.data(b"Subject: child\r\n\r\n" + b"line of text\r\n" * 20000)
+except smtplib.SMTPDataError as e:   # refused at DATA itself (no 354)
+    c, m = e.smtp_code, e.smtp_error
 print(c, m.decode())
 c, m = s.noop()
 print(c, m.decode())
