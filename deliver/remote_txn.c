@@ -55,7 +55,7 @@ static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, of
     char buf[4096] ;
     ssize_t n = read(fd, buf, sizeof buf) ;
     int r ;
-    if (n <= 0) { remote_seterr("bad message file", "") ; goto fail ; }
+    if (n <= 0 || h.len >= QUEUE_ENVELOPE_MAX_BYTES) { remote_seterr("bad message file", "") ; goto fail ; }   /* cut, or a header no writer makes */
     if (dlv_buf_cat(&h, buf, (size_t)n) == -1) { remote_seterr("out of memory", "") ; goto fail ; }
     r = queue_env_parse(h.s, h.len, &e) ;
     if (r < 0) { remote_seterr("bad message file", "") ; goto fail ; }
