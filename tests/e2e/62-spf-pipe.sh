@@ -81,6 +81,12 @@ is "$?" 0 "null sender: the HELO identity passes"
 like "$(head -n 1 "$T/msg")" 'identity=helo' "null sender: Received-SPF names the helo identity"
 like "$(sed -n 2p "$T/msg")" 'spf=pass smtp.helo=pass.test' "null sender: Authentication-Results names smtp.helo"
 
+# A next program that cannot be executed (typo, install in progress) is a
+# temporary failure (111 -> smtpd's 451), never a permanent one (a bounce).
+TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test \
+  mxhold-spfcheck "$T/no-such-program" <"$T/line" 1<"$T/env.in" 2>/dev/null
+is "$?" 111 "missing next program: 111, not 100"
+
 # Query mode.
 out=$(mxhold-spfcheck -q 127.0.0.1 bob@fail.test client.test 2>/dev/null); rc=$?
 is "$rc" 0 "query: exit 0 for a fail"
