@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include "queue/queue.h"
 #include "deliver/remote.h"
@@ -142,6 +143,14 @@ static int io_connect (struct remote_io *io, struct remote_addr const *a, unsign
   io->len = 0 ;
   io->fd = socket(a->family == 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) ;
   if (io->fd == -1) { remote_seterr("socket: ", strerror(errno)) ; return -1 ; }
+  /* A message goes out in several writes (text, then the final dot).
+     With Nagle, the last small write waits for the ACK of the one before,
+     which the peer delays (~40 ms on Linux): every delivery took 40 ms
+     longer. We never write byte by byte, so no Nagle. */
+  {
+    int one = 1 ;
+    setsockopt(io->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) ;
+  }
   if (connect(io->fd, (struct sockaddr *)&ss, sl) == 0) return 0 ;
   if (errno == EINPROGRESS)
   {

@@ -1,10 +1,10 @@
 # 45-deliver-crash: kill -9 of mxhold-deliver (s6 restarts it) and of
-# mxhold-remote processes in the middle of a load of 600 messages: nothing
+# mxhold-remote processes in the middle of a load of 2000 messages: nothing
 # is lost. Duplicates are possible only where the downstream said 250 and
 # deliver died before recording it; their count is reported as # diag.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/40-deliver-lib.bash"
-N=600
+N=2000
 P=$(free_port)
 dlv_conf "$P"
 sink_start "$P" "$T/mbox"
@@ -13,7 +13,7 @@ $PY "$TOP/tests/e2e/40-fill.py" "$Q" "$N" --rcpt 'c{n}@example.com'
 s6-ftrig-notify "$Q/trigger" n
 kd=0 kr=0
 for round in 1 2 3 4 5 6; do
-  sleep 0.7
+  sleep 0.25
   pid=$(dlv_pid)
   [ -n "$pid" ] && [ "$pid" != -1 ] || continue
   if [ $((round % 2)) = 1 ]; then
@@ -29,6 +29,7 @@ got=$(sink_rcpts "$T/mbox")
 uniq=$(awk '{print $4}' "$T/mbox/log" | sort -u | wc -l | tr -d ' ')
 is "$uniq" "$N" "nothing lost: every one of the $N messages arrived"
 diag "duplicates: $((got - uniq)) of $N ($(grep -c 'info: started' "$T/deliver.log") deliver starts)"
-check "deliver restarted and is running" [ "$(dlv_pid)" -gt 0 ]
+dlv_running () { [ "$(dlv_pid)" -gt 0 ] 2>/dev/null; }
+check "deliver restarted and is running" wait_until 10 dlv_running
 is "$(find "$Q/tmp" -name "dlv.*" | wc -l | tr -d " ")" 0 "no state tmp files left behind (a restart removes those of a killed deliver)"
 done_testing
