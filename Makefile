@@ -77,7 +77,7 @@ fuzz: deps $(FUZZ_BINS)
 	  echo "fuzz: $$f for $(FUZZ_SECS)s"; \
 	  rm -rf $(B)/fuzz/work-$$f && mkdir -p $(B)/fuzz/work-$$f && \
 	  cp -r tests/fuzz/corpus/$$f/. $(B)/fuzz/work-$$f/ 2>/dev/null; \
-	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECS) -print_final_stats=1 $(B)/fuzz/work-$$f >$(B)/fuzz/$$f.log 2>&1 \
+	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECS) -print_final_stats=1 -artifact_prefix=$(B)/fuzz/crash-$$f- $(B)/fuzz/work-$$f >$(B)/fuzz/$$f.log 2>&1 \
 	    || { tail -40 $(B)/fuzz/$$f.log; exit 1; }; \
 	  grep -E 'stat::number_of_executed_units' $(B)/fuzz/$$f.log; \
 	done
