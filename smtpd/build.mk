@@ -2,7 +2,7 @@
 SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_reply.o smtpd/smtp_log.o
 
 PROGS += smtpd
-smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_io.o smtpd/smtp_child.o $(SMTPD_PARSE) $(CONF_OBJS)
+smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_io.o smtpd/smtp_child.o smtpd/smtp_spawn.o $(SMTPD_PARSE) $(CONF_OBJS)
 smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
 # libc static too: a shared libc.so is mapped 64 KiB at a time around each
 # page touched (fault-around), ~1.3 MB of RSS; see smtpd.md, Notes.

@@ -26,7 +26,6 @@
 #define SMTPD_OUT_BYTES 4096        /* reply buffer (flushed when full) */
 #define SMTPD_PIPE_BYTES 16384      /* message bytes buffered for the child */
 #define SMTPD_REPLY_MAX 512         /* a filter's custom reply line (fd 4) */
-#define SMTPD_CHILD_REPLY_FD 4      /* qmail-queue custom-error convention */
 
 /* ---- smtp_cmd: command lines (libc only) ---- */
 

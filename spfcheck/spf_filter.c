@@ -5,15 +5,13 @@
    but only a complete one, so an aborted transaction queues nothing. libc. */
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include "spfcheck/spfcheck.h"
-
-extern char **environ ;
+#include "smtpd/smtp_spawn.h"
 
 static int write_all (int fd, char const *s, size_t len)
 {
@@ -105,30 +103,6 @@ static int child_status (pid_t pid)
   return 111 ;   /* death by signal: temporary (STYLE.md 3) */
 }
 
-/* posix_spawn rather than fork+exec: no page-table copy (a third of the
-   cost on a virtual machine), and an exec failure comes back as an error.
-   m and e are close-on-exec and never 0 or 1 (those are open), so the two
-   dup2 actions cannot clobber each other. 0 or an errno. */
-static int spawn_next (pid_t *pid, char const *const *argv, int m, int e)
-{
-  posix_spawn_file_actions_t fa ;
-  posix_spawnattr_t at ;
-  sigset_t dfl ;
-  int err ;
-  if ((err = posix_spawn_file_actions_init(&fa))) return err ;
-  if ((err = posix_spawnattr_init(&at))) { posix_spawn_file_actions_destroy(&fa) ; return err ; }
-  sigemptyset(&dfl) ;
-  sigaddset(&dfl, SIGPIPE) ;
-  if (!(err = posix_spawn_file_actions_adddup2(&fa, m, 0))
-   && !(err = posix_spawn_file_actions_adddup2(&fa, e, 1))
-   && !(err = posix_spawnattr_setsigdefault(&at, &dfl))
-   && !(err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF)))
-    err = posix_spawnp(pid, argv[0], &fa, &at, (char *const *)argv, environ) ;
-  posix_spawnattr_destroy(&at) ;
-  posix_spawn_file_actions_destroy(&fa) ;
-  return err ;
-}
-
 int spf_filter_pass (char const *const *argv, char const *spfword,
                      char const *head, size_t headlen, char const *pre, size_t prelen)
 {
@@ -138,7 +112,7 @@ int spf_filter_pass (char const *const *argv, char const *spfword,
   size_t envlen = 0 ;
   if (pipe2(m, O_CLOEXEC) == -1) return 111 ;
   if (pipe2(e, O_CLOEXEC) == -1) { close(m[0]) ; close(m[1]) ; return 111 ; }
-  if (setenv("MXHOLD_SPF", spfword, 1) == -1 || spawn_next(&pid, argv, m[0], e[0]))
+  if (setenv("MXHOLD_SPF", spfword, 1) == -1 || smtp_spawn(&pid, argv, m[0], e[0], -1))
   {
     /* even a missing program is temporary: an install in progress or the
        operator's typo must not bounce mail (smtpd answers 451) */
