@@ -47,8 +47,7 @@ if [ -d "$BIN" ] && [ "${BENCH_NO_SNAPSHOT:-0}" != 1 ]; then
   PATH="$T/bin:$PATH"
 fi
 # The relaycheck engineer's private-Postfix helper, if it is there.
-_pflib=$(dirname "${BASH_SOURCE[0]}")/../e2e/postfix-lib.sh
-[ -f "$_pflib" ] && [ "${BENCH_OWN_POSTFIX:-0}" != 1 ] && source "$_pflib"
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e/postfix-lib.sh"
 
 # Everything started here is stopped on exit, also after INT/TERM/HUP.
 _bench_cleanup () {
@@ -120,79 +119,13 @@ _pf_settings () {
 }
 
 # pf_start DIR PORT DOWNPORT: a private Postfix relay (config, queue, data and
-# log under DIR) listening on 127.0.0.1:PORT. Uses tests/e2e/postfix-lib.sh's
-# postfix_start when that exists, else its own copy below.
+# log under DIR) listening on 127.0.0.1:PORT, by tests/e2e/postfix-lib.sh.
 pf_start () {
   local d=$1 port=$2 down=$3 l
   local -a set=()
   while IFS= read -r l; do set+=("$l"); done < <(_pf_settings "$down")
   _pf_dirs="$_pf_dirs $d"
-  if declare -F postfix_start >/dev/null; then
-    postfix_start "$d" "$port" "${set[@]}"
-  else
-    _pf_start_own "$d" "$port" "${set[@]}"
-  fi
-}
-
-_pf_start_own () {
-  local d=$1 port=$2; shift 2
-  mkdir -p "$d/etc" "$d/spool" "$d/data"
-  # Postfix daemons run as user postfix: they must reach DIR (mktemp -d is 0700).
-  chmod 755 "$T" "$d"
-  chown postfix "$d/data"
-  cat >"$d/etc/main.cf" <<EOF
-compatibility_level = 3.6
-config_directory = $d/etc
-queue_directory = $d/spool
-data_directory = $d/data
-mail_owner = postfix
-setgid_group = postdrop
-syslog_name = pfbench$port
-maillog_file = $d/maillog
-maillog_file_prefixes = $d
-myhostname = pfrelay.test
-mydomain = test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-EOF
-  local l
-  for l in "$@"; do postconf -c "$d/etc" -e "$l" || return 1; done
-  # Only the services a relay needs, none chrooted (no chroot copy of /etc).
-  cat >"$d/etc/master.cf" <<EOF
-127.0.0.1:$port inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-  # postfix(1) reports errors only to syslog unless stderr is a tty: script(1).
-  if ! script -qec "postfix -c '$d/etc' start" /dev/null >"$d/start.log" 2>&1; then
-    bdiag "postfix start failed:"; sed 's/^/#   /' "$d/start.log" >&2
-    return 1
-  fi
-  bwait 20 port_open "$port" || { bdiag "postfix on $port did not listen"; return 1; }
+  postfix_start "$d" "$port" "${set[@]}"
 }
 
 # pf_stop DIR: stops the instance and waits (bounded) for its master to go.
@@ -201,11 +134,7 @@ pf_stop () {
   # master writes its pid file a moment after `postfix start` returns
   bwait 3 test -s "$d/spool/pid/master.pid" || return 0
   pid=$(tr -dc 0-9 <"$d/spool/pid/master.pid")
-  if declare -F postfix_stop >/dev/null; then
-    postfix_stop "$d"
-  else
-    postfix -c "$d/etc" stop >/dev/null 2>&1
-  fi
+  postfix_stop "$d"
   [ -n "$pid" ] && ! bwait 15 _gone "$pid" && kill -KILL "$pid" 2>/dev/null
   _pf_dirs=$(echo "$_pf_dirs" | tr ' ' '\n' | grep -vxF "$d" | tr '\n' ' ')
 }
@@ -337,20 +266,10 @@ sink_last () { tail -n 1 "$1" 2>/dev/null | grep . || echo "0 0"; }
 
 # ---------------------------------------------------------------- mxhold
 
-# mx_conf DIR DOWNPORT: what mkconf (tests/lib.sh) makes, except that the
-# queue is DIR/q: mkconf puts the queue directory at the path of the config
-# file "queue" itself (DIR/queue), so `queuectl init` fails there.
-# example.com and example.net are routed to 127.0.0.1:DOWNPORT.
+# mx_conf DIR DOWNPORT: lib.sh's mkconf (queue at DIR/q), example.com and
+# example.net routed to 127.0.0.1:DOWNPORT.
 mx_conf () {
-  local d=$1 down=$2
-  mkdir -p "$d"
-  echo "relay.test" >"$d/me"
-  echo "$d/q" >"$d/queue"
-  printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "$down" "$down" >"$d/domains"
-  : >"$d/limits"
-  : >"$d/clients"
-  mxhold-conf compile "$d" >/dev/null || { bdiag "mxhold-conf compile $d failed"; return 1; }
-  [ -d "$d/q" ] || mxhold-queuectl -c "$d" init >/dev/null || { bdiag "mxhold-queuectl init failed"; return 1; }
+  DOWN_PORT=$2 mkconf "$1" || { bdiag "mkconf $1 failed"; return 1; }
 }
 
 # mx_start DIR PORT DOWNPORT: config DIR (mx_conf), queue DIR/q, and the
