@@ -9,6 +9,10 @@ PROGS += remote
 remote_OBJS = deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliver/remote_reply.o deliver/remote_route.o \
   $(DLV_LIBC_OBJS) $(QUEUE_FMT_OBJS) $(CONF_OBJS)
 remote_LIBS := $(OWFAT)
+# Fully static outside sanitizer builds: one exec per session.
+ifneq ($(SAN),1)
+remote_LIBS += -static -Wl,-x
+endif
 
 UNITS += remote_reply
 remote_reply_test_OBJS := tests/unit/remote_reply_test.o deliver/remote_reply.o $(DLV_LIBC_OBJS)

@@ -7,6 +7,11 @@ ifneq ($(strip $(CONF_OBJS)),)
 PROGS += ratelimit
 ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o $(RL_OBJS) $(CONF_OBJS)
 ratelimit_LIBS := -l:libskarnet.a   # static: one less shared object to map per connection
+# libc static too (as smtpd, queue): one exec per connection is its whole
+# cost, and ld.so's start-up is most of an exec here (ratelimit.md, Notes).
+ifneq ($(SAN),1)
+ratelimit_LIBS += -static -Wl,-x
+endif
 endif
 
 UNITS += rl_gcra rl_key rl_state rl_refuse

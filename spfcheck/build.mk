@@ -5,6 +5,10 @@ PROGS += spfcheck
 spfcheck_OBJS := spfcheck/spfcheck.o spfcheck/spf_policy.o spfcheck/spf_filter.o smtpd/smtp_spawn.o spfcheck/spf_dns.o \
   $(SPF_CORE) $(CONF_OBJS)
 spfcheck_LIBS := $(OWFAT)
+# Fully static outside sanitizer builds: one exec per message (smtpd.md).
+ifneq ($(SAN),1)
+spfcheck_LIBS += -static -Wl,-x
+endif
 
 UNITS += spf_record spf_macro spf_hdr spf_ip
 spf_ip_test_OBJS := tests/unit/spf_ip_test.o spfcheck/spf_ip.o
