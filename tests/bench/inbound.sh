@@ -10,7 +10,12 @@
 #     transport to the same dead port, fsync on as Postfix does by default),
 # so both only queue. Prints messages/s for both and mxhold/Postfix. Then the
 # peak RSS (VmHWM) of one mxhold-smtpd process for one 5 KiB message and for
-# one 20 MB message. Run by tests/bench/run.sh; alone: B=build bash tests/bench/inbound.sh
+# one 20 MB message. In the same loop, the floor of the chain's shape
+# (tests/bench/floor.c, compiled here): `tcpserver ... floor`, an SMTP
+# responder that does nothing else, and `tcpserver ... floor floor -d`, the
+# same plus one posix_spawn'd child per message that reads the message and
+# exits (the qmail-queue interface with a queue that stores nothing). What
+# mxhold cannot go below while it keeps tcpserver and a queue process. Run by tests/bench/run.sh; alone: B=build bash tests/bench/inbound.sh
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/bench-lib.sh"
 
@@ -57,6 +62,30 @@ pf_run () {
   CPU=$(per_msg $(( $(cpu_ms "$m") - c0 )) "$GOT")
 }
 
+# The floor programs: static, like smtpd and mxhold-queue.
+FLOOR=$T/floor
+fl_ok=1
+cc -O2 -static -o "$FLOOR" "$(dirname "$0")/floor.c" 2>"$T/floor.cc" \
+  || { fl_ok=0; bdiag "floor.c did not compile: $(head -1 "$T/floor.cc")"; }
+
+# fl_run CONC ARG...: tcpserver ... $FLOOR ARG..., one smtp-source run;
+# sets SECS and CPU (ms/msg). Nothing is queued: every session that ended
+# (smtp-source exit 0) counts.
+fl_run () {
+  local c=$1 port pid c0; shift
+  port=$(free_port)
+  SECS=- CPU=-
+  bg tcpserver -HRl0 -c 100 -b "${BENCH_TCP_BACKLOG:-100}" 127.0.0.1 "$port" "$FLOOR" "$@" 2>>"$T/floor.$port.log"
+  pid=$LASTPID
+  bwait 10 port_open "$port" || { bdiag "floor tcpserver on $port did not start"; return 0; }
+  c0=$(cpu_ms "$pid")
+  source_run "$port" "$BENCH_N" "$c"; SECS=$SRC_SECS
+  sleep 0.5
+  CPU=$(per_msg $(( $(cpu_ms "$pid") - c0 )) "$BENCH_N")
+  mx_stop_pid "$pid"
+}
+FLOOR_ROWS=()
+
 bdiag "inbound: N=$BENCH_N messages of $BENCH_SIZE bytes per run, concurrency $CONCS"
 table_head "inbound: smtp-source -> relay, queue only (N=$BENCH_N, ${BENCH_SIZE} B, fsync on)" \
   "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix" "pf CPU ms/msg" "mx CPU ms/msg" "pf/mx CPU"
@@ -74,12 +103,26 @@ for c in $CONCS; do
     [ "$GOT" = "$BENCH_N" ] || mnote="mxhold queued $GOT of $BENCH_N"
   fi
   row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")" "$pc" "$mc" "$(ratio "$pc" "$mc")"
+  if [ $fl_ok = 1 ]; then
+    fl_run "$c"; f1r=$(rate "$BENCH_N" "$SECS") f1c=$CPU
+    fl_run "$c" "$FLOOR" -d; f2r=$(rate "$BENCH_N" "$SECS") f2c=$CPU
+    FLOOR_ROWS+=("$c|$pr|$f1r|$f2r|$(ratio "$f2r" "$pr")|$pc|$f1c|$f2c")
+  fi
   [ -n "$pnote" ] && tnote "! $pnote (the rate counts those queued)"
   [ -n "$mnote" ] && tnote "! $mnote (the rate counts those queued)"
 done
 [ $mx_ok = 1 ] || tnote "mxhold not built yet: its column is empty"
 tnote "CPU ms/msg: user+system CPU of the relay's processes (Postfix: master and all its"
 tnote "children; mxhold: tcpserver and all its children) per message queued, client excluded"
+
+if [ ${#FLOOR_ROWS[@]} -gt 0 ]; then
+  table_head "inbound: the floor of the chain's shape, same run (tests/bench/floor.c; nothing queued)" \
+    "concurrency" "postfix msg/s" "floor msg/s" "floor+child" "floor+child/pf" "pf CPU ms/msg" "floor CPU" "floor+child CPU"
+  for r in "${FLOOR_ROWS[@]}"; do IFS='|' read -r -a f <<<"$r"; row "${f[@]}"; done
+  tnote "floor: tcpserver + a static SMTP responder that does nothing else; floor+child: plus one"
+  tnote "posix_spawn'd static child per message reading it (a queue that stores nothing)."
+  tnote "mxhold's chain (tcpserver, smtpd, queue writer) cannot cost less CPU than floor+child."
+fi
 
 # For comparison, Postfix's smtpd processes of this instance (they live on
 # for max_idle after the run): the largest VmHWM, and how many there are.
