@@ -37,7 +37,11 @@ free_port () {
   $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# wait_until SECS CMD...: polls CMD every 0.05 s until it succeeds; 1 on timeout
+# wait_until SECS CMD...: polls CMD every 0.05 s until it succeeds; 1 after
+# SECS*20 polls. That is at least SECS seconds, and longer when each poll is
+# slow (a loaded machine, a sanitizer build): on purpose, so a slow machine
+# stretches the bound instead of failing the test. Benchmarks, which want
+# wall time, use bench-lib.sh's bwait.
 wait_until () {
   local secs=$1 i=0; shift
   local n=$((secs * 20))
