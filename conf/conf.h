@@ -65,6 +65,7 @@
   X(hops,             100,      1000,       "Received headers before a message is a loop (554 5.4.6)") \
   X(concurrency,      100,      10000,      "deliver: mxhold-remote processes at once") \
   X(concurrency_host, 10,       1000,       "deliver: sessions at once per downstream host") \
+  X(session_idle,     5,        300,        "deliver: seconds a remote session stays connected waiting for more mail (0: never reuse)") \
   X(spf_budget,       20,       600,        "spfcheck: seconds per SPF check, all DNS included") \
   X(dsn_pass_only,    0,        1,          "deliver: 1 = send a DSN only if the message's SPF result was pass (no backscatter)")
 

@@ -137,8 +137,10 @@ int main (int argc, char const *const *argv)
     if (term && !g.stopping)
     {
       g.stopping = 1 ;
-      for (uint32_t s = 0 ; s < g.nsess ; s++) if (g.sess[s].pid > 0) kill(g.sess[s].pid, SIGTERM) ;
+      /* busy sessions stop now; idle ones get EOF (dlv_idle_expire) and QUIT */
+      for (uint32_t s = 0 ; s < g.nsess ; s++) if (g.sess[s].pid > 0 && !g.sess[s].idle) kill(g.sess[s].pid, SIGTERM) ;
     }
+    dlv_idle_expire() ;
     if (g.stopping && !g.active) break ;
     if (turn(&lastscan, &lasttick) == -1) break ;
   }

@@ -19,6 +19,7 @@
 #define DLV_HDR_MAX_BYTES 65536      /* original headers attached to a DSN */
 #define DLV_POP_MAX 5000             /* due messages taken per loop turn */
 #define DLV_RENAME_TRIES 100         /* fresh ids tried for a message whose id is taken */
+#define DLV_REUSE_MAX 100            /* messages one session carries at most (Postfix's smtp_connection_reuse_count_limit) */
 
 /* message flags */
 #define DLV_F_NULLSENDER 1
@@ -58,7 +59,7 @@ struct dlv_dom {
 struct dlv_route {
   char *key ;                        /* argv[1] of remote: "HOST[:PORT],..." or "mx" */
   char *domain ;                     /* argv[2]: the domain (for mx) */
-  uint32_t active ;                  /* sessions running */
+  uint32_t active ;                  /* sessions running, idle ones included */
   uint32_t *q ; uint32_t qlen, qa ;  /* messages waiting for a session */
   uint32_t conc ;                    /* concurrency_host */
   uint32_t stamp ;                   /* last g.stamp that queued a message here */
@@ -71,6 +72,10 @@ struct dlv_sent { uint32_t msg, ridx ; uint32_t roff, rlen, foff, flen ; int got
 struct dlv_sess {
   pid_t pid ;                        /* 0: free slot */
   int fd ;                           /* remote's stdout */
+  int wfd ;                          /* remote's stdin (write end); -1: closed, remote ends after its batch */
+  int idle ;                         /* 1: said "." and waits for a batch; 2: closing (stdin closed) */
+  uint64_t idlesince ;
+  uint32_t carried ;                 /* messages handed to it so far (DLV_REUSE_MAX) */
   uint32_t route ;
   struct dlv_sent *sent ; uint32_t nsent ;
   struct dlv_buf text ;              /* recipients' addresses, and senders */
@@ -95,6 +100,7 @@ struct dlv_g {
   uint32_t *ready ; uint32_t nready, aready ;
   struct dlv_sess *sess ; uint32_t nsess ;
   uint32_t active ;
+  uint32_t closing ;                 /* idle sessions told to end, not reaped yet */
   uint32_t dirty ;                   /* list through nextdirty */
   int trigfd, trigwfd ;
   char trigname[QUEUE_PATH_MAX] ;
@@ -136,6 +142,11 @@ void dlv_due (void) ;                         /* pop due messages into route que
 void dlv_spawn (void) ;                       /* start sessions within the limits */
 void dlv_sess_read (uint32_t s) ;             /* results; ends the session on EOF */
 void dlv_sess_end (uint32_t s, char const *why) ;  /* t for the rest, reap, free */
+/* Closes an idle session's stdin: its remote QUITs and exits, and the EOF
+   on its stdout ends it as usual. */
+void dlv_sess_close (uint32_t s) ;
+/* Closes the idle sessions past session_idle, or all of them when stopping. */
+void dlv_idle_expire (void) ;
 /* Settles every idle pending recipient of i: status 'x' (expired) or 'b'
    (bounced by the operator), a DSN owed unless the sender is null or
    dsn_pass_only forbids it. */

@@ -1,9 +1,10 @@
 /* dlv_result.c: result lines of mxhold-remote ("ID INDEX S HOST TEXT"),
-   the end of a session, and settling recipients (expiry, operator bounce). */
+   its idle marker ".", the end of a session, and settling recipients (expiry, operator bounce). */
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <skalibs/strerr.h>
 #include "deliver/deliver.h"
@@ -76,13 +77,10 @@ static void line (uint32_t s, char *p, size_t len)
   strerr_warnw2x("ignoring a bad result line from mxhold-remote for route ", g.route[ss->route].key) ;
 }
 
-void dlv_sess_end (uint32_t s, char const *why)
+/* The session's hold on the messages of its batch ends. */
+static void release (uint32_t s)
 {
   struct dlv_sess *ss = g.sess + s ;
-  uint32_t k = ss->route ;
-  int wstat ;
-  for (uint32_t n = 0 ; n < ss->nsent ; n++)
-    if (!ss->sent[n].got) apply(s, ss->sent + n, 't', "-", why, strlen(why)) ;
   for (uint32_t n = 0 ; n < ss->nsent ; n++)
   {
     uint32_t i = ss->sent[n].msg ;
@@ -92,6 +90,21 @@ void dlv_sess_end (uint32_t s, char const *why)
     if (!g.m[i].busy) dlv_dirty(i) ;   /* finished messages are removed only when idle */
     dlv_heap_set(i) ;
   }
+  ss->nsent = 0 ;
+  ss->text.len = 0 ;
+}
+
+void dlv_sess_end (uint32_t s, char const *why)
+{
+  struct dlv_sess *ss = g.sess + s ;
+  uint32_t k = ss->route ;
+  int wstat ;
+  for (uint32_t n = 0 ; n < ss->nsent ; n++)
+    if (!ss->sent[n].got) apply(s, ss->sent + n, 't', "-", why, strlen(why)) ;
+  release(s) ;
+  if (ss->wfd >= 0) close(ss->wfd) ;   /* before the wait: remote may be reading it */
+  if (ss->idle == 2) g.closing-- ;
+  ss->wfd = -1 ; ss->idle = 0 ; ss->carried = 0 ;
   if (ss->fd >= 0) close(ss->fd) ;
   if (ss->pid > 0 && waitpid(ss->pid, &wstat, 0) == ss->pid && !(WIFEXITED(wstat) && !WEXITSTATUS(wstat)))
     strerr_warnw2x("mxhold-remote failed for route ", g.route[k].key) ;
@@ -99,6 +112,27 @@ void dlv_sess_end (uint32_t s, char const *why)
   dlv_buf_free(&ss->text) ; dlv_buf_free(&ss->in) ;
   ss->pid = 0 ; ss->fd = -1 ;
   g.route[k].active-- ; g.active-- ;
+}
+
+/* Remote's "." : every result of the batch came and it waits for the
+   next one, connection open. 0, or -1 if that was a protocol error (the
+   session is ended). */
+static int idle (uint32_t s)
+{
+  struct dlv_sess *ss = g.sess + s ;
+  for (uint32_t n = 0 ; n < ss->nsent ; n++) if (!ss->sent[n].got)
+  {
+    strerr_warnw3x("mxhold-remote for route ", g.route[ss->route].key, " said it was idle before every result came: ending it") ;
+    if (ss->pid > 0) kill(ss->pid, SIGKILL) ;   /* so the reap cannot wait */
+    dlv_sess_end(s, "mxhold-remote protocol error (idle before every result)") ;
+    return -1 ;
+  }
+  release(s) ;
+  ss->idle = 1 ;
+  ss->idlesince = g.now ;
+  /* no more work for it: stopping, reuse off, or stdin closed already */
+  if (g.stopping || !CONF_LIM(&g.lim, session_idle) || ss->wfd < 0) dlv_sess_close(s) ;
+  return 0 ;
 }
 
 void dlv_sess_read (uint32_t s)
@@ -117,7 +151,11 @@ void dlv_sess_read (uint32_t s)
         char *nl = memchr(ss->in.s + start, '\n', ss->in.len - start) ;
         if (!nl) break ;
         *nl = 0 ;
-        line(s, ss->in.s + start, (size_t)(nl - ss->in.s) - start) ;
+        if (nl - ss->in.s - start == 1 && ss->in.s[start] == '.')
+        {
+          if (idle(s) == -1) return ;   /* ss is free now */
+        }
+        else line(s, ss->in.s + start, (size_t)(nl - ss->in.s) - start) ;
         start = (size_t)(nl - ss->in.s) + 1 ;
       }
       memmove(ss->in.s, ss->in.s + start, ss->in.len - start) ;

@@ -1,12 +1,14 @@
 /* dlv_sess.c: from due recipients to mxhold-remote sessions and back.
-   Due messages leave the heap for their routes' queues; a route with
-   room (concurrency_host, and concurrency overall) gets a session with a
-   batch; each result line updates one recipient at once. */
+   Due messages leave the heap for their routes' queues; a route's batch
+   goes to an idle session of that route (connection kept), else to a new
+   session if there is room (concurrency_host, and concurrency overall);
+   each result line updates one recipient at once. */
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <skalibs/strerr.h>
@@ -117,10 +119,40 @@ static uint32_t sess_slot (void)
   g.sess = realloc(g.sess, (g.nsess + 1) * sizeof *g.sess) ;
   if (!g.sess) strerr_diefu1sys(111, "allocate memory") ;
   memset(g.sess + g.nsess, 0, sizeof *g.sess) ;
+  g.sess[g.nsess].wfd = -1 ;
   return g.nsess++ ;
 }
 
-static int spawn_remote (uint32_t s, uint32_t k, struct dlv_buf *lines)
+/* Writes all of s to fd, blocking. 0, or -1 with errno. */
+static int put_all (int fd, char const *s, size_t len)
+{
+  while (len)
+  {
+    ssize_t w = write(fd, s, len) ;
+    if (w == -1) { if (errno == EINTR) continue ; return -1 ; }
+    s += w ; len -= (size_t)w ;
+  }
+  return 0 ;
+}
+
+/* Hands session s the batch it was just given (lines, nmsg messages) on
+   its stdin, and either keeps stdin open for the next batch (an empty
+   line ends this one, remote.md) or closes it (EOF ends it; remote QUITs
+   after it). Remote reads a whole batch before it talks and is idle when
+   it gets one, so the blocking write cannot deadlock. 0, or -1 + errno. */
+static int batch_put (uint32_t s, struct dlv_buf *lines, uint32_t nmsg)
+{
+  struct dlv_sess *ss = g.sess + s ;
+  int keep ;
+  ss->carried += nmsg ;
+  keep = CONF_LIM(&g.lim, session_idle) && !g.stopping && ss->carried < DLV_REUSE_MAX ;
+  if (keep && dlv_buf_cat(lines, "\n", 1) == -1) strerr_diefu1sys(111, "allocate memory") ;
+  if (put_all(ss->wfd, lines->s, lines->len) == -1) return -1 ;
+  if (!keep) { close(ss->wfd) ; ss->wfd = -1 ; }
+  return 0 ;
+}
+
+static int spawn_remote (uint32_t s, uint32_t k, struct dlv_buf *lines, uint32_t nmsg)
 {
   struct dlv_sess *ss = g.sess + s ;
   int in[2], out[2] ;
@@ -136,28 +168,21 @@ static int spawn_remote (uint32_t s, uint32_t k, struct dlv_buf *lines)
   posix_spawn_file_actions_destroy(&fa) ;
   close(in[0]) ; close(out[1]) ;
   if (errno) { close(in[1]) ; close(out[0]) ; return -1 ; }
-  /* remote reads all of stdin before it talks, so this cannot deadlock */
-  for (size_t o = 0 ; o < lines->len ; )
-  {
-    ssize_t w = write(in[1], lines->s + o, lines->len - o) ;
-    if (w == -1) { if (errno == EINTR) continue ; break ; }
-    o += (size_t)w ;
-  }
-  close(in[1]) ;
   fcntl(out[0], F_SETFL, O_NONBLOCK) ;
-  ss->pid = pid ; ss->fd = out[0] ; ss->route = k ; ss->cursor = 0 ;
+  ss->pid = pid ; ss->fd = out[0] ; ss->wfd = in[1] ; ss->route = k ; ss->cursor = 0 ;
+  ss->idle = 0 ; ss->carried = 0 ;
   g.route[k].active++ ; g.active++ ;
+  /* a failed write shows as a remote that ends without results */
+  if (batch_put(s, lines, nmsg) == -1) { close(ss->wfd) ; ss->wfd = -1 ; }
   return 0 ;
 }
 
-void dlv_sess_end (uint32_t s, char const *why) ;
-
-static void spawn_one (uint32_t k)
+/* Takes messages from route k's queue into session s's batch: lines for
+   remote's stdin, the sent table. Returns the messages taken in. */
+static uint32_t batch_build (uint32_t s, uint32_t k, struct dlv_buf *lines)
 {
-  struct dlv_buf lines = DLV_BUF_ZERO ;
-  uint32_t s = sess_slot(), used = 0, nr = 0 ;
+  uint32_t used = 0, nr = 0, nmsg = 0 ;
 #define rt (g.route + k)   /* g.route may move while a batch is built */
-  g.sess[s].pid = 0 ; g.sess[s].nsent = 0 ; g.sess[s].text.len = 0 ; g.sess[s].in.len = 0 ;
   while (used < rt->qlen && used < DLV_BATCH_MSGS && nr < DLV_BATCH_RCPTS)
   {
     uint32_t i = rt->q[used++] ;
@@ -170,22 +195,93 @@ static void spawn_one (uint32_t k)
       dlv_heap_set(i) ;
       continue ;
     }
-    a = batch_add(s, k, i, &lines) ;
-    if (a > 0) nr += (uint32_t)a ;
+    a = batch_add(s, k, i, lines) ;
+    if (a > 0) { nr += (uint32_t)a ; nmsg++ ; }
     else dlv_heap_set(i) ;
   }
   memmove(rt->q, rt->q + used, (rt->qlen - used) * sizeof *rt->q) ;
   rt->qlen -= used ;
+  return nmsg ;
+#undef rt
+}
+
+void dlv_sess_end (uint32_t s, char const *why) ;
+
+static void spawn_one (uint32_t k)
+{
+  struct dlv_buf lines = DLV_BUF_ZERO ;
+  uint32_t s = sess_slot(), nmsg ;
+  g.sess[s].pid = 0 ; g.sess[s].nsent = 0 ; g.sess[s].text.len = 0 ; g.sess[s].in.len = 0 ;
+  g.sess[s].wfd = -1 ; g.sess[s].idle = 0 ;
+  nmsg = batch_build(s, k, &lines) ;
   if (!g.sess[s].nsent) { dlv_buf_free(&lines) ; return ; }
-  if (spawn_remote(s, k, &lines) == -1)
+  if (spawn_remote(s, k, &lines, nmsg) == -1)
   {
     strerr_warnwu1sys("spawn mxhold-remote") ;
-    g.sess[s].pid = -1 ; g.sess[s].fd = -1 ;
+    g.sess[s].pid = -1 ; g.sess[s].fd = -1 ; g.sess[s].wfd = -1 ;
     g.route[k].active++ ; g.active++ ;
     dlv_sess_end(s, "unable to spawn mxhold-remote") ;
   }
   dlv_buf_free(&lines) ;
-#undef rt
+}
+
+/* The next batch of route k to its idle session s (its connection is
+   still open: no fork, no connect, no EHLO). */
+static void hand_one (uint32_t k, uint32_t s)
+{
+  struct dlv_buf lines = DLV_BUF_ZERO ;
+  uint32_t nmsg ;
+  g.sess[s].nsent = 0 ; g.sess[s].text.len = 0 ;
+  nmsg = batch_build(s, k, &lines) ;
+  if (!g.sess[s].nsent) { dlv_buf_free(&lines) ; return ; }
+  g.sess[s].idle = 0 ; g.sess[s].cursor = 0 ;
+  if (batch_put(s, &lines, nmsg) == -1)
+  {
+    /* its remote died while idle: the batch goes back as temporary */
+    strerr_warnwu2sys("hand a batch to mxhold-remote for route ", g.route[k].key) ;
+    close(g.sess[s].wfd) ; g.sess[s].wfd = -1 ;
+    kill(g.sess[s].pid, SIGKILL) ;
+    dlv_sess_end(s, "mxhold-remote ended while idle") ;
+  }
+  dlv_buf_free(&lines) ;
+}
+
+static uint32_t idle_of (uint32_t k)
+{
+  for (uint32_t s = 0 ; s < g.nsess ; s++)
+    if (g.sess[s].pid > 0 && g.sess[s].idle == 1 && g.sess[s].route == k) return s ;
+  return DLV_NONE ;
+}
+
+void dlv_sess_close (uint32_t s)
+{
+  struct dlv_sess *ss = g.sess + s ;
+  if (ss->idle != 1) return ;
+  if (ss->wfd >= 0) close(ss->wfd) ;
+  ss->wfd = -1 ;
+  ss->idle = 2 ;
+  g.closing++ ;
+}
+
+/* The global limit is reached and route k needs a session: the idle
+   session of another route that waited longest makes room, unless enough
+   are already on their way out. */
+static void make_room (uint32_t k, uint32_t conc)
+{
+  uint32_t best = DLV_NONE ;
+  if (g.active - g.closing < conc) return ;
+  for (uint32_t s = 0 ; s < g.nsess ; s++)
+    if (g.sess[s].pid > 0 && g.sess[s].idle == 1 && g.sess[s].route != k
+     && (best == DLV_NONE || g.sess[s].idlesince < g.sess[best].idlesince)) best = s ;
+  if (best != DLV_NONE) dlv_sess_close(best) ;
+}
+
+void dlv_idle_expire (void)
+{
+  uint64_t idle = CONF_LIM(&g.lim, session_idle) ;
+  for (uint32_t s = 0 ; s < g.nsess ; s++)
+    if (g.sess[s].pid > 0 && g.sess[s].idle == 1 && (g.stopping || g.now >= g.sess[s].idlesince + idle))
+      dlv_sess_close(s) ;
 }
 
 void dlv_spawn (void)
@@ -194,7 +290,14 @@ void dlv_spawn (void)
   for (uint32_t j = 0 ; j < g.nready ; )
   {
     uint32_t k = g.ready[j] ;
-    while (g.route[k].qlen && g.route[k].active < g.route[k].conc && g.active < conc && !g.stopping) spawn_one(k) ;
+    while (g.route[k].qlen && !g.stopping)
+    {
+      uint32_t s = idle_of(k) ;
+      if (s != DLV_NONE) { hand_one(k, s) ; continue ; }
+      if (g.route[k].active >= g.route[k].conc) break ;
+      if (g.active >= conc) { make_room(k, conc) ; break ; }
+      spawn_one(k) ;
+    }
     if (!g.route[k].qlen) { g.route[k].ready = 0 ; g.ready[j] = g.ready[--g.nready] ; }
     else j++ ;
   }

@@ -1,5 +1,6 @@
-/* remote.c: mxhold-remote ROUTE DOMAIN: one SMTP client session for a
-   batch of messages, read from stdin, results on stdout (deliver/remote.md). */
+/* remote.c: mxhold-remote ROUTE DOMAIN: one SMTP client session for
+   batches of messages read from stdin (separated by empty lines), results
+   on stdout, "." after each batch but the last (deliver/remote.md). */
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -9,7 +10,7 @@
 #include "queue/queue.h"
 #include "deliver/remote.h"
 
-#define USAGE "usage: mxhold-remote ROUTE DOMAIN < batch"
+#define USAGE "usage: mxhold-remote ROUTE DOMAIN < batches"
 
 static void die (int e, char const *a, char const *b)
 {
@@ -58,29 +59,84 @@ static size_t batch_parse (char *s, size_t len, struct remote_msg **out)
   return n ;
 }
 
-static size_t read_all (struct dlv_buf *b)
+/* The next batch from stdin into b: its lines up to an empty line
+   (returns 1: more may follow) or up to EOF (returns 0). Bytes after the
+   empty line stay in the reader for the next call. */
+static int batch_read (struct dlv_buf *b)
 {
+  static struct dlv_buf in = DLV_BUF_ZERO ;
+  static size_t scanned ;   /* in[0..scanned) holds no "\n\n" and starts with no "\n" */
+  static int eof ;
   char tmp[65536] ;
+  b->len = 0 ;
   for (;;)
   {
-    ssize_t r = read(0, tmp, sizeof tmp) ;
-    if (r == -1) { if (errno == EINTR) continue ; die(111, "read batch: ", strerror(errno)) ; }
-    if (!r) return b->len ;
-    if (b->len + (size_t)r > REMOTE_BATCH_MAX_BYTES) die(100, "batch too large", "") ;
-    if (dlv_buf_cat(b, tmp, (size_t)r) == -1) die(111, "out of memory", "") ;
+    size_t n = 0 ;
+    int found = 0 ;
+    if (in.len && in.s[0] == '\n') found = 1 ;
+    else if (in.len)
+    {
+      size_t from = scanned ? scanned - 1 : 0 ;
+      char *e = memmem(in.s + from, in.len - from, "\n\n", 2) ;
+      if (e) { n = (size_t)(e - in.s) + 1 ; found = 1 ; }
+      else scanned = in.len ;
+    }
+    if (found || eof)
+    {
+      if (!found) n = in.len ;
+      if (dlv_buf_cat(b, in.s, n) == -1) die(111, "out of memory", "") ;
+      if (found) n++ ;   /* the empty line */
+      memmove(in.s, in.s + n, in.len - n) ;
+      in.len -= n ;
+      scanned = 0 ;
+      return found ;
+    }
+    if (in.len > REMOTE_BATCH_MAX_BYTES) die(100, "batch too large", "") ;
+    {
+      ssize_t r = read(0, tmp, sizeof tmp) ;
+      if (r == -1) { if (errno == EINTR) continue ; die(111, "read batch: ", strerror(errno)) ; }
+      if (!r) eof = 1 ;
+      else if (dlv_buf_cat(&in, tmp, (size_t)r) == -1) die(111, "out of memory", "") ;
+    }
   }
+}
+
+/* "batch done, idle, connection kept": deliver may send the next batch. */
+static void idle_mark (void)
+{
+  while (write(1, ".\n", 2) == -1)
+    if (errno != EINTR) _exit(111) ;   /* deliver is gone */
+}
+
+/* One batch: results for each of its recipients on fd 1. */
+static void batch_run (struct remote_cfg const *cfg, char const *route, char const *domain, struct dlv_buf *in)
+{
+  static struct remote_addr addrs[REMOTE_HOSTS_MAX] ;
+  static int naddr ;
+  struct remote_msg *msgs = 0 ;
+  char const *why = "" ;
+  size_t nmsg = batch_parse(in->s, in->len, &msgs) ;
+  /* a kept connection came from addrs; without one, resolve afresh */
+  if (!remote_connected()) naddr = remote_route_resolve(route, domain, cfg->me, getenv("MXHOLD_ME_ALIASES"), addrs, REMOTE_HOSTS_MAX, &why) ;
+  if (naddr < 0)
+  {
+    struct dlv_buf l = DLV_BUF_ZERO ;
+    dlv_buf_cats(&l, "remote: warning: route ") ; dlv_buf_cats(&l, route) ; dlv_buf_cats(&l, " for ") ;
+    dlv_buf_cats(&l, domain) ; dlv_buf_cats(&l, ": ") ; dlv_buf_cats(&l, why) ; dlv_buf_cats(&l, "\n") ;
+    if (l.s && write(2, l.s, l.len) < 0) _exit(111) ;
+    remote_result_rest(msgs, 0, nmsg, "-", why) ;
+    dlv_buf_free(&l) ;
+  }
+  else remote_session(cfg, addrs, naddr, msgs, nmsg) ;
+  for (size_t i = 0 ; i < nmsg ; i++) { free(msgs[i].rcpt) ; free(msgs[i].idx) ; free(msgs[i].done) ; }
+  free(msgs) ;
 }
 
 int main (int argc, char const *const *argv)
 {
   static struct dlv_buf in = DLV_BUF_ZERO, me = DLV_BUF_ZERO ;
-  static struct remote_addr addrs[REMOTE_HOSTS_MAX] ;
-  struct remote_msg *msgs = 0 ;
   struct remote_cfg cfg = { "localhost", 0, 0 } ;   /* timeouts: from the config (its defaults if unset) */
   struct conf c ;
-  char const *why = "" ;
-  size_t nmsg ;
-  int naddr ;
   if (argc != 3) die(100, USAGE, "") ;
   signal(SIGPIPE, SIG_IGN) ;   /* a dead peer shows as EPIPE on write */
   if (conf_open(&c, 0) == 0)
@@ -94,24 +150,13 @@ int main (int argc, char const *const *argv)
     cfg.timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
   }
   else die(111, "unable to read config: ", strerror(errno)) ;
-  read_all(&in) ;
-  if (!in.len) return 0 ;
-  nmsg = batch_parse(in.s, in.len, &msgs) ;
-  naddr = remote_route_resolve(argv[1], argv[2], cfg.me, getenv("MXHOLD_ME_ALIASES"), addrs, REMOTE_HOSTS_MAX, &why) ;
-  if (naddr < 0)
+  for (;;)
   {
-    struct dlv_buf l = DLV_BUF_ZERO ;
-    dlv_buf_cats(&l, "remote: warning: route ") ; dlv_buf_cats(&l, argv[1]) ; dlv_buf_cats(&l, " for ") ;
-    dlv_buf_cats(&l, argv[2]) ; dlv_buf_cats(&l, ": ") ; dlv_buf_cats(&l, why) ; dlv_buf_cats(&l, "\n") ;
-    if (l.s && write(2, l.s, l.len) < 0) return 111 ;
-    remote_result_rest(msgs, 0, nmsg, "-", why) ;
-    dlv_buf_free(&l) ;
-    for (size_t i = 0 ; i < nmsg ; i++) { free(msgs[i].rcpt) ; free(msgs[i].idx) ; free(msgs[i].done) ; }
-    free(msgs) ;
-    return 0 ;
+    int more = batch_read(&in) ;
+    if (in.len) batch_run(&cfg, argv[1], argv[2], &in) ;
+    if (!more) break ;
+    idle_mark() ;
   }
-  remote_session(&cfg, addrs, naddr, msgs, nmsg) ;
-  for (size_t i = 0 ; i < nmsg ; i++) { free(msgs[i].rcpt) ; free(msgs[i].idx) ; free(msgs[i].done) ; }
-  free(msgs) ;
+  remote_quit(&cfg) ;
   return 0 ;
 }

@@ -64,13 +64,20 @@ struct remote_cfg {
   unsigned int timeout_remote ;
 } ;
 
-/* Delivers msgs over one connection per address, addresses in order,
-   until every recipient has a result; each result is written to fd 1 as
-   soon as it is known: "ID INDEX S HOST TEXT\n", S = d delivered,
-   p permanent failure, t temporary failure. Recipients left when the
-   addresses run out get t with the last error. */
+/* Delivers msgs over the connection kept from the last batch if it is
+   still usable (else, or if it dies before the first message's DATA was
+   accepted, over a new one), then over one connection per address,
+   addresses in order, until every recipient has a result; each result is
+   written to fd 1 as soon as it is known: "ID INDEX S HOST TEXT\n",
+   S = d delivered, p permanent failure, t temporary failure. Recipients
+   left when the addresses run out get t with the last error. A connection
+   that served the whole batch stays open for the next one. */
 void remote_session (struct remote_cfg const *cfg, struct remote_addr const *addrs, int naddr,
   struct remote_msg *msgs, size_t nmsg) ;
+/* 1 if a connection is kept open from the last batch. */
+int remote_connected (void) ;
+/* QUIT (REMOTE_QUIT_TIMEOUT at most) and close the kept connection, if any. */
+void remote_quit (struct remote_cfg const *cfg) ;
 
 /* Reports one result line on fd 1 (see remote_session). */
 void remote_result (struct remote_msg *m, size_t r, char status, char const *host, char const *text, size_t len) ;

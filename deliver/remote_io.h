@@ -26,7 +26,10 @@ int remote_send_body (struct remote_io *io, int fd) ;
 /* The result line for recipient r from a reply code: 2xx d, 5xx p, else t. */
 void remote_result_code (struct remote_msg *m, size_t r, unsigned int code, char const *host, struct dlv_buf const *t) ;
 /* One message over io: every recipient gets a result. 0 done, -1 the
-   connection is lost (the message's rest reported t). */
-int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m) ;
+   connection is lost (the message's rest reported t). With retry (the
+   first message on a kept connection): -2 if the connection was lost, or
+   MAIL got 421, before any result and before a DATA was accepted; then
+   nothing is reported and the message may be sent again. */
+int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, int retry) ;
 
 #endif

@@ -228,30 +228,86 @@ static int hello (struct remote_io *io, char const *me, struct remote_ext *ext)
   return rc ;
 }
 
+/* The connection kept between batches (remote.md: batches and the idle
+   marker). io.fd is -1 when there is none. */
+static struct remote_io io = { .fd = -1 } ;
+static struct remote_ext ext ;
+
+int remote_connected (void)
+{
+  return io.fd >= 0 ;
+}
+
+/* A kept connection is usable if nothing is waiting on it: a server only
+   talks first to close (421 on an idle timeout, or a plain FIN). */
+static int io_alive (void)
+{
+  struct pollfd p = { .fd = io.fd, .events = POLLIN } ;
+  if (io.len) return 0 ;
+  return poll(&p, 1, 0) == 0 ;
+}
+
+static void io_drop (void)
+{
+  if (io.fd >= 0) close(io.fd) ;
+  io.fd = -1 ; io.len = 0 ;
+}
+
+void remote_quit (struct remote_cfg const *cfg)
+{
+  struct dlv_buf t = DLV_BUF_ZERO ;
+  unsigned int code ;
+  if (io.fd < 0) return ;
+  io.timeout = REMOTE_QUIT_TIMEOUT < cfg->timeout_remote ? REMOTE_QUIT_TIMEOUT : cfg->timeout_remote ;
+  remote_io_cmd(&io, "QUIT", "", "", &code, &t) ;
+  dlv_buf_free(&t) ;
+  io_drop() ;
+}
+
+/* Sends msgs[*next..n) over io. 0 all done (the connection stays usable);
+   -1 lost (the message on the wire has its t results, *next is past it);
+   -2 lost before the first message's DATA was accepted, with retry set:
+   nothing reported, safe to send again on a new connection. */
+static int send_all (struct remote_msg *msgs, size_t n, size_t *next, int retry)
+{
+  for (; *next < n ; (*next)++)
+  {
+    int r = remote_msg_send(&io, &ext, msgs + *next, retry) ;
+    if (r == -2) return -2 ;
+    if (r == -1) { (*next)++ ; return -1 ; }
+    retry = 0 ;   /* a message went through: the connection was alive */
+  }
+  return 0 ;
+}
+
 void remote_session (struct remote_cfg const *cfg, struct remote_addr const *addrs, int naddr,
   struct remote_msg *msgs, size_t nmsg)
 {
-  static struct remote_io io ;
   size_t next = 0 ;
   char const *lasthost = "-" ;
+  if (io.fd >= 0 && !io_alive()) io_drop() ;   /* closed (or 421) while we were idle */
+  if (io.fd >= 0)
+  {
+    io.timeout = cfg->timeout_remote ;
+    /* A kept connection may die under the first command (the server's
+       idle timeout crossing our MAIL): then, and only before a DATA was
+       accepted, the batch starts again on a fresh connection, once. */
+    switch (send_all(msgs, nmsg, &next, 1))
+    {
+      case 0 : return ;
+      case -1 : lasthost = io.host ; break ;
+      default : break ;
+    }
+    io_drop() ;
+  }
   for (int a = 0 ; a < naddr && next < nmsg ; a++)
   {
-    struct remote_ext ext ;
-    unsigned int code ;
-    struct dlv_buf t = DLV_BUF_ZERO ;
     if (io_connect(&io, addrs + a, cfg->timeout_connect) == -1) { lasthost = addrs[a].name ; continue ; }
     lasthost = io.host ;
     io.timeout = cfg->timeout_remote ;
-    if (hello(&io, cfg->me, &ext) == -1) { close(io.fd) ; continue ; }
-    while (next < nmsg)
-    {
-      if (remote_msg_send(&io, &ext, msgs + next) == -1) break ;
-      next++ ;
-    }
-    if (next == nmsg) { io.timeout = REMOTE_QUIT_TIMEOUT < cfg->timeout_remote ? REMOTE_QUIT_TIMEOUT : cfg->timeout_remote ; remote_io_cmd(&io, "QUIT", "", "", &code, &t) ; }
-    else next++ ;  /* the message that was on the wire has its t results */
-    dlv_buf_free(&t) ;
-    close(io.fd) ;
+    if (hello(&io, cfg->me, &ext) == -1) { io_drop() ; continue ; }
+    if (!send_all(msgs, nmsg, &next, 0)) return ;   /* kept: the caller QUITs or reuses it */
+    io_drop() ;
   }
   remote_result_rest(msgs, next, nmsg, lasthost, remote_err.s && remote_err.len ? remote_err.s : "no downstream host reachable") ;
 }

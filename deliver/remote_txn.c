@@ -83,7 +83,18 @@ struct txn {
   size_t *pend, npend ;       /* recipients still to send */
   size_t *acc, nacc ;         /* accepted in this transaction */
   struct dlv_buf t ;
+  int retry ;                 /* first message on a kept connection: a 421 to MAIL is a lost connection */
+  int data ;                  /* a DATA was accepted (354): never send this message again */
 } ;
+
+/* The server closes the kept connection under our MAIL (RFC 5321 3.8):
+   a lost connection, reported by no result, so the batch can go again. */
+static int mail_closing (struct txn *x, unsigned int code, struct dlv_buf const *t)
+{
+  if (!x->retry || code != 421) return 0 ;
+  remote_seterr("MAIL: ", t->s ? t->s : "421") ;
+  return 1 ;
+}
 
 /* A RCPT reply: accepted, carried to the next transaction (a 452 after
    some were accepted, RFC 5321 4.5.3.1.10), or a result. */
@@ -102,6 +113,7 @@ static int txn_data (struct txn *x, unsigned int code)
     for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code / 100 == 2 ? 451 : code, x->io->host, &x->t) ;
     return remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
   }
+  x->data = 1 ;
   if (remote_send_body(x->io, x->fd) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
   for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code, x->io->host, &x->t) ;
   return 0 ;
@@ -113,6 +125,7 @@ static int txn_plain (struct txn *x, size_t *carry, size_t *ncarry)
   unsigned int code ;
   size_t k ;
   if (remote_io_cmd(x->io, "MAIL FROM:<", x->from, x->sz, &code, &x->t) == -1) return -1 ;
+  if (mail_closing(x, code, &x->t)) return -1 ;
   if (code / 100 != 2)
   {
     for (k = 0 ; k < x->npend ; k++) remote_result_code(x->m, x->pend[k], code, x->io->host, &x->t) ;
@@ -160,6 +173,7 @@ static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
     end = x->npend - k > REMOTE_PIPE_RCPTS ? k + REMOTE_PIPE_RCPTS : x->npend ;
     if (pipe_put(x, k, end) == -1) goto end ;
     if (!k && remote_io_reply(x->io, &mcode, &mt, 0) == -1) goto end ;
+    if (!k && mail_closing(x, mcode, &mt)) goto end ;
     for (size_t j = k ; j < end ; j++)
     {
       if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
@@ -181,12 +195,21 @@ static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
   return rc ;
 }
 
+/* Has any recipient of m got its result? */
+static int any_done (struct remote_msg const *m)
+{
+  for (size_t r = 0 ; r < m->n ; r++) if (m->done[r]) return 1 ;
+  return 0 ;
+}
+
 /* One message: transactions until every recipient has a result.
-   0 done (connection usable), -1 connection lost (m's rest reported t). */
-int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m)
+   0 done (connection usable), -1 connection lost (m's rest reported t),
+   -2 (only with retry) lost before any result and before a DATA was
+   accepted: nothing reported, m may go again on another connection. */
+int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, int retry)
 {
   struct dlv_buf from = DLV_BUF_ZERO ;
-  struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO } ;
+  struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO, .retry = retry } ;
   size_t *carry = 0, ncarry ;
   off_t size ;
   int rc = -1 ;
@@ -226,6 +249,7 @@ int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct 
   rc = 0 ;
   goto end ;
  lost:
+  if (retry && !x.data && !any_done(m)) { rc = -2 ; goto end ; }
   remote_result_rest(m, 0, 1, io->host, remote_err.s ? remote_err.s : "connection lost") ;
  end:
   close(x.fd) ;
