@@ -237,9 +237,15 @@ static void hand_one (uint32_t k, uint32_t s)
   g.sess[s].idle = 0 ; g.sess[s].cursor = 0 ;
   if (batch_put(s, &lines, nmsg) == -1)
   {
-    /* its remote died while idle: the batch goes back as temporary */
+    /* its remote died while idle (killed after this turn's poll): nothing
+       was tried, so the batch is due again at once, no attempt counted */
     strerr_warnwu2sys("hand a batch to mxhold-remote for route ", g.route[k].key) ;
-    close(g.sess[s].wfd) ; g.sess[s].wfd = -1 ;
+    for (uint32_t n = 0 ; n < g.sess[s].nsent ; n++)
+    {
+      struct dlv_sent *se = g.sess[s].sent + n ;
+      g.m[se->msg].r[se->ridx].busy = 0 ;
+      se->got = 1 ;
+    }
     kill(g.sess[s].pid, SIGKILL) ;
     dlv_sess_end(s, "mxhold-remote ended while idle") ;
   }
