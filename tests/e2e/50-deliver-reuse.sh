@@ -4,7 +4,8 @@
 # few processes; a connection the downstream closed while idle (421 on its
 # idle timeout, or a 421 to the next MAIL) is replaced at once, with no
 # retry delay; session_idle 0 gives one session per batch; a remote killed
-# while idle loses nothing; a stopped deliver leaves no remote behind.
+# while idle loses nothing; a killed or stopped deliver leaves no remote
+# behind.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/40-deliver-lib.bash"
 SINK="$TOP/tests/e2e/50-reuse-sink.py"
@@ -18,6 +19,8 @@ conns () { grep -c ' open ' "$1/conns" 2>/dev/null || echo 0; }
 got () { grep -c . "$1/log" 2>/dev/null || echo 0; }
 remotes () { pgrep -P "$(dlv_pid)" -x mxhold-remote 2>/dev/null; }
 no_remotes () { [ -z "$(remotes)" ]; }
+# gone PID: exited (a zombie counts: its parent may be gone)
+gone () { ! kill -0 "$1" 2>/dev/null || grep -q ') Z ' "/proc/$1/stat" 2>/dev/null; }
 # send DIR NAME: one message to NAME@example.com; waits until DIR's sink has it
 send () {
   inject s@sender.org "$2@example.com"
@@ -72,20 +75,31 @@ send "$T/s4" "kill2"
 check "after the kill: queue empty" wait_until 10 queue_empty
 is "$(got "$T/s4")" 2 "nothing lost, nothing doubled"
 
-# 5. deliver stops while a session is idle: the remote QUITs and exits
+# 5. deliver killed with kill -9 while a session is idle: the remote sees
+# EOF on its stdin, QUITs and exits; s6 restarts deliver
+check "an idle session waits" wait_until 5 eval '[ -n "$(remotes)" ]'
+idlepid=$(remotes)
+kill -9 "$(dlv_pid)"
+check "the idle remote exited when deliver was killed" wait_until 5 gone "$idlepid"
+check "deliver restarted" wait_until 10 eval '[ "$(logcount "info: started")" -eq 2 ]'
+send "$T/s4" "kill3"
+is "$(got "$T/s4")" 3 "delivered after the restart, nothing doubled"
+is "$(grep -c ' close ' "$T/s4/conns")" 2 "the killed remote's and the orphaned remote's connections are closed"
+
+# 6. deliver stops while a session is idle: the remote QUITs and exits
 check "an idle session waits again" wait_until 5 eval '[ -n "$(remotes)" ]'
 idlepid=$(remotes)
 dlv_stop
-check "the idle remote exited when deliver stopped" wait_until 5 eval '! kill -0 $idlepid 2>/dev/null'
+check "the idle remote exited when deliver stopped" wait_until 5 gone "$idlepid"
 check "its connection was closed" wait_until 5 eval '[ "$(grep -c " close " "$T/s4/conns")" -eq "$(conns "$T/s4")" ]'
 pgrep -x mxhold-remote -P 1 >/dev/null 2>&1 && nok "an orphaned mxhold-remote is left" || ok "no orphaned mxhold-remote"
 
-# 6. session_idle 0: one session per batch, as before reuse
+# 7. session_idle 0: one session per batch, as before reuse
 dlv_conf "$P" session_idle 0
 sink_stop
 sink_start "$P" "$T/s6"
 s6-svc -u "$T/svc/deliver"
-check "deliver started again" wait_until 10 eval '[ "$(logcount "info: started")" -eq 2 ]'
+check "deliver started again" wait_until 10 eval '[ "$(logcount "info: started")" -eq 3 ]'
 for i in 1 2 3; do
   send "$T/s6" "zero$i"
   wait_until 5 no_remotes || nok "session_idle 0: the remote did not end after its batch"
