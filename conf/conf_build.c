@@ -9,7 +9,7 @@
 #define VAL_MAX (2 * CONF_LINE_MAX_BYTES)  /* canonical values may grow: "20M" -> "20971520" */
 #define PATH_BYTES 4096
 
-static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf" } ;
+static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf", "aliases" } ;
 static char const *const spf_results[CONF_SPF_N] = { "pass", "fail", "softfail", "neutral", "none", "permerror", "temperror" } ;
 static char const *const spf_actions[] = { "accept", "mark", "reject", "defer", 0 } ;
 /* Defaults when the spf file does not say (index into spf_actions). */
@@ -158,6 +158,38 @@ static int line_single (struct line const *l, enum conf_file f)
   return r == -1 ? -1 : 0 ;
 }
 
+/* aliases: one other name or address of this relay a line. Each gets a
+   key "a:" + its canonical text (duplicates are errors) and joins the
+   "aliases" value that mxhold-remote reads for its loop check. */
+static int line_alias (struct line const *l)
+{
+  char key[2 + CONF_HOST_MAX] = "a:" ;
+  unsigned char ip[16] ;
+  size_t n ;
+  unsigned long first ;
+  int r ;
+  struct conf_build *b = l->b ;
+  if (l->n != 1) { fail(b, l->file, l->no, "want exactly one word on the line", 0) ; return 0 ; }
+  if (conf_ip_parse(l->w[0].p, l->w[0].len, ip) && l->w[0].len <= CONF_HOST_MAX)
+  {
+    n = l->w[0].len ;
+    memcpy(key + 2, l->w[0].p, n) ;
+  }
+  else if (!(n = conf_host_norm(l->w[0].p, l->w[0].len, key + 2)))
+  {
+    fail(b, l->file, l->no, "bad host name or address", &l->w[0]) ;
+    return 0 ;
+  }
+  if (b->aliaseslen + 1 + n > sizeof b->aliases) { fail(b, l->file, l->no, "too many aliases (the file's entries exceed 4096 bytes)", 0) ; return 0 ; }
+  r = add_unique(b, key, 2 + n, "", 0, l->no, &first) ;
+  if (r == -1) return -1 ;
+  if (!r) return report_dup(l, "alias", first) ;
+  if (b->aliaseslen) b->aliases[b->aliaseslen++] = ' ' ;
+  memcpy(b->aliases + b->aliaseslen, key + 2, n) ;
+  b->aliaseslen += n ;
+  return 0 ;
+}
+
 static int line_domain (struct line const *l)
 {
   char key[2 + CONF_HOST_MAX] = "d:", val[VAL_MAX] ;
@@ -294,6 +326,7 @@ int conf_build_text (struct conf_build *b, enum conf_file f, char const *fname, 
       case CONF_F_LIMITS : r = line_limit(&l) ; break ;
       case CONF_F_CLIENTS : r = line_client(&l) ; break ;
       case CONF_F_SPF : r = line_spf(&l) ; break ;
+      case CONF_F_ALIASES : r = line_alias(&l) ; break ;
       default : break ;
     }
     if (r == -1) return -1 ;
@@ -357,6 +390,7 @@ int conf_build_finish (struct conf_build *b)
     memcpy(key + 2, spf_results[i], n) ;
     if (conf_cdbw_add(&b->w, key, 2 + n, a, strlen(a)) == -1) return -1 ;
   }
+  if (b->aliaseslen && conf_cdbw_add(&b->w, "aliases", 7, b->aliases, b->aliaseslen) == -1) return -1 ;
   if (add_lens(b, "c:lens4", b->lens4, 32) == -1 || add_lens(b, "c:lens6", b->lens6, 128) == -1) return -1 ;
   return conf_cdbw_finish(&b->w) ;
 }

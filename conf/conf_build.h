@@ -12,7 +12,9 @@
 #include "conf/conf_cdb.h"
 #include "conf/conf_value.h"
 
-enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_N } ;
+enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_ALIASES, CONF_F_N } ;
+/* The aliases file's entries, joined by spaces, in one cdb value. */
+#define CONF_ALIASES_MAX_BYTES 4096
 #define CONF_SPF_N 7
 
 /* Called once per error. why is a complete sentence fragment, valid only
@@ -34,6 +36,8 @@ struct conf_build {
   unsigned long spfline[CONF_SPF_N] ;
   unsigned char lens4[33], lens6[129] ;
   unsigned long ndomains, nclients ;
+  char aliases[CONF_ALIASES_MAX_BYTES] ;  /* the "aliases" value being built */
+  size_t aliaseslen ;
   int have[CONF_F_N] ;
   char const *dir ;                 /* set by conf_build_dir, for messages */
   char msg[CONF_MSG_BYTES] ;        /* the message being reported */

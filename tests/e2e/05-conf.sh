@@ -58,8 +58,16 @@ fial reject
 softfail bounce
 fail mark
 X
+cat >"$E/aliases" <<'X'
+relay2.example
+bad_name!
+192.0.2.9
+RELAY2.example.
+X
 err=$(mxhold-conf check "$E" 2>&1 >/dev/null); rc=$?
 is "$rc" 100 "check with errors exits 100"
+like "$err" "aliases:2: bad host name or address: bad_name!" "aliases:2 bad alias"
+like "$err" "aliases:4: duplicate alias \(first on line 1\)" "aliases:4 duplicate alias (case, trailing dot)"
 like "$err" "$E/me:1: bad host name" "me:1 bad host name"
 like "$err" "domains:3: bad domain name" "domains:3 bad domain name"
 like "$err" "domains:4: missing route" "domains:4 missing route"
@@ -79,8 +87,8 @@ like "$err" "clients:6: \"unlimited\" is not allowed" "clients:6 unlimited not a
 like "$err" "spf:2: unknown spf result: fial" "spf:2 unknown result"
 like "$err" "spf:3: unknown spf action .*: bounce" "spf:3 unknown action"
 like "$err" "spf:4: duplicate spf result \(first on line 1\)" "spf:4 duplicate result"
-is "$(printf '%s\n' "$err" | grep -c ':[0-9]*: ')" 19 "19 errors, one line each"
-like "$(printf '%s\n' "$err" | tail -1)" "^19 errors$" "error count on the last line"
+is "$(printf '%s\n' "$err" | grep -c ':[0-9]*: ')" 21 "21 errors, one line each"
+like "$(printf '%s\n' "$err" | tail -1)" "^21 errors$" "error count on the last line"
 
 # compile refuses and leaves the old config.cdb alone.
 G=$T/good; mkdir "$G"; cp "$C"/me "$C"/queue "$C"/domains "$G/"
@@ -98,6 +106,11 @@ is "$rc" 0 "compile after the fix"
 like "$out" "config.cdb: 3 domains, 0 clients" "compile summary on stdout"
 is "$(mxhold-conf -c "$G" get d:new.example)" "192.0.2.5:25 size=1048576" "new domain, size suffix expanded"
 [ "$(stat -c %i "$G/config.cdb")" != "$ino1" ]; is "$?" 0 "compile replaced config.cdb by rename (new inode)"
+printf 'relay2.example\n192.0.2.9\n2001:db8::25\n' >"$G/aliases"
+mxhold-conf compile "$G" >/dev/null
+is "$(mxhold-conf -c "$G" get aliases)" "relay2.example 192.0.2.9 2001:db8::25" "aliases compiled into one value"
+rm "$G/aliases"; mxhold-conf compile "$G" >/dev/null
+mxhold-conf -c "$G" get aliases >/dev/null 2>&1; is "$?" 100 "no aliases file: no aliases key"
 
 # Missing required files; optional files may be absent; I/O errors are 111.
 M=$T/missing; mkdir "$M"
