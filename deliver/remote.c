@@ -117,7 +117,7 @@ static void batch_run (struct remote_cfg const *cfg, char const *route, char con
   char const *why = "" ;
   size_t nmsg = batch_parse(in->s, in->len, &msgs) ;
   /* a kept connection came from addrs; without one, resolve afresh */
-  if (!remote_connected()) naddr = remote_route_resolve(route, domain, cfg->me, getenv("MXHOLD_ME_ALIASES"), addrs, REMOTE_HOSTS_MAX, &why) ;
+  if (!remote_connected()) naddr = remote_route_resolve(route, domain, cfg->me, cfg->aliases, addrs, REMOTE_HOSTS_MAX, &why) ;
   if (naddr < 0)
   {
     struct dlv_buf l = DLV_BUF_ZERO ;
@@ -134,8 +134,9 @@ static void batch_run (struct remote_cfg const *cfg, char const *route, char con
 
 int main (int argc, char const *const *argv)
 {
-  static struct dlv_buf in = DLV_BUF_ZERO, me = DLV_BUF_ZERO ;
-  struct remote_cfg cfg = { "localhost", 0, 0 } ;   /* timeouts: from the config (its defaults if unset) */
+  static struct dlv_buf in = DLV_BUF_ZERO, me = DLV_BUF_ZERO, aliases = DLV_BUF_ZERO ;
+  struct remote_cfg cfg = { "localhost", 0, 0, 0 } ;   /* timeouts: from the config (its defaults if unset) */
+  char const *env = getenv("MXHOLD_ME_ALIASES") ;
   struct conf c ;
   if (argc != 3) die(100, USAGE, "") ;
   signal(SIGPIPE, SIG_IGN) ;   /* a dead peer shows as EPIPE on write */
@@ -145,11 +146,16 @@ int main (int argc, char const *const *argv)
     struct conf_limits l ;
     int trusted ;
     if (conf_me(&c, &s)) { dlv_buf_cat(&me, s.p, s.len) ; if (me.s) cfg.me = me.s ; }
+    if (conf_get(&c, "aliases", 7, &s)) { dlv_buf_cat(&aliases, s.p, s.len) ; dlv_buf_cat(&aliases, " ", 1) ; }
     conf_limits_get(&c, 0, &l, &trusted) ;
     cfg.timeout_connect = (unsigned int)CONF_LIM(&l, timeout_connect) ;
     cfg.timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
   }
   else die(111, "unable to read config: ", strerror(errno)) ;
+  if (env) dlv_buf_cats(&aliases, env) ;
+  dlv_buf_cat(&aliases, "", 1) ;
+  if (!aliases.s) die(111, "out of memory", "") ;
+  cfg.aliases = aliases.s ;
   for (;;)
   {
     int more = batch_read(&in) ;

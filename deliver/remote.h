@@ -60,6 +60,7 @@ struct remote_msg {
 
 struct remote_cfg {
   char const *me ;
+  char const *aliases ;   /* config's aliases, then $MXHOLD_ME_ALIASES; 0: none */
   unsigned int timeout_connect ;
   unsigned int timeout_remote ;
 } ;

@@ -9,7 +9,7 @@ source "$(dirname "$0")/40-deliver-lib.bash"
 
 # addresses of our own in 127.0.0.0/8, picked so parallel tests do not collide
 pick () { local n; for n in $(seq 1 40); do a=127.40.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)); ! ss -lntu | grep -q " $a:" && { echo "$a"; return; }; done; }
-DNS=$(pick); MXIP=$(pick); ALIAS=$(pick)
+DNS=$(pick); MXIP=$(pick); ALIAS=$(pick); ALIAS2=$(pick)
 P6=$(free_port)
 mkdir -p "$T/dns"
 cat >"$T/dns/data" <<EOD
@@ -24,6 +24,10 @@ cat >"$T/dns/data" <<EOD
 @loop.example::relay.test:10
 @alias.example::mx.alias.example:10
 +mx.alias.example:$ALIAS
+@alias2.example::mx.alias2.example:10
++mx.alias2.example:$ALIAS2
+@alias3.example::mx.byname.example:10
++mx.byname.example:$MXIP
 @sender.example::mail.sender.example:10
 +mail.sender.example:$MXIP
 EOD
@@ -38,8 +42,12 @@ mxtest.example mx
 loop.example mx
 backup.example mx
 alias.example mx
+alias2.example mx
+alias3.example mx
 v6.example [::1]:$P6
 EOD
+# the config's aliases file (an address and a name), beside $MXHOLD_ME_ALIASES
+printf '%s\n' "$ALIAS2" MX.ByName.example. >"$C/aliases"
 dlv_recompile
 sink_start 25 "$T/mbox" --host "$MXIP" --reject '^bad'
 sink_start "$P6" "$T/mbox6" --host ::1
@@ -56,7 +64,12 @@ inject snd@sender.example l@backup.example; L3=$(qid)
 check "relay is MX 10, a backup MX 20: not sent to the backup (RFC 5321 5.1), logged as a loop" wait_until 10 grep -q "delivery $L3 rcpt=l@backup.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
 inject snd@sender.example l@alias.example; L2=$(qid)
 check "MX at an alias address of the relay: logged as a loop" wait_until 10 grep -q "delivery $L2 rcpt=l@alias.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
-check "looping mail stays queued (3 messages)" [ "$(queue_count "$Q")" -ge 3 ]
+inject snd@sender.example l@alias2.example; L4=$(qid)
+check "MX at an address in the config's aliases file: logged as a loop" wait_until 10 grep -q "delivery $L4 rcpt=l@alias2.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
+inject snd@sender.example l@alias3.example; L5=$(qid)
+check "MX named in the config's aliases file (any case, trailing dot): logged as a loop" wait_until 10 grep -q "delivery $L5 rcpt=l@alias3.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
+is "$(grep -c 'l@alias3.example' "$T/mbox/log" 2>/dev/null)" 0 "nothing reached the host named as an alias (it listens)"
+check "looping mail stays queued (5 messages)" [ "$(queue_count "$Q")" -ge 5 ]
 is "$(grep -c 'l@backup.example' "$T/mbox/log" 2>/dev/null)" 0 "nothing reached the backup MX"
 
 inject snd@sender.example bad@mxtest.example; B=$(qid)
