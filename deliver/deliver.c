@@ -36,7 +36,7 @@ static void config_check (void)
   dlv_routes_reset() ;
   for (uint32_t i = 0 ; i < g.nm ; i++) if (g.m[i].id[0])
   {
-    g.m[i].expires = dlv_expiry(g.m[i].arrived) ;
+    dlv_msg_expiry(i) ;
     dlv_heap_set(i) ;
   }
   { char const *l[] = { "info: config reloaded" } ; dlv_log(l, 1) ; }

@@ -34,6 +34,7 @@ struct dlv_rcpt {
   uint32_t dom ;                     /* index in g.dom */
   uint32_t attempts ;
   uint64_t next, last ;
+  uint64_t expires ;                 /* 0: the message's; else its domain's lifetime overrides the global one */
   char status ;                      /* p d b x (queue.h) */
   char busy ;                        /* in a running session */
   char dsn ;                         /* settled, DSN not queued yet */
@@ -42,7 +43,7 @@ struct dlv_rcpt {
 
 struct dlv_msg {
   char id[QUEUE_ID_MAX + 1] ;        /* "" : free slot */
-  uint64_t arrived, expires ;
+  uint64_t arrived, expires ;        /* expires: under the global lifetime */
   struct dlv_rcpt *r ;
   uint32_t nrcpt ;
   uint32_t heappos ;                 /* DLV_NONE: not in the heap */
@@ -51,9 +52,19 @@ struct dlv_msg {
   uint8_t flags ;
 } ;
 
+/* The delivery limits of one domain: the global limits with the domain's
+   key=value overrides from `domains` applied, read once per config load. */
+struct dlv_lim {
+  uint32_t lifetime, lifetime_days ;
+  uint32_t retry_min, retry_max ;
+  uint32_t conc_host, session_idle ;
+  uint8_t dsn_pass_only ;
+} ;
+
 struct dlv_dom {
   char *name ;
-  uint32_t route ;                   /* DLV_NONE: not resolved (config changed) */
+  uint32_t route ;                   /* DLV_NONE: route and lim not resolved (config changed) */
+  struct dlv_lim lim ;               /* valid when route is */
 } ;
 
 struct dlv_route {
@@ -61,7 +72,9 @@ struct dlv_route {
   char *domain ;                     /* argv[2]: the domain (for mx) */
   uint32_t active ;                  /* sessions running, idle ones included */
   uint32_t *q ; uint32_t qlen, qa ;  /* messages waiting for a session */
-  uint32_t conc ;                    /* concurrency_host */
+  uint32_t conc ;                    /* concurrency_host: the smallest of its domains' */
+  uint32_t idle ;                    /* session_idle: the smallest of its domains' */
+  int fresh ;                        /* no domain resolved to it since the last config load */
   uint32_t stamp ;                   /* last g.stamp that queued a message here */
   int failing ;                      /* last attempt failed temporarily */
   int ready ;                        /* on g.ready */
@@ -120,9 +133,21 @@ void dlv_heap_set (uint32_t i) ;      /* (re)insert with its current key, or rem
 uint32_t dlv_heap_top (void) ;
 uint32_t dlv_dom_intern (char const *s, size_t len) ;
 uint32_t dlv_dom_route (uint32_t d) ;
+/* Domain d's limits (resolved with its route on first use). */
+struct dlv_lim const *dlv_dom_lim (uint32_t d) ;
+/* After a config load: every domain's route and limits read again. */
 void dlv_routes_reset (void) ;
+/* Retry interval after the attempts-th attempt: with the global limits,
+   and for a recipient of domain d. */
 uint64_t dlv_backoff (uint32_t attempts) ;
+uint64_t dlv_backoff_dom (uint32_t d, uint32_t attempts) ;
+/* Expiry of a message that arrived then, under the global lifetime. */
 uint64_t dlv_expiry (uint64_t arrived) ;
+/* Sets message i's expiry and, for recipients whose domain overrides the
+   lifetime, theirs. */
+void dlv_msg_expiry (uint32_t i) ;
+static inline uint64_t dlv_rcpt_expires (struct dlv_msg const *m, struct dlv_rcpt const *x)
+{ return x->expires ? x->expires : m->expires ; }
 void dlv_dirty (uint32_t i) ;
 void dlv_flush_where (uint32_t route, uint32_t dom) ;   /* DLV_NONE: any */
 
@@ -147,11 +172,12 @@ void dlv_sess_end (uint32_t s, char const *why) ;  /* t for the rest, reap, free
 void dlv_sess_close (uint32_t s) ;
 /* Closes the idle sessions past session_idle, or all of them when stopping. */
 void dlv_idle_expire (void) ;
-/* Settles every idle pending recipient of i: status 'x' (expired) or 'b'
-   (bounced by the operator), a DSN owed unless the sender is null or
-   dsn_pass_only forbids it. */
+/* Settles idle pending recipients of i: with expired, those whose expiry
+   has passed, status 'x'; else all of them, status 'b' (bounced by the
+   operator); a DSN owed unless the sender is null or the recipient
+   domain's dsn_pass_only forbids it. */
 void dlv_settle_all (uint32_t i, int expired) ;
-int dlv_dsn_owed (uint32_t i) ;
+int dlv_dsn_owed (uint32_t i, uint32_t r) ;   /* for recipient r of message i */
 
 /* dlv_dsn.c */
 /* Queues one DSN for message i's recipients with r->dsn set, via

@@ -116,7 +116,7 @@ void dlv_commit (void)
       /* not recorded as settled until its DSN is queued: pending again, and
          an operator's bounce stays a bounce (never a delivery) on the retry */
       for (uint32_t r = 0 ; r < m->nrcpt ; r++) if (m->r[r].dsn)
-      { m->r[r].dsn = 0 ; m->r[r].status = 'p' ; m->r[r].next = g.now + CONF_LIM(&g.lim, retry_min) ; }
+      { m->r[r].dsn = 0 ; m->r[r].status = 'p' ; m->r[r].next = g.now + dlv_dom_lim(m->r[r].dom)->retry_min ; }
       if (m->flags & DLV_F_OPBOUNCE) m->flags |= DLV_F_BOUNCE ;
     }
     m->flags &= ~DLV_F_OPBOUNCE ;

@@ -136,7 +136,6 @@ int dlv_msg_load (char const *id)
     return -1 ;
   }
   g.m[i].arrived = e.arrived ;
-  g.m[i].expires = dlv_expiry(e.arrived) ;
   if (!e.from.len) g.m[i].flags |= DLV_F_NULLSENDER ;
   if (e.spf.len == 4 && !memcmp(e.spf.p, "pass", 4)) g.m[i].flags |= DLV_F_SPFPASS ;
   g.m[i].r = calloc(e.nto, sizeof *g.m[i].r) ;
@@ -151,6 +150,7 @@ int dlv_msg_load (char const *id)
     r++ ;
   }
   g.m[i].nrcpt = r ;
+  dlv_msg_expiry(i) ;
   load_state(i) ;
   if (dlv_msg_key(i) == UINT64_MAX) dlv_dirty(i) ;   /* all settled: a crash before removal */
   dlv_heap_set(i) ;

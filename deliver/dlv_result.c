@@ -29,8 +29,8 @@ static void apply (uint32_t s, struct dlv_sent *se, char st, char const *host, c
   x->last = g.now ;
   set_reply(x, text, tlen) ;
   if (st == 'd') { x->status = 'd' ; what = "delivered" ; }
-  else if (st == 'p') { x->status = 'b' ; x->dsn = (char)dlv_dsn_owed(se->msg) ; what = "bounced" ; }
-  else { x->next = g.now + dlv_backoff(x->attempts) ; what = "deferred" ; }
+  else if (st == 'p') { x->status = 'b' ; x->dsn = (char)dlv_dsn_owed(se->msg, se->ridx) ; what = "bounced" ; }
+  else { x->next = g.now + dlv_backoff_dom(x->dom, x->attempts) ; what = "deferred" ; }
   dlv_log_result(se->msg, se->ridx, rcpt, from, host, what) ;
   dlv_dirty(se->msg) ;
   if (st == 't') g.route[k].failing = 1 ;
@@ -131,7 +131,7 @@ static int idle (uint32_t s)
   ss->idle = 1 ;
   ss->idlesince = g.now ;
   /* no more work for it: stopping, reuse off, or stdin closed already */
-  if (g.stopping || !CONF_LIM(&g.lim, session_idle) || ss->wfd < 0) dlv_sess_close(s) ;
+  if (g.stopping || !g.route[ss->route].idle || ss->wfd < 0) dlv_sess_close(s) ;
   return 0 ;
 }
 
@@ -176,7 +176,7 @@ void dlv_settle_all (uint32_t i, int expired)
   struct queue_env e ;
   struct span to, from = { "", 0 } ;
   size_t pos = 0 ;
-  int owed = dlv_dsn_owed(i), ok = dlv_msg_header(i, &hdr, &e) == 0 ;
+  int ok = dlv_msg_header(i, &hdr, &e) == 0 ;
   if (ok) from = e.from ;
   m->flags &= ~DLV_F_BOUNCE ;
   if (!expired) m->flags |= DLV_F_OPBOUNCE ;
@@ -184,7 +184,9 @@ void dlv_settle_all (uint32_t i, int expired)
   {
     struct dlv_rcpt *x = m->r + r ;
     if (!ok || !queue_env_to_next(hdr.s, &e, &pos, &to)) to = (struct span){ "?", 1 } ;
-    if (x->status != 'p' || x->busy) continue ;
+    int owed ;
+    if (x->status != 'p' || x->busy || (expired && g.now < dlv_rcpt_expires(m, x))) continue ;
+    owed = dlv_dsn_owed(i, r) ;
     x->status = expired && owed ? 'x' : 'b' ;
     x->dsn = (char)owed ;
     x->last = g.now ;

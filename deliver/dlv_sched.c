@@ -108,14 +108,12 @@ uint64_t dlv_msg_key (uint32_t i)
 {
   struct dlv_msg const *m = g.m + i ;
   uint64_t k = UINT64_MAX ;
-  int pending = 0 ;
   for (uint32_t r = 0 ; r < m->nrcpt ; r++)
     if (m->r[r].status == 'p' && !m->r[r].busy)
     {
-      pending = 1 ;
       if (m->r[r].next < k) k = m->r[r].next ;
+      if (dlv_rcpt_expires(m, m->r + r) < k) k = dlv_rcpt_expires(m, m->r + r) ;
     }
-  if (pending && m->expires < k) k = m->expires ;
   return k ;
 }
 
@@ -217,7 +215,24 @@ static uint32_t route_get (char const *key, size_t klen, char const *domain)
   g.route[g.nroute].domain = strdup(domain) ;
   if (!g.route[g.nroute].key || !g.route[g.nroute].domain) strerr_diefu1sys(111, "allocate memory") ;
   g.route[g.nroute].conc = (uint32_t)CONF_LIM(&g.lim, concurrency_host) ;
+  g.route[g.nroute].idle = (uint32_t)CONF_LIM(&g.lim, session_idle) ;
+  g.route[g.nroute].fresh = 1 ;
   return g.nroute++ ;
+}
+
+/* The global limits with the domain's overrides (its `domains` value,
+   NULL: none) applied. */
+static void lim_read (struct dlv_lim *x, struct span const *val)
+{
+  struct conf_limits l = g.lim ;
+  if (val) conf_limits_apply(*val, &l) ;
+  x->lifetime = (uint32_t)CONF_LIM(&l, lifetime) ;
+  x->lifetime_days = (uint32_t)CONF_LIM(&l, lifetime_days) ;
+  x->retry_min = (uint32_t)CONF_LIM(&l, retry_min) ;
+  x->retry_max = (uint32_t)CONF_LIM(&l, retry_max) ;
+  x->conc_host = (uint32_t)CONF_LIM(&l, concurrency_host) ;
+  x->session_idle = (uint32_t)CONF_LIM(&l, session_idle) ;
+  x->dsn_pass_only = !!CONF_LIM(&l, dsn_pass_only) ;
 }
 
 /* A customer domain goes to its configured route; any other domain (a DSN
@@ -228,40 +243,98 @@ uint32_t dlv_dom_route (uint32_t d)
   if (x->route == DLV_NONE)
   {
     struct span val, r ;
-    if (conf_domain_find(&g.conf, x->name, strlen(x->name), &val)) r = conf_route(val) ;
-    else r = SPAN_STR("mx") ;
+    struct dlv_route *rt ;
+    int found = conf_domain_find(&g.conf, x->name, strlen(x->name), &val) ;
+    r = found ? conf_route(val) : SPAN_STR("mx") ;
     if (!r.len) r = SPAN_STR("mx") ;
+    lim_read(&x->lim, found ? &val : 0) ;
     x->route = route_get(r.p, r.len, x->name) ;
+    /* a route shared by several domains takes the smallest of their values */
+    rt = g.route + x->route ;
+    if (rt->fresh || x->lim.conc_host < rt->conc) rt->conc = x->lim.conc_host ;
+    if (rt->fresh || x->lim.session_idle < rt->idle) rt->idle = x->lim.session_idle ;
+    rt->fresh = 0 ;
   }
   return x->route ;
 }
 
-void dlv_routes_reset (void)
+struct dlv_lim const *dlv_dom_lim (uint32_t d)
 {
-  for (uint32_t d = 0 ; d < g.ndom ; d++) g.dom[d].route = DLV_NONE ;
-  for (uint32_t k = 0 ; k < g.nroute ; k++) g.route[k].conc = (uint32_t)CONF_LIM(&g.lim, concurrency_host) ;
+  dlv_dom_route(d) ;
+  return &g.dom[d].lim ;
 }
 
-uint64_t dlv_backoff (uint32_t attempts)
+/* Routes keep their sessions; their limits start again from the global
+   ones until a domain resolves to them. Every domain resolved before is
+   resolved again now (O(domains), once per config load), so a route with
+   only idle sessions has its domains' values too. */
+void dlv_routes_reset (void)
 {
-  uint64_t d = CONF_LIM(&g.lim, retry_min), max = CONF_LIM(&g.lim, retry_max) ;
+  for (uint32_t k = 0 ; k < g.nroute ; k++)
+  {
+    g.route[k].conc = (uint32_t)CONF_LIM(&g.lim, concurrency_host) ;
+    g.route[k].idle = (uint32_t)CONF_LIM(&g.lim, session_idle) ;
+    g.route[k].fresh = 1 ;
+  }
+  for (uint32_t d = 0 ; d < g.ndom ; d++)
+    if (g.dom[d].route != DLV_NONE) { g.dom[d].route = DLV_NONE ; dlv_dom_route(d) ; }
+}
+
+static uint64_t backoff (uint64_t d, uint64_t max, uint32_t attempts)
+{
   for (uint32_t k = 1 ; k < attempts && d < max ; k++) d *= 2 ;
   return d < max ? d : max ;
 }
 
+uint64_t dlv_backoff (uint32_t attempts)
+{
+  return backoff(CONF_LIM(&g.lim, retry_min), CONF_LIM(&g.lim, retry_max), attempts) ;
+}
+
+uint64_t dlv_backoff_dom (uint32_t dom, uint32_t attempts)
+{
+  struct dlv_lim const *l = dlv_dom_lim(dom) ;
+  return backoff(l->retry_min, l->retry_max, attempts) ;
+}
+
 /* lifetime seconds if set, else the first local midnight after arrival
-   plus lifetime_days days */
-uint64_t dlv_expiry (uint64_t arrived)
+   plus days days */
+static uint64_t expiry (uint64_t arrived, uint64_t lifetime, uint64_t days)
 {
   struct tm tm ;
   time_t t = (time_t)arrived ;
-  if (CONF_LIM(&g.lim, lifetime)) return arrived + CONF_LIM(&g.lim, lifetime) ;
-  if (!localtime_r(&t, &tm)) return arrived + 86400 * (CONF_LIM(&g.lim, lifetime_days) + 1) ;
+  if (lifetime) return arrived + lifetime ;
+  if (!localtime_r(&t, &tm)) return arrived + 86400 * (days + 1) ;
   tm.tm_sec = tm.tm_min = tm.tm_hour = 0 ;
-  tm.tm_mday += 1 + (int)CONF_LIM(&g.lim, lifetime_days) ;
+  tm.tm_mday += 1 + (int)days ;
   tm.tm_isdst = -1 ;
   t = mktime(&tm) ;
-  return t == (time_t)-1 ? arrived + 86400 * (CONF_LIM(&g.lim, lifetime_days) + 1) : (uint64_t)t ;
+  return t == (time_t)-1 ? arrived + 86400 * (days + 1) : (uint64_t)t ;
+}
+
+uint64_t dlv_expiry (uint64_t arrived)
+{
+  return expiry(arrived, CONF_LIM(&g.lim, lifetime), CONF_LIM(&g.lim, lifetime_days)) ;
+}
+
+/* The message's expiry under the global lifetime; a recipient whose
+   domain overrides it gets its own (the last one computed is reused for
+   the next recipient with the same lifetime: one mktime per message in
+   the usual case). */
+void dlv_msg_expiry (uint32_t i)
+{
+  struct dlv_msg *m = g.m + i ;
+  uint64_t glt = CONF_LIM(&g.lim, lifetime), gdays = CONF_LIM(&g.lim, lifetime_days) ;
+  uint64_t lt = UINT64_MAX, days = 0, e = 0 ;
+  m->expires = dlv_expiry(m->arrived) ;
+  for (uint32_t r = 0 ; r < m->nrcpt ; r++)
+  {
+    struct dlv_lim const *l = dlv_dom_lim(m->r[r].dom) ;
+    if (l->lifetime == glt && (glt || l->lifetime_days == gdays)) { m->r[r].expires = 0 ; continue ; }
+    if (l->lifetime != lt || l->lifetime_days != days)
+    { lt = l->lifetime ; days = l->lifetime_days ; e = expiry(m->arrived, lt, days) ; }
+    m->r[r].expires = e ? e : 1 ;
+  }
 }
 
 void dlv_dirty (uint32_t i)

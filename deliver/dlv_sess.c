@@ -16,10 +16,10 @@
 
 extern char **environ ;
 
-int dlv_dsn_owed (uint32_t i)
+int dlv_dsn_owed (uint32_t i, uint32_t r)
 {
   if (g.m[i].flags & DLV_F_NULLSENDER) return 0 ;   /* RFC 5321 6.1: never a bounce to <> */
-  if (CONF_LIM(&g.lim, dsn_pass_only) && !(g.m[i].flags & DLV_F_SPFPASS)) return 0 ;
+  if (dlv_dom_lim(g.m[i].r[r].dom)->dsn_pass_only && !(g.m[i].flags & DLV_F_SPFPASS)) return 0 ;
   return 1 ;
 }
 
@@ -47,6 +47,14 @@ static void route_push (uint32_t k, uint32_t i)
   }
 }
 
+/* Has a pending idle recipient of m passed its expiry? */
+static int expired_any (struct dlv_msg const *m)
+{
+  for (uint32_t r = 0 ; r < m->nrcpt ; r++)
+    if (m->r[r].status == 'p' && !m->r[r].busy && g.now >= dlv_rcpt_expires(m, m->r + r)) return 1 ;
+  return 0 ;
+}
+
 void dlv_due (void)
 {
   for (unsigned int n = 0 ; n < DLV_POP_MAX ; n++)
@@ -55,7 +63,7 @@ void dlv_due (void)
     struct dlv_msg *m ;
     if (i == DLV_NONE || dlv_msg_key(i) > g.now) break ;
     m = g.m + i ;
-    if (g.now >= m->expires) { dlv_settle_all(i, 1) ; dlv_heap_set(i) ; continue ; }
+    if (expired_any(m)) { dlv_settle_all(i, 1) ; dlv_heap_set(i) ; continue ; }   /* the rest, if due, comes back */
     if (m->flags & DLV_F_BOUNCE) { dlv_settle_all(i, 0) ; dlv_heap_set(i) ; continue ; }   /* a bounce whose DSN failed */
     g.stamp++ ;
     for (uint32_t r = 0 ; r < m->nrcpt ; r++)
@@ -86,7 +94,7 @@ static int batch_add (uint32_t s, uint32_t k, uint32_t i, struct dlv_buf *lines)
   if (dlv_msg_header(i, &hdr, &e) == -1 || queue_path_mess(path, sizeof path, g.q, m->id) == -1)
   {
     strerr_warnwu3sys("read message ", m->id, " (retrying later)") ;
-    for (r = 0 ; r < m->nrcpt ; r++) if (m->r[r].status == 'p' && !m->r[r].busy && m->r[r].next <= g.now) m->r[r].next = g.now + CONF_LIM(&g.lim, retry_min) ;
+    for (r = 0 ; r < m->nrcpt ; r++) if (m->r[r].status == 'p' && !m->r[r].busy && m->r[r].next <= g.now) m->r[r].next = g.now + dlv_dom_lim(m->r[r].dom)->retry_min ;
     return 0 ;
   }
   foff = (uint32_t)ss->text.len ;
@@ -145,7 +153,7 @@ static int batch_put (uint32_t s, struct dlv_buf *lines, uint32_t nmsg)
   struct dlv_sess *ss = g.sess + s ;
   int keep ;
   ss->carried += nmsg ;
-  keep = CONF_LIM(&g.lim, session_idle) && !g.stopping && ss->carried < DLV_REUSE_MAX ;
+  keep = g.route[ss->route].idle && !g.stopping && ss->carried < DLV_REUSE_MAX ;
   if (keep && dlv_buf_cat(lines, "\n", 1) == -1) strerr_diefu1sys(111, "allocate memory") ;
   if (put_all(ss->wfd, lines->s, lines->len) == -1) return -1 ;
   if (!keep) { close(ss->wfd) ; ss->wfd = -1 ; }
@@ -284,9 +292,9 @@ static void make_room (uint32_t k, uint32_t conc)
 
 void dlv_idle_expire (void)
 {
-  uint64_t idle = CONF_LIM(&g.lim, session_idle) ;
   for (uint32_t s = 0 ; s < g.nsess ; s++)
-    if (g.sess[s].pid > 0 && g.sess[s].idle == 1 && (g.stopping || g.now >= g.sess[s].idlesince + idle))
+    if (g.sess[s].pid > 0 && g.sess[s].idle == 1
+     && (g.stopping || g.now >= g.sess[s].idlesince + g.route[g.sess[s].route].idle))
       dlv_sess_close(s) ;
 }
 

@@ -148,6 +148,8 @@ int main (int argc, char const *const *argv)
     if (conf_me(&c, &s)) { dlv_buf_cat(&me, s.p, s.len) ; if (me.s) cfg.me = me.s ; }
     if (conf_get(&c, "aliases", 7, &s)) { dlv_buf_cat(&aliases, s.p, s.len) ; dlv_buf_cat(&aliases, " ", 1) ; }
     conf_limits_get(&c, 0, &l, &trusted) ;
+    /* the domain's overrides in `domains` (remote.md) */
+    if (conf_domain_find(&c, argv[2], strlen(argv[2]), &s)) conf_limits_apply(s, &l) ;
     cfg.timeout_connect = (unsigned int)CONF_LIM(&l, timeout_connect) ;
     cfg.timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
   }
