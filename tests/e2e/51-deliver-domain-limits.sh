@@ -1,0 +1,97 @@
+# 51-deliver-domain-limits: the key=value overrides of a line of `domains`
+# (conf.md) apply to that domain's recipients in mxhold-deliver and to its
+# sessions in mxhold-remote, while the global limits stay long:
+# - lifetime and retry_min/retry_max: in one message, the recipient of the
+#   short domain is retried about every second and expires with a DSN in
+#   seconds; the other recipient (global limits) stays queued, tried once;
+# - dsn_pass_only per recipient domain: of two expired recipients of a
+#   softfail message, the DSN lists only the one whose domain allows it;
+# - concurrency_host=1 on one of two domains sharing a route: the route's
+#   downstream sees at most one connection (the smallest value wins);
+# - session_idle=0 on the other one: no session reuse on that route;
+# - timeout_remote=2 on a domain whose downstream stalls after its greeting:
+#   a temporary failure after about 2 s, not the global 60.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/40-deliver-lib.bash"
+
+PT=$(free_port)     # says 451 to every recipient
+PS=$(free_port)     # the senders' server (DSNs)
+PC=$(free_port)     # concurrency
+PX=$(free_port)     # stalls after the greeting
+dlv_conf "$PT" retry_min 30 retry_max 60 timeout_remote 60 timeout_connect 5
+cat >"$C/domains" <<EOF
+short.example  127.0.0.1:$PT lifetime=3 retry_min=1 retry_max=1 dsn_pass_only=1
+short2.example 127.0.0.1:$PT lifetime=3 retry_min=1 retry_max=1
+long.example   127.0.0.1:$PT
+senders.example 127.0.0.1:$PS
+conc.example   127.0.0.1:$PC concurrency_host=1
+conc2.example  127.0.0.1:$PC session_idle=0
+stall.example  127.0.0.1:$PX timeout_remote=2
+EOF
+dlv_recompile
+sink_start "$PT" "$T/temp" --tempfail '.'
+sink_start "$PS" "$T/mbox"
+sink_start "$PC" "$T/conc" --delay 0.01
+bg $PY -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept(); c.sendall(b"220 stall ESMTP\r\n"); held.append(c)   # then never a word
+' "$PX"
+wait_until 10 port_open "$PX" 127.0.0.1 || nok "stall server did not start"
+dlv_start
+
+qid () { grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2; }
+queue_has () { ls "$Q"/mess/*/"$1" >/dev/null 2>&1; }
+deferred () { grep -c "delivery $1 rcpt=$2 .*status=deferred" "$T/deliver.log" || true; }
+
+# ---- lifetime, retries, dsn_pass_only ----
+inject snd@senders.example a@short.example b@long.example; A=$(qid)
+SPF=softfail inject snd2@senders.example c@short.example d@short2.example; S=$(qid)
+t0=$(date +%s)
+check "the short domain's recipient expires within seconds" \
+  wait_until 15 grep -q "delivery $A rcpt=a@short.example .*host=- status=bounced" "$T/deliver.log"
+t1=$(date +%s)
+diag "expired after $((t1 - t0)) s; attempts before: $(deferred "$A" a@short.example)"
+check "expiry came after the domain's lifetime (2..12 s), not the global one" test $((t1 - t0)) -ge 2 -a $((t1 - t0)) -le 12
+check "retried about every second meanwhile (retry_min=1): at least 2 attempts" [ "$(deferred "$A" a@short.example)" -ge 2 ]
+is "$(deferred "$A" b@long.example)" 1 "the long domain's recipient was tried once (global retry_min 30)"
+check "a DSN for the expired recipient only" wait_until 10 grep -q "info: dsn $A to=snd@senders.example rcpts=1" "$T/deliver.log"
+check "the DSN arrived" wait_until 10 grep -Eq '^[0-9]+ [0-9]+  snd@senders.example ' "$T/mbox/log"
+F=$(grep -l 'snd@senders.example' "$T"/mbox/*.eml 2>/dev/null | head -1)
+check "the DSN names a@short.example" grep -q 'Final-Recipient: rfc822; a@short.example' "$F"
+unlike "$(grep 'Final-Recipient' "$F")" 'b@long.example' "the DSN does not name b@long.example"
+unlike "$(grep "delivery $A rcpt=b@long.example" "$T/deliver.log")" 'bounced' "b@long.example is not expired"
+check "message A is still queued for b@long.example" queue_has "$A"
+check "both recipients of the softfail message expire" \
+  wait_until 10 eval 'grep -q "delivery $S rcpt=c@short.example .*status=bounced" "$T/deliver.log" && grep -q "delivery $S rcpt=d@short2.example .*status=bounced" "$T/deliver.log"'
+check "its DSN lists one recipient (short.example has dsn_pass_only=1, short2 not)" \
+  wait_until 10 grep -q "info: dsn $S to=snd2@senders.example rcpts=1" "$T/deliver.log"
+check "that DSN arrived and names d@short2.example only" wait_until 10 eval 'grep -l snd2@senders.example "$T"/mbox/*.eml 2>/dev/null | head -1 | xargs grep -q "Final-Recipient: rfc822; d@short2.example"'
+G=$(grep -l 'snd2@senders.example' "$T"/mbox/*.eml 2>/dev/null | head -1)
+unlike "$(grep 'Final-Recipient' "$G" 2>/dev/null)" 'c@short.example' "c@short.example is not in it"
+
+# ---- timeout_remote per domain ----
+t0=$(date +%s)
+inject snd@senders.example z@stall.example; X=$(qid)
+check "the stalled downstream gives a temporary failure" \
+  wait_until 20 grep -q "delivery $X rcpt=z@stall.example .*status=deferred" "$T/deliver.log"
+t1=$(date +%s)
+diag "after $((t1 - t0)) s: $(grep "delivery $X rcpt=z@stall.example" "$T/deliver.log" | grep -o 'reply=.*' | head -1)"
+check "after the domain's timeout_remote=2 (<= 8 s), not the global 60" [ $((t1 - t0)) -le 8 ]
+like "$(grep "delivery $X rcpt=z@stall.example" "$T/deliver.log")" 'timeout' "the reply says timeout"
+
+# ---- concurrency_host: the smallest of the route's domains ----
+$PY "$TOP/tests/e2e/40-fill.py" "$Q" 80 --rcpt 'k{n}@conc.example'
+$PY "$TOP/tests/e2e/40-fill.py" "$Q" 80 --rcpt 'k{n}@conc2.example'
+s6-ftrig-notify "$Q/trigger" n
+check "160 messages delivered" wait_until 60 eval '[ "$(sink_rcpts "$T/conc")" -ge 160 ]'
+is "$(cat "$T/conc/maxconc")" 1 "at most one connection at a time (concurrency_host=1 of conc.example)"
+is "$(sink_rcpts "$T/conc")" 160 "each once"
+n=$(awk '{print $1}' "$T/conc/log" | sort -u | wc -l)
+diag "$n sessions for 160 messages"
+# one connection at a time: with reuse, 2 sessions would carry it all (DLV_REUSE_MAX 100)
+check "no reuse on the route (session_idle=0 of conc2.example): a session per batch of at most 50" [ "$n" -ge 4 ]
+done_testing
