@@ -178,13 +178,14 @@ void dlv_settle_all (uint32_t i, int expired)
   size_t pos = 0 ;
   int ok = dlv_msg_header(i, &hdr, &e) == 0 ;
   if (ok) from = e.from ;
-  m->flags &= ~DLV_F_BOUNCE ;
-  if (!expired) m->flags |= DLV_F_OPBOUNCE ;
+  /* an expiry may settle some recipients only: an operator's bounce
+     still pending stays pending for the rest */
+  if (!expired) { m->flags &= ~DLV_F_BOUNCE ; m->flags |= DLV_F_OPBOUNCE ; }
   for (uint32_t r = 0 ; r < m->nrcpt ; r++)
   {
     struct dlv_rcpt *x = m->r + r ;
-    if (!ok || !queue_env_to_next(hdr.s, &e, &pos, &to)) to = (struct span){ "?", 1 } ;
     int owed ;
+    if (!ok || !queue_env_to_next(hdr.s, &e, &pos, &to)) to = (struct span){ "?", 1 } ;
     if (x->status != 'p' || x->busy || (expired && g.now < dlv_rcpt_expires(m, x))) continue ;
     owed = dlv_dsn_owed(i, r) ;
     x->status = expired && owed ? 'x' : 'b' ;

@@ -10,7 +10,9 @@
 #   downstream sees at most one connection (the smallest value wins);
 # - session_idle=0 on the other one: no session reuse on that route;
 # - timeout_remote=2 on a domain whose downstream stalls after its greeting:
-#   a temporary failure after about 2 s, not the global 60.
+#   a temporary failure after about 2 s, not the global 60;
+# - a config reload that shortens a domain's lifetime expires its queued
+#   recipient.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/40-deliver-lib.bash"
 
@@ -94,4 +96,14 @@ n=$(awk '{print $1}' "$T/conc/log" | sort -u | wc -l)
 diag "$n sessions for 160 messages"
 # one connection at a time: with reuse, 2 sessions would carry it all (DLV_REUSE_MAX 100)
 check "no reuse on the route (session_idle=0 of conc2.example): a session per batch of at most 50" [ "$n" -ge 4 ]
+
+# ---- a reload recomputes the domain's limits and its recipients' expiry ----
+check "b@long.example still queued before the reload" queue_has "$A"
+sed -i 's/^long.example .*/long.example   127.0.0.1:'"$PT"' lifetime=1/' "$C/domains"
+dlv_recompile
+check "after a reload giving long.example lifetime=1, b@long.example expires" \
+  wait_until 10 grep -q "delivery $A rcpt=b@long.example .*host=- status=bounced" "$T/deliver.log"
+check "and gets its own DSN: two for message A, one per expiry" \
+  wait_until 10 eval '[ "$(grep -c "info: dsn $A to=snd@senders.example rcpts=1" "$T/deliver.log")" -eq 2 ]'
+check "message A leaves the queue" wait_until 10 eval '! queue_has "$A"'
 done_testing
