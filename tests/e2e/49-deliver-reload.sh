@@ -8,7 +8,7 @@ dlv_conf "$PA"
 sink_start "$PB" "$T/mbox"
 dlv_start
 inject snd@example.net moved@example.com
-check "deferred at the old route" wait_until 10 grep -q "rcpt=moved@example.com .*status=deferred" "$T/deliver.log"
+check "deferred at the old route" wait_until 30 grep -q "rcpt=moved@example.com .*status=deferred" "$T/deliver.log"
 printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "$PB" "$PB" >"$C/domains"
 dlv_recompile
 check "reload logged" wait_until 5 grep -q "info: config reloaded" "$T/deliver.log"
