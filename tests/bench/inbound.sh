@@ -15,7 +15,11 @@
 # responder that does nothing else, and `tcpserver ... floor floor -d`, the
 # same plus one posix_spawn'd child per message that reads the message and
 # exits (the qmail-queue interface with a queue that stores nothing). What
-# mxhold cannot go below while it keeps tcpserver and a queue process. Run by tests/bench/run.sh; alone: B=build bash tests/bench/inbound.sh
+# mxhold cannot go below while it keeps tcpserver and a queue process. And
+# `floor -l`: pre-forked long-lived workers that store each message
+# in-process with mxhold-queue's fsyncs, the architecture DESIGN.md does
+# not take, measured so its price can be weighed.
+# Run by tests/bench/run.sh; alone: B=build bash tests/bench/inbound.sh
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/bench-lib.sh"
 
@@ -84,6 +88,36 @@ fl_run () {
   CPU=$(per_msg $(( $(cpu_ms "$pid") - c0 )) "$BENCH_N")
   mx_stop_pid "$pid"
 }
+# pre_run CONC: floor -l (pre-forked workers accepting on a port,
+# each message stored in-process with mxhold-queue's fsyncs), one
+# smtp-source run; sets PRATE, PCPU and checks every message was stored.
+# The other architecture, measured so the filer can weigh it.
+pre_run () {
+  local c=$1 port pid c0 q=$T/pre.$1
+  port=$(free_port)
+  PRATE=- PCPU=-
+  mkdir -p "$q/tmp" "$q/new"
+  bg "$FLOOR" -l "$port" 100 "$q" 2>>"$T/pre.log"
+  pid=$LASTPID
+  bwait 10 port_open "$port" || { bdiag "floor -l on $port did not start"; return 0; }
+  c0=$(sched_ms "$pid")
+  source_run "$port" "$BENCH_N" "$c"
+  sleep 0.5
+  PCPU=$(per_msg $(( $(sched_ms "$pid") - c0 )) "$BENCH_N")
+  PRATE=$(rate "$BENCH_N" "$SRC_SECS")
+  mx_stop_pid "$pid"
+  [ "$(ls "$q/new" | wc -l)" = "$BENCH_N" ] || { bdiag "floor -l stored $(ls "$q/new" | wc -l) of $BENCH_N"; PRATE=-; }
+}
+# sched_ms PID: CPU ms of PID and its live children from /proc/*/schedstat
+# (nanoseconds on the CPU, exact); /proc/*/stat's tick-sampled times read
+# near zero for 100 workers that each run in short bursts.
+sched_ms () {
+  local p t=0 r
+  for p in "$1" $(pgrep -P "$1"); do
+    r=$(cut -d' ' -f1 "/proc/$p/schedstat" 2>/dev/null) && t=$((t + r))
+  done
+  echo $((t / 1000000))
+}
 FLOOR_ROWS=()
 
 bdiag "inbound: N=$BENCH_N messages of $BENCH_SIZE bytes per run, concurrency $CONCS"
@@ -106,7 +140,8 @@ for c in $CONCS; do
   if [ $fl_ok = 1 ]; then
     fl_run "$c"; f1r=$(rate "$BENCH_N" "$SECS") f1c=$CPU
     fl_run "$c" "$FLOOR" -d; f2r=$(rate "$BENCH_N" "$SECS") f2c=$CPU
-    FLOOR_ROWS+=("$c|$pr|$f1r|$f2r|$(ratio "$f2r" "$pr")|$pc|$f1c|$f2c")
+    pre_run "$c"
+    FLOOR_ROWS+=("$c|$pr|$f1r|$f2r|$(ratio "$f2r" "$pr")|$PRATE|$(ratio "$PRATE" "$pr")|$pc|$f1c|$f2c|$PCPU")
   fi
   [ -n "$pnote" ] && tnote "! $pnote (the rate counts those queued)"
   [ -n "$mnote" ] && tnote "! $mnote (the rate counts those queued)"
@@ -116,12 +151,15 @@ tnote "CPU ms/msg: user+system CPU of the relay's processes (Postfix: master and
 tnote "children; mxhold: tcpserver and all its children) per message queued, client excluded"
 
 if [ ${#FLOOR_ROWS[@]} -gt 0 ]; then
-  table_head "inbound: the floor of the chain's shape, same run (tests/bench/floor.c; nothing queued)" \
-    "concurrency" "postfix msg/s" "floor msg/s" "floor+child" "floor+child/pf" "pf CPU ms/msg" "floor CPU" "floor+child CPU"
+  table_head "inbound: the floor of the chain's shape, and the other architecture, same run (tests/bench/floor.c)" \
+    "concurrency" "postfix msg/s" "floor msg/s" "floor+child" "floor+child/pf" "prefork msg/s" "prefork/pf" "pf CPU ms/msg" "floor CPU" "floor+child CPU" "prefork CPU"
   for r in "${FLOOR_ROWS[@]}"; do IFS='|' read -r -a f <<<"$r"; row "${f[@]}"; done
   tnote "floor: tcpserver + a static SMTP responder that does nothing else; floor+child: plus one"
   tnote "posix_spawn'd static child per message reading it (a queue that stores nothing)."
   tnote "mxhold's chain (tcpserver, smtpd, queue writer) cannot cost less CPU than floor+child."
+  tnote "prefork: the other architecture (floor -l): 100 pre-forked workers accept and serve session"
+  tnote "after session, each message written and fsynced in-process as mxhold-queue does; no"
+  tnote "tcpserver, no exec, no child. Its CPU comes from /proc/*/schedstat of the live workers."
 fi
 
 # For comparison, Postfix's smtpd processes of this instance (they live on
