@@ -91,7 +91,7 @@ static int wait_ms (void)
 
 /* One wait: the trigger fifo and every session's stdout; sized after the
    spawns of this turn, so every session has its slot. */
-static int turn (uint64_t *lastscan, uint64_t *lasttick)
+static void turn (uint64_t *lastscan, uint64_t *lasttick)
 {
   struct pollfd pf[1 + g.nsess] ;
   uint32_t map[1 + g.nsess], n = 1 ;
@@ -109,7 +109,6 @@ static int turn (uint64_t *lastscan, uint64_t *lasttick)
     *lastscan = g.now ;
   }
   if (g.now != *lasttick) { config_check() ; *lasttick = g.now ; }
-  return 0 ;
 }
 
 int main (int argc, char const *const *argv)
@@ -142,7 +141,7 @@ int main (int argc, char const *const *argv)
     }
     dlv_idle_expire() ;
     if (g.stopping && !g.active) break ;
-    if (turn(&lastscan, &lasttick) == -1) break ;
+    turn(&lastscan, &lasttick) ;
   }
   dlv_commit() ;
   dlv_trigger_close() ;

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <skalibs/allreadwrite.h>
 #include <skalibs/strerr.h>
 #include "deliver/deliver.h"
 
@@ -131,18 +132,6 @@ static uint32_t sess_slot (void)
   return g.nsess++ ;
 }
 
-/* Writes all of s to fd, blocking. 0, or -1 with errno. */
-static int put_all (int fd, char const *s, size_t len)
-{
-  while (len)
-  {
-    ssize_t w = write(fd, s, len) ;
-    if (w == -1) { if (errno == EINTR) continue ; return -1 ; }
-    s += w ; len -= (size_t)w ;
-  }
-  return 0 ;
-}
-
 /* Hands session s the batch it was just given (lines, nmsg messages) on
    its stdin, and either keeps stdin open for the next batch (an empty
    line ends this one, remote.md) or closes it (EOF ends it; remote QUITs
@@ -155,7 +144,7 @@ static int batch_put (uint32_t s, struct dlv_buf *lines, uint32_t nmsg)
   ss->carried += nmsg ;
   keep = g.route[ss->route].idle && !g.stopping && ss->carried < DLV_REUSE_MAX ;
   if (keep && dlv_buf_cat(lines, "\n", 1) == -1) strerr_diefu1sys(111, "allocate memory") ;
-  if (put_all(ss->wfd, lines->s, lines->len) == -1) return -1 ;
+  if (allwrite(ss->wfd, lines->s, lines->len) < lines->len) return -1 ;
   if (!keep) { close(ss->wfd) ; ss->wfd = -1 ; }
   return 0 ;
 }
