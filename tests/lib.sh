@@ -26,6 +26,11 @@ check () { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 is () { if [ "$1" = "$2" ]; then ok "$3"; else nok "$3 (got '$1', want '$2')"; fi; }
 # like GOT REGEX DESC (grep -E)
 like () { if printf '%s' "$1" | grep -Eq -- "$2"; then ok "$3"; else nok "$3 (got '$(printf '%s' "$1" | head -c 300)', want /$2/)"; fi; }
+# between GOT LO HI DESC: ok if GOT is a whole number in [LO, HI]
+between () {
+  case "$1" in ''|*[!0-9]*) nok "$4 (got '$1', not a number)"; return ;; esac
+  if [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; then ok "$4"; else nok "$4 (got $1, want $2..$3)"; fi
+}
 # unlike GOT REGEX DESC
 unlike () { if printf '%s' "$1" | grep -Eq -- "$2"; then nok "$3 (got '$(printf '%s' "$1" | head -c 300)', unwanted /$2/)"; else ok "$3"; fi; }
 

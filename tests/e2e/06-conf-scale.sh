@@ -32,7 +32,10 @@ err=$(mxhold-conf check "$C" 2>&1); rc=$?
 is "$rc" 100 "duplicate among $N refused"
 like "$err" "domains:$((N + 1)): duplicate domain \(first on line 4243\)" "duplicate names both lines"
 start=$(date +%s%N)
-for i in 1 2 3 4 5 6 7 8 9 10; do mxhold-conf -c "$C" get d:cust0$((RANDOM % 90000 + 10000)).example.com >/dev/null || nok "random lookup"; done
+found=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  mxhold-conf -c "$C" get d:cust0$((RANDOM % 90000 + 10000)).example.com >/dev/null && found=$((found + 1))
+done
 diag "10 lookups (process start included): $(( ($(date +%s%N) - start) / 1000000 )) ms"
-ok "random lookups"
+is "$found" 10 "random lookups: all 10 found"
 done_testing

@@ -6,7 +6,11 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/10-smtpd-lib.bash"
 CONF=$T/c
 smconf "$CONF" || exit 1
+# the server starts with fds 3, 5 and 7 open (as if make check ran from a
+# shell that held them): none of them may reach the child
+exec 3</dev/null 5</dev/null 7</dev/null
 start "$CATCHILD"
+exec 3<&- 5<&- 7<&-
 
 out=$(talk "$PORT" <<'S'
 R

@@ -34,10 +34,12 @@ is "$(queue_count "$Q")" 0 "nothing queued"
 
 # just under, written straight into new/ (an unknown padding line, which
 # readers ignore, makes it big without 16,000 recipients), and a 20 kB body
-ID=1795800000.000002.$$
+# arrived now: a fixed date would age past the lifetime and be bounced
+NOW=$(date +%s)
+ID=$NOW.000002.$$
 $PY -c "
 import sys
-hdr = b'mxhold 1\narrived 1795800000\nclient -\nhelo -\nspf pass\nfrom s@example.net\nto big@example.com\n'
+hdr = b'mxhold 1\narrived $NOW\nclient -\nhelo -\nspf pass\nfrom s@example.net\nto big@example.com\n'
 pad = $MAX - len(hdr) - len(b'x-pad \n\n') - 10
 body = b'Subject: big\r\n\r\n' + b'x' * 78 + b'\r\n'
 sys.stdout.buffer.write(hdr + b'x-pad ' + b'p' * pad + b'\n\n' + body * 250)" >"$Q/tmp/$ID"
