@@ -1,6 +1,7 @@
 # mxhold: plain GNU make. `make`, `make check`, `make run`, `make install PREFIX=DIR`.
 #
-# Each tool folder has a build.mk that declares, next to each other, a
+# lib/ holds the libc-only modules every tool shares (LIB_OBJS). Each tool
+# folder has a build.mk that declares, next to each other, a
 # program's objects and its one base library (skalibs or libowfat, never
 # both: see tests/check-libs.sh), its unit tests and its fuzz targets:
 #
@@ -13,8 +14,8 @@
 #   FUZZ += smtp_cmd                     -> $(B)/fuzz/smtp_cmd (clang, libFuzzer)
 #   smtp_cmd_fuzz_SRCS := tests/fuzz/smtp_cmd_fuzz.c smtpd/smtp_cmd.c
 #
-# Objects go to $(B) (default build/), so an ASan build lives beside the
-# normal one: `make check B=build-asan SAN=1`.
+# Objects go to $(B) (default build/), so a sanitizer build lives beside
+# the normal one: `make check-san` is `make check B=build-san SAN=1`.
 
 B ?= build
 PREFIX ?= /usr/local
@@ -31,7 +32,10 @@ OWFAT := /usr/lib/libowfat.a
 PROGS :=
 UNITS :=
 FUZZ :=
-include $(wildcard */build.mk)
+# In the order of what each uses: lib, then conf (lib only), then queue
+# (conf), then the rest. Every list is a := over lists defined before it.
+include lib/build.mk conf/build.mk queue/build.mk
+include $(filter-out lib/build.mk conf/build.mk queue/build.mk,$(sort $(wildcard */build.mk)))
 
 BINS := $(foreach p,$(PROGS),$(B)/bin/mxhold-$(p))
 UNIT_BINS := $(foreach u,$(UNITS),$(B)/tests/unit/$(u)_test)
@@ -119,7 +123,7 @@ install: all
 	for f in $(BINS); do install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
 
 clean:
-	rm -rf build build-*
+	rm -rf $(B) build build-san
 
 .PHONY: all units fuzz fuzz-regress fuzz-build deps check check-san bench run stop install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
