@@ -118,12 +118,26 @@ stop:
 	  kill $$(cat run/svscan.pid) 2>/dev/null; rm -f run/svscan.pid; echo "run: stopped"; \
 	else echo "run: not running"; fi
 
-install: all
-	mkdir -p $(DESTDIR)$(PREFIX)/bin
+# One page per program, from its Markdown manual (TOOL/NAME.md ->
+# mxhold-NAME.8; conf/conf.md is mxhold-conf's). doc/man.sh needs go-md2man.
+MANUALS := $(filter-out doc/%,$(wildcard */*.md))
+MANUALS := $(filter-out tests/%,$(MANUALS))
+MAN_PAGES := $(foreach m,$(MANUALS),$(B)/man/mxhold-$(basename $(notdir $(m))).8)
+define man_rule
+$(B)/man/mxhold-$(basename $(notdir $(1))).8: $(1) doc/man.sh
+	@mkdir -p $$(dir $$@)
+	doc/man.sh $(1) $$@
+endef
+$(foreach m,$(MANUALS),$(eval $(call man_rule,$(m))))
+man: $(MAN_PAGES)
+
+install: all man
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
 	for f in $(BINS); do install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
+	for f in $(MAN_PAGES); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man8/; done
 
 clean:
 	rm -rf $(B) build build-san
 
-.PHONY: all units fuzz fuzz-regress fuzz-build deps check check-san bench run stop install clean
+.PHONY: man all units fuzz fuzz-regress fuzz-build deps check check-san bench run stop install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
