@@ -1,6 +1,6 @@
 /* dir_sync.h: make a directory's entries durable (a rename or an unlink
-   in it reaches the disk). Linux needs this; see doc/design.md, "The
-   queue's crash-safety discipline". */
+   in it reaches the disk). Linux needs this; see doc/design.md, "Crash
+   safety". */
 #ifndef MXHOLD_LIB_DIR_SYNC_H
 #define MXHOLD_LIB_DIR_SYNC_H
 
