@@ -5,14 +5,40 @@
 #include <arpa/inet.h>
 #include <skalibs/buffer.h>
 #include <skalibs/sgetopt.h>
-#include <skalibs/strerr.h>
 #include <skalibs/types.h>
+#include "lib/log.h"
 #include "conf/conf.h"
 #include "conf/conf_build.h"
 #include "conf/conf_cdb.h"
 
 #define USAGE "mxhold-conf [ -c dir ] check|compile [ dir ] | get key | dump"
 
+static void usage (void) __attribute__((noreturn)) ;
+static void usage (void)
+{
+  mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
+}
+
+/* A fatal line about path with errno's text. */
+static void die_sys (int code, char const *event, char const *path) __attribute__((noreturn)) ;
+static void die_sys (int code, char const *event, char const *path)
+{
+  mx_die_kv(code, event, "path", path, "error", strerror(errno), (char const *)0) ;
+}
+
+/* DIR/config.cdb, for messages. */
+static char const *cdb_name (char const *dir, char *buf)
+{
+  return conf_path(buf, dir, CONF_CDB) == -1 ? dir : buf ;
+}
+
+static void flush_stdout (void)
+{
+  if (!buffer_flush(buffer_1)) mx_die_kv(111, "unable-write-stdout", "error", strerror(errno), (char const *)0) ;
+}
+
+/* check's error lines, an operator's contract (conf/conf.md): on stderr,
+   "FILE:LINE: why" (line 0: "FILE: why"), not in the log grammar. */
 static void report (void *ctx, char const *file, unsigned long line, char const *why)
 {
   char fmt[ULONG_FMT] ;
@@ -28,33 +54,52 @@ static void report (void *ctx, char const *file, unsigned long line, char const 
   buffer_putsflush(buffer_2, "\n") ;
 }
 
+/* The last line of a check that found errors: "N errors" ("1 error"). */
+static void report_count (unsigned long n)
+{
+  char fmt[ULONG_FMT] ;
+  buffer_put(buffer_2, fmt, ulong_fmt(fmt, n)) ;
+  buffer_putsflush(buffer_2, n == 1 ? " error\n" : " errors\n") ;
+}
+
+static void put_ulong (unsigned long u)
+{
+  char fmt[ULONG_FMT] ;
+  buffer_put(buffer_1, fmt, ulong_fmt(fmt, u)) ;
+}
+
 /* check and compile: exit 0 clean (and installed), 100 errors, 111 I/O. */
 static int build (char const *dir, int install)
 {
-  struct conf_build b ;
-  char fmt[ULONG_FMT] ;
-  if (conf_build_init(&b, &report, 0) == -1) strerr_diefu1sys(111, "allocate") ;
-  if (conf_build_dir(&b, dir) == -1) strerr_diefu2sys(111, "read config in ", dir) ;
+  static struct conf_build b ;
+  char path[CONF_PATH_MAX] ;
+  if (conf_build_init(&b, &report, 0) == -1) mx_die_kv(111, "unable-allocate", "error", strerror(errno), (char const *)0) ;
+  if (conf_build_dir(&b, dir) == -1)
+  {
+    int e = errno ;
+    if (b.nerr) report_count(b.nerr) ;
+    errno = e ;
+    die_sys(111, "unable-read", e == ENAMETOOLONG || !b.path[0] ? dir : b.path) ;
+  }
   if (conf_build_finish(&b) == -1)
   {
-    if (!b.nerr) strerr_diefu1sys(111, "build config.cdb") ;
-    buffer_put(buffer_2, fmt, ulong_fmt(fmt, b.nerr)) ;
-    buffer_putsflush(buffer_2, b.nerr == 1 ? " error\n" : " errors\n") ;
+    if (!b.nerr) die_sys(111, "unable-build", cdb_name(dir, path)) ;
+    report_count(b.nerr) ;
     conf_build_free(&b) ;
     return 100 ;
   }
   if (install)
   {
-    if (conf_build_install(dir, b.w.buf, b.w.len) == -1)
-      strerr_diefu3sys(111, "install ", dir, "/" CONF_CDB) ;
-    buffer_puts(buffer_1, dir) ;
-    buffer_puts(buffer_1, "/" CONF_CDB ": ") ;
-    buffer_put(buffer_1, fmt, ulong_fmt(fmt, b.ndomains)) ;
+    if (conf_build_install(dir, b.w.buf, b.w.len) == -1) die_sys(111, "unable-install", cdb_name(dir, path)) ;
+    buffer_puts(buffer_1, cdb_name(dir, path)) ;
+    buffer_puts(buffer_1, ": ") ;
+    put_ulong(b.ndomains) ;
     buffer_puts(buffer_1, " domains, ") ;
-    buffer_put(buffer_1, fmt, ulong_fmt(fmt, b.nclients)) ;
+    put_ulong(b.nclients) ;
     buffer_puts(buffer_1, " clients, ") ;
-    buffer_put(buffer_1, fmt, ulong_fmt(fmt, b.w.len)) ;
-    if (!buffer_putsflush(buffer_1, " bytes\n")) strerr_diefu1sys(111, "write to stdout") ;
+    put_ulong(b.w.len) ;
+    buffer_puts(buffer_1, " bytes\n") ;
+    flush_stdout() ;
   }
   conf_build_free(&b) ;
   return 0 ;
@@ -63,7 +108,6 @@ static int build (char const *dir, int install)
 /* Writes a key for people: client keys as ADDR/LEN, prefix lists as numbers. */
 static void put_key (struct span k)
 {
-  char fmt[UINT_FMT] ;
   if (k.len == 8 || k.len == 20)
     if (k.p[0] == 'c' && k.p[1] == ':' && (k.p[2] == '4' || k.p[2] == '6'))
     {
@@ -73,7 +117,7 @@ static void put_key (struct span k)
         buffer_puts(buffer_1, "c:") ;
         buffer_puts(buffer_1, txt) ;
         buffer_puts(buffer_1, "/") ;
-        buffer_put(buffer_1, fmt, uint_fmt(fmt, (unsigned char)k.p[3])) ;
+        put_ulong((unsigned char)k.p[3]) ;
         return ;
       }
     }
@@ -82,21 +126,21 @@ static void put_key (struct span k)
 
 static void put_val (struct span k, struct span v)
 {
-  char fmt[UINT_FMT] ;
-  size_t i ;
   if (k.len == 7 && !memcmp(k.p, "c:lens", 6))
-    for (i = 0 ; i < v.len ; i++)
+    for (size_t i = 0 ; i < v.len ; i++)
     {
       if (i) buffer_puts(buffer_1, ",") ;
-      buffer_put(buffer_1, fmt, uint_fmt(fmt, (unsigned char)v.p[i])) ;
+      put_ulong((unsigned char)v.p[i]) ;
     }
   else buffer_put(buffer_1, v.p, v.len) ;
 }
 
 static int dump (struct conf const *c)
 {
+  char path[CONF_PATH_MAX] ;
   size_t pos = 0 ;
-  struct span k, v ;
+  struct span k ;
+  struct span v ;
   int r ;
   while ((r = conf_cdb_next(c->map, c->maplen, &pos, &k, &v)) == 1)
   {
@@ -105,8 +149,8 @@ static int dump (struct conf const *c)
     put_val(k, v) ;
     buffer_puts(buffer_1, "\n") ;
   }
-  if (!buffer_flush(buffer_1)) strerr_diefu1sys(111, "write to stdout") ;
-  if (r == -1) strerr_dief2x(111, c->dir, "/" CONF_CDB " is corrupt") ;
+  flush_stdout() ;
+  if (r == -1) mx_die_kv(111, "corrupt-config", "path", cdb_name(c->dir, path), (char const *)0) ;
   return 0 ;
 }
 
@@ -115,34 +159,49 @@ static int get (struct conf const *c, char const *key)
   struct span v ;
   if (!conf_get(c, key, strlen(key), &v)) return 100 ;
   buffer_put(buffer_1, v.p, v.len) ;
-  if (!buffer_putsflush(buffer_1, "\n")) strerr_diefu1sys(111, "write to stdout") ;
+  buffer_puts(buffer_1, "\n") ;
+  flush_stdout() ;
   return 0 ;
+}
+
+static void open_conf (struct conf *c, char const *dir)
+{
+  char path[CONF_PATH_MAX] ;
+  if (conf_open(c, dir) == -1)
+  {
+    if (errno == EPROTO) mx_die_kv(100, "unable-open", "path", cdb_name(conf_dir(dir), path), "reason", "not a cdb", (char const *)0) ;
+    die_sys(111, "unable-open", cdb_name(conf_dir(dir), path)) ;
+  }
 }
 
 int main (int argc, char const *const *argv)
 {
   subgetopt l = SUBGETOPT_ZERO ;
-  char const *dir = 0, *cmd ;
+  char const *dir = 0 ;
+  char const *cmd ;
   struct conf c ;
   int opt ;
-  PROG = "mxhold-conf" ;
+  mx_log_prog = "mxhold-conf" ;
   while ((opt = subgetopt_r(argc, argv, "c:", &l)) != -1)
     switch (opt)
     {
-      case 'c' : dir = l.arg ; break ;
-      default : strerr_dieusage(100, USAGE) ;
+      case 'c' :
+        dir = l.arg ;
+        break ;
+      default :
+        usage() ;
     }
-  argc -= l.ind ; argv += l.ind ;
-  if (!argc) strerr_dieusage(100, USAGE) ;
+  argc -= l.ind ;
+  argv += l.ind ;
+  if (!argc) usage() ;
   cmd = argv[0] ;
   if (!strcmp(cmd, "check") || !strcmp(cmd, "compile"))
   {
-    if (argc > 2) strerr_dieusage(100, USAGE) ;
+    if (argc > 2) usage() ;
     if (argc == 2) dir = argv[1] ;
     return build(conf_dir(dir), cmd[1] == 'o') ;
   }
-  if (!strcmp(cmd, "get") ? argc != 2 : strcmp(cmd, "dump") || argc != 1) strerr_dieusage(100, USAGE) ;
-  if (conf_open(&c, dir) == -1)
-    strerr_diefu3sys(errno == EPROTO ? 100 : 111, "open ", conf_dir(dir), "/" CONF_CDB) ;
+  if (!strcmp(cmd, "get") ? argc != 2 : strcmp(cmd, "dump") || argc != 1) usage() ;
+  open_conf(&c, dir) ;
   return cmd[0] == 'g' ? get(&c, argv[1]) : dump(&c) ;
 }

@@ -34,7 +34,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "smtpd/span.h"
+#include "lib/span.h"
 
 #define CONF_DIR_DEFAULT "/etc/mxhold"
 #define CONF_ENV "MXHOLD_CONF"
@@ -88,6 +88,11 @@ struct conf {
 
 /* The directory: dir if not NULL, else $MXHOLD_CONF, else CONF_DIR_DEFAULT. */
 char const *conf_dir (char const *dir) ;
+
+#define CONF_PATH_MAX 4096      /* PATH_MAX on Linux */
+/* "DIR/NAME" into buf (CONF_PATH_MAX bytes, NUL-terminated). 0, or -1
+   with errno ENAMETOOLONG. */
+int conf_path (char *buf, char const *dir, char const *name) ;
 
 /* Maps DIR/config.cdb (DIR as for conf_dir; the string must outlive c,
    conf_reopen uses it). 0, or -1 with errno (ENOENT: not compiled yet;
@@ -171,5 +176,10 @@ size_t conf_host_norm (char const *s, size_t len, char *out) ;
    "defer"), defaults applied if the cdb lacks the key. 0 if result is
    not a known result. */
 int conf_spf_action (struct conf const *c, char const *result, struct span *action) ;
+/* The SPF results, i from 0 to CONF_SPF_N - 1 in the order above, and the
+   action each gets when the spf file does not say; NULL for i past them. */
+#define CONF_SPF_N 7
+char const *conf_spf_result (unsigned int i) ;
+char const *conf_spf_default (unsigned int i) ;
 
 #endif

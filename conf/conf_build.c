@@ -3,31 +3,33 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/u64.h"
 #include "conf/conf_build.h"
 #include "conf/conf_value.h"
 
 #define VAL_MAX (2 * CONF_LINE_MAX_BYTES)  /* canonical values may grow: "20M" -> "20971520" */
-#define PATH_BYTES 4096
 
 static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf", "aliases" } ;
-static char const *const spf_results[CONF_SPF_N] = { "pass", "fail", "softfail", "neutral", "none", "permerror", "temperror" } ;
 static char const *const spf_actions[] = { "accept", "mark", "reject", "defer", 0 } ;
-/* Defaults when the spf file does not say (index into spf_actions). */
-static unsigned char const spf_default[CONF_SPF_N] = { 0, 2, 1, 0, 0, 1, 3 } ;
 
-char const *conf_build_filename (enum conf_file f) { return file_names[f] ; }
+char const *conf_build_filename (enum conf_file f)
+{
+  return file_names[f] ;
+}
 
 /* ---- errors ---- */
 
 /* Reports an error: why, then optionally ": " and the offending word with
-   bytes outside 33..126 shown as '?'. */
-static void fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what)
+   bytes outside 33..126 shown as '?'. Returns 0, a line's result after an
+   error (checking goes on). */
+static int fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what)
 {
   struct conf_obuf o = { b->msg, 0, sizeof b->msg - 1, 0 } ;
   conf_obuf_puts(&o, why) ;
   if (what)
   {
-    size_t i, n = what->len > 64 ? 64 : what->len ;
+    size_t n = what->len > 64 ? 64 : what->len ;
+    size_t i ;
     conf_obuf_puts(&o, ": ") ;
     for (i = 0 ; i < n ; i++)
     {
@@ -39,13 +41,15 @@ static void fail (struct conf_build *b, char const *file, unsigned long line, ch
   b->msg[o.len] = 0 ;
   b->nerr++ ;
   if (b->err) b->err(b->ctx, file, line, b->msg) ;
+  return 0 ;
 }
 
 /* ---- duplicate detection over the keys already in the cdb image ---- */
 
 static int set_grow (struct conf_build *b)
 {
-  size_t nc = b->setcap ? b->setcap * 2 : 4096, i ;
+  size_t nc = b->setcap ? b->setcap * 2 : 4096 ;
+  size_t i ;
   struct conf_build_key *n = calloc(nc, sizeof *n) ;
   if (!n) return -1 ;
   for (i = 0 ; i < b->setcap ; i++)
@@ -56,7 +60,8 @@ static int set_grow (struct conf_build *b)
       n[s] = b->set[i] ;
     }
   free(b->set) ;
-  b->set = n ; b->setcap = nc ;
+  b->set = n ;
+  b->setcap = nc ;
   return 0 ;
 }
 
@@ -93,18 +98,24 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
   size_t k ;
   for (k = 0 ; k < n ; k++)
   {
-    char const *eq = memchr(w[k].p, '=', w[k].len), *why ;
+    char const *eq = memchr(w[k].p, '=', w[k].len) ;
+    char const *why ;
     struct span key = { w[k].p, eq ? (size_t)(eq - w[k].p) : w[k].len } ;
     struct span val = { eq ? eq + 1 : 0, eq ? w[k].len - key.len - 1 : 0 } ;
     int i = conf_limit_index(key.p, key.len) ;
     unsigned int slot = i >= 0 ? (unsigned int)i : conf_word_is(key, "tls") ? CONF_LIMIT_N : CONF_LIMIT_N + 1 ;
-    uint64_t v, days ;
+    uint64_t v ;
+    uint64_t days ;
     *bad = &w[k] ;
     if (i < 0 && !(domain && eq && conf_word_is(key, "tls")) && !(!domain && !eq && conf_word_is(key, "trusted")))
       return eq ? "unknown option" : domain ? "unknown option (want key=value)" : "unknown option (want key=value or trusted)" ;
     if (seen[slot]++) return "duplicate option" ;
     if (o->len) conf_obuf_put(o, " ", 1) ;
-    if (slot == CONF_LIMIT_N + 1) { conf_obuf_puts(o, "trusted") ; continue ; }
+    if (slot == CONF_LIMIT_N + 1)
+    {
+      conf_obuf_puts(o, "trusted") ;
+      continue ;
+    }
     if (!eq) return "missing =value" ;
     if (slot == CONF_LIMIT_N)
     {
@@ -115,11 +126,14 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
     }
     why = conf_value_limit(b->vmsg, (unsigned int)i, val, &v, &days) ;
     if (why) return why ;
-    conf_obuf_put(o, key.p, key.len) ; conf_obuf_put(o, "=", 1) ; conf_obuf_putu(o, v) ;
+    conf_obuf_put(o, key.p, key.len) ;
+    conf_obuf_put(o, "=", 1) ;
+    conf_obuf_putu(o, v) ;
     if (days != UINT64_MAX)
     {
       if (seen[CONF_LIMIT_lifetime_days]++) return "duplicate option (lifetime Nd sets lifetime_days)" ;
-      conf_obuf_puts(o, " lifetime_days=") ; conf_obuf_putu(o, days) ;
+      conf_obuf_puts(o, " lifetime_days=") ;
+      conf_obuf_putu(o, days) ;
     }
   }
   *bad = 0 ;
@@ -128,16 +142,27 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
 
 /* ---- one line of each file ---- */
 
-struct line { struct conf_build *b ; char const *file ; unsigned long no ; struct span const *w ; size_t n ; } ;
+struct line
+{
+  struct conf_build *b ;
+  char const *file ;
+  unsigned long no ;
+  struct span const *w ;
+  size_t n ;
+} ;
 
 static int report_dup (struct line const *l, char const *what, unsigned long first)
 {
   struct conf_obuf o = { l->b->msg, 0, sizeof l->b->msg - 1, 0 } ;
   char why[sizeof l->b->msg] ;
-  conf_obuf_puts(&o, "duplicate ") ; conf_obuf_puts(&o, what) ; conf_obuf_puts(&o, " (first on line ") ; conf_obuf_putu(&o, first) ; conf_obuf_puts(&o, ")") ;
-  memcpy(why, l->b->msg, o.len) ; why[o.len] = 0 ;
-  fail(l->b, l->file, l->no, why, &l->w[0]) ;
-  return 0 ;
+  conf_obuf_puts(&o, "duplicate ") ;
+  conf_obuf_puts(&o, what) ;
+  conf_obuf_puts(&o, " (first on line ") ;
+  conf_obuf_putu(&o, first) ;
+  conf_obuf_puts(&o, ")") ;
+  memcpy(why, l->b->msg, o.len) ;
+  why[o.len] = 0 ;
+  return fail(l->b, l->file, l->no, why, &l->w[0]) ;
 }
 
 static int line_single (struct line const *l, enum conf_file f)
@@ -146,15 +171,15 @@ static int line_single (struct line const *l, enum conf_file f)
   size_t n ;
   unsigned long first ;
   int r ;
-  if (l->n != 1) { fail(l->b, l->file, l->no, "want exactly one word on the line", 0) ; return 0 ; }
+  if (l->n != 1) return fail(l->b, l->file, l->no, "want exactly one word on the line", 0) ;
   if (f == CONF_F_ME)
   {
     n = conf_host_norm(l->w[0].p, l->w[0].len, h) ;
-    if (!n) { fail(l->b, l->file, l->no, "bad host name", &l->w[0]) ; return 0 ; }
+    if (!n) return fail(l->b, l->file, l->no, "bad host name", &l->w[0]) ;
     r = add_unique(l->b, "me", 2, h, n, l->no, &first) ;
   }
   else r = add_unique(l->b, "queue", 5, l->w[0].p, l->w[0].len, l->no, &first) ;
-  if (r == 0) { fail(l->b, l->file, l->no, "only one line allowed", 0) ; return 0 ; }
+  if (r == 0) return fail(l->b, l->file, l->no, "only one line allowed", 0) ;
   return r == -1 ? -1 : 0 ;
 }
 
@@ -169,7 +194,7 @@ static int line_alias (struct line const *l)
   unsigned long first ;
   int r ;
   struct conf_build *b = l->b ;
-  if (l->n != 1) { fail(b, l->file, l->no, "want exactly one word on the line", 0) ; return 0 ; }
+  if (l->n != 1) return fail(b, l->file, l->no, "want exactly one word on the line", 0) ;
   if (conf_ip_parse(l->w[0].p, l->w[0].len, ip) && l->w[0].len <= CONF_HOST_MAX)
   {
     n = l->w[0].len ;
@@ -180,7 +205,7 @@ static int line_alias (struct line const *l)
     fail(b, l->file, l->no, "bad host name or address", &l->w[0]) ;
     return 0 ;
   }
-  if (b->aliaseslen + 1 + n > sizeof b->aliases) { fail(b, l->file, l->no, "too many aliases (the file's entries exceed 4096 bytes)", 0) ; return 0 ; }
+  if (b->aliaseslen + 1 + n > sizeof b->aliases) return fail(b, l->file, l->no, "too many aliases (the file's entries exceed 4096 bytes)", 0) ;
   r = add_unique(b, key, 2 + n, "", 0, l->no, &first) ;
   if (r == -1) return -1 ;
   if (!r) return report_dup(l, "alias", first) ;
@@ -192,25 +217,30 @@ static int line_alias (struct line const *l)
 
 static int line_domain (struct line const *l)
 {
-  char key[2 + CONF_HOST_MAX] = "d:", val[VAL_MAX] ;
+  char key[2 + CONF_HOST_MAX] = "d:" ;
+  char val[VAL_MAX] ;
   struct conf_obuf o = { val, 0, sizeof val, 0 } ;
   struct span const *bad ;
   char const *why ;
   unsigned long first ;
   size_t n = conf_host_norm(l->w[0].p, l->w[0].len, key + 2) ;
   int r ;
-  if (!n) { fail(l->b, l->file, l->no, "bad domain name", &l->w[0]) ; return 0 ; }
-  if (l->n < 2) { fail(l->b, l->file, l->no, "missing route", &l->w[0]) ; return 0 ; }
+  if (!n) return fail(l->b, l->file, l->no, "bad domain name", &l->w[0]) ;
+  if (l->n < 2) return fail(l->b, l->file, l->no, "missing route", &l->w[0]) ;
   why = conf_value_route(l->w[1], &o) ;
-  if (why) { fail(l->b, l->file, l->no, why, &l->w[1]) ; return 0 ; }
+  if (why) return fail(l->b, l->file, l->no, why, &l->w[1]) ;
   {
     struct conf_obuf opts = { val + o.len + 1, 0, sizeof val - o.len - 1, 0 } ;
     why = options_check(l->b, l->w + 2, l->n - 2, 1, &opts, &bad) ;
-    if (why) { fail(l->b, l->file, l->no, why, bad) ; return 0 ; }
-    if (opts.len) { val[o.len] = ' ' ; o.len += 1 + opts.len ; }
+    if (why) return fail(l->b, l->file, l->no, why, bad) ;
+    if (opts.len)
+    {
+      val[o.len] = ' ' ;
+      o.len += 1 + opts.len ;
+    }
     if (opts.over) o.over = 1 ;
   }
-  if (o.over) { fail(l->b, l->file, l->no, "line too long once values are expanded", 0) ; return 0 ; }
+  if (o.over) return fail(l->b, l->file, l->no, "line too long once values are expanded", 0) ;
   r = add_unique(l->b, key, 2 + n, val, o.len, l->no, &first) ;
   if (r == 0) return report_dup(l, "domain", first) ;
   if (r == 1) l->b->ndomains++ ;
@@ -219,25 +249,28 @@ static int line_domain (struct line const *l)
 
 static int line_client (struct line const *l)
 {
-  char key[4 + 16], val[VAL_MAX] ;
+  char key[4 + 16] ;
+  char val[VAL_MAX] ;
   struct conf_obuf o = { val, 0, sizeof val, 0 } ;
   struct span const *bad ;
   char const *why ;
   unsigned long first ;
   unsigned int bits ;
   size_t klen ;
-  int fam, r ;
+  int fam ;
+  int r ;
   why = conf_value_client(l->w[0], key, &klen, &fam, &bits) ;
-  if (why) { fail(l->b, l->file, l->no, why, &l->w[0]) ; return 0 ; }
-  if (l->n < 2) { fail(l->b, l->file, l->no, "nothing to set for this address", &l->w[0]) ; return 0 ; }
+  if (why) return fail(l->b, l->file, l->no, why, &l->w[0]) ;
+  if (l->n < 2) return fail(l->b, l->file, l->no, "nothing to set for this address", &l->w[0]) ;
   why = options_check(l->b, l->w + 1, l->n - 1, 0, &o, &bad) ;
-  if (why) { fail(l->b, l->file, l->no, why, bad) ; return 0 ; }
-  if (o.over) { fail(l->b, l->file, l->no, "line too long once values are expanded", 0) ; return 0 ; }
+  if (why) return fail(l->b, l->file, l->no, why, bad) ;
+  if (o.over) return fail(l->b, l->file, l->no, "line too long once values are expanded", 0) ;
   r = add_unique(l->b, key, klen, val, o.len, l->no, &first) ;
   if (r == 0) return report_dup(l, "address prefix", first) ;
   if (r == 1)
   {
-    if (fam == 4) l->b->lens4[bits] = 1 ; else l->b->lens6[bits] = 1 ;
+    if (fam == 4) l->b->lens4[bits] = 1 ;
+    else l->b->lens6[bits] = 1 ;
     l->b->nclients++ ;
   }
   return r == -1 ? -1 : 0 ;
@@ -246,19 +279,22 @@ static int line_client (struct line const *l)
 static int line_limit (struct line const *l)
 {
   int i = conf_limit_index(l->w[0].p, l->w[0].len) ;
-  uint64_t v, days, win ;
+  uint64_t v ;
+  uint64_t days ;
+  uint64_t win ;
   char const *why ;
   unsigned int j ;
-  if (i < 0) { fail(l->b, l->file, l->no, "unknown limit", &l->w[0]) ; return 0 ; }
-  if (l->n < 2) { fail(l->b, l->file, l->no, "missing value", &l->w[0]) ; return 0 ; }
-  /* DESIGN.md's sketch "connections 200 3600" sets the window too. */
-  if (l->n > (i == CONF_LIMIT_connections ? 3u : 2u)) { fail(l->b, l->file, l->no, "too many words", &l->w[l->n - 1]) ; return 0 ; }
+  if (i < 0) return fail(l->b, l->file, l->no, "unknown limit", &l->w[0]) ;
+  if (l->n < 2) return fail(l->b, l->file, l->no, "missing value", &l->w[0]) ;
+  /* "connections 200 3600" sets the window too: a rate is a count and a
+     time (conf/conf.md, limits). */
+  if (l->n > (i == CONF_LIMIT_connections ? 3u : 2u)) return fail(l->b, l->file, l->no, "too many words", &l->w[l->n - 1]) ;
   why = conf_value_limit(l->b->vmsg, (unsigned int)i, l->w[1], &v, &days) ;
-  if (why) { fail(l->b, l->file, l->no, why, &l->w[1]) ; return 0 ; }
+  if (why) return fail(l->b, l->file, l->no, why, &l->w[1]) ;
   if (l->n == 3)
   {
     why = conf_value_limit(l->b->vmsg, CONF_LIMIT_window, l->w[2], &win, &days) ;
-    if (why) { fail(l->b, l->file, l->no, why, &l->w[2]) ; return 0 ; }
+    if (why) return fail(l->b, l->file, l->no, why, &l->w[2]) ;
   }
   for (j = 0 ; j < 3 ; j++)
   {
@@ -268,20 +304,30 @@ static int line_limit (struct line const *l)
     if (j == 2 && l->n != 3) continue ;
     if (l->b->limline[id]) return report_dup(l, "limit", l->b->limline[id]) ;
   }
-  l->b->lim[i] = v ; l->b->limline[i] = l->no ;
-  if (l->n == 3) { l->b->lim[CONF_LIMIT_window] = win ; l->b->limline[CONF_LIMIT_window] = l->no ; }
-  else if (days != UINT64_MAX) { l->b->lim[CONF_LIMIT_lifetime_days] = days ; l->b->limline[CONF_LIMIT_lifetime_days] = l->no ; }
+  l->b->lim[i] = v ;
+  l->b->limline[i] = l->no ;
+  if (l->n == 3)
+  {
+    l->b->lim[CONF_LIMIT_window] = win ;
+    l->b->limline[CONF_LIMIT_window] = l->no ;
+  }
+  else if (days != UINT64_MAX)
+  {
+    l->b->lim[CONF_LIMIT_lifetime_days] = days ;
+    l->b->limline[CONF_LIMIT_lifetime_days] = l->no ;
+  }
   return 0 ;
 }
 
 static int line_spf (struct line const *l)
 {
-  unsigned int r, a ;
-  if (l->n != 2) { fail(l->b, l->file, l->no, "want RESULT ACTION", 0) ; return 0 ; }
-  for (r = 0 ; r < CONF_SPF_N ; r++) if (conf_word_is(l->w[0], spf_results[r])) break ;
-  if (r == CONF_SPF_N) { fail(l->b, l->file, l->no, "unknown spf result", &l->w[0]) ; return 0 ; }
+  unsigned int r ;
+  unsigned int a ;
+  if (l->n != 2) return fail(l->b, l->file, l->no, "want RESULT ACTION", 0) ;
+  for (r = 0 ; r < CONF_SPF_N ; r++) if (conf_word_is(l->w[0], conf_spf_result(r))) break ;
+  if (r == CONF_SPF_N) return fail(l->b, l->file, l->no, "unknown spf result", &l->w[0]) ;
   for (a = 0 ; spf_actions[a] ; a++) if (conf_word_is(l->w[1], spf_actions[a])) break ;
-  if (!spf_actions[a]) { fail(l->b, l->file, l->no, "unknown spf action (want accept, mark, reject or defer)", &l->w[1]) ; return 0 ; }
+  if (!spf_actions[a]) return fail(l->b, l->file, l->no, "unknown spf action (want accept, mark, reject or defer)", &l->w[1]) ;
   if (l->b->spfline[r]) return report_dup(l, "spf result", l->b->spfline[r]) ;
   l->b->spf[r] = (unsigned char)(a + 1) ;
   l->b->spfline[r] = l->no ;
@@ -289,6 +335,29 @@ static int line_spf (struct line const *l)
 }
 
 /* ---- files ---- */
+
+/* One line of file f, by the file's syntax. */
+static int line_of (struct line const *l, enum conf_file f)
+{
+  switch (f)
+  {
+    case CONF_F_ME :
+    case CONF_F_QUEUE :
+      return line_single(l, f) ;
+    case CONF_F_DOMAINS :
+      return line_domain(l) ;
+    case CONF_F_LIMITS :
+      return line_limit(l) ;
+    case CONF_F_CLIENTS :
+      return line_client(l) ;
+    case CONF_F_SPF :
+      return line_spf(l) ;
+    case CONF_F_ALIASES :
+      return line_alias(l) ;
+    default :
+      return 0 ;
+  }
+}
 
 int conf_build_text (struct conf_build *b, enum conf_file f, char const *fname, char const *data, size_t len)
 {
@@ -298,37 +367,52 @@ int conf_build_text (struct conf_build *b, enum conf_file f, char const *fname, 
   while (pos < len)
   {
     char const *nl = memchr(data + pos, '\n', len - pos) ;
-    size_t end = nl ? (size_t)(nl - data) : len, ll = end - pos, i ;
+    size_t end = nl ? (size_t)(nl - data) : len ;
+    size_t ll = end - pos ;
+    size_t i ;
     struct span w[CONF_WORDS_MAX] ;
     struct line l = { b, fname, ++no, w, 0 } ;
     char const *s = data + pos ;
     int r = 0 ;
     pos = nl ? end + 1 : len ;
     if (ll && s[ll - 1] == '\r') ll-- ;
-    if (ll > CONF_LINE_MAX_BYTES) { fail(b, fname, no, "line too long", 0) ; continue ; }
-    if (memchr(s, 0, ll)) { fail(b, fname, no, "NUL byte in line", 0) ; continue ; }
+    if (ll > CONF_LINE_MAX_BYTES)
+    {
+      fail(b, fname, no, "line too long", 0) ;
+      continue ;
+    }
+    if (memchr(s, 0, ll))
+    {
+      fail(b, fname, no, "NUL byte in line", 0) ;
+      continue ;
+    }
     for (i = 0 ; i < ll ; )
     {
       size_t j ;
-      if (s[i] == ' ' || s[i] == '\t') { i++ ; continue ; }
+      if (s[i] == ' ' || s[i] == '\t')
+      {
+        i++ ;
+        continue ;
+      }
       if (s[i] == '#') break ;
       for (j = i ; j < ll && s[j] != ' ' && s[j] != '\t' ; j++) ;
-      if (l.n == CONF_WORDS_MAX) { l.n++ ; break ; }
-      w[l.n].p = s + i ; w[l.n].len = j - i ; l.n++ ;
+      if (l.n == CONF_WORDS_MAX)
+      {
+        l.n++ ;
+        break ;
+      }
+      w[l.n].p = s + i ;
+      w[l.n].len = j - i ;
+      l.n++ ;
       i = j ;
     }
     if (!l.n) continue ;
-    if (l.n > CONF_WORDS_MAX) { fail(b, fname, no, "too many words on the line", 0) ; continue ; }
-    switch (f)
+    if (l.n > CONF_WORDS_MAX)
     {
-      case CONF_F_ME : case CONF_F_QUEUE : r = line_single(&l, f) ; break ;
-      case CONF_F_DOMAINS : r = line_domain(&l) ; break ;
-      case CONF_F_LIMITS : r = line_limit(&l) ; break ;
-      case CONF_F_CLIENTS : r = line_client(&l) ; break ;
-      case CONF_F_SPF : r = line_spf(&l) ; break ;
-      case CONF_F_ALIASES : r = line_alias(&l) ; break ;
-      default : break ;
+      fail(b, fname, no, "too many words on the line", 0) ;
+      continue ;
     }
+    r = line_of(&l, f) ;
     if (r == -1) return -1 ;
   }
   return 0 ;
@@ -338,10 +422,16 @@ int conf_build_init (struct conf_build *b, conf_build_errfn *err, void *ctx)
 {
   unsigned int i ;
   memset(b, 0, sizeof *b) ;
-  b->err = err ; b->ctx = ctx ;
+  b->err = err ;
+  b->ctx = ctx ;
   for (i = 0 ; i < CONF_LIMIT_N ; i++) b->lim[i] = conf_limit_default(i) ;
   if (set_grow(b) == -1) return -1 ;
-  if (conf_cdbw_init(&b->w) == -1) { free(b->set) ; b->set = 0 ; return -1 ; }
+  if (conf_cdbw_init(&b->w) == -1)
+  {
+    free(b->set) ;
+    b->set = 0 ;
+    return -1 ;
+  }
   return 0 ;
 }
 
@@ -357,17 +447,15 @@ static int add_lens (struct conf_build *b, char const *key, unsigned char const 
 /* What messages call file f: DIR/NAME, or NAME without a directory. */
 static char const *file_path (struct conf_build const *b, unsigned int f, char *path)
 {
-  struct conf_obuf o = { path, 0, PATH_BYTES - 1, 0 } ;
-  if (b->dir) { conf_obuf_puts(&o, b->dir) ; conf_obuf_puts(&o, "/") ; }
-  conf_obuf_puts(&o, file_names[f]) ;
-  path[o.len] = 0 ;
+  /* conf_build_dir checked that every DIR/NAME fits */
+  if (!b->dir || conf_path(path, b->dir, file_names[f]) == -1) return file_names[f] ;
   return path ;
 }
 
 int conf_build_finish (struct conf_build *b)
 {
   unsigned int i ;
-  char path[PATH_BYTES] ;
+  char path[CONF_PATH_MAX] ;
   for (i = CONF_F_ME ; i <= CONF_F_QUEUE ; i++)
     if (!b->have[i]) fail(b, file_path(b, i, path), 0, "required file is missing", 0) ;
   if (b->lim[CONF_LIMIT_retry_min] > b->lim[CONF_LIMIT_retry_max])
@@ -375,7 +463,8 @@ int conf_build_finish (struct conf_build *b)
   if (b->nerr) return (errno = 0, -1) ;
   for (i = 0 ; i < CONF_LIMIT_N ; i++)
   {
-    char key[2 + 32] = "l:", val[20] ;
+    char key[2 + 32] = "l:" ;
+    char val[MX_U64_FMT] ;
     struct conf_obuf o = { val, 0, sizeof val, 0 } ;
     size_t n = strlen(conf_limit_name(i)) ;
     memcpy(key + 2, conf_limit_name(i), n) ;
@@ -385,9 +474,9 @@ int conf_build_finish (struct conf_build *b)
   for (i = 0 ; i < CONF_SPF_N ; i++)
   {
     char key[2 + 16] = "s:" ;
-    char const *a = spf_actions[b->spf[i] ? b->spf[i] - 1 : spf_default[i]] ;
-    size_t n = strlen(spf_results[i]) ;
-    memcpy(key + 2, spf_results[i], n) ;
+    char const *a = b->spf[i] ? spf_actions[b->spf[i] - 1] : conf_spf_default(i) ;
+    size_t n = strlen(conf_spf_result(i)) ;
+    memcpy(key + 2, conf_spf_result(i), n) ;
     if (conf_cdbw_add(&b->w, key, 2 + n, a, strlen(a)) == -1) return -1 ;
   }
   if (b->aliaseslen && conf_cdbw_add(&b->w, "aliases", 7, b->aliases, b->aliaseslen) == -1) return -1 ;

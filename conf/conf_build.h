@@ -15,18 +15,23 @@
 enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_ALIASES, CONF_F_N } ;
 /* The aliases file's entries, joined by spaces, in one cdb value. */
 #define CONF_ALIASES_MAX_BYTES 4096
-#define CONF_SPF_N 7
 
 /* Called once per error. why is a complete sentence fragment, valid only
    during the call. */
 typedef void conf_build_errfn (void *ctx, char const *file, unsigned long line, char const *why) ;
 
-struct conf_build_key { uint32_t h, pos ; unsigned long line ; } ;
+struct conf_build_key
+{
+  uint32_t h ;
+  uint32_t pos ;
+  unsigned long line ;
+} ;
 
 struct conf_build {
   struct conf_cdbw w ;
   struct conf_build_key *set ;      /* keys added so far, for duplicates */
-  size_t setn, setcap ;
+  size_t setn ;
+  size_t setcap ;
   conf_build_errfn *err ;
   void *ctx ;
   unsigned long nerr ;
@@ -34,12 +39,16 @@ struct conf_build {
   unsigned long limline[CONF_LIMIT_N] ;
   unsigned char spf[CONF_SPF_N] ;   /* action index + 1; 0 = default */
   unsigned long spfline[CONF_SPF_N] ;
-  unsigned char lens4[33], lens6[129] ;
-  unsigned long ndomains, nclients ;
+  unsigned char lens4[33] ;
+  unsigned char lens6[129] ;
+  unsigned long ndomains ;
+  unsigned long nclients ;
   char aliases[CONF_ALIASES_MAX_BYTES] ;  /* the "aliases" value being built */
   size_t aliaseslen ;
   int have[CONF_F_N] ;
   char const *dir ;                 /* set by conf_build_dir, for messages */
+  char path[CONF_PATH_MAX] ;        /* the file conf_build_dir is at (names
+                                       the one it could not read) */
   char msg[CONF_MSG_BYTES] ;        /* the message being reported */
   char vmsg[CONF_MSG_BYTES] ;       /* a reason built by conf_value_limit */
 } ;
@@ -53,7 +62,7 @@ int conf_build_init (struct conf_build *b, conf_build_errfn *err, void *ctx) ;
    error lines name. -1 + errno only on ENOMEM/EFBIG. */
 int conf_build_text (struct conf_build *b, enum conf_file f, char const *fname, char const *data, size_t len) ;
 /* Reads every file of dir (missing optional files count as empty). -1 +
-   errno on an I/O error (not ENOENT) or ENOMEM. */
+   errno on an I/O error (not ENOENT; b->path is the file) or ENOMEM. */
 int conf_build_dir (struct conf_build *b, char const *dir) ;
 /* Adds limits (defaults filled in), spf policy and prefix lengths, and
    finishes the cdb image in b->w.buf, b->w.len. 0, or -1: errors were

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "smtpd/span.h"
+#include "lib/span.h"
 
 #define CONF_CDB_HEADER_BYTES 2048
 #define CONF_CDB_MAX_BYTES 0xffffffffUL   /* 32-bit positions */
@@ -26,12 +26,20 @@ int conf_cdb_find (char const *map, size_t maplen, char const *key, size_t klen,
    and the key and value, 0 at the end, -1 if the map is corrupt. */
 int conf_cdb_next (char const *map, size_t maplen, size_t *pos, struct span *key, struct span *val) ;
 
-struct conf_cdbw_ent { uint32_t h, pos ; } ;
-struct conf_cdbw {
+struct conf_cdbw_ent
+{
+  uint32_t h ;
+  uint32_t pos ;
+} ;
+
+struct conf_cdbw
+{
   char *buf ;                       /* the file being built */
-  size_t len, cap ;
+  size_t len ;
+  size_t cap ;
   struct conf_cdbw_ent *ent ;
-  size_t n, ncap ;
+  size_t n ;
+  size_t ncap ;
 } ;
 
 /* 0, or -1 + errno (ENOMEM, EFBIG past 4 GiB). After finish, buf/len hold

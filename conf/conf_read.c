@@ -8,10 +8,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
+#include "lib/u64.h"
 #include "conf/conf.h"
 #include "conf/conf_cdb.h"
 
-#define CONF_PATH_MAX 4096      /* PATH_MAX on Linux */
 #define IP_TEXT_MAX 45          /* INET6_ADDRSTRLEN - 1: "ffff:...:255.255.255.255" */
 
 char const *conf_dir (char const *dir)
@@ -22,14 +22,18 @@ char const *conf_dir (char const *dir)
   return e && *e ? e : CONF_DIR_DEFAULT ;
 }
 
-/* DIR/config.cdb into buf (CONF_PATH_MAX). 0, or -1 ENAMETOOLONG. */
-static int cdb_path (char const *dir, char *buf)
+int conf_path (char *buf, char const *dir, char const *name)
 {
   size_t dl = strlen(dir) ;
-  if (dl + 1 + sizeof(CONF_CDB) > CONF_PATH_MAX) return (errno = ENAMETOOLONG, -1) ;
+  size_t nl = strlen(name) ;
+  if (dl + 1 + nl + 1 > CONF_PATH_MAX)
+  {
+    errno = ENAMETOOLONG ;
+    return -1 ;
+  }
   memcpy(buf, dir, dl) ;
   buf[dl] = '/' ;
-  memcpy(buf + dl + 1, CONF_CDB, sizeof(CONF_CDB)) ;
+  memcpy(buf + dl + 1, name, nl + 1) ;
   return 0 ;
 }
 
@@ -40,12 +44,16 @@ int conf_open (struct conf *c, char const *dir)
   void *m ;
   int fd ;
   dir = conf_dir(dir) ;
-  if (cdb_path(dir, path) == -1) return -1 ;
+  if (conf_path(path, dir, CONF_CDB) == -1) return -1 ;
   fd = open(path, O_RDONLY | O_CLOEXEC) ;
   if (fd == -1) return -1 ;
   if (fstat(fd, &st) == -1) goto err ;
   if (!S_ISREG(st.st_mode) || st.st_size < CONF_CDB_HEADER_BYTES
-   || (uint64_t)st.st_size > CONF_CDB_MAX_BYTES) { errno = EPROTO ; goto err ; }
+   || (uint64_t)st.st_size > CONF_CDB_MAX_BYTES)
+  {
+    errno = EPROTO ;
+    goto err ;
+  }
   m = mmap(0, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0) ;
   if (m == MAP_FAILED) goto err ;
   close(fd) ;   /* the mapping keeps the inode */
@@ -67,7 +75,8 @@ int conf_open (struct conf *c, char const *dir)
 void conf_close (struct conf *c)
 {
   if (c->map) munmap((void *)c->map, c->maplen) ;
-  c->map = 0 ; c->maplen = 0 ;
+  c->map = 0 ;
+  c->maplen = 0 ;
 }
 
 int conf_reopen (struct conf *c)
@@ -75,7 +84,7 @@ int conf_reopen (struct conf *c)
   char path[CONF_PATH_MAX] ;
   struct stat st ;
   struct conf n ;
-  if (cdb_path(c->dir, path) == -1) return -1 ;
+  if (conf_path(path, c->dir, CONF_CDB) == -1) return -1 ;
   if (stat(path, &st) == -1) return -1 ;
   if (c->map && (uint64_t)st.st_dev == c->dev && (uint64_t)st.st_ino == c->ino) return 0 ;
   if (conf_open(&n, c->dir) == -1) return -1 ;
@@ -124,9 +133,20 @@ static char const *const limit_names[CONF_LIMIT_N] = { CONF_LIMITS(X_NAME) } ;
 static uint64_t const limit_defs[CONF_LIMIT_N] = { CONF_LIMITS(X_DEF) } ;
 static uint64_t const limit_caps[CONF_LIMIT_N] = { CONF_LIMITS(X_CAP) } ;
 
-char const *conf_limit_name (unsigned int i) { return i < CONF_LIMIT_N ? limit_names[i] : 0 ; }
-uint64_t conf_limit_default (unsigned int i) { return i < CONF_LIMIT_N ? limit_defs[i] : 0 ; }
-uint64_t conf_limit_cap (unsigned int i) { return i < CONF_LIMIT_N ? limit_caps[i] : 0 ; }
+char const *conf_limit_name (unsigned int i)
+{
+  return i < CONF_LIMIT_N ? limit_names[i] : 0 ;
+}
+
+uint64_t conf_limit_default (unsigned int i)
+{
+  return i < CONF_LIMIT_N ? limit_defs[i] : 0 ;
+}
+
+uint64_t conf_limit_cap (unsigned int i)
+{
+  return i < CONF_LIMIT_N ? limit_caps[i] : 0 ;
+}
 
 int conf_limit_index (char const *s, size_t len)
 {
@@ -138,24 +158,31 @@ int conf_limit_index (char const *s, size_t len)
 
 int conf_limit_scan (char const *s, size_t len, uint64_t *v)
 {
-  uint64_t x = 0, mul = 1 ;
-  size_t i ;
-  if (len == 9 && !memcmp(s, "unlimited", 9)) { *v = CONF_UNLIMITED ; return 1 ; }
+  uint64_t x ;
+  uint64_t mul = 1 ;
+  if (len == 9 && !memcmp(s, "unlimited", 9))
+  {
+    *v = CONF_UNLIMITED ;
+    return 1 ;
+  }
   if (len > 1)
     switch (s[len - 1])
     {
-      case 'k' : case 'K' : mul = 1024 ; len-- ; break ;
-      case 'm' : case 'M' : mul = 1024 * 1024 ; len-- ; break ;
-      case 'g' : case 'G' : mul = 1024 * 1024 * 1024 ; len-- ; break ;
+      case 'k' :
+      case 'K' :
+        mul = 1024 ;
+        break ;
+      case 'm' :
+      case 'M' :
+        mul = 1024 * 1024 ;
+        break ;
+      case 'g' :
+      case 'G' :
+        mul = 1024 * 1024 * 1024 ;
+        break ;
     }
-  if (!len) return 0 ;
-  for (i = 0 ; i < len ; i++)
-  {
-    unsigned d = (unsigned char)s[i] - '0' ;
-    if (d > 9) return 0 ;
-    if (x > (UINT64_MAX - d) / 10) return 0 ;
-    x = x * 10 + d ;
-  }
+  if (mul > 1) len-- ;
+  if (!mx_u64_scan_all(s, len, UINT64_MAX, &x)) return 0 ;
   if (x > UINT64_MAX / mul) return 0 ;
   *v = x * mul ;
   return 1 ;
@@ -164,24 +191,29 @@ int conf_limit_scan (char const *s, size_t len, uint64_t *v)
 /* The next space- or tab-separated word of s from *pos; 0 at the end. */
 static int next_word (struct span s, size_t *pos, struct span *w)
 {
-  size_t i = *pos, j ;
+  size_t i = *pos ;
+  size_t j ;
   while (i < s.len && (s.p[i] == ' ' || s.p[i] == '\t')) i++ ;
   if (i >= s.len) return 0 ;
   for (j = i ; j < s.len && s.p[j] != ' ' && s.p[j] != '\t' ; j++) ;
-  w->p = s.p + i ; w->len = j - i ;
+  w->p = s.p + i ;
+  w->len = j - i ;
   *pos = j ;
   return 1 ;
 }
 
 int conf_opt (struct span opts, char const *key, struct span *val)
 {
-  size_t pos = 0, kl = strlen(key) ;
+  size_t pos = 0 ;
+  size_t kl = strlen(key) ;
   struct span w ;
   while (next_word(opts, &pos, &w))
   {
     if (w.len < kl || memcmp(w.p, key, kl)) continue ;
-    if (w.len == kl) { val->p = w.p + kl ; val->len = 0 ; return 1 ; }
-    if (w.p[kl] == '=') { val->p = w.p + kl + 1 ; val->len = w.len - kl - 1 ; return 1 ; }
+    if (w.len != kl && w.p[kl] != '=') continue ;
+    val->p = w.p + kl + (w.len != kl) ;
+    val->len = w.len - kl - (w.len != kl) ;
+    return 1 ;
   }
   return 0 ;
 }
@@ -233,11 +265,17 @@ int conf_client_find (struct conf const *c, char const *ip, struct span *val)
   if (!ip) return 0 ;
   fam = conf_ip_parse(ip, strlen(ip), a) ;
   if (!fam) return 0 ;
-  if (fam == 6 && !memcmp(a, v4mapped, 12)) { memmove(a, a + 12, 4) ; fam = 4 ; }
+  if (fam == 6 && !memcmp(a, v4mapped, 12))
+  {
+    memmove(a, a + 12, 4) ;
+    fam = 4 ;
+  }
   if (!conf_get(c, fam == 4 ? "c:lens4" : "c:lens6", 7, &lens)) return 0 ;
   for (i = 0 ; i < lens.len ; i++)
   {
-    unsigned int bits = (unsigned char)lens.p[i], alen = fam == 4 ? 4 : 16, b ;
+    unsigned int bits = (unsigned char)lens.p[i] ;
+    unsigned int alen = fam == 4 ? 4 : 16 ;
+    unsigned int b ;
     char key[4 + 16] = { 'c', ':', fam == 4 ? '4' : '6', (char)bits } ;
     if (bits > alen * 8) continue ;
     for (b = 0 ; b < alen ; b++)
@@ -273,8 +311,18 @@ void conf_limits_get (struct conf const *c, char const *ip, struct conf_limits *
   }
 }
 
-static char const *const spf_results[] = { "pass", "fail", "softfail", "neutral", "none", "permerror", "temperror", 0 } ;
-static char const *const spf_defaults[] = { "accept", "reject", "mark", "accept", "accept", "mark", "defer" } ;
+static char const *const spf_results[CONF_SPF_N + 1] = { "pass", "fail", "softfail", "neutral", "none", "permerror", "temperror", 0 } ;
+static char const *const spf_defaults[CONF_SPF_N] = { "accept", "reject", "mark", "accept", "accept", "mark", "defer" } ;
+
+char const *conf_spf_result (unsigned int i)
+{
+  return i < CONF_SPF_N ? spf_results[i] : 0 ;
+}
+
+char const *conf_spf_default (unsigned int i)
+{
+  return i < CONF_SPF_N ? spf_defaults[i] : 0 ;
+}
 
 int conf_spf_action (struct conf const *c, char const *result, struct span *action)
 {
@@ -292,7 +340,8 @@ int conf_spf_action (struct conf const *c, char const *result, struct span *acti
 
 size_t conf_host_norm (char const *s, size_t len, char *out)
 {
-  size_t i, lab = 0 ;
+  size_t i ;
+  size_t lab = 0 ;
   int alldigits = 1 ;
   if (len && s[len - 1] == '.') len-- ;
   if (!len || len > CONF_HOST_MAX) return 0 ;
@@ -302,13 +351,14 @@ size_t conf_host_norm (char const *s, size_t len, char *out)
     if (ch == '.')
     {
       if (!lab || out[i - 1] == '-') return 0 ;
-      lab = 0 ; alldigits = 1 ;
+      lab = 0 ;
+      alldigits = 1 ;
       out[i] = '.' ;
       continue ;
     }
     if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch - 'A' + 'a') ;
-    if (ch == '-') { if (!lab) return 0 ; }
-    else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) return 0 ;
+    if (ch == '-' && !lab) return 0 ;
+    if (ch != '-' && !((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) return 0 ;
     if (ch < '0' || ch > '9') alldigits = 0 ;
     if (++lab > CONF_LABEL_MAX) return 0 ;
     out[i] = (char)ch ;

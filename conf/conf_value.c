@@ -1,23 +1,29 @@
 /* conf_value.c: the value syntaxes of the config files (limit values,
    routes, client prefixes), checked and canonicalised. libc only. */
 #include <string.h>
+#include "lib/u64.h"
 #include "conf/conf_value.h"
 
 void conf_obuf_put (struct conf_obuf *o, char const *s, size_t n)
 {
-  if (o->over || n > o->cap - o->len) { o->over = 1 ; return ; }
+  if (o->over || n > o->cap - o->len)
+  {
+    o->over = 1 ;
+    return ;
+  }
   memcpy(o->p + o->len, s, n) ;
   o->len += n ;
 }
 
-void conf_obuf_puts (struct conf_obuf *o, char const *s) { conf_obuf_put(o, s, strlen(s)) ; }
+void conf_obuf_puts (struct conf_obuf *o, char const *s)
+{
+  conf_obuf_put(o, s, strlen(s)) ;
+}
 
 void conf_obuf_putu (struct conf_obuf *o, uint64_t v)
 {
-  char d[20] ;
-  size_t n = 0 ;
-  do { d[sizeof d - ++n] = (char)('0' + v % 10) ; v /= 10 ; } while (v) ;
-  conf_obuf_put(o, d + sizeof d - n, n) ;
+  char d[MX_U64_FMT] ;
+  conf_obuf_put(o, d, mx_u64_fmt(d, v)) ;
 }
 
 int conf_word_is (struct span w, char const *s)
@@ -66,12 +72,19 @@ char const *conf_value_limit (char *msg, unsigned int i, struct span s, uint64_t
    an IPv4 address or [IPv6]. Writes it lower-cased to o. 0 or a reason. */
 char const *conf_value_route (struct span r, struct conf_obuf *o)
 {
-  size_t i = 0, nhosts = 0 ;
-  if (conf_word_is(r, "mx")) { conf_obuf_puts(o, "mx") ; return 0 ; }
+  size_t i = 0 ;
+  size_t nhosts = 0 ;
+  if (conf_word_is(r, "mx"))
+  {
+    conf_obuf_puts(o, "mx") ;
+    return 0 ;
+  }
   while (i <= r.len)
   {
     char const *c = memchr(r.p + i, ',', r.len - i) ;
-    size_t end = c ? (size_t)(c - r.p) : r.len, hend, pstart ;
+    size_t end = c ? (size_t)(c - r.p) : r.len ;
+    size_t hend ;
+    size_t pstart ;
     struct span host ;
     char h[CONF_HOST_MAX + 1] ;
     unsigned char ip[16] ;
@@ -81,7 +94,8 @@ char const *conf_value_route (struct span r, struct conf_obuf *o)
     {
       char const *rb = memchr(r.p + i, ']', end - i) ;
       if (!rb) return "bad IPv6 address in route (missing ])" ;
-      host.p = r.p + i + 1 ; host.len = (size_t)(rb - host.p) ;
+      host.p = r.p + i + 1 ;
+      host.len = (size_t)(rb - host.p) ;
       if (conf_ip_parse(host.p, host.len, ip) != 6) return "bad IPv6 address in route" ;
       hend = (size_t)(rb - r.p) + 1 ;
       conf_obuf_put(o, r.p + i, hend - i) ;
@@ -90,7 +104,8 @@ char const *conf_value_route (struct span r, struct conf_obuf *o)
     {
       char const *col = memchr(r.p + i, ':', end - i) ;
       hend = col ? (size_t)(col - r.p) : end ;
-      host.p = r.p + i ; host.len = hend - i ;
+      host.p = r.p + i ;
+      host.len = hend - i ;
       if (conf_ip_parse(host.p, host.len, ip) == 4) conf_obuf_put(o, host.p, host.len) ;
       else
       {
@@ -137,7 +152,10 @@ char const *conf_value_client (struct span a, char *key, size_t *klen, int *fam,
   }
   if (*fam == 6 && len >= 96 && !memcmp(ip, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
   {
-    memmove(ip, ip + 12, 4) ; *fam = 4 ; alen = 4 ; len -= 96 ;
+    memmove(ip, ip + 12, 4) ;
+    *fam = 4 ;
+    alen = 4 ;
+    len -= 96 ;
   }
   for (b = 0 ; b < alen ; b++)
   {
@@ -145,7 +163,10 @@ char const *conf_value_client (struct span a, char *key, size_t *klen, int *fam,
     unsigned char mask = keep ? (unsigned char)(0xff << (8 - keep)) : 0 ;
     if (ip[b] & (unsigned char)~mask) return "bad CIDR (address has bits set past the prefix length)" ;
   }
-  key[0] = 'c' ; key[1] = ':' ; key[2] = *fam == 4 ? '4' : '6' ; key[3] = (char)len ;
+  key[0] = 'c' ;
+  key[1] = ':' ;
+  key[2] = *fam == 4 ? '4' : '6' ;
+  key[3] = (char)len ;
   memcpy(key + 4, ip, alen) ;
   *klen = 4 + alen ;
   *bits = (unsigned int)len ;

@@ -12,7 +12,13 @@
 
 /* A bounded output buffer: writes past cap set over and are dropped, so
    callers check over once at the end. */
-struct conf_obuf { char *p ; size_t len, cap ; int over ; } ;
+struct conf_obuf
+{
+  char *p ;
+  size_t len ;
+  size_t cap ;
+  int over ;
+} ;
 void conf_obuf_put (struct conf_obuf *o, char const *s, size_t n) ;
 void conf_obuf_puts (struct conf_obuf *o, char const *s) ;
 void conf_obuf_putu (struct conf_obuf *o, uint64_t v) ;

@@ -66,7 +66,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "smtpd/span.h"
+#include "lib/span.h"
 
 #define QUEUE_FORMAT_LINE "mxhold 1"
 #define QUEUE_SPLIT 64                 /* hashed buckets under mess/ and state/ */
@@ -153,6 +153,11 @@ size_t queue_id_make (char *buf) ;
    else the config's "queue" (confdir NULL: $MXHOLD_CONF, /etc/mxhold).
    0, or -1 with errno (ENOENT: no config or no queue key). */
 int queue_dir_find (char const *confdir, char *buf, size_t size) ;
+
+/* What queue_dir_find(confdir, ...) reads, for messages: the value of
+   $MXHOLD_QUEUE if set, else CONFDIR/config.cdb. Into buf (cut to size),
+   NUL-terminated. */
+void queue_dir_source (char const *confdir, char *buf, size_t size) ;
 
 /* ---- queue_sweep.c (libc only) ---- */
 

@@ -1,39 +1,58 @@
 /* queue_ctl.c: mxhold-queuectl's writing commands: init, the ctl/ requests
-   (flush, delete, bounce) and sweep. skalibs + libs6 (ftrigw). */
+   (flush, delete, bounce) and sweep, and its fatal lines. skalibs + libs6
+   (ftrigw). */
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <stdio.h>      /* renameat2 */
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <skalibs/strerr.h>
+#include <skalibs/allreadwrite.h>
 #include <skalibs/buffer.h>
 #include <s6/ftrigw.h>
+#include "lib/dir_sync.h"
+#include "lib/log.h"
 #include "queue/queue.h"
 #include "queue/queuectl.h"
 
-static int mkdir_ok (char const *path, mode_t mode)
+void queue_ctl_die_sys (int code, char const *event, char const *path)
 {
-  if (mkdir(path, mode) == 0) return 1 ;
-  return errno == EEXIST ? 0 : -1 ;
+  mx_die_kv(code, event, "path", path, "error", strerror(errno), (char const *)0) ;
+}
+
+void queue_ctl_check_id (char const *id)
+{
+  if (!queue_id_valid(id, strlen(id))) mx_die_kv(100, "bad-qid", "qid", id, (char const *)0) ;
+}
+
+void queue_ctl_no_message (char const *q, char const *id)
+{
+  mx_die_kv(100, "no-message", "qid", id, "path", q, (char const *)0) ;
+}
+
+/* Q/SUB/NAME (NAME "" : Q/SUB) into path, or a fatal line. */
+static void path_in (char *path, char const *q, char const *sub, char const *name)
+{
+  if (queue_path(path, QUEUE_PATH_MAX, q, sub, name, 0) == -1) queue_ctl_die_sys(111, "unable-build-path", q) ;
+  if (!*name) path[strlen(path) - 1] = 0 ;     /* drop the trailing '/' */
 }
 
 static void mkdir_or_die (char const *path, mode_t mode)
 {
-  if (mkdir_ok(path, mode) == -1) strerr_diefu2sys(111, "mkdir ", path) ;
+  if (mkdir(path, mode) == -1 && errno != EEXIST) queue_ctl_die_sys(111, "unable-mkdir", path) ;
 }
 
 void queue_ctl_init (char const *q)
 {
   static char const *const subs[] = { "tmp", "new", "mess", "state", "ctl", 0 } ;
   char path[QUEUE_PATH_MAX] ;
+  struct stat st ;
   mkdir_or_die(q, 0750) ;
   for (unsigned i = 0 ; subs[i] ; i++)
   {
-    if (queue_path(path, sizeof path, q, subs[i], "", 0) == -1) strerr_diefu2sys(111, "build a path under ", q) ;
-    path[strlen(path) - 1] = 0 ;     /* drop the trailing '/' */
+    path_in(path, q, subs[i], "") ;
     mkdir_or_die(path, i ? 0750 : 0700) ;
   }
   for (unsigned h = 0 ; h < QUEUE_SPLIT ; h++)
@@ -41,17 +60,13 @@ void queue_ctl_init (char const *q)
     char hh[3] = { "0123456789abcdef"[h >> 4], "0123456789abcdef"[h & 15], 0 } ;
     for (unsigned i = 2 ; i <= 3 ; i++)
     {
-      if (queue_path(path, sizeof path, q, subs[i], hh, 0) == -1) strerr_diefu2sys(111, "build a path under ", q) ;
+      path_in(path, q, subs[i], hh) ;
       mkdir_or_die(path, 0750) ;
     }
   }
-  if (queue_path(path, sizeof path, q, "trigger", "", 0) == -1) strerr_diefu2sys(111, "build a path under ", q) ;
-  path[strlen(path) - 1] = 0 ;
-  {
-    struct stat st ;
-    if (stat(path, &st) == -1 && !ftrigw_fifodir_make(path, getegid(), 0))
-      strerr_diefu2sys(111, "make fifodir ", path) ;
-  }
+  path_in(path, q, "trigger", "") ;
+  if (stat(path, &st) == -1 && !ftrigw_fifodir_make(path, getegid(), 0))
+    queue_ctl_die_sys(111, "unable-make-fifodir", path) ;
   buffer_putsflush(buffer_1, "queue ready\n") ;
 }
 
@@ -64,53 +79,65 @@ static int msg_exists (char const *q, char const *id)
   return 0 ;
 }
 
+/* Removes tmp (errno kept) and dies with event about path. */
+static void ctl_fail (char const *tmp, char const *event, char const *path)
+{
+  int e = errno ;
+  unlink(tmp) ;
+  errno = e ;
+  queue_ctl_die_sys(111, event, path) ;
+}
+
 /* Writes line (with its LF) as ctl/NAME through tmp/NAME: open O_EXCL,
-   write, fsync, rename without overwriting, fsync ctl/. */
+   write, fsync, rename without overwriting, fsync ctl/ (doc/design.md,
+   "Crash safety"). */
 static void ctl_write (char const *q, char const *line, size_t len)
 {
-  char name[QUEUE_ID_MAX + 1], tmp[QUEUE_PATH_MAX], ctl[QUEUE_PATH_MAX] ;
+  char name[QUEUE_ID_MAX + 1] ;
+  char tmp[QUEUE_PATH_MAX] ;
+  char ctl[QUEUE_PATH_MAX] ;
   int fd = -1 ;
   for (int tries = 0 ; fd == -1 && tries < 100 ; tries++)
   {
     queue_id_make(name) ;
-    if (queue_path(tmp, sizeof tmp, q, "tmp", name, 0) == -1) strerr_diefu2sys(111, "build a path under ", q) ;
+    path_in(tmp, q, "tmp", name) ;
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) ;
-    if (fd == -1 && errno != EEXIST) strerr_diefu2sys(111, "create ", tmp) ;
+    if (fd == -1 && errno != EEXIST) queue_ctl_die_sys(111, "unable-create", tmp) ;
   }
-  if (fd == -1) strerr_diefu2sys(111, "create ", tmp) ;
-  if (write(fd, line, len) != (ssize_t)len || fsync(fd) == -1 || close(fd) == -1)
-  {
-    int e = errno ; unlink(tmp) ; errno = e ;
-    strerr_diefu2sys(111, "write ", tmp) ;
-  }
-  if (queue_path(ctl, sizeof ctl, q, "ctl", name, 0) == -1 || renameat2(AT_FDCWD, tmp, AT_FDCWD, ctl, RENAME_NOREPLACE) == -1)
-  {
-    int e = errno ; unlink(tmp) ; errno = e ;
-    strerr_diefu2sys(111, "rename into ", ctl) ;
-  }
-  ctl[strlen(ctl) - strlen(name) - 1] = 0 ;
-  fd = open(ctl, O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
-  if (fd == -1 || fsync(fd) == -1) strerr_diefu2sys(111, "fsync ", ctl) ;
-  close(fd) ;
+  if (fd == -1) queue_ctl_die_sys(111, "unable-create", tmp) ;
+  if (allwrite(fd, line, len) != len) ctl_fail(tmp, "unable-write", tmp) ;
+  if (fsync(fd) == -1) ctl_fail(tmp, "unable-fsync", tmp) ;
+  if (close(fd) == -1) ctl_fail(tmp, "unable-close", tmp) ;
+  path_in(ctl, q, "ctl", name) ;
+  if (renameat2(AT_FDCWD, tmp, AT_FDCWD, ctl, RENAME_NOREPLACE) == -1) ctl_fail(tmp, "unable-rename", ctl) ;
+  path_in(ctl, q, "ctl", "") ;
+  if (mx_dir_sync(AT_FDCWD, ctl) == -1) queue_ctl_die_sys(111, "unable-fsync", ctl) ;
+}
+
+/* A flush domain: at most 255 bytes, each in 33..126. */
+static void check_domain (char const *d, size_t len)
+{
+  char const *why = 0 ;
+  if (len > 255) why = "too long" ;
+  for (size_t i = 0 ; !why && i < len ; i++)
+    if ((unsigned char)d[i] < 33 || (unsigned char)d[i] > 126) why = "byte outside 33..126" ;
+  if (why) mx_die_kv(100, "bad-domain", "domain", d, "reason", why, (char const *)0) ;
 }
 
 void queue_ctl_request (char const *q, char const *verb, char const *arg)
 {
   char line[16 + QUEUE_ADDR_MAX] ;
   char path[QUEUE_PATH_MAX] ;
-  size_t vl = strlen(verb), al = arg ? strlen(arg) : 0, n = 0 ;
-  if (!strcmp(verb, "flush"))
-  {
-    if (al > 255) strerr_dief2x(100, "domain too long: ", arg) ;
-    for (size_t i = 0 ; i < al ; i++)
-      if ((unsigned char)arg[i] < 33 || (unsigned char)arg[i] > 126) strerr_dief1x(100, "bad byte in domain") ;
-  }
+  size_t vl = strlen(verb) ;
+  size_t al = arg ? strlen(arg) : 0 ;
+  size_t n = vl ;
+  if (!strcmp(verb, "flush")) check_domain(arg, al) ;
   else
   {
-    if (!queue_id_valid(arg, al)) strerr_dief2x(100, "not a queue id: ", arg) ;
-    if (!msg_exists(q, arg)) strerr_dief3x(100, "no message ", arg, " in the queue") ;
+    queue_ctl_check_id(arg) ;
+    if (!msg_exists(q, arg)) queue_ctl_no_message(q, arg) ;
   }
-  memcpy(line, verb, vl) ; n = vl ;
+  memcpy(line, verb, vl) ;
   if (al && !strcmp(verb, "flush") && arg[al - 1] == '.') al-- ;   /* "example.com." */
   if (al)
   {
@@ -120,11 +147,8 @@ void queue_ctl_request (char const *q, char const *verb, char const *arg)
   }
   line[n++] = '\n' ;
   ctl_write(q, line, n) ;
-  if (queue_path(path, sizeof path, q, "trigger", "", 0) >= 0)
-  {
-    path[strlen(path) - 1] = 0 ;
-    ftrigw_notify(path, 'c') ;        /* no deliver running: it reads ctl/ at startup */
-  }
+  path_in(path, q, "trigger", "") ;
+  ftrigw_notify(path, 'c') ;        /* no deliver running: it reads ctl/ at startup */
   buffer_puts(buffer_1, "requested: ") ;
   buffer_put(buffer_1, line, n - 1) ;
   buffer_putsflush(buffer_1, "; mxhold-deliver will act on it\n") ;
@@ -141,7 +165,13 @@ static void sweep_report (char const *path, void *ctx)
 void queue_ctl_sweep (char const *q)
 {
   int n = queue_sweep(q, (int64_t)time(0), &sweep_report, 0) ;
-  if (n == -1) { buffer_flush(buffer_1) ; strerr_diefu2sys(111, "sweep ", q) ; }
+  if (n == -1)
+  {
+    int e = errno ;
+    buffer_flush(buffer_1) ;
+    errno = e ;
+    queue_ctl_die_sys(111, "unable-sweep", q) ;
+  }
   buffer_puts(buffer_1, n ? "sweep done\n" : "nothing to remove\n") ;
   buffer_flush(buffer_1) ;
 }

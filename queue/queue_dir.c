@@ -15,7 +15,11 @@ int queue_dir_find (char const *confdir, char *buf, size_t size)
   if (x && *x)
   {
     n = strlen(x) ;
-    if (n + 1 > size) { errno = ENAMETOOLONG ; return -1 ; }
+    if (n + 1 > size)
+    {
+      errno = ENAMETOOLONG ;
+      return -1 ;
+    }
     memcpy(buf, x, n + 1) ;
     return 0 ;
   }
@@ -27,13 +31,45 @@ int queue_dir_find (char const *confdir, char *buf, size_t size)
   {
     struct conf c ;
     struct span q ;
+    int e = 0 ;
     if (conf_open(&c, confdir) == -1) return -1 ;
-    if (!conf_queue(&c, &q) || !q.len) { conf_close(&c) ; errno = ENOENT ; return -1 ; }
-    if (q.len + 1 > size || memchr(q.p, 0, q.len)) { conf_close(&c) ; errno = ENAMETOOLONG ; return -1 ; }
-    memcpy(buf, q.p, q.len) ;
-    buf[q.len] = 0 ;
+    if (!conf_queue(&c, &q) || !q.len) e = ENOENT ;
+    else if (q.len + 1 > size || memchr(q.p, 0, q.len)) e = ENAMETOOLONG ;
+    else
+    {
+      memcpy(buf, q.p, q.len) ;
+      buf[q.len] = 0 ;
+    }
     conf_close(&c) ;
-    return 0 ;
+    if (!e) return 0 ;
+    errno = e ;
+    return -1 ;
   }
 #endif
+}
+
+void queue_dir_source (char const *confdir, char *buf, size_t size)
+{
+  char const *x = getenv(QUEUE_ENV_DIR) ;
+  char const *a = x && *x ? x : "-" ;
+  char const *b = "" ;
+  size_t al ;
+  size_t bl ;
+#ifndef QUEUE_NO_CONF
+  if (!(x && *x))
+  {
+    a = conf_dir(confdir) ;
+    b = "/" CONF_CDB ;
+  }
+#else
+  (void)confdir ;
+#endif
+  if (!size) return ;
+  al = strlen(a) ;
+  bl = strlen(b) ;
+  if (al > size - 1) al = size - 1 ;
+  if (bl > size - 1 - al) bl = size - 1 - al ;
+  memcpy(buf, a, al) ;
+  memcpy(buf + al, b, bl) ;
+  buf[al + bl] = 0 ;
 }

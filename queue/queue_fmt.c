@@ -9,18 +9,18 @@
 #include <stdint.h>
 #include <unistd.h>
 #include <sys/time.h>
+#include "lib/fnv.h"
+#include "lib/u64.h"
 #include "queue/queue.h"
 
+/* The bucket names files already on disk: it must never change (FNV-1a
+   from the standard basis, modulo QUEUE_SPLIT). */
 unsigned int queue_hash (char const *id, size_t len)
 {
-  uint32_t h = 2166136261u ;          /* FNV-1a, 32 bits */
-  for (size_t i = 0 ; i < len ; i++)
-  {
-    h ^= (unsigned char)id[i] ;
-    h *= 16777619u ;
-  }
-  return h % QUEUE_SPLIT ;
+  return mx_fnv1a32(MX_FNV_BASIS, id, len) % QUEUE_SPLIT ;
 }
+
+static char const hexdigit[] = "0123456789abcdef" ;
 
 int queue_id_valid (char const *s, size_t len)
 {
@@ -31,69 +31,58 @@ int queue_id_valid (char const *s, size_t len)
   return 1 ;
 }
 
-/* Decimal digits of u into buf (no NUL); returns the count. */
-static size_t fmt_u64 (char *buf, uint64_t u)
-{
-  char tmp[20] ;
-  size_t n = 0 ;
-  do { tmp[n++] = '0' + (char)(u % 10) ; u /= 10 ; } while (u) ;
-  for (size_t i = 0 ; i < n ; i++) buf[i] = tmp[n - 1 - i] ;
-  return n ;
-}
-
-/* Parses all of s[0..len) as a decimal no greater than max. 1 ok, 0 not. */
-static int scan_u64_all (char const *s, size_t len, uint64_t max, uint64_t *u)
-{
-  uint64_t r = 0 ;
-  if (!len || len > 20) return 0 ;
-  for (size_t i = 0 ; i < len ; i++)
-  {
-    unsigned d ;
-    if (s[i] < '0' || s[i] > '9') return 0 ;
-    d = (unsigned)(s[i] - '0') ;
-    if (r > (max - d) / 10) return 0 ;
-    r = r * 10 + d ;
-  }
-  *u = r ;
-  return 1 ;
-}
-
 size_t queue_id_make (char *buf)
 {
   struct timeval tv ;
+  uint64_t us ;
   size_t n ;
   gettimeofday(&tv, 0) ;
-  n = fmt_u64(buf, (uint64_t)tv.tv_sec) ;
+  n = mx_u64_fmt(buf, (uint64_t)tv.tv_sec) ;
   buf[n++] = '.' ;
+  /* fixed 6 digits so ids of one second sort by time */
+  us = (uint64_t)tv.tv_usec ;
+  for (int i = 5 ; i >= 0 ; i--)
   {
-    /* fixed 6 digits so ids of one second sort by time */
-    uint64_t us = (uint64_t)tv.tv_usec ;
-    for (int i = 5 ; i >= 0 ; i--) { buf[n + (size_t)i] = '0' + (char)(us % 10) ; us /= 10 ; }
-    n += 6 ;
+    buf[n + (size_t)i] = '0' + (char)(us % 10) ;
+    us /= 10 ;
   }
+  n += 6 ;
   buf[n++] = '.' ;
-  n += fmt_u64(buf + n, (uint64_t)getpid()) ;
+  n += mx_u64_fmt(buf + n, (uint64_t)getpid()) ;
   buf[n] = 0 ;
   return n ;
 }
 
 int queue_path (char *buf, size_t size, char const *q, char const *sub, char const *id, int hashed)
 {
-  size_t ql = q ? strlen(q) : 0, sl = strlen(sub), il = strlen(id) ;
+  size_t ql = q ? strlen(q) : 0 ;
+  size_t sl = strlen(sub) ;
+  size_t il = strlen(id) ;
   size_t need = (q ? ql + 1 : 0) + sl + 1 + (hashed ? 3 : 0) + il + 1 ;
   size_t n = 0 ;
-  if (need > size) { errno = ENAMETOOLONG ; return -1 ; }
-  if (q) { memcpy(buf, q, ql) ; buf[ql] = '/' ; n = ql + 1 ; }
-  memcpy(buf + n, sub, sl) ; n += sl ;
+  if (need > size)
+  {
+    errno = ENAMETOOLONG ;
+    return -1 ;
+  }
+  if (q)
+  {
+    memcpy(buf, q, ql) ;
+    buf[ql] = '/' ;
+    n = ql + 1 ;
+  }
+  memcpy(buf + n, sub, sl) ;
+  n += sl ;
   buf[n++] = '/' ;
   if (hashed)
   {
     unsigned h = queue_hash(id, il) ;
-    buf[n++] = "0123456789abcdef"[h >> 4] ;
-    buf[n++] = "0123456789abcdef"[h & 15] ;
+    buf[n++] = hexdigit[h >> 4] ;
+    buf[n++] = hexdigit[h & 15] ;
     buf[n++] = '/' ;
   }
-  memcpy(buf + n, id, il) ; n += il ;
+  memcpy(buf + n, id, il) ;
+  n += il ;
   buf[n] = 0 ;
   return (int)n ;
 }
@@ -106,40 +95,60 @@ static int env_key (char const *s, size_t len, char const *key, struct span *val
 {
   size_t kl = strlen(key) ;
   if (len < kl || memcmp(s, key, kl)) return 0 ;
-  if (len == kl) { val->p = s + kl ; val->len = 0 ; return 1 ; }
+  if (len == kl)
+  {
+    val->p = s + kl ;
+    val->len = 0 ;
+    return 1 ;
+  }
   if (s[kl] != ' ') return 0 ;
-  val->p = s + kl + 1 ; val->len = len - kl - 1 ;
+  val->p = s + kl + 1 ;
+  val->len = len - kl - 1 ;
   return 1 ;
 }
 
 int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
 {
-  static char const dash[] = "-" ;
-  size_t pos, fl = sizeof(QUEUE_FORMAT_LINE) - 1 ;
-  int have_from = 0, have_arrived = 0 ;
+  static struct span const dash = { "-", 1 } ;
+  size_t fl = sizeof(QUEUE_FORMAT_LINE) - 1 ;
+  size_t pos ;
+  int have_from = 0 ;
+  int have_arrived = 0 ;
   struct span v ;
   if (len < fl + 1) return 0 ;
-  if (memcmp(buf, QUEUE_FORMAT_LINE "\n", fl + 1)) { errno = EPROTO ; return -1 ; }
-  e->arrived = 0 ; e->nto = 0 ; e->hdrlen = 0 ;
-  e->client.p = e->helo.p = e->spf.p = dash ;
-  e->client.len = e->helo.len = e->spf.len = 1 ;
-  e->from.p = buf ; e->from.len = 0 ;
+  if (memcmp(buf, QUEUE_FORMAT_LINE "\n", fl + 1)) goto bad ;
+  e->arrived = 0 ;
+  e->nto = 0 ;
+  e->hdrlen = 0 ;
+  e->client = dash ;
+  e->helo = dash ;
+  e->spf = dash ;
+  e->from.p = buf ;
+  e->from.len = 0 ;
   for (pos = fl + 1 ; ; )
   {
     char const *lf = memchr(buf + pos, '\n', len - pos) ;
     size_t ll ;
     if (!lf) return 0 ;
     ll = (size_t)(lf - (buf + pos)) ;
-    if (!ll) { pos++ ; break ; }
+    if (!ll)
+    {
+      pos++ ;
+      break ;
+    }
     if (env_key(buf + pos, ll, "to", &v))
     {
-      if (!v.len) { errno = EPROTO ; return -1 ; }
+      if (!v.len) goto bad ;
       e->nto++ ;
     }
-    else if (env_key(buf + pos, ll, "from", &v)) { e->from = v ; have_from = 1 ; }
+    else if (env_key(buf + pos, ll, "from", &v))
+    {
+      e->from = v ;
+      have_from = 1 ;
+    }
     else if (env_key(buf + pos, ll, "arrived", &v))
     {
-      if (!scan_u64_all(v.p, v.len, UINT64_MAX, &e->arrived)) { errno = EPROTO ; return -1 ; }
+      if (!mx_u64_scan_all(v.p, v.len, UINT64_MAX, &e->arrived)) goto bad ;
       have_arrived = 1 ;
     }
     else if (env_key(buf + pos, ll, "client", &v) && v.len) e->client = v ;
@@ -147,9 +156,12 @@ int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
     else if (env_key(buf + pos, ll, "spf", &v) && v.len) e->spf = v ;
     pos += ll + 1 ;
   }
-  if (!have_from || !have_arrived || !e->nto) { errno = EPROTO ; return -1 ; }
+  if (!have_from || !have_arrived || !e->nto) goto bad ;
   e->hdrlen = pos ;
   return 1 ;
+ bad:
+  errno = EPROTO ;
+  return -1 ;
 }
 
 int queue_env_to_next (char const *buf, struct queue_env const *e, size_t *pos, struct span *to)
@@ -162,7 +174,11 @@ int queue_env_to_next (char const *buf, struct queue_env const *e, size_t *pos, 
     if (!lf) break ;
     ll = (size_t)(lf - (buf + p)) ;
     if (!ll) break ;
-    if (env_key(buf + p, ll, "to", to)) { *pos = p + ll + 1 ; return 1 ; }
+    if (env_key(buf + p, ll, "to", to))
+    {
+      *pos = p + ll + 1 ;
+      return 1 ;
+    }
     p += ll + 1 ;
   }
   *pos = e->hdrlen ;
@@ -188,14 +204,14 @@ int queue_state_parse (char const *s, size_t len, struct queue_state *st)
   struct span f ;
   size_t pos = 0 ;
   uint64_t u ;
-  if (!field(s, len, &pos, &f) || !scan_u64_all(f.p, f.len, UINT32_MAX, &u)) return 0 ;
+  if (!field(s, len, &pos, &f) || !mx_u64_scan_all(f.p, f.len, UINT32_MAX, &u)) return 0 ;
   st->index = (uint32_t)u ;
   if (!field(s, len, &pos, &f) || f.len != 1 || !memchr("pdbx", f.p[0], 4)) return 0 ;
   st->status = f.p[0] ;
-  if (!field(s, len, &pos, &f) || !scan_u64_all(f.p, f.len, UINT32_MAX, &u)) return 0 ;
+  if (!field(s, len, &pos, &f) || !mx_u64_scan_all(f.p, f.len, UINT32_MAX, &u)) return 0 ;
   st->attempts = (uint32_t)u ;
-  if (!field(s, len, &pos, &f) || !scan_u64_all(f.p, f.len, UINT64_MAX, &st->next)) return 0 ;
-  if (!field(s, len, &pos, &f) || !scan_u64_all(f.p, f.len, UINT64_MAX, &st->last)) return 0 ;
+  if (!field(s, len, &pos, &f) || !mx_u64_scan_all(f.p, f.len, UINT64_MAX, &st->next)) return 0 ;
+  if (!field(s, len, &pos, &f) || !mx_u64_scan_all(f.p, f.len, UINT64_MAX, &st->last)) return 0 ;
   st->reply.p = s + pos ;
   st->reply.len = pos < len ? len - pos : 0 ;
   return 1 ;
@@ -206,8 +222,13 @@ int queue_state_next (char const *buf, size_t len, size_t *pos, struct queue_sta
   while (*pos < len)
   {
     char const *lf = memchr(buf + *pos, '\n', len - *pos) ;
-    size_t start = *pos, ll ;
-    if (!lf) { *pos = len ; return 0 ; }   /* cut last line: ignore */
+    size_t start = *pos ;
+    size_t ll ;
+    if (!lf)
+    {
+      *pos = len ;   /* cut last line: ignore */
+      return 0 ;
+    }
     ll = (size_t)(lf - (buf + start)) ;
     *pos = start + ll + 1 ;
     if (queue_state_parse(buf + start, ll, st)) return 1 ;
@@ -219,13 +240,18 @@ size_t queue_state_fmt (char *buf, size_t size, struct queue_state const *st)
 {
   size_t rl = st->reply.len > QUEUE_REPLY_MAX ? QUEUE_REPLY_MAX : st->reply.len ;
   size_t n = 0 ;
-  /* 4 numbers of at most 20 digits, status, 5 spaces, reply, LF */
-  if (size < 4 * 20 + 1 + 5 + rl + 1) return 0 ;
-  n += fmt_u64(buf + n, st->index) ; buf[n++] = ' ' ;
-  buf[n++] = st->status ; buf[n++] = ' ' ;
-  n += fmt_u64(buf + n, st->attempts) ; buf[n++] = ' ' ;
-  n += fmt_u64(buf + n, st->next) ; buf[n++] = ' ' ;
-  n += fmt_u64(buf + n, st->last) ; buf[n++] = ' ' ;
+  /* 4 numbers of at most MX_U64_FMT digits, status, 5 spaces, reply, LF */
+  if (size < 4 * MX_U64_FMT + 1 + 5 + rl + 1) return 0 ;
+  n += mx_u64_fmt(buf + n, st->index) ;
+  buf[n++] = ' ' ;
+  buf[n++] = st->status ;
+  buf[n++] = ' ' ;
+  n += mx_u64_fmt(buf + n, st->attempts) ;
+  buf[n++] = ' ' ;
+  n += mx_u64_fmt(buf + n, st->next) ;
+  buf[n++] = ' ' ;
+  n += mx_u64_fmt(buf + n, st->last) ;
+  buf[n++] = ' ' ;
   for (size_t i = 0 ; i < rl ; i++)
   {
     unsigned char c = (unsigned char)st->reply.p[i] ;

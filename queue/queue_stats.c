@@ -2,49 +2,79 @@
    state, and totals. Domains go in an open-addressing hash table, so the
    cost stays linear in the queue. */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <skalibs/strerr.h>
 #include <skalibs/buffer.h>
-#include <skalibs/types.h>
+#include "lib/fnv.h"
+#include "lib/log.h"
 #include "queue/queue.h"
 #include "queue/queuectl.h"
 
 #define QUEUE_STATS_DOMAIN_MAX 255    /* RFC 1035 2.3.4: longer is not a domain */
 
-struct dom { char *name ; uint64_t n[4] ; } ;      /* queued delivered bounced expired */
-struct table { struct dom *v ; size_t n, a ; uint64_t msgs, tot[4] ; } ;
+struct dom
+{
+  char *name ;
+  uint64_t n[4] ;      /* queued delivered bounced expired */
+} ;
 
-static unsigned state_slot (char s) { return s == 'd' ? 1 : s == 'b' ? 2 : s == 'x' ? 3 : 0 ; }
+struct table
+{
+  struct dom *v ;
+  size_t n ;
+  size_t a ;
+  uint64_t msgs ;
+  uint64_t tot[4] ;
+} ;
+
+static unsigned state_slot (char s)
+{
+  return s == 'd' ? 1 : s == 'b' ? 2 : s == 'x' ? 3 : 0 ;
+}
+
+static void die_nomem (void)
+{
+  mx_die_kv(111, "unable-allocate", "error", strerror(errno), (char const *)0) ;
+}
+
+/* The table's hash: FNV-1a (lib/fnv.h), unseeded. The keys are recipient
+   domains, which smtpd takes only among the customer domains: nobody
+   outside chooses them. */
+static size_t dom_hash (char const *d, size_t len)
+{
+  return mx_fnv1a32(MX_FNV_BASIS, d, len) ;
+}
 
 static struct dom *dom_get (struct table *t, char const *d, size_t len)
 {
-  size_t h = 5381 ;
+  size_t h ;
   if (2 * (t->n + 1) > t->a)
   {
     struct table u = { .a = t->a ? t->a * 2 : 256 } ;
     u.v = calloc(u.a, sizeof *u.v) ;
-    if (!u.v) strerr_diefu1sys(111, "allocate") ;
+    if (!u.v) die_nomem() ;
     for (size_t i = 0 ; i < t->a ; i++)
       if (t->v[i].name)
       {
-        size_t k = 5381 ;
-        for (char const *p = t->v[i].name ; *p ; p++) k = k * 33 + (unsigned char)*p ;
+        size_t k = dom_hash(t->v[i].name, strlen(t->v[i].name)) ;
         while (u.v[k % u.a].name) k++ ;
         u.v[k % u.a] = t->v[i] ;
       }
-    free(t->v) ; t->v = u.v ; t->a = u.a ;
+    free(t->v) ;
+    t->v = u.v ;
+    t->a = u.a ;
   }
-  for (size_t i = 0 ; i < len ; i++) h = h * 33 + (unsigned char)d[i] ;
-  for (;; h++)
+  for (h = dom_hash(d, len) ; ; h++)
   {
     struct dom *x = &t->v[h % t->a] ;
     if (!x->name)
     {
       x->name = malloc(len + 1) ;
-      if (!x->name) strerr_diefu1sys(111, "allocate") ;
-      memcpy(x->name, d, len) ; x->name[len] = 0 ;
+      if (!x->name) die_nomem() ;
+      memcpy(x->name, d, len) ;
+      x->name[len] = 0 ;
       t->n++ ;
       return x ;
     }
@@ -77,7 +107,11 @@ static void stats_one (struct queue_walk *w, struct queue_item *it)
       char c = at[1 + k] ;
       low[k] = (c >= 'A' && c <= 'Z') ? c + 32 : ((unsigned char)c < 33 || (unsigned char)c > 126) ? '?' : c ;
     }
-    if (!dl) { memcpy(low, "-", 1) ; dl = 1 ; }
+    if (!dl)
+    {
+      low[0] = '-' ;
+      dl = 1 ;
+    }
     dom_get(t, low, dl)->n[s]++ ;
     t->tot[s]++ ;
   }
@@ -85,7 +119,8 @@ static void stats_one (struct queue_walk *w, struct queue_item *it)
 
 static int dom_cmp (void const *a, void const *b)
 {
-  struct dom const *x = a, *y = b ;
+  struct dom const *x = a ;
+  struct dom const *y = b ;
   if (!x->name || !y->name) return !x->name - !y->name ;
   return strcmp(x->name, y->name) ;
 }
@@ -93,12 +128,11 @@ static int dom_cmp (void const *a, void const *b)
 static void put_counts (char const *name, uint64_t const n[4])
 {
   static char const *const label[4] = { " queued=", " delivered=", " bounced=", " expired=" } ;
-  char fmt[UINT64_FMT] ;
   buffer_puts(buffer_1, name) ;
   for (unsigned s = 0 ; s < 4 ; s++)
   {
     buffer_puts(buffer_1, label[s]) ;
-    buffer_put(buffer_1, fmt, uint64_fmt(fmt, n[s])) ;
+    queue_put_u64(n[s]) ;
   }
   buffer_puts(buffer_1, "\n") ;
 }
@@ -107,7 +141,6 @@ void queue_stats (char const *q)
 {
   struct table t = { 0 } ;
   struct queue_walk w = { .q = q, .now = (uint64_t)time(0), .ctx = &t } ;
-  char fmt[UINT64_FMT] ;
   queue_walk(&w, &stats_one) ;
   if (t.v) qsort(t.v, t.a, sizeof *t.v, &dom_cmp) ;
   for (size_t i = 0 ; i < t.n ; i++)
@@ -117,6 +150,6 @@ void queue_stats (char const *q)
   }
   put_counts("total", t.tot) ;
   buffer_puts(buffer_1, "messages ") ;
-  buffer_put(buffer_1, fmt, uint64_fmt(fmt, t.msgs)) ;
+  queue_put_u64(t.msgs) ;
   buffer_putsflush(buffer_1, "\n") ;
 }

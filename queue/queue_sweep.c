@@ -13,12 +13,17 @@
    belong to a slow writer that is still at work (qmail's rule). */
 static int sweep_tmp (int qfd, char const *q, int64_t now, void (*report)(char const *, void *), void *ctx)
 {
-  int n = 0, fd = openat(qfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
+  int n = 0 ;
+  int fd = openat(qfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
   DIR *d ;
   struct dirent *de ;
   if (fd == -1) return -1 ;
   d = fdopendir(fd) ;
-  if (!d) { close(fd) ; return -1 ; }
+  if (!d)
+  {
+    close(fd) ;
+    return -1 ;
+  }
   while ((errno = 0, de = readdir(d)))
   {
     struct stat st ;
@@ -46,14 +51,24 @@ static int sweep_state (int qfd, char const *q, void (*report)(char const *, voi
     int fd ;
     DIR *d ;
     struct dirent *de ;
-    sub[6] = "0123456789abcdef"[h >> 4] ; sub[7] = "0123456789abcdef"[h & 15] ;
+    sub[6] = "0123456789abcdef"[h >> 4] ;
+    sub[7] = "0123456789abcdef"[h & 15] ;
     fd = openat(qfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
-    if (fd == -1) { if (errno == ENOENT) continue ; return -1 ; }
+    if (fd == -1)
+    {
+      if (errno == ENOENT) continue ;
+      return -1 ;
+    }
     d = fdopendir(fd) ;
-    if (!d) { close(fd) ; return -1 ; }
+    if (!d)
+    {
+      close(fd) ;
+      return -1 ;
+    }
     while ((de = readdir(d)))
     {
-      char mess[QUEUE_PATH_MAX], path[QUEUE_PATH_MAX] ;
+      char mess[QUEUE_PATH_MAX] ;
+      char path[QUEUE_PATH_MAX] ;
       size_t len = strlen(de->d_name) ;
       if (!queue_id_valid(de->d_name, len)) continue ;
       /* new/ too: deliver puts a message it could not load back into new/
@@ -75,7 +90,9 @@ static int sweep_state (int qfd, char const *q, void (*report)(char const *, voi
 
 int queue_sweep (char const *q, int64_t now, void (*report)(char const *path, void *ctx), void *ctx)
 {
-  int a, b, qfd = open(q, O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
+  int a ;
+  int b ;
+  int qfd = open(q, O_RDONLY | O_DIRECTORY | O_CLOEXEC) ;
   if (qfd == -1) return -1 ;
   a = sweep_tmp(qfd, q, now, report, ctx) ;
   b = a == -1 ? -1 : sweep_state(qfd, q, report, ctx) ;

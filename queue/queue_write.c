@@ -14,25 +14,18 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/uio.h>
+#include "lib/u64.h"
+#include "lib/write_all.h"
 #include "queue/queue.h"
 #include "queue/queue_write.h"
 
 static ssize_t read_eintr (int fd, char *buf, size_t len)
 {
   ssize_t r ;
-  do r = read(fd, buf, len) ; while (r == -1 && errno == EINTR) ;
+  do
+    r = read(fd, buf, len) ;
+  while (r == -1 && errno == EINTR) ;
   return r ;
-}
-
-static int write_all (int fd, char const *p, size_t len)
-{
-  while (len)
-  {
-    ssize_t w = write(fd, p, len) ;
-    if (w == -1) { if (errno == EINTR) continue ; return -1 ; }
-    p += w ; len -= (size_t)w ;
-  }
-  return 0 ;
 }
 
 /* Moves everything left on fd into the spill file (splice: pipe to file in
@@ -53,7 +46,7 @@ static int spill_rest (struct queue_msg *m, int fd)
     ssize_t r = read_eintr(fd, m->buf, QUEUE_INMEM_BYTES) ;
     if (r == -1) return -1 ;
     if (!r) return 0 ;
-    if (write_all(m->spill, m->buf, (size_t)r) == -1) return -1 ;
+    if (mx_write_all(m->spill, m->buf, (size_t)r) == -1) return -1 ;
     m->total += (size_t)r ;
   }
 }
@@ -70,7 +63,11 @@ static int spill_open (int tmpdir)
     size_t n = queue_id_make(name) ;
     memcpy(name + n, ".m", 3) ;
     fd = openat(tmpdir, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600) ;
-    if (fd != -1) { unlinkat(tmpdir, name, 0) ; return fd ; }
+    if (fd != -1)
+    {
+      unlinkat(tmpdir, name, 0) ;
+      return fd ;
+    }
     if (errno != EEXIST) return -1 ;
   }
   return -1 ;
@@ -78,18 +75,23 @@ static int spill_open (int tmpdir)
 
 int queue_msg_read (struct queue_msg *m, int fd, int tmpdir)
 {
-  m->len = m->total = 0 ;
+  m->len = 0 ;
+  m->total = 0 ;
   m->spill = -1 ;
   while (m->len < QUEUE_INMEM_BYTES)
   {
     ssize_t r = read_eintr(fd, m->buf + m->len, QUEUE_INMEM_BYTES - m->len) ;
     if (r == -1) return -1 ;
-    if (!r) { m->total = m->len ; return 0 ; }
+    if (!r)
+    {
+      m->total = m->len ;
+      return 0 ;
+    }
     m->len += (size_t)r ;
   }
   m->spill = spill_open(tmpdir) ;
   if (m->spill == -1) return -1 ;
-  if (write_all(m->spill, m->buf, m->len) == -1) return -1 ;
+  if (mx_write_all(m->spill, m->buf, m->len) == -1) return -1 ;
   m->total = m->len ;
   m->len = 0 ;
   return spill_rest(m, fd) ;
@@ -101,10 +103,16 @@ static int copy_slow (struct queue_msg *m, int out, loff_t off, size_t left)
   while (left)
   {
     ssize_t r = pread(m->spill, m->buf, left < QUEUE_INMEM_BYTES ? left : QUEUE_INMEM_BYTES, off) ;
-    if (r == -1) { if (errno == EINTR) continue ; return -1 ; }
-    if (!r) { errno = EIO ; return -1 ; }
-    if (write_all(out, m->buf, (size_t)r) == -1) return -1 ;
-    off += r ; left -= (size_t)r ;
+    if (r == -1 && errno == EINTR) continue ;
+    if (r == -1) return -1 ;
+    if (!r)
+    {
+      errno = EIO ;
+      return -1 ;
+    }
+    if (mx_write_all(out, m->buf, (size_t)r) == -1) return -1 ;
+    off += r ;
+    left -= (size_t)r ;
   }
   return 0 ;
 }
@@ -119,9 +127,18 @@ int queue_msg_out (struct queue_msg *m, int out, char const *hdr, size_t hdrlen)
   while (i < n)         /* writev, resumed after short writes */
   {
     ssize_t w = writev(out, v + i, n - i) ;
-    if (w == -1) { if (errno == EINTR) continue ; return -1 ; }
-    while (i < n && (size_t)w >= v[i].iov_len) { w -= (ssize_t)v[i].iov_len ; i++ ; }
-    if (i < n) { v[i].iov_base = (char *)v[i].iov_base + w ; v[i].iov_len -= (size_t)w ; }
+    if (w == -1 && errno == EINTR) continue ;
+    if (w == -1) return -1 ;
+    while (i < n && (size_t)w >= v[i].iov_len)
+    {
+      w -= (ssize_t)v[i].iov_len ;
+      i++ ;
+    }
+    if (i < n)
+    {
+      v[i].iov_base = (char *)v[i].iov_base + w ;
+      v[i].iov_len -= (size_t)w ;
+    }
   }
   if (m->spill == -1) return 0 ;
   for (left = m->total ; left ; )
@@ -131,7 +148,11 @@ int queue_msg_out (struct queue_msg *m, int out, char const *hdr, size_t hdrlen)
     if (w == -1 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
       return copy_slow(m, out, off, left) ;
     if (w == -1) return -1 ;
-    if (!w) { errno = EIO ; return -1 ; }    /* spill file shorter than written */
+    if (!w)
+    {
+      errno = EIO ;   /* spill file shorter than written */
+      return -1 ;
+    }
     left -= (size_t)w ;
   }
   return 0 ;
@@ -141,7 +162,11 @@ int queue_msg_out (struct queue_msg *m, int out, char const *hdr, size_t hdrlen)
 
 static int hdr_cat (struct queue_hdr *h, char const *s, size_t len)
 {
-  if (len > QUEUE_HDR_MAX_BYTES - h->len) { errno = EFBIG ; return -1 ; }
+  if (len > QUEUE_HDR_MAX_BYTES - h->len)
+  {
+    errno = EFBIG ;
+    return -1 ;
+  }
   if (h->len + len > h->a)
   {
     size_t a = h->a ? h->a : 1024 ;
@@ -149,7 +174,8 @@ static int hdr_cat (struct queue_hdr *h, char const *s, size_t len)
     while (a < h->len + len) a = a > QUEUE_HDR_MAX_BYTES / 2 ? QUEUE_HDR_MAX_BYTES : a * 2 ;
     p = realloc(h->s, a) ;
     if (!p) return -1 ;
-    h->s = p ; h->a = a ;
+    h->s = p ;
+    h->a = a ;
   }
   memcpy(h->s + h->len, s, len) ;
   h->len += len ;
@@ -175,19 +201,29 @@ static int hdr_env (struct queue_hdr *h, char const *key, char const *val)
 
 int queue_hdr_start (struct queue_hdr *h, uint64_t arrived, char const *client, char const *helo, char const *spf)
 {
-  char num[24] ;
-  size_t n = 0 ;
-  char tmp[20] ;
-  size_t t = 0 ;
-  do { tmp[t++] = '0' + (char)(arrived % 10) ; arrived /= 10 ; } while (arrived) ;
-  while (t) num[n++] = tmp[--t] ;
+  char num[MX_U64_FMT + 1] ;
+  size_t n = mx_u64_fmt(num, arrived) ;
   num[n++] = '\n' ;
-  h->s = 0 ; h->len = h->a = 0 ; h->state = 0 ; h->addrlen = 0 ; h->nrcpt = 0 ;
+  h->s = 0 ;
+  h->len = 0 ;
+  h->a = 0 ;
+  h->state = 0 ;
+  h->addrlen = 0 ;
+  h->nrcpt = 0 ;
+  h->fromoff = 0 ;
+  h->fromlen = 0 ;
   if (hdr_cat(h, QUEUE_FORMAT_LINE "\narrived ", sizeof(QUEUE_FORMAT_LINE "\narrived ") - 1) == -1
    || hdr_cat(h, num, n) == -1
    || hdr_env(h, "client", client) == -1
    || hdr_env(h, "helo", helo) == -1
    || hdr_env(h, "spf", spf) == -1) return -1 ;
+  return 0 ;
+}
+
+/* A malformed envelope: *err says why, nothing consumed. */
+static size_t env_bad (char const **err, char const *why)
+{
+  *err = why ;
   return 0 ;
 }
 
@@ -201,33 +237,37 @@ static size_t env_feed1 (struct queue_hdr *h, char const *s, size_t len, int *do
     switch (h->state)
     {
       case 0 :                                  /* expect F */
-        if (c != 'F') { *err = "envelope does not start with F" ; return 0 ; }
+        if (c != 'F') return env_bad(err, "envelope does not start with F") ;
         if (hdr_cat(h, "from ", 5) == -1) return 0 ;
-        h->state = 1 ; h->addrlen = 0 ;
+        h->fromoff = h->len ;
+        h->state = 1 ;
+        h->addrlen = 0 ;
         break ;
       case 2 :                                  /* after an address: T or the final NUL */
         if (!c)
         {
-          if (!h->nrcpt) { *err = "envelope has no recipient" ; return 0 ; }
+          if (!h->nrcpt) return env_bad(err, "envelope has no recipient") ;
           if (hdr_cat(h, "\n", 1) == -1) return 0 ;
           *done = 1 ;
           return i + 1 ;
         }
-        if (c != 'T') { *err = "envelope item is not T" ; return 0 ; }
-        if (++h->nrcpt > QUEUE_RCPT_MAX) { *err = "too many recipients" ; return 0 ; }
+        if (c != 'T') return env_bad(err, "envelope item is not T") ;
+        if (++h->nrcpt > QUEUE_RCPT_MAX) return env_bad(err, "too many recipients") ;
         if (hdr_cat(h, "to ", 3) == -1) return 0 ;
-        h->state = 3 ; h->addrlen = 0 ;
+        h->state = 3 ;
+        h->addrlen = 0 ;
         break ;
       default :                                 /* 1 sender, 3 recipient */
         if (!c)
         {
-          if (h->state == 3 && !h->addrlen) { *err = "empty recipient" ; return 0 ; }
+          if (h->state == 3 && !h->addrlen) return env_bad(err, "empty recipient") ;
+          if (h->state == 1) h->fromlen = h->len - h->fromoff ;
           if (hdr_cat(h, "\n", 1) == -1) return 0 ;
           h->state = 2 ;
           break ;
         }
-        if ((unsigned char)c < 33) { *err = "address with a byte below 33" ; return 0 ; }
-        if (++h->addrlen > QUEUE_ADDR_MAX) { *err = "address too long" ; return 0 ; }
+        if ((unsigned char)c < 33) return env_bad(err, "address with a byte below 33") ;
+        if (++h->addrlen > QUEUE_ADDR_MAX) return env_bad(err, "address too long") ;
         if (hdr_cat(h, &c, 1) == -1) return 0 ;
         break ;
     }
@@ -255,7 +295,12 @@ int queue_env_read (struct queue_hdr *h, int fd, char const **err)
     ssize_t r = read_eintr(fd, buf, sizeof buf) ;
     size_t used ;
     if (r == -1) return -1 ;
-    if (!r) { *err = "envelope ends early" ; errno = EPIPE ; return 0 ; }
+    if (!r)
+    {
+      *err = "envelope ends early" ;
+      errno = EPIPE ;
+      return 0 ;
+    }
     /* one byte at a time would be 1 syscall per byte: read in blocks, and
        ignore what follows the final NUL */
     used = env_feed(h, buf, (size_t)r, &done, err) ;

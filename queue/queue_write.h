@@ -19,10 +19,14 @@ struct queue_msg {
 } ;
 
 struct queue_hdr {
-  char *s ; size_t len, a ;   /* the text header being built (malloc) */
+  char *s ;                   /* the text header being built (malloc) */
+  size_t len ;
+  size_t a ;
   int state ;                 /* envelope parser: 0 F, 1 sender, 2 T or end, 3 rcpt */
   size_t addrlen ;
   size_t nrcpt ;
+  size_t fromoff ;            /* the sender in s, for the log line */
+  size_t fromlen ;
 } ;
 
 /* Reads fd to EOF into m (spilling to an O_TMPFILE in tmpdir past
@@ -38,8 +42,9 @@ int queue_hdr_start (struct queue_hdr *h, uint64_t arrived, char const *client, 
 
 /* Reads the qmail-queue envelope from fd up to its final NUL, appending
    "from"/"to" lines and the empty line to h. 1 done; 0 EOF before the
-   final NUL (*err says so); -2 malformed, *err says why (permanent);
-   -1 system error, errno set. */
+   final NUL (*err says so; h->state is still 0 if no byte came at all:
+   the feeder aborted the message); -2 malformed, *err says why
+   (permanent); -1 system error, errno set. */
 int queue_env_read (struct queue_hdr *h, int fd, char const **err) ;
 
 #endif

@@ -4,6 +4,13 @@
 # the old config.cdb untouched, get/dump read it back, $MXHOLD_CONF.
 source "$(dirname "$0")/../lib.sh"
 C=$T/conf
+# mc ARGS...: mxhold-conf with its stderr in $T/cerr (and added to $T/clog)
+mc () {
+  local rc
+  mxhold-conf "$@" 2>"$T/cerr"; rc=$?
+  cat "$T/cerr" >>"$T/clog"
+  return $rc
+}
 
 # mkconf (tests/lib.sh): me, queue, domains, empty limits and clients, no
 # spf file; compiles, then makes the queue.
@@ -89,6 +96,7 @@ like "$err" "spf:3: unknown spf action .*: bounce" "spf:3 unknown action"
 like "$err" "spf:4: duplicate spf result \(first on line 1\)" "spf:4 duplicate result"
 is "$(printf '%s\n' "$err" | grep -c ':[0-9]*: ')" 21 "21 errors, one line each"
 like "$(printf '%s\n' "$err" | tail -1)" "^21 errors$" "error count on the last line"
+unlike "$err" "^mxhold-conf: " "check's error lines are file:line lines, no log line among them"
 
 # compile refuses and leaves the old config.cdb alone.
 G=$T/good; mkdir "$G"; cp "$C"/me "$C"/queue "$C"/domains "$G/"
@@ -98,6 +106,7 @@ echo 'broken.example' >>"$G/domains"
 err=$(mxhold-conf compile "$G" 2>&1); rc=$?
 is "$rc" 100 "compile with an error exits 100"
 like "$err" "domains:3: missing route" "compile reports the error"
+is "$(printf '%s\n' "$err" | tail -1)" "1 error" "one error: the count line says so"
 is "$(cksum <"$G/config.cdb")" "$sum1" "old config.cdb unchanged"
 [ ! -e "$G/config.cdb.tmp" ]; is "$?" 0 "no tmp file after a refused compile"
 sed -i '$d' "$G/domains"; echo 'new.example 192.0.2.5:25 size=1M' >>"$G/domains"
@@ -121,8 +130,16 @@ like "$err" "$M/queue: required file is missing" "missing queue reported"
 printf 'relay.test\n' >"$M/me"; printf '/q\n' >"$M/queue"
 mxhold-conf check "$M"; is "$?" 0 "only me and queue: clean"
 mkdir "$M/domains"
-mxhold-conf check "$M" 2>/dev/null; is "$?" 111 "unreadable domains (a directory): exit 111"
+mc check "$M"; is "$?" 111 "unreadable domains (a directory): exit 111"
+is "$(cat "$T/cerr")" "mxhold-conf: fatal: unable-read path=$M/domains error=\"Is a directory\"" "unreadable domains: what, path, error"
 rmdir "$M/domains"
+printf 'bad_name\n' >"$M/me"; mkdir "$M/domains"
+mc check "$M"; is "$?" 111 "an error, then an unreadable file: exit 111"
+is "$(cat "$T/cerr" | tr '\n' '|')" "$M/me:1: bad host name: bad_name|1 error|mxhold-conf: fatal: unable-read path=$M/domains error=\"Is a directory\"|" "an error, then an unreadable file: the error, its count, the fatal line"
+rmdir "$M/domains"; printf 'relay.test\n' >"$M/me"
+mkdir "$T/ro"; cp "$M/me" "$M/queue" "$T/ro/"; mkdir "$T/ro/config.cdb.tmp"
+mc compile "$T/ro" >/dev/null; is "$?" 111 "config.cdb.tmp cannot be written: exit 111"
+is "$(cat "$T/cerr")" "mxhold-conf: fatal: unable-install path=$T/ro/config.cdb error=\"Is a directory\"" "unable to install: path and error"
 
 # CR LF line ends, comments, whitespace runs, long lines.
 W=$T/ws; mkdir "$W"; cp "$M/me" "$M/queue" "$W/"
@@ -144,7 +161,10 @@ like "$d" "c:lens4 24" "dump: prefix lengths"
 
 # A corrupt config.cdb is refused by readers, not crashed on.
 head -c 100 "$W/config.cdb" >"$W/c2"; mv "$W/c2" "$W/config.cdb"
-mxhold-conf -c "$W" get me 2>/dev/null; is "$?" 100 "truncated config.cdb: EPROTO, exit 100"
+mc -c "$W" get me; is "$?" 100 "truncated config.cdb: EPROTO, exit 100"
+is "$(cat "$T/cerr")" "mxhold-conf: fatal: unable-open path=$W/config.cdb reason=\"not a cdb\"" "truncated config.cdb: not a cdb"
+mc -c "$T/nowhere" dump; is "$?" 111 "no config.cdb: exit 111"
+is "$(cat "$T/cerr")" "mxhold-conf: fatal: unable-open path=$T/nowhere/config.cdb error=\"No such file or directory\"" "no config.cdb: path and error"
 head -c 4096 /dev/urandom >"$W/config.cdb"
 mxhold-conf -c "$W" get me >/dev/null 2>&1; rc=$?
 [ "$rc" = 100 ] || [ "$rc" = 0 ]; is "$?" 0 "random config.cdb: lookup does not crash"
@@ -156,6 +176,10 @@ for n in $(mxhold-conf -c "$C" dump | sed -n 's/^l:\([a-z_]*\) .*/\1/p'); do
 done
 is "$missing" "" "conf/conf.md documents every limit"
 
-mxhold-conf 2>/dev/null; is "$?" 100 "no command: usage, exit 100"
-mxhold-conf frob 2>/dev/null; is "$?" 100 "unknown command: exit 100"
+mc; is "$?" 100 "no command: usage, exit 100"
+like "$(cat "$T/cerr")" '^mxhold-conf: fatal: usage usage="mxhold-conf ' "no command: the usage line"
+mc frob; is "$?" 100 "unknown command: exit 100"
+out=$($PY "$TOP/tests/log_grammar.py" "$T/clog"); rc=$?
+is "$rc" 0 "mxhold-conf's log lines parse with doc/log.md's grammar ($(printf '%s\n' "$out" | tail -1 | sed 's/^# //'))"
+like "$(cat "$T/clog")" '^mxhold-conf: ' "mxhold-conf logged lines to parse"
 done_testing

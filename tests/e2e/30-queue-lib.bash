@@ -12,8 +12,24 @@ envfile () {
   { printf 'F%s\0' "$s"; for r in "$@"; do printf 'T%s\0' "$r"; done; printf '\0'; } >"$f"
 }
 
-# qput MSGFILE ENVFILE: runs the writer; stderr in $T/qerr, status in $?
-qput () { mxhold-queue <"$1" 1<"$2" 2>"$T/qerr"; }
+# qput MSGFILE ENVFILE: runs the writer; stderr in $T/qerr (and added to
+# $T/qlog, which qlog_grammar parses), status in $?
+qput () {
+  local rc
+  mxhold-queue <"$1" 1<"$2" 2>"$T/qerr"; rc=$?
+  cat "$T/qerr" >>"$T/qlog"
+  return $rc
+}
+
+# qlog_grammar [PROG]: every line logged in this test ($T/qlog) is in the
+# grammar of doc/log.md, and PROG (default mxhold-queue) logged some
+qlog_grammar () {
+  local out rc p=${1:-mxhold-queue}
+  out=$($PY "$TOP/tests/log_grammar.py" "$T/qlog"); rc=$?
+  is "$rc" 0 "every line $p logged parses with doc/log.md's grammar ($(printf '%s\n' "$out" | tail -1 | sed 's/^# //'))"
+  [ "$rc" = 0 ] || printf '%s\n' "$out" | head -5 | sed 's/^/# /'
+  like "$(cat "$T/qlog")" "^$p: " "$p logged lines to parse"
+}
 
 # newcount: files in new/
 newcount () { find "$Q/new" -type f | wc -l; }

@@ -14,7 +14,7 @@ for n in 0 1 65535 65536 65537 1000000 20971520; do
   is "$rc" 0 "size $n: exit 0"
   f=$(ls "$Q/new")
   if [ -n "$f" ] && body_of "$Q/new/$f" | cmp -s - "$T/m"; then ok "size $n: byte-exact in new/"; else nok "size $n: byte-exact in new/"; fi
-  like "$(cat "$T/qerr")" "^queue: info: queued $f size=$n rcpts=2\$" "size $n: info line"
+  like "$(cat "$T/qerr")" "^mxhold-queue: info: queued qid=$f from=sender@example.org rcpts=2 bytes=$n\$" "size $n: info line"
 done
 is "$(tmpcount)" 0 "no tmp/ file left"
 
@@ -59,7 +59,9 @@ is "$(sed -n 9p "$f")" "" "empty line ends the header"
 MXHOLD_QID=1795800000.123456.42 qput "$T/m" "$T/env"
 is "$?" 0 "taken MXHOLD_QID: exit 0"
 is "$(newcount)" 2 "taken MXHOLD_QID: a second file, first untouched"
-like "$(cat "$T/qerr")" 'queued [0-9]+\.[0-9]{6}\.[0-9]+ ' "taken MXHOLD_QID: fresh id logged"
+f2=$(ls "$Q/new" | grep -vx 1795800000.123456.42)
+like "$(cat "$T/qerr")" "^mxhold-queue: info: queued qid=$f2 " "taken MXHOLD_QID: the fresh id logged"
+check "taken MXHOLD_QID: a fresh id of the form SECONDS.MICROS.PID" sh -c "echo '$f2' | grep -Eqx '[0-9]+\.[0-9]{6}\.[0-9]+'"
 for bad in '../x' '.' 'abc' '12/3' '1234567890123456789012345678901234567890123'; do
   MXHOLD_QID=$bad qput "$T/m" "$T/env"; rc=$?
   is "$rc" 0 "bad MXHOLD_QID '$bad' ignored"
@@ -73,6 +75,7 @@ qput "$T/m" "$T/e2"; is "$?" 0 "null sender, 1000 recipients"
 f=$(ls "$Q"/new/* | head -1)
 is "$(grep -c '^to ' "$f")" 1000 "1000 to lines"
 is "$(grep -c '^from $' "$f")" 1 "from line empty for <>"
+like "$(cat "$T/qerr")" '^mxhold-queue: info: queued qid=[0-9.]+ from="" rcpts=1000 bytes=18$' "null sender logged as from=\"\""
 
 # envelope ends early: nothing queued, temporary
 rm -f "$Q"/new/*
@@ -83,6 +86,14 @@ for e in '' 'F' 'Fa@b' 'Fa@b\0' 'Fa@b\0Tc@d' 'Fa@b\0Tc@d\0'; do
 done
 is "$(newcount)" 0 "cut envelopes: nothing in new/"
 is "$(tmpcount)" 0 "cut envelopes: nothing in tmp/"
+like "$(cat "$T/qerr")" '^mxhold-queue: fatal: unable-read-envelope qid=[0-9.]+ reason="envelope ends early"$' "cut envelope: fatal line with the reason"
+# no envelope at all: the feeder gave the message up (smtpd refused it at
+# DATA, or its client went away): info, not a failure, and nothing queued
+: >"$T/e3"
+MXHOLD_QID=1795800000.000007.7 qput "$T/m" "$T/e3"; rc=$?
+is "$rc" 111 "no envelope: exit 111, nothing queued"
+is "$(cat "$T/qerr")" "mxhold-queue: info: aborted qid=1795800000.000007.7 reason=no-envelope" "no envelope: one info line, aborted, with smtpd's qid"
+is "$(newcount)/$(tmpcount)" 0/0 "no envelope: nothing in new/ or tmp/"
 
 # malformed envelopes: permanent
 long=$(head -c 1024 /dev/zero | tr '\0' a)
@@ -93,12 +104,18 @@ for e in 'Xa@b\0Tc@d\0\0' 'Fa@b\0\0' 'Fa b\0Tc@d\0\0' 'Fa@b\0Tc d\0\0' 'Fa@b\0T\
   qput "$T/m" "$T/e5"; rc=$?
   is "$rc" 100 "bad envelope '$(printf '%s' "$e" | head -c 30)': exit 100"
 done
-like "$(cat "$T/qerr")" '^queue: fatal: bad envelope: address too long$' "error line names the reason"
+like "$(cat "$T/qerr")" '^mxhold-queue: fatal: bad-envelope qid=[0-9.]+ reason="address too long"$' "error line names the reason"
 is "$(newcount)" 0 "bad envelopes: nothing in new/"
 is "$(tmpcount)" 0 "bad envelopes: nothing in tmp/"
 
 # no queue: temporary
-MXHOLD_QUEUE=$T/nonexistent qput "$T/m" "$T/env"; is "$?" 111 "missing queue directory: exit 111"
+MXHOLD_QID=1795800000.000008.8 MXHOLD_QUEUE=$T/nonexistent qput "$T/m" "$T/env"; is "$?" 111 "missing queue directory: exit 111"
+is "$(cat "$T/qerr")" "mxhold-queue: fatal: unable-open qid=1795800000.000008.8 path=$T/nonexistent/tmp error=\"No such file or directory\"" "missing queue directory: what, qid, path and error"
+( unset MXHOLD_QUEUE; MXHOLD_CONF="$T/noconf" MXHOLD_QID=1795800000.000009.9 qput "$T/m" "$T/env" ); rc=$?
+is "$rc:$(cat "$T/qerr")" "111:mxhold-queue: fatal: unable-find-queue qid=1795800000.000009.9 path=$T/noconf/config.cdb error=\"No such file or directory\"" "no config: exit 111, the config file named"
+mxhold-queue -x </dev/null 2>"$T/qerr"; rc=$?
+cat "$T/qerr" >>"$T/qlog"
+like "$rc:$(cat "$T/qerr")" '^100:mxhold-queue: fatal: usage usage=' "an option: usage, exit 100"
 
 # the queue path from the config (config.cdb) when $MXHOLD_QUEUE is unset
 if command -v mxhold-conf >/dev/null; then
@@ -110,4 +127,5 @@ if command -v mxhold-conf >/dev/null; then
   is "$?" 0 "queue path from config.cdb: exit 0"
   is "$(newcount)" 1 "queue path from config.cdb: queued"
 fi
+qlog_grammar
 done_testing

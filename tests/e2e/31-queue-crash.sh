@@ -16,19 +16,21 @@ fault () {
   local sc=$1 err=$2 when=$3 m=$4 rc
   rm -f "$Q"/new/* "$Q"/tmp/*
   strace -f -o /dev/null -e inject="$sc:error=$err:when=$when" mxhold-queue <"$m" 1<"$T/env" 2>"$T/qerr"; rc=$?
+  cat "$T/qerr" >>"$T/qlog"
   is "$rc" 111 "$sc $err ($(basename "$m")): exit 111"
   is "$(newcount)/$(tmpcount)" 0/0 "$sc $err ($(basename "$m")): nothing in new/ or tmp/"
 }
 fault writev ENOSPC 1 "$T/small"
-like "$(cat "$T/qerr")" '^queue: fatal: unable to write tmp/[0-9.]+: No space left on device$' "ENOSPC error line"
+like "$(cat "$T/qerr")" "^mxhold-queue: fatal: unable-write qid=([0-9.]+) path=$Q/tmp/\\1 error=\"No space left on device\"\$" "ENOSPC error line: what, qid, path, error"
 fault writev ENOSPC 1 "$T/large"
 fault write ENOSPC 1 "$T/large"
 fault splice ENOSPC 1 "$T/large"
 fault copy_file_range ENOSPC 1 "$T/large"
 fault fsync EIO 1 "$T/small"
-like "$(cat "$T/qerr")" '^queue: fatal: unable to fsync tmp/[0-9.]+: Input/output error$' "fsync error line"
+like "$(cat "$T/qerr")" "^mxhold-queue: fatal: unable-fsync qid=([0-9.]+) path=$Q/tmp/\\1 error=\"Input/output error\"\$" "fsync error line"
 fault fsync ENOSPC 1 "$T/large"
 fault renameat2 EIO 1 "$T/small"
+like "$(cat "$T/qerr")" "^mxhold-queue: fatal: unable-publish qid=([0-9.]+) path=$Q/tmp/\\1 error=\"Input/output error\"\$" "rename error line"
 # calls the dynamic loader makes come first: find the ordinal of ours
 nth () {
   strace -o "$T/trace" -e trace="$1" mxhold-queue <"$T/small" 1<"$T/env" 2>/dev/null
@@ -37,14 +39,18 @@ nth () {
 fault openat ENOSPC "$(nth openat O_CREAT)" "$T/small"
 fault close EIO "$(nth close '^close\(([5-9]|[1-9][0-9])\)')" "$T/small"
 fault read EIO "$(nth read '^read\(0,')" "$T/small"
+like "$(cat "$T/qerr")" '^mxhold-queue: fatal: unable-read-message qid=[0-9.]+ error="Input/output error"$' "message read error line"
 fault read EIO "$(nth read '^read\(1,')" "$T/small"
+like "$(cat "$T/qerr")" '^mxhold-queue: fatal: unable-read-envelope qid=[0-9.]+ error="Input/output error"$' "envelope read error line"
 
 # the new/ directory fsync fails: the message is in new/ (rename done), but
 # durability is not known, so exit 111 and the client retries (a duplicate
-# at worst, STYLE.md 4)
+# at worst: doc/design.md, "Crash safety")
 rm -f "$Q"/new/* "$Q"/tmp/*
 strace -f -o /dev/null -e inject=fsync:error=EIO:when=2 mxhold-queue <"$T/small" 1<"$T/env" 2>"$T/qerr"
 is "$?" 111 "dir fsync EIO: exit 111"
+like "$(cat "$T/qerr")" "^mxhold-queue: fatal: unable-fsync qid=[0-9.]+ path=$Q/new error=\"Input/output error\"\$" "dir fsync error line names new/"
+cat "$T/qerr" >>"$T/qlog"
 check "dir fsync EIO: what is in new/ is complete" all_new_complete "$T/small"
 
 # a small real filesystem that fills up, if this machine lets us mount one
@@ -53,6 +59,7 @@ if mount -t tmpfs -o size=1m tmpfs "$T/mnt" 2>/dev/null; then
   MXHOLD_QUEUE=$T/mnt/q mxhold-queuectl -q "$T/mnt/q" init >/dev/null
   head -c 2000000 /dev/urandom >"$T/huge"
   MXHOLD_QUEUE=$T/mnt/q mxhold-queue <"$T/huge" 1<"$T/env" 2>"$T/qerr"; rc=$?
+  cat "$T/qerr" >>"$T/qlog"
   is "$rc" 111 "full tmpfs: exit 111"
   is "$(find "$T/mnt/q/new" "$T/mnt/q/tmp" -type f | wc -l)" 0 "full tmpfs: nothing left"
   MXHOLD_QUEUE=$T/mnt/q mxhold-queue <"$T/small" 1<"$T/env" 2>/dev/null
@@ -137,4 +144,5 @@ touch "$Q/tmp/young.1"; touch -d '35 hours ago' "$Q/tmp/young.2"
 out=$(mxhold-queuectl -q "$Q" sweep)
 is "$(tmpcount)" 2 "sweep removed the $left stale tmp/ files left by kills, kept the young"
 check "young tmp/ kept" test -f "$Q/tmp/young.1" -a -f "$Q/tmp/young.2"
+qlog_grammar
 done_testing

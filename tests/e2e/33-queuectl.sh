@@ -4,6 +4,13 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/30-queue-lib.bash"
 qc () { mxhold-queuectl -q "$Q" "$@"; }
+# qce ARGS...: qc with its stderr in $T/qcerr (and added to $T/qlog)
+qce () {
+  local rc
+  qc "$@" 2>"$T/qcerr"; rc=$?
+  cat "$T/qcerr" >>"$T/qlog"
+  return $rc
+}
 
 rm -rf "$Q"
 is "$(qc init)" "queue ready" "init"
@@ -48,8 +55,10 @@ like "$out" "1 <y@Example.COM> queued attempts=2 next=[0-9]+ last=[0-9]+ reply=4
 like "$(printf "%s" "$out" | tr "\n" "|")" "message headers:\\|Subject: one\\|From: a@example.org" "show: headers"
 unlike "$out" "body one" "show: no body by default"
 like "$(qc show -a $id)" "body one" "show -a: whole message"
-qc show 1795800000.9.9 >/dev/null 2>&1; is "$?" 100 "show unknown id: exit 100"
-qc show ../x >/dev/null 2>&1; is "$?" 100 "show bad id: exit 100"
+qce show 1795800000.9.9 >/dev/null; is "$?" 100 "show unknown id: exit 100"
+is "$(cat "$T/qcerr")" "mxhold-queuectl: fatal: no-message qid=1795800000.9.9 path=$Q" "show unknown id: no-message, qid, the queue"
+qce show ../x >/dev/null; is "$?" 100 "show bad id: exit 100"
+is "$(cat "$T/qcerr")" "mxhold-queuectl: fatal: bad-qid qid=../x" "show bad id: bad-qid"
 
 out=$(qc stats)
 like "$out" "domain example.com queued=1 delivered=1 bounced=0 expired=0" "stats: example.com (case folded)"
@@ -75,13 +84,27 @@ qc flush Example.COM. >/dev/null; qc delete $id >/dev/null; qc bounce 1795800000
 is "$(cat "$Q"/ctl/* | sort | tr '\n' '|')" "bounce 1795800000.000002.1|delete $id|flush|flush example.com|" "ctl files: one line each"
 check "ctl names are ids" sh -c "ls '$Q/ctl' | grep -Evq '^[0-9]+\\.[0-9]{6}\\.[0-9]+\$' && exit 1 || exit 0"
 n=$(ls "$Q/ctl" | wc -l)
-qc delete 1795800000.9.9 >/dev/null 2>&1; is "$?" 100 "delete unknown id: exit 100"
-qc bounce 'x y' >/dev/null 2>&1; is "$?" 100 "bounce bad id: exit 100"
-qc flush "$(printf 'a\tb')" >/dev/null 2>&1; is "$?" 100 "flush bad domain: exit 100"
+qce delete 1795800000.9.9 >/dev/null; is "$?" 100 "delete unknown id: exit 100"
+like "$(cat "$T/qcerr")" '^mxhold-queuectl: fatal: no-message qid=1795800000.9.9 ' "delete unknown id: no-message"
+qce bounce 'x y' >/dev/null; is "$?" 100 "bounce bad id: exit 100"
+is "$(cat "$T/qcerr")" 'mxhold-queuectl: fatal: bad-qid qid="x y"' "bounce bad id: the id quoted"
+qce flush "$(printf 'a\tb')" >/dev/null; is "$?" 100 "flush bad domain: exit 100"
+is "$(cat "$T/qcerr")" 'mxhold-queuectl: fatal: bad-domain domain="a\x09b" reason="byte outside 33..126"' "flush bad domain: escaped, with the reason"
 is "$(ls "$Q/ctl" | wc -l)" "$n" "refused requests leave no ctl file"
 is "$(tmpcount)" 0 "requests leave nothing in tmp/"
-qc frobnicate >/dev/null 2>&1; is "$?" 100 "unknown command: exit 100"
+qce frobnicate >/dev/null; is "$?" 100 "unknown command: exit 100"
+like "$(cat "$T/qcerr")" '^mxhold-queuectl: fatal: usage usage="mxhold-queuectl ' "unknown command: usage line"
 mxhold-queuectl >/dev/null 2>&1; is "$?" 100 "no command: exit 100"
+( unset MXHOLD_QUEUE; MXHOLD_CONF=$T/noconf mxhold-queuectl list ) >/dev/null 2>"$T/qcerr"; rc=$?
+cat "$T/qcerr" >>"$T/qlog"
+is "$rc:$(cat "$T/qcerr")" "111:mxhold-queuectl: fatal: unable-find-queue path=$T/noconf/config.cdb error=\"No such file or directory\"" "no config: exit 111, the config file named"
+# ctl/ is not a directory (root may write anywhere, so not by its mode)
+mv "$Q/ctl" "$Q/ctl.d" && touch "$Q/ctl"
+qce flush >/dev/null; rc=$?
+is "$rc" 111 "ctl/ not a directory: exit 111"
+like "$(cat "$T/qcerr")" "^mxhold-queuectl: fatal: unable-rename path=$Q/ctl/[0-9.]+ error=\"Not a directory\"\$" "ctl/ not a directory: what, path, error"
+is "$(tmpcount)" 0 "failed request: its tmp/ file removed"
+rm "$Q/ctl" && mv "$Q/ctl.d" "$Q/ctl"
 
 # sweep
 touch -d '40 hours ago' "$Q/tmp/old"; touch "$Q/tmp/young"
@@ -127,4 +150,13 @@ done
 wait $churn
 is "$fails" 0 "list/stats while files move and vanish: always exit 0"
 is "$(cat "$T/lerr")" "" "list/stats while files move: no warnings"
+# a message that cannot be read (a directory: it opens, but does not map):
+# a warning, and list goes on
+mkdir "$Q/new/1795800000.000010.1"
+qce list >"$T/lout"; rc=$?
+is "$rc" 0 "unreadable message: list exits 0"
+is "$(cat "$T/qcerr")" "mxhold-queuectl: warning: unable-read path=$Q/new/1795800000.000010.1 error=\"No such device\"" "unreadable message: a warning with path and error"
+like "$(tail -1 "$T/lout")" '^messages: [0-9]+$' "unreadable message: list still ends with its count"
+rmdir "$Q/new/1795800000.000010.1"
+qlog_grammar mxhold-queuectl
 done_testing

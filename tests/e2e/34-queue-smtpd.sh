@@ -1,7 +1,9 @@
 #!/bin/bash
 # Through the real pipeline: tcpserver + mxhold-smtpd + mxhold-queue (queue
-# path from config.cdb), then mxhold-queuectl list/show read what arrived.
+# path from config.cdb), then mxhold-queuectl list/show read what arrived;
+# the writer's log lines, queued and aborted, in the server's log.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/30-queue-lib.bash"
 for p in mxhold-smtpd mxhold-conf mxhold-queue mxhold-queuectl; do
   command -v $p >/dev/null || { nok "$p not built yet"; exit 1; }
 done
@@ -29,6 +31,9 @@ like "$show" "^Subject: queue e2e$" "show: message headers"
 like "$show" "^Received: " "show: smtpd's Received header"
 head -1 "$Q/new/$id" | grep -qx 'mxhold 1' && ok "file starts with the format line" || nok "file starts with the format line"
 check "message part ends with CRLF" sh -c "tail -c 2 '$Q/new/$id' | od -An -c | grep -q '\\\\r  *\\\\n'"
+L=$T/smtpd.$port.log
+stored=$($PY -c 'import sys; d=open(sys.argv[1],"rb").read(); print(len(d) - d.index(b"\n\n") - 2)' "$Q/new/$id")
+like "$(cat "$L")" "^mxhold-queue: info: queued qid=$id from=sender@example.org rcpts=1 bytes=$stored\$" "queued line: qid, from, rcpts, bytes as stored ($stored)"
 
 # smtplib: 5 messages on one connection, 3 recipients each
 $PY - "$port" >"$T/py.out" 2>&1 <<'PY'
@@ -45,4 +50,40 @@ is "$(queue_count "$Q")" 6 "6 messages queued"
 st=$(mxhold-queuectl -c "$C" stats)
 like "$st" "domain example.com queued=16 " "stats: 16 recipients for example.com"
 is "$(find "$Q/tmp" -type f | wc -l)" 0 "nothing left in tmp/"
+
+# smtpd gives a message up: over the size limit at DATA, and a client that
+# goes away inside DATA. The writer says aborted (info), with smtpd's qid.
+echo "size 1K" >"$C/limits"
+mxhold-conf compile "$C" >/dev/null || nok "recompile with size 1K"
+$PY - "$port" >"$T/py.out" 2>&1 <<'PY'
+import smtplib, socket, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.ehlo("client.test")
+s.mail("big@example.org")          # no SIZE=: the size is found at DATA
+s.rcpt("a@example.com")
+code, _ = s.data("Subject: big\r\n\r\n" + ("y" * 70 + "\r\n") * 100)
+s.quit()
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 20)
+f = c.makefile("rb")
+f.readline()
+for line in (b"HELO client.test", b"MAIL FROM:<gone@example.org>", b"RCPT TO:<a@example.com>", b"DATA"):
+    c.sendall(line + b"\r\n")
+    while True:
+        r = f.readline()
+        if r[3:4] != b"-": break
+c.sendall(b"Subject: half\r\n\r\nhalf a message")
+c.close()
+print(code)
+PY
+is "$(cat "$T/py.out")" "552" "over the size limit at DATA: 552"
+check "two aborted messages logged" wait_until 10 sh -c "[ \$(grep -c '^mxhold-queue: info: aborted qid=[0-9.]* reason=no-envelope\$' '$L') = 2 ]"
+unlike "$(cat "$L")" '^mxhold-queue: fatal' "no fatal line from the writer"
+n=0
+for q in $(sed -n 's/^mxhold-queue: info: aborted qid=\([0-9.]*\) .*/\1/p' "$L"); do
+  grep -v '^mxhold-queue: ' "$L" | grep -q "qid=$q " && n=$((n + 1))
+done
+is "$n" 2 "each aborted line carries the qid smtpd logged for that transaction"
+is "$(queue_count "$Q")" 6 "nothing more queued"
+grep '^mxhold-queue: ' "$L" >"$T/qlog"
+qlog_grammar
 done_testing

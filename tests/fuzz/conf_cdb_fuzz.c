@@ -17,7 +17,9 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t len)
   char *copy = malloc(len ? len : 1) ;   /* exact size, so ASan sees overreads */
   if (!copy) return 0 ;
   memcpy(copy, data, len) ;
-  c.dir = "." ; c.map = copy ; c.maplen = len ;
+  c.dir = "." ;
+  c.map = copy ;
+  c.maplen = len ;
   conf_me(&c, &v) ;
   conf_queue(&c, &v) ;
   conf_domain_find(&c, "example.com", 11, &v) ;

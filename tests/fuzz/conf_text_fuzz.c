@@ -20,7 +20,9 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t len)
   if (!b.have[CONF_F_QUEUE]) conf_build_text(&b, CONF_F_QUEUE, "queue", "/q", 2) ;
   if (conf_build_finish(&b) == 0)
   {
-    c.dir = "." ; c.map = b.w.buf ; c.maplen = b.w.len ;
+    c.dir = "." ;
+    c.map = b.w.buf ;
+    c.maplen = b.w.len ;
     conf_domain_find(&c, "example.com", 11, &v) ;
     conf_limits_get(&c, "10.1.2.3", &l, &t) ;
     conf_limits_get(&c, "2001:db8::1", &l, &t) ;

@@ -4,18 +4,18 @@
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "conf/conf.h"
 #include "conf/conf_build.h"
 #include "conf/conf_cdb.h"
-
-static int nfail ;
-#define CHECK(cond, what) do { if (cond) printf("ok - %s\n", what) ; else { printf("not ok - %s (line %d)\n", what, __LINE__) ; nfail++ ; } } while (0)
+#include "tests/unit/check.h"
 
 static char lasterr[512] ;
 static unsigned long lastline ;
 static void collect (void *ctx, char const *file, unsigned long line, char const *why)
 {
-  (void)ctx ; (void)file ;
+  (void)ctx ;
+  (void)file ;
   lastline = line ;
   snprintf(lasterr, sizeof lasterr, "%s", why) ;
 }
@@ -27,43 +27,53 @@ static unsigned long build (struct conf_build *b, struct conf *c, char const *me
 {
   char const *t[CONF_F_N] = { me, "/q", domains, limits, clients, spf } ;
   unsigned int f ;
-  lasterr[0] = 0 ; lastline = 0 ;
+  lasterr[0] = 0 ;
+  lastline = 0 ;
   if (conf_build_init(b, &collect, 0) == -1) exit(2) ;
   for (f = 0 ; f < CONF_F_N ; f++)
     if (t[f] && conf_build_text(b, (enum conf_file)f, conf_build_filename((enum conf_file)f), t[f], strlen(t[f])) == -1) exit(2) ;
   if (conf_build_finish(b) == -1 && !b->nerr) exit(2) ;
-  c->dir = "." ; c->map = b->w.buf ; c->maplen = b->w.len ;
+  c->dir = "." ;
+  c->map = b->w.buf ;
+  c->maplen = b->w.len ;
   return b->nerr ;
 }
 
-/* One domains line: the number of errors. */
-static unsigned long dom1 (char const *line)
+/* One file of the given kind (domains, limits, clients): the number of
+   errors. */
+static unsigned long one (char const *domains, char const *limits, char const *clients)
 {
-  struct conf_build b ; struct conf c ;
-  unsigned long n = build(&b, &c, "relay.test", line, 0, 0, 0) ;
-  conf_build_free(&b) ;
-  return n ;
-}
-static unsigned long cli1 (char const *line)
-{
-  struct conf_build b ; struct conf c ;
-  unsigned long n = build(&b, &c, "relay.test", 0, 0, line, 0) ;
-  conf_build_free(&b) ;
-  return n ;
-}
-static unsigned long lim1 (char const *line)
-{
-  struct conf_build b ; struct conf c ;
-  unsigned long n = build(&b, &c, "relay.test", 0, line, 0, 0) ;
+  static struct conf_build b ;
+  struct conf c ;
+  unsigned long n = build(&b, &c, "relay.test", domains, limits, clients, 0) ;
   conf_build_free(&b) ;
   return n ;
 }
 
-static int spaneq (struct span s, char const *z) { return s.len == strlen(z) && !memcmp(s.p, z, s.len) ; }
+static unsigned long dom1 (char const *line)
+{
+  return one(line, 0, 0) ;
+}
+
+static unsigned long cli1 (char const *line)
+{
+  return one(0, 0, line) ;
+}
+
+static unsigned long lim1 (char const *line)
+{
+  return one(0, line, 0) ;
+}
+
+static int spaneq (struct span s, char const *z)
+{
+  return s.len == strlen(z) && !memcmp(s.p, z, s.len) ;
+}
 
 static void test_host (void)
 {
-  char out[CONF_HOST_MAX + 1], big[300] ;
+  char out[CONF_HOST_MAX + 1] ;
+  char big[300] ;
   size_t n ;
   CHECK(conf_host_norm("Example.COM.", 12, out) == 11 && !memcmp(out, "example.com", 11), "host: lower-cased, trailing dot stripped") ;
   CHECK(!conf_host_norm("", 0, out), "host: empty refused") ;
@@ -93,6 +103,9 @@ static void test_scan (void)
   CHECK(!conf_limit_scan("M", 1, &v) && !conf_limit_scan("", 0, &v) && !conf_limit_scan("-1", 2, &v) && !conf_limit_scan("1 ", 2, &v), "scan: junk refused") ;
   CHECK(!conf_limit_scan("17179869184G", 12, &v), "scan: suffix overflow refused") ;
   CHECK(conf_limit_scan("unlimited", 9, &v) && v == CONF_UNLIMITED, "scan: unlimited") ;
+  CHECK(conf_limit_scan("007", 3, &v) && v == 7, "scan: leading zeros") ;
+  CHECK(conf_limit_scan("0K", 2, &v) && v == 0 && conf_limit_scan("1g", 2, &v) && v == 1073741824, "scan: 0K, lower-case g") ;
+  CHECK(!conf_limit_scan("1KK", 3, &v) && !conf_limit_scan("K1", 2, &v), "scan: suffix twice, suffix first refused") ;
 }
 
 static void test_ip (void)
@@ -106,18 +119,23 @@ static void test_ip (void)
 
 static void test_opt (void)
 {
-  struct span o = SPAN_STR("127.0.0.1:25 tls=require size=100 trusted  sizex=3"), v ;
+  struct span o = SPAN_STR("127.0.0.1:25 tls=require size=100 trusted  sizex=3") ;
+  struct span v ;
   CHECK(conf_opt(o, "tls", &v) && spaneq(v, "require"), "opt: tls=require") ;
   CHECK(conf_opt(o, "size", &v) && spaneq(v, "100"), "opt: size, not sizex") ;
   CHECK(conf_opt(o, "trusted", &v) && v.len == 0, "opt: bare word") ;
   CHECK(!conf_opt(o, "siz", &v) && !conf_opt(o, "recipients", &v), "opt: absent") ;
   CHECK(spaneq(conf_route(o), "127.0.0.1:25"), "route: first word") ;
   CHECK(conf_route((struct span){ "", 0 }).len == 0, "route: empty") ;
+  CHECK(conf_opt((struct span)SPAN_STR("size="), "size", &v) && v.len == 0, "opt: key= with an empty value") ;
 }
 
 static void test_domains (void)
 {
-  struct conf_build b ; struct conf c ; struct span v ;
+  static struct conf_build b ;
+  static struct conf_build b2 ;
+  struct conf c ;
+  struct span v ;
   unsigned long n = build(&b, &c, "relay.test\n",
     "# comment\n\n  Example.COM.\t 127.0.0.1:2526   # trailing\r\n"
     "example.net [2001:db8::1]:25,mx.example.org size=10M recipients=100 tls=require\n"
@@ -148,22 +166,23 @@ static void test_domains (void)
   CHECK(dom1("a.com x.org size=1 size=2") == 1 && strstr(lasterr, "duplicate option"), "domains: duplicate option") ;
   CHECK(dom1("a.com x.org trusted") == 1, "domains: trusted is not a domain option") ;
   CHECK(dom1("a.com x.org\nb.com y.org\nA.com. z.org") == 1 && lastline == 3 && strstr(lasterr, "first on line 1"), "domains: duplicate domain with line numbers") ;
-  {
-    struct conf_build b2 ;
-    conf_build_init(&b2, &collect, 0) ;
-    conf_build_text(&b2, CONF_F_DOMAINS, "domains", "a.com x.org\n\0b.com y.org\n", 25) ;
-    CHECK(b2.nerr == 1 && lastline == 2 && strstr(lasterr, "NUL"), "domains: NUL in line") ;
-    conf_build_free(&b2) ;
-  }
+  conf_build_init(&b2, &collect, 0) ;
+  conf_build_text(&b2, CONF_F_DOMAINS, "domains", "a.com x.org\n\0b.com y.org\n", 25) ;
+  CHECK(b2.nerr == 1 && lastline == 2 && strstr(lasterr, "NUL"), "domains: NUL in line") ;
+  conf_build_free(&b2) ;
 }
 
 static void test_lines (void)
 {
   char *big = malloc(CONF_LINE_MAX_BYTES + 3) ;
+  char many[1024] = "a.com x.org" ;
   size_t n ;
+  if (!big) exit(2) ;
   memcpy(big, "a.com x.org", 11) ;
   memset(big + 11, ' ', CONF_LINE_MAX_BYTES - 11) ;
-  big[CONF_LINE_MAX_BYTES] = '\r' ; big[CONF_LINE_MAX_BYTES + 1] = '\n' ; big[CONF_LINE_MAX_BYTES + 2] = 0 ;
+  big[CONF_LINE_MAX_BYTES] = '\r' ;
+  big[CONF_LINE_MAX_BYTES + 1] = '\n' ;
+  big[CONF_LINE_MAX_BYTES + 2] = 0 ;
   CHECK(dom1(big) == 0, "lines: max length (CR LF not counted) ok") ;
   big[CONF_LINE_MAX_BYTES] = ' ' ;
   CHECK(dom1(big) == 1 && strstr(lasterr, "too long"), "lines: max+1 refused") ;
@@ -171,17 +190,21 @@ static void test_lines (void)
   CHECK(dom1("") == 0 && dom1("\n\n# x\n   \r\n") == 0, "lines: empty and comment-only files") ;
   n = dom1("a.com x.org\rb.com y.org\n") ;
   CHECK(n == 1, "lines: bare CR inside a line is not a line end") ;
+  n = strlen(many) ;
+  for (int i = 0 ; i < CONF_WORDS_MAX ; i++)
   {
-    char many[1024] = "a.com x.org" ;
-    int i ;
-    for (i = 0 ; i < CONF_WORDS_MAX ; i++) strcat(many, " size=1") ;
-    CHECK(dom1(many) == 1 && strstr(lasterr, "too many words"), "lines: too many words") ;
+    memcpy(many + n, " size=1", 8) ;
+    n += 7 ;
   }
+  CHECK(dom1(many) == 1 && strstr(lasterr, "too many words"), "lines: too many words") ;
 }
 
 static void test_clients_limits (void)
 {
-  struct conf_build b ; struct conf c ; struct conf_limits l ; struct span v ;
+  static struct conf_build b ;
+  struct conf c ;
+  struct conf_limits l ;
+  struct span v ;
   int t ;
   unsigned long n = build(&b, &c, "relay.test",
     0, "recipients 20\nsize 10M\nconnections 100 60\n",
@@ -236,12 +259,16 @@ static void test_clients_limits (void)
 
 static void test_spf_me (void)
 {
-  struct conf_build b ; struct conf c ; struct span v ;
+  static struct conf_build b ;
+  struct conf c ;
+  struct span v ;
   unsigned long n = build(&b, &c, "relay.test", 0, 0, 0, "fail mark\nneutral defer\n") ;
   CHECK(n == 0, "spf: good file") ;
   CHECK(conf_spf_action(&c, "fail", &v) && spaneq(v, "mark"), "spf: fail mark") ;
   CHECK(conf_spf_action(&c, "softfail", &v) && spaneq(v, "mark") && conf_spf_action(&c, "temperror", &v) && spaneq(v, "defer"), "spf: defaults") ;
   CHECK(!conf_spf_action(&c, "bogus", &v), "spf: unknown result") ;
+  CHECK(!strcmp(conf_spf_result(0), "pass") && !strcmp(conf_spf_result(CONF_SPF_N - 1), "temperror") && !conf_spf_result(CONF_SPF_N), "spf: the results, in order, and none past them") ;
+  CHECK(!strcmp(conf_spf_default(1), "reject") && !strcmp(conf_spf_default(6), "defer") && !conf_spf_default(CONF_SPF_N), "spf: defaults by index") ;
   conf_build_free(&b) ;
   n = build(&b, &c, "relay.test", 0, 0, 0, "fial reject\nfail drop\npass accept\npass accept\nfail\n") ;
   CHECK(n == 4, "spf: unknown result, unknown action, duplicate, missing action") ;
@@ -260,10 +287,14 @@ static void test_spf_me (void)
 static void test_cdb (void)
 {
   struct conf_cdbw w ;
-  struct span v, k ;
+  struct span v ;
+  struct span k ;
   char key[16] ;
-  size_t i, pos = 0 ;
-  int ok = 1, r ;
+  size_t i ;
+  size_t pos = 0 ;
+  size_t inside = 0 ;
+  int ok = 1 ;
+  int r ;
   char *copy ;
   CHECK(conf_cdbw_init(&w) == 0, "cdb: init") ;
   for (i = 0 ; i < 1000 ; i++)
@@ -282,39 +313,52 @@ static void test_cdb (void)
   CHECK(!conf_cdb_find(w.buf, w.len, "k1000", 5, &v), "cdb: absent key") ;
   for (i = 0 ; (r = conf_cdb_next(w.buf, w.len, &pos, &k, &v)) == 1 ; i++) ;
   CHECK(r == 0 && i == 1001, "cdb: iteration") ;
-  /* corrupt copies: truncations and flipped bytes never crash or lie */
+  /* corrupt copies: truncations and flipped bytes never crash, and what
+     they find lies inside the map */
   copy = malloc(w.len) ;
+  if (!copy) exit(2) ;
+  ok = 1 ;
   for (i = 0 ; i < w.len ; i += 7)
   {
     memcpy(copy, w.buf, w.len) ;
     copy[i] ^= (char)0xa5 ;
-    conf_cdb_find(copy, w.len, "k5", 2, &v) ;
-    conf_cdb_find(copy, i, "k5", 2, &v) ;
+    if (conf_cdb_find(copy, w.len, "k5", 2, &v) && (v.p < copy || v.len > w.len || v.p + v.len > copy + w.len)) ok = 0 ;
+    if (conf_cdb_find(copy, i, "k5", 2, &v) && (v.p < copy || v.len > i || v.p + v.len > copy + i)) ok = 0 ;
     pos = 0 ;
-    while (conf_cdb_next(copy, w.len, &pos, &k, &v) == 1) ;
+    while (conf_cdb_next(copy, w.len, &pos, &k, &v) == 1)
+    {
+      if (k.p < copy || v.p + v.len > copy + w.len) ok = 0 ;
+      inside++ ;
+    }
   }
+  CHECK(ok, "cdb: corrupt maps: every value found lies inside the map") ;
+  CHECK(inside > 1001, "cdb: corrupt maps: iteration still reads the records before the damage") ;
   memset(copy, 0xff, w.len) ;
   CHECK(!conf_cdb_find(copy, w.len, "k5", 2, &v), "cdb: all-0xff map: not found") ;
   CHECK(!conf_cdb_find(copy, 100, "k5", 2, &v) && !conf_cdb_find(0, 0, "k5", 2, &v), "cdb: short or no map: not found") ;
-  ok = 1 ;
   free(copy) ;
-  CHECK(ok, "cdb: corrupt maps survived") ;
   conf_cdbw_free(&w) ;
 }
 
 static void test_open (void)
 {
-  char dir[] = "/tmp/conf_test.XXXXXX", path[256] ;
-  struct conf_build b ;
-  struct conf c, c0 ;
+  char dir[] = "/tmp/conf_test.XXXXXX" ;
+  char path[CONF_PATH_MAX] ;
+  char sub[CONF_PATH_MAX] ;
+  static struct conf_build b ;
+  struct conf c ;
+  struct conf c0 ;
   struct span v ;
   struct conf_limits l ;
   FILE *f ;
   int r ;
-  if (!mkdtemp(dir)) { printf("not ok - mkdtemp\n") ; nfail++ ; return ; }
+  CHECK(mkdtemp(dir) != 0, "mkdtemp") ;
   CHECK(conf_open(&c, dir) == -1 && errno == ENOENT, "open: not compiled yet is ENOENT") ;
-  snprintf(path, sizeof path, "%s/" CONF_CDB, dir) ;
-  f = fopen(path, "w") ; fputs("short", f) ; fclose(f) ;
+  CHECK(conf_path(path, dir, CONF_CDB) == 0 && strlen(path) == strlen(dir) + 1 + strlen(CONF_CDB), "conf_path: DIR/NAME") ;
+  f = fopen(path, "w") ;
+  if (!f) exit(2) ;
+  fputs("short", f) ;
+  fclose(f) ;
   CHECK(conf_open(&c, dir) == -1 && errno == EPROTO, "open: short file is EPROTO") ;
   build(&b, &c0, "one.test", "a.com x.org size=1000", 0, 0, 0) ;
   CHECK(conf_build_install(dir, b.w.buf, b.w.len) == 0, "install") ;
@@ -338,7 +382,27 @@ static void test_open (void)
   CHECK(!strcmp(conf_dir(0), "/x/y") && !strcmp(conf_dir("/d"), "/d"), "conf_dir: env, explicit") ;
   unsetenv(CONF_ENV) ;
   CHECK(!strcmp(conf_dir(0), CONF_DIR_DEFAULT), "conf_dir: default") ;
+  /* conf_build_dir: an unreadable file fails with its name in b.path */
+  CHECK(conf_path(sub, dir, "domains") == 0 && mkdir(sub, 0700) == 0, "a directory named domains") ;
+  conf_build_init(&b, &collect, 0) ;
+  errno = 0 ;
+  CHECK(conf_build_dir(&b, dir) == -1 && errno == EISDIR && !strcmp(b.path, sub), "build_dir: -1, EISDIR, b.path names the file") ;
+  conf_build_free(&b) ;
+  rmdir(sub) ;
   rmdir(dir) ;
+}
+
+static void test_path (void)
+{
+  char buf[CONF_PATH_MAX] ;
+  char dir[CONF_PATH_MAX] ;
+  memset(dir, 'd', sizeof dir - 1) ;
+  dir[sizeof dir - 1] = 0 ;
+  dir[CONF_PATH_MAX - 1 - 1 - 2] = 0 ;   /* room for "/ab" and the NUL, exactly */
+  CHECK(conf_path(buf, dir, "ab") == 0 && strlen(buf) == CONF_PATH_MAX - 1, "conf_path: exact fit") ;
+  errno = 0 ;
+  CHECK(conf_path(buf, dir, "abc") == -1 && errno == ENAMETOOLONG, "conf_path: one byte over is ENAMETOOLONG") ;
+  CHECK(conf_path(buf, "/etc/mxhold", "") == 0 && !strcmp(buf, "/etc/mxhold/"), "conf_path: empty name") ;
 }
 
 int main (void)
@@ -353,5 +417,6 @@ int main (void)
   test_clients_limits() ;
   test_spf_me() ;
   test_cdb() ;
-  return nfail ? 1 : 0 ;
+  test_path() ;
+  return check_done() ;
 }

@@ -4,14 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 #include "queue/queue.h"
+#include "tests/unit/check.h"
 
-static int fails ;
-#define CHECK(cond, what) do { if (cond) printf("ok - %s\n", what) ; else { printf("not ok - %s (line %d)\n", what, __LINE__) ; fails++ ; } } while (0)
 #define S(lit) lit, sizeof(lit) - 1
 
 static void test_id (void)
 {
-  char id[QUEUE_ID_MAX + 1], big[QUEUE_ID_MAX + 2] ;
+  char id[QUEUE_ID_MAX + 1] ;
+  char big[QUEUE_ID_MAX + 2] ;
+  unsigned seen[QUEUE_SPLIT] = { 0 } ;
+  unsigned used = 0 ;
   size_t n = queue_id_make(id) ;
   CHECK(queue_id_valid(id, n) && n == strlen(id), "queue_id_make makes a valid id") ;
   CHECK(queue_id_valid(S("1795800000.123456.4242")), "example id valid") ;
@@ -23,24 +25,26 @@ static void test_id (void)
   CHECK(queue_id_valid(big, QUEUE_ID_MAX), "QUEUE_ID_MAX bytes valid") ;
   CHECK(!queue_id_valid(big, QUEUE_ID_MAX + 1), "QUEUE_ID_MAX+1 bytes invalid") ;
   CHECK(queue_hash(S("1795800000.123456.4242")) < QUEUE_SPLIT, "hash in range") ;
+  /* the buckets of files already on disk: FNV-1a 32 modulo 64, forever */
+  CHECK(queue_hash(S("1795800000.123456.4242")) == 0x3e, "bucket of 1795800000.123456.4242 is 3e") ;
+  CHECK(queue_hash(S("1795800000.000001.1")) == 0x21, "bucket of 1795800000.000001.1 is 21") ;
+  CHECK(queue_hash(S("123.4")) == 0x01 && queue_hash(S("0")) == 0x2f, "buckets of 123.4 and 0") ;
+  for (unsigned i = 0 ; i < 4096 ; i++)
   {
-    unsigned seen[QUEUE_SPLIT] = { 0 }, used = 0 ;
-    for (unsigned i = 0 ; i < 4096 ; i++)
-    {
-      char b[32] ; int l = snprintf(b, sizeof b, "1795800000.%06u.42", i) ;
-      seen[queue_hash(b, (size_t)l)]++ ;
-    }
-    for (unsigned i = 0 ; i < QUEUE_SPLIT ; i++) used += seen[i] > 0 ;
-    CHECK(used == QUEUE_SPLIT, "hash spreads over every bucket") ;
+    char b[32] ;
+    int l = snprintf(b, sizeof b, "1795800000.%06u.42", i) ;
+    seen[queue_hash(b, (size_t)l)]++ ;
   }
+  for (unsigned i = 0 ; i < QUEUE_SPLIT ; i++) used += seen[i] > 0 ;
+  CHECK(used == QUEUE_SPLIT, "hash spreads over every bucket") ;
 }
 
 static void test_path (void)
 {
   char b[64] ;
   char small[10] ;
-  unsigned h = queue_hash(S("123.4")) ;
   char want[64] ;
+  unsigned h = queue_hash(S("123.4")) ;
   snprintf(want, sizeof want, "/q/mess/%02x/123.4", h) ;
   CHECK(queue_path_mess(b, sizeof b, "/q", "123.4") == (int)strlen(want) && !strcmp(b, want), "mess path") ;
   snprintf(want, sizeof want, "state/%02x/123.4", h) ;
@@ -60,7 +64,10 @@ static void test_env (void)
 {
   struct queue_env e ;
   struct span to ;
-  size_t pos = 0, len = sizeof env1 - 1 ;
+  size_t pos = 0 ;
+  size_t len = sizeof env1 - 1 ;
+  size_t hdr ;
+  int bad = 0 ;
   char buf[512] ;
   CHECK(queue_env_parse(env1, len, &e) == 1, "parse full header") ;
   CHECK(e.arrived == 1795800000 && e.nto == 2, "arrived, nto") ;
@@ -72,16 +79,18 @@ static void test_env (void)
   CHECK(queue_env_to_next(env1, &e, &pos, &to) == 1 && !memcmp(to.p, "rcpt2@example.com", 17), "second to (unknown line skipped)") ;
   CHECK(queue_env_to_next(env1, &e, &pos, &to) == 0, "end of recipients") ;
   /* every truncation of the header is incomplete, never a wrong parse */
-  {
-    size_t hdr = e.hdrlen ; int bad = 0 ;
-    for (size_t n = 0 ; n < hdr ; n++) if (queue_env_parse(env1, n, &e) != 0) bad++ ;
-    CHECK(!bad, "every cut header is incomplete (0)") ;
-  }
+  hdr = e.hdrlen ;
+  for (size_t n = 0 ; n < hdr ; n++) bad += queue_env_parse(env1, n, &e) != 0 ;
+  CHECK(!bad, "every cut header is incomplete (0)") ;
   CHECK(queue_env_parse(S("mxhold 2\nfrom a\n\n"), &e) == -1 && errno == EPROTO, "other version -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 1\nfrom \n\n"), &e) == -1, "no recipient -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 1\nto a@b\n\n"), &e) == -1, "no from -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived x\nfrom \nto a@b\n\n"), &e) == -1, "bad arrived -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 99999999999999999999\nfrom \nto a@b\n\n"), &e) == -1, "arrived overflow -> -1") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived 18446744073709551615\nfrom \nto a@b\n\n"), &e) == 1 && e.arrived == UINT64_MAX, "arrived UINT64_MAX") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived 18446744073709551616\nfrom \nto a@b\n\n"), &e) == -1, "arrived UINT64_MAX + 1 -> -1") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived \nfrom \nto a@b\n\n"), &e) == -1, "arrived empty -> -1") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived +5\nfrom \nto a@b\n\n"), &e) == -1, "arrived with a sign -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 5\nfrom \nto a@b\n\n"), &e) == 1 && e.from.len == 0, "null sender") ;
   CHECK(e.client.len == 1 && e.client.p[0] == '-' && e.helo.p[0] == '-', "defaults -") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 5\nfrom\nto a@b\nto\n\n"), &e) == -1, "empty to -> -1") ;
@@ -92,8 +101,10 @@ static void test_env (void)
 static void test_state (void)
 {
   struct queue_state st, back ;
-  char line[QUEUE_STATE_LINE_MAX], longr[QUEUE_REPLY_MAX + 100] ;
-  size_t n, pos = 0 ;
+  char line[QUEUE_STATE_LINE_MAX] ;
+  char longr[QUEUE_REPLY_MAX + 100] ;
+  size_t n ;
+  size_t pos = 0 ;
   static char const file[] = "0 d 1 0 1795800100 250 2.0.0 ok\nbad line\n1 p 3 1795803600 1795800200 451 4.3.0 try later\n2 b 1 0 17958" ;
   CHECK(queue_state_parse(S("0 p 2 100 50 421 busy"), &st) == 1 && st.index == 0 && st.status == 'p' && st.attempts == 2 && st.next == 100 && st.last == 50, "parse line") ;
   CHECK(st.reply.len == 8 && !memcmp(st.reply.p, "421 busy", 8), "reply") ;
@@ -103,21 +114,37 @@ static void test_state (void)
   CHECK(!queue_state_parse(S("0 p 2 100"), &st), "missing LAST") ;
   CHECK(!queue_state_parse(S("0  p 2 100 50"), &st), "double space") ;
   CHECK(!queue_state_parse(S("4294967296 p 2 100 50"), &st), "index overflow") ;
+  CHECK(queue_state_parse(S("4294967295 p 4294967295 100 50"), &st) == 1 && st.index == UINT32_MAX && st.attempts == UINT32_MAX, "index and attempts at UINT32_MAX") ;
+  CHECK(!queue_state_parse(S("0 p 4294967296 100 50"), &st), "attempts overflow") ;
+  CHECK(!queue_state_parse(S("0 p 2 18446744073709551616 50"), &st), "next overflow") ;
   CHECK(!queue_state_parse(S("-1 p 2 100 50"), &st), "negative") ;
   CHECK(!queue_state_parse(S(""), &st), "empty") ;
   CHECK(queue_state_next(file, sizeof file - 1, &pos, &st) == 1 && st.index == 0 && st.status == 'd', "file line 1") ;
   CHECK(queue_state_next(file, sizeof file - 1, &pos, &st) == 1 && st.index == 1 && st.attempts == 3, "bad line skipped") ;
   CHECK(queue_state_next(file, sizeof file - 1, &pos, &st) == 0, "cut last line ignored") ;
-  st.index = 7 ; st.status = 'x' ; st.attempts = 9 ; st.next = 0 ; st.last = 18446744073709551615u ;
-  st.reply.p = "550 no\r\n\x80" ; st.reply.len = 9 ;
+  st.index = 7 ;
+  st.status = 'x' ;
+  st.attempts = 9 ;
+  st.next = 0 ;
+  st.last = 18446744073709551615u ;
+  st.reply.p = "550 no\r\n\x80" ;
+  st.reply.len = 9 ;
   n = queue_state_fmt(line, sizeof line, &st) ;
   CHECK(n && line[n - 1] == '\n' && !memcmp(line, "7 x 9 0 18446744073709551615 550 no???\n", n), "format with unsafe bytes") ;
   CHECK(queue_state_parse(line, n - 1, &back) == 1 && back.index == 7 && back.last == st.last, "round trip") ;
   memset(longr, 'r', sizeof longr) ;
-  st.reply.p = longr ; st.reply.len = sizeof longr ;
+  st.reply.p = longr ;
+  st.reply.len = sizeof longr ;
   n = queue_state_fmt(line, sizeof line, &st) ;
   CHECK(n && n < QUEUE_STATE_LINE_MAX && queue_state_parse(line, n - 1, &back) && back.reply.len == QUEUE_REPLY_MAX, "reply cut at QUEUE_REPLY_MAX") ;
   CHECK(queue_state_fmt(line, 20, &st) == 0, "small buffer -> 0") ;
+  st.index = UINT32_MAX ;
+  st.attempts = UINT32_MAX ;
+  st.next = UINT64_MAX ;
+  st.last = UINT64_MAX ;
+  st.reply.len = QUEUE_REPLY_MAX ;
+  n = queue_state_fmt(line, sizeof line, &st) ;
+  CHECK(n && n < QUEUE_STATE_LINE_MAX && queue_state_parse(line, n - 1, &back) == 1 && back.next == UINT64_MAX && back.index == UINT32_MAX, "largest line fits and round-trips") ;
 }
 
 int main (void)
@@ -126,5 +153,5 @@ int main (void)
   test_path() ;
   test_env() ;
   test_state() ;
-  return fails ? 1 : 0 ;
+  return check_done() ;
 }
