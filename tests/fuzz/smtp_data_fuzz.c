@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_data.h"
 
 struct out { char *p ; size_t len ; } ;
 
@@ -36,12 +36,19 @@ static size_t run (uint8_t const *data, size_t size, size_t chunk, struct out *o
 
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
 {
-  struct out a, b ;
-  int da, db ;
-  unsigned ea, eb ;
-  size_t ua, ub, i ;
-  a.p = malloc(2 * size + 16) ; b.p = malloc(2 * size + 16) ;
-  a.len = b.len = 0 ;
+  struct out a ;
+  struct out b ;
+  int da ;
+  int db ;
+  unsigned ea ;
+  unsigned eb ;
+  size_t ua ;
+  size_t ub ;
+  size_t i ;
+  a.p = malloc(2 * size + 16) ;
+  b.p = malloc(2 * size + 16) ;
+  a.len = 0 ;
+  b.len = 0 ;
   ua = run(data, size, size ? size : 1, &a, &da, &ea) ;
   ub = run(data, size, 1, &b, &db, &eb) ;
   if (ua != ub || da != db || ea != eb) abort() ;
@@ -57,6 +64,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     size_t want = size >= 3 && !memcmp(data, ".\r\n", 3) ? 3 : e ? (size_t)(e - data) + 5 : 0 ;
     if (ua != want) abort() ;
   }
-  free(a.p) ; free(b.p) ;
+  free(a.p) ;
+  free(b.p) ;
   return 0 ;
 }
