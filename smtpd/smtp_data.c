@@ -57,6 +57,7 @@ static void emit (struct smtp_data *d, char c)
 {
   if (d->inheader && d->outline < sizeof d->head) d->head[d->outline] = c ;
   d->outline++ ;
+  d->size++ ;
   if (d->err) return ;   /* refused anyway: read on, store nothing */
   if (d->outlen == d->outmax) smtp_data_flush(d) ;
   d->out[d->outlen++] = c ;

@@ -25,6 +25,8 @@ struct smtp_data
   size_t linelen ;      /* bytes of this line as sent, stuffing dot included */
   size_t outline ;      /* bytes of this line as stored */
   uint64_t bytes ;      /* bytes consumed so far, as sent */
+  uint64_t size ;       /* the client's text as stored so far: dot-stuffing
+                           undone, every line end CRLF (not our header) */
   uint64_t max ;
   uint64_t hops ;
   uint64_t hopsmax ;
@@ -46,7 +48,8 @@ void smtp_data_init (struct smtp_data *d, uint64_t max, uint64_t hopsmax, char *
 void smtp_data_put (struct smtp_data *d, char const *p, size_t n) ;
 /* Consumes bytes up to and including the final CRLF.CRLF. Returns the
    bytes consumed; *done is 1 once the end was seen (then d->bytes is the
-   message size as sent, the final ".CRLF" excluded). */
+   message size as sent, the final ".CRLF" excluded, and d->size its size
+   as stored). */
 size_t smtp_data_feed (struct smtp_data *d, char const *p, size_t n, int *done) ;
 /* Hands what is buffered to the sink (unless err). */
 void smtp_data_flush (struct smtp_data *d) ;

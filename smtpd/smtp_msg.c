@@ -172,7 +172,7 @@ static int data_read (struct smtp_conn *g, struct smtp_data *d)
       return -1 ;
     }
     g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
-    g->size = d->bytes ;
+    g->size = d->size ;
     if (done) return 0 ;
   }
 }

@@ -7,6 +7,7 @@
 
 static char got[8192] ;
 static size_t gotlen ;
+static uint64_t gotsize ;   /* the last run's d.size */
 
 static int sink (void *ctx, char const *p, size_t n)
 {
@@ -34,6 +35,7 @@ static size_t run (char const *in, size_t n, size_t chunk, uint64_t max, uint64_
   smtp_data_flush(&d) ;
   *err = d.err ;
   *bytes = d.bytes ;
+  gotsize = d.size ;
   return pos ;
 }
 
@@ -99,6 +101,8 @@ int main (void)
   CHECK(done && !err && bytes == 8, "size exactly max accepted") ;
   run("1234567\r\n.\r\n", 12, 3, 8, 100, &err, &bytes, &done) ;
   CHECK(done && err == SMTP_DATA_ERR_SIZE && bytes == 9, "size max+1 refused") ;
+  run("..x\r\n...\r\na\nb\r\n.\r\n", 18, 2, 1000, 100, &err, &bytes, &done) ;
+  CHECK(done && !err && bytes == 15 && gotsize == 14 && gotlen == 14, "size as sent (stuffing dots in) and as stored (dots out, bare LF made CRLF)") ;
   run("Received: a\r\nreceived: b\r\nRECEIVED: c\r\n\r\n.\r\n", 44, 5, 1000, 3, &err, &bytes, &done) ;
   CHECK(done && err == SMTP_DATA_ERR_HOPS, "hops reached") ;
   run("Received: a\r\nreceived: b\r\n\r\n.\r\n", 31, 5, 1000, 3, &err, &bytes, &done) ;
