@@ -1,7 +1,8 @@
 /* smtp_data_fuzz.c: the DATA state machine. Invariants: the whole input
    fed at once and fed byte by byte give the same output; the stored text
-   never holds a bare CR or a bare LF (unless refused: then it is cut); the end is found at the first real
-   CRLF.CRLF and nowhere else. */
+   never holds a bare CR or a bare LF (unless refused: then it is cut);
+   the end is found at the first real CRLF.CRLF and nowhere else; the size
+   counted is the size stored. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ static size_t run (uint8_t const *data, size_t size, size_t chunk, struct out *o
     pos += smtp_data_feed(&d, (char const *)data + pos, k, done) ;
   }
   smtp_data_flush(&d) ;
+  if (!d.err && d.size != o->len) abort() ;   /* size= is the text as stored */
   *err = d.err ;
   return pos ;
 }
