@@ -8,7 +8,11 @@
 #include <string.h>
 #include "smtpd/smtp_data.h"
 
-struct out { char *p ; size_t len ; } ;
+struct out
+{
+  char *p ;
+  size_t len ;
+} ;
 
 static int sink (void *ctx, char const *p, size_t n)
 {
