@@ -1,8 +1,12 @@
-# smtpd/: mxhold-smtpd (skalibs) and its libc-only parsers.
-SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_reply.o smtpd/smtp_log.o
+# smtpd/: mxhold-smtpd (skalibs) and its libc-only parsers. From the
+# bottom up: the parsers and smtp_io (libc only), smtp_child, smtp_conn
+# (a connection's state, replies and log lines), smtp_msg (one DATA),
+# smtp_session (the dialogue), smtpd (main).
+SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_reply.o
 
 PROGS += smtpd
-smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_io.o smtpd/smtp_child.o smtpd/smtp_spawn.o $(SMTPD_PARSE) $(CONF_OBJS)
+smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_conn.o smtpd/smtp_child.o smtpd/smtp_io.o \
+  $(SMTPD_PARSE) $(CONF_OBJS) lib/log.o lib/u64.o lib/spawn.o
 smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
 # libc static too: a shared libc.so is mapped 64 KiB at a time around each
 # page touched (fault-around), ~1.3 MB of RSS; see smtpd.md, Notes.
@@ -16,7 +20,7 @@ endif
 UNITS += smtp_cmd smtp_addr smtp_data smtp_reply smtp_io
 smtp_io_test_OBJS := tests/unit/smtp_io_test.o smtpd/smtp_io.o
 smtp_io_test_LIBS :=
-smtp_cmd_test_OBJS := tests/unit/smtp_cmd_test.o smtpd/smtp_cmd.o
+smtp_cmd_test_OBJS := tests/unit/smtp_cmd_test.o smtpd/smtp_cmd.o lib/u64.o
 smtp_cmd_test_LIBS :=
 smtp_addr_test_OBJS := tests/unit/smtp_addr_test.o smtpd/smtp_addr.o
 smtp_addr_test_LIBS :=
@@ -26,6 +30,6 @@ smtp_reply_test_OBJS := tests/unit/smtp_reply_test.o smtpd/smtp_reply.o
 smtp_reply_test_LIBS :=
 
 FUZZ += smtp_cmd smtp_addr smtp_data
-smtp_cmd_fuzz_SRCS := tests/fuzz/smtp_cmd_fuzz.c smtpd/smtp_cmd.c
+smtp_cmd_fuzz_SRCS := tests/fuzz/smtp_cmd_fuzz.c smtpd/smtp_cmd.c lib/u64.c
 smtp_addr_fuzz_SRCS := tests/fuzz/smtp_addr_fuzz.c smtpd/smtp_addr.c
 smtp_data_fuzz_SRCS := tests/fuzz/smtp_data_fuzz.c smtpd/smtp_data.c

@@ -7,7 +7,7 @@
    @x:user@us (source route), "a@b"@us (quoted @), a@us@other (extra @),
    user@[1.2.3.4] (address literal), user@us!junk (trailing garbage). */
 #include <string.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_addr.h"
 
 static int is_atext (unsigned char c)
 {
@@ -22,7 +22,8 @@ static int is_ldh (unsigned char c)
 
 int smtp_addr_hostname (struct span d)
 {
-  size_t i, lab = 0 ;
+  size_t i ;
+  size_t lab = 0 ;
   if (d.len && d.p[d.len - 1] == '.') d.len-- ;   /* one trailing dot */
   if (!d.len || d.len > SMTPD_DOMAIN_MAX) return 0 ;
   for (i = 0 ; i <= d.len ; i++)
@@ -49,7 +50,11 @@ static size_t quoted (struct span s, int *relay)
   {
     unsigned char c = (unsigned char)s.p[i] ;
     if (c == '"') return i + 1 ;
-    if (c == '\\') { if (++i >= s.len) return 0 ; c = (unsigned char)s.p[i] ; }
+    if (c == '\\')
+    {
+      if (++i >= s.len) return 0 ;
+      c = (unsigned char)s.p[i] ;
+    }
     if (c < 33 || c > 126) return 0 ;
     if (c == '@' || c == '%' || c == '!' || c == ':' || c == ',') *relay = 1 ;
   }
@@ -63,7 +68,10 @@ static size_t dotatom (struct span s, int *relay)
   for (i = 0 ; i < s.len ; i++)
   {
     unsigned char c = (unsigned char)s.p[i] ;
-    if (c == '.') { if (!i || i + 1 >= s.len || s.p[i + 1] == '.' || s.p[i + 1] == '@') return 0 ; }
+    if (c == '.')
+    {
+      if (!i || i + 1 >= s.len || s.p[i + 1] == '.' || s.p[i + 1] == '@') return 0 ;
+    }
     else if (!is_atext(c)) break ;
     else if (c == '%' || c == '!') *relay = 1 ;
   }
@@ -121,20 +129,23 @@ enum smtp_ares smtp_addr_parse (struct span path, unsigned flags, struct smtp_ad
     if (!(flags & SMTP_ADDR_SENDER)) return SMTP_ADDR_RELAY ;
     n = route(path) ;   /* RFC 5321 4.1.1.2: a server SHOULD ignore it */
     if (!n) return SMTP_ADDR_SYNTAX ;
-    path.p += n ; path.len -= n ;
+    path.p += n ;
+    path.len -= n ;
     if (!path.len) return SMTP_ADDR_SYNTAX ;
   }
   a->mailbox = path ;
   n = path.p[0] == '"' ? quoted(path, &relay) : dotatom(path, &relay) ;
   if (!n || n > SMTPD_LOCAL_MAX) return SMTP_ADDR_SYNTAX ;
-  a->local.p = path.p ; a->local.len = n ;
+  a->local.p = path.p ;
+  a->local.len = n ;
   if (n == path.len || path.p[n] != '@')
   {
     /* "a!b", "user%host": tricks even without a domain */
     if (!(flags & SMTP_ADDR_SENDER) && relay) return SMTP_ADDR_RELAY ;
     return SMTP_ADDR_SYNTAX ;
   }
-  a->domain.p = path.p + n + 1 ; a->domain.len = path.len - n - 1 ;
+  a->domain.p = path.p + n + 1 ;
+  a->domain.len = path.len - n - 1 ;
   if (memchr(a->domain.p, '@', a->domain.len))
     return flags & SMTP_ADDR_SENDER ? SMTP_ADDR_SYNTAX : SMTP_ADDR_RELAY ;
   if (flags & SMTP_ADDR_SENDER) relay = 0 ;   /* a sender may be odd; it is not a destination */

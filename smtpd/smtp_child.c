@@ -12,10 +12,13 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "smtpd/smtpd.h"
-#include "smtpd/smtp_spawn.h"
+#include "lib/spawn.h"
+#include "smtpd/smtp_child.h"
+#include "smtpd/smtp_io.h"
 
 #define SMTPD_CHILD_POLL_MS 20 /* without a pidfd (old kernels): how often to look */
+#define SMTPD_CHILD_REPLY_FD 4 /* qmail-queue's custom-error convention: a reply line */
+#define SMTPD_CHILD_FDS (SMTPD_CHILD_REPLY_FD + 1)   /* the child's fds: 0..4 */
 
 static void closefd (int *fd)
 {
@@ -25,23 +28,56 @@ static void closefd (int *fd)
 
 int smtp_child_start (struct smtp_child *ch, char const *const *argv, char const *qid, char const *helo, char const *from)
 {
-  int m[2], e[2], r[2], err ;
+  int m[2] ;
+  int e[2] ;
+  int r[2] ;
+  int err ;
   memset(ch, 0, sizeof *ch) ;
-  ch->msg = ch->env = ch->reply = ch->pidfd = -1 ;
+  ch->msg = -1 ;
+  ch->env = -1 ;
+  ch->reply = -1 ;
+  ch->pidfd = -1 ;
   /* the child's environment is ours plus these; each message sets them anew */
   if (setenv("MXHOLD_QID", qid, 1) == -1 || setenv("MXHOLD_HELO", helo, 1) == -1
    || setenv("MXHOLD_MAILFROM", from, 1) == -1) return -1 ;
   if (pipe2(m, O_CLOEXEC) == -1) return -1 ;
-  if (pipe2(e, O_CLOEXEC) == -1) { close(m[0]) ; close(m[1]) ; return -1 ; }
-  if (pipe2(r, O_CLOEXEC) == -1) { close(m[0]) ; close(m[1]) ; close(e[0]) ; close(e[1]) ; return -1 ; }
-  /* fd 3, if something left it open without close-on-exec, must not leak */
-  if (m[0] != 3 && e[0] != 3 && r[1] != 3 && fcntl(3, F_GETFD) >= 0) fcntl(3, F_SETFD, FD_CLOEXEC) ;
+  if (pipe2(e, O_CLOEXEC) == -1)
+  {
+    close(m[0]) ;
+    close(m[1]) ;
+    return -1 ;
+  }
+  if (pipe2(r, O_CLOEXEC) == -1)
+  {
+    close(m[0]) ;
+    close(m[1]) ;
+    close(e[0]) ;
+    close(e[1]) ;
+    return -1 ;
+  }
   /* a program that cannot be exec'd (missing, not yet installed) is the
-     operator's mistake: the caller answers 451, never a bounce */
-  err = smtp_spawn(&ch->pid, argv, m[0], e[0], r[1]) ;
-  close(m[0]) ; close(e[0]) ; close(r[1]) ;
-  ch->msg = m[1] ; ch->env = e[1] ; ch->reply = r[0] ;
-  if (err) { closefd(&ch->msg) ; closefd(&ch->env) ; closefd(&ch->reply) ; errno = err ; return -1 ; }
+     operator's mistake: the caller answers 451, never a bounce. Our pipes
+     are all above 2 (0, 1 and 2 are open), so no dup overwrites one that
+     is still to be copied; fd 3 and every fd from 5 up are closed. */
+  {
+    /* message, envelope, our stderr, nothing, the reply pipe */
+    int const fds[SMTPD_CHILD_FDS] = { m[0], e[0], 2, -1, r[1] } ;
+    err = mx_spawn(&ch->pid, argv, fds, SMTPD_CHILD_FDS) ;
+  }
+  close(m[0]) ;
+  close(e[0]) ;
+  close(r[1]) ;
+  ch->msg = m[1] ;
+  ch->env = e[1] ;
+  ch->reply = r[0] ;
+  if (err)
+  {
+    closefd(&ch->msg) ;
+    closefd(&ch->env) ;
+    closefd(&ch->reply) ;
+    errno = err ;
+    return -1 ;
+  }
   fcntl(ch->msg, F_SETFL, O_NONBLOCK) ;
   fcntl(ch->env, F_SETFL, O_NONBLOCK) ;
   fcntl(ch->reply, F_SETFL, O_NONBLOCK) ;
@@ -49,27 +85,10 @@ int smtp_child_start (struct smtp_child *ch, char const *const *argv, char const
   return 0 ;
 }
 
-static int fdwrite (int fd, char const *p, size_t n, unsigned secs)
-{
-  time_t deadline = time(0) + (time_t)secs ;
-  while (n)
-  {
-    struct pollfd pf = { .fd = fd, .events = POLLOUT, .revents = 0 } ;
-    ssize_t w ;
-    time_t now = time(0) ;
-    if (now > deadline) { errno = ETIMEDOUT ; return -1 ; }
-    if (poll(&pf, 1, (int)(deadline - now + 1) * 1000) == -1 && errno != EINTR) return -1 ;
-    w = write(fd, p, n) ;
-    if (w == -1) { if (errno == EAGAIN || errno == EINTR) continue ; return -1 ; }
-    p += w ; n -= (size_t)w ;
-  }
-  return 0 ;
-}
-
 int smtp_child_write (struct smtp_child *ch, char const *p, size_t n, unsigned secs)
 {
   if (ch->broken) return -1 ;
-  if (fdwrite(ch->msg, p, n, secs) == -1)
+  if (smtp_io_write_fd(ch->msg, p, n, secs) == -1)
   {
     /* EPIPE: the child quit early; its exit status will say why. A
        timeout: it hangs, and a hung queue must not hold the client. */
@@ -88,7 +107,11 @@ static void reply_read (struct smtp_child *ch)
     ssize_t r = read(ch->reply, buf, sizeof buf) ;
     size_t k ;
     if (r == -1 && errno == EINTR) continue ;
-    if (r == 0) { closefd(&ch->reply) ; return ; }
+    if (r == 0)
+    {
+      closefd(&ch->reply) ;
+      return ;
+    }
     if (r < 0) return ;
     k = SMTPD_REPLY_MAX - ch->replylen ;   /* keep the first line's worth */
     if (k > (size_t)r) k = (size_t)r ;
@@ -105,11 +128,19 @@ static int child_wait (struct smtp_child *ch, unsigned secs)
   int st ;
   for (;;)
   {
-    struct pollfd pf[2] = { { .fd = ch->pidfd, .events = POLLIN }, { .fd = ch->reply, .events = POLLIN } } ;
+    struct pollfd pf[2] =
+    {
+      { .fd = ch->pidfd, .events = POLLIN },
+      { .fd = ch->reply, .events = POLLIN }
+    } ;
     time_t now = time(0) ;
     pid_t w = waitpid(ch->pid, &st, WNOHANG) ;
     if (w == ch->pid) break ;
-    if (w == -1 && errno == ECHILD) { st = -1 ; break ; }   /* reaped behind our back */
+    if (w == -1 && errno == ECHILD)   /* reaped behind our back */
+    {
+      st = -1 ;
+      break ;
+    }
     if (now > deadline)
     {
       kill(ch->pid, SIGKILL) ;
@@ -121,7 +152,8 @@ static int child_wait (struct smtp_child *ch, unsigned secs)
     if (ch->reply >= 0 && pf[1].revents) reply_read(ch) ;
   }
   if (ch->reply >= 0) reply_read(ch) ;
-  closefd(&ch->reply) ; closefd(&ch->pidfd) ;
+  closefd(&ch->reply) ;
+  closefd(&ch->pidfd) ;
   return st ;
 }
 
@@ -129,14 +161,14 @@ int smtp_child_finish (struct smtp_child *ch, char const *env, size_t envlen, un
 {
   int st ;
   closefd(&ch->msg) ;   /* EOF on the message first, as qmail-queue reads it */
-  if (!ch->broken && fdwrite(ch->env, env, envlen, secs) == -1)
+  if (!ch->broken && smtp_io_write_fd(ch->env, env, envlen, secs) == -1)
   {
     if (errno == ETIMEDOUT) kill(ch->pid, SIGKILL) ;
     ch->broken = 1 ;
   }
   closefd(&ch->env) ;
   st = child_wait(ch, secs) ;
-  return smtp_child_reply(st, ch->broken, ch->replybuf, ch->replylen, qid, reply) ;
+  return smtp_reply_status(st, ch->broken, ch->replybuf, ch->replylen, qid, reply) ;
 }
 
 void smtp_child_abort (struct smtp_child *ch, unsigned secs)

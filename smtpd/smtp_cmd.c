@@ -1,15 +1,17 @@
 /* smtp_cmd.c: SMTP command lines and MAIL/RCPT arguments, over spans.
    libc only. Nothing here trusts termination: lines may hold NUL. */
-#include <string.h>
 #include <stdint.h>
-#include "smtpd/smtpd.h"
+#include <string.h>
+#include "lib/u64.h"
+#include "smtpd/smtp_cmd.h"
 
 static int ci_eq (char const *a, char const *b, size_t n)
 {
   size_t i ;
   for (i = 0 ; i < n ; i++)
   {
-    unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i] ;
+    unsigned char x = (unsigned char)a[i] ;
+    unsigned char y = (unsigned char)b[i] ;
     if (x >= 'a' && x <= 'z') x -= 32 ;
     if (y >= 'a' && y <= 'z') y -= 32 ;
     if (x != y) return 0 ;
@@ -17,51 +19,58 @@ static int ci_eq (char const *a, char const *b, size_t n)
   return 1 ;
 }
 
-static struct { char const *name ; enum smtp_verb v ; } const verbs[] = {
-  { "HELO", SMTP_V_HELO }, { "EHLO", SMTP_V_EHLO }, { "MAIL", SMTP_V_MAIL },
-  { "RCPT", SMTP_V_RCPT }, { "DATA", SMTP_V_DATA }, { "RSET", SMTP_V_RSET },
-  { "NOOP", SMTP_V_NOOP }, { "QUIT", SMTP_V_QUIT }, { "VRFY", SMTP_V_VRFY },
-  { "HELP", SMTP_V_HELP }, { "STARTTLS", SMTP_V_STARTTLS }, { 0, SMTP_V_UNKNOWN }
+static struct
+{
+  char const *name ;
+  enum smtp_verb v ;
+} const verbs[] =
+{
+  { "HELO", SMTP_V_HELO },
+  { "EHLO", SMTP_V_EHLO },
+  { "MAIL", SMTP_V_MAIL },
+  { "RCPT", SMTP_V_RCPT },
+  { "DATA", SMTP_V_DATA },
+  { "RSET", SMTP_V_RSET },
+  { "NOOP", SMTP_V_NOOP },
+  { "QUIT", SMTP_V_QUIT },
+  { "VRFY", SMTP_V_VRFY },
+  { "HELP", SMTP_V_HELP },
+  { "STARTTLS", SMTP_V_STARTTLS },
+  { 0, SMTP_V_UNKNOWN }
 } ;
 
 static struct span trim (struct span s)
 {
-  while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) { s.p++ ; s.len-- ; }
+  while (s.len && (s.p[0] == ' ' || s.p[0] == '\t'))
+  {
+    s.p++ ;
+    s.len-- ;
+  }
   while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t')) s.len-- ;
   return s ;
 }
 
 enum smtp_verb smtp_cmd_parse (struct span line, struct span *arg)
 {
-  size_t i, vlen ;
+  size_t i ;
+  size_t vlen ;
   for (i = 0 ; i < line.len ; i++)
   {
     unsigned char c = (unsigned char)line.p[i] ;
-    if ((c < 32 && c != '\t') || c == 127) { arg->p = line.p ; arg->len = 0 ; return SMTP_V_BAD ; }
+    if ((c < 32 && c != '\t') || c == 127)
+    {
+      arg->p = line.p ;
+      arg->len = 0 ;
+      return SMTP_V_BAD ;
+    }
   }
   for (vlen = 0 ; vlen < line.len && line.p[vlen] != ' ' ; vlen++) ;
-  arg->p = line.p + vlen ; arg->len = line.len - vlen ;
+  arg->p = line.p + vlen ;
+  arg->len = line.len - vlen ;
   *arg = trim(*arg) ;
   for (i = 0 ; verbs[i].name ; i++)
     if (strlen(verbs[i].name) == vlen && ci_eq(line.p, verbs[i].name, vlen)) return verbs[i].v ;
   return SMTP_V_UNKNOWN ;
-}
-
-/* Decimal digits only, no overflow. 1 ok, 0 not a number. */
-static int scan_u64 (struct span s, uint64_t *v)
-{
-  uint64_t r = 0 ;
-  size_t i ;
-  if (!s.len || s.len > 20) return 0 ;
-  for (i = 0 ; i < s.len ; i++)
-  {
-    unsigned d = (unsigned char)s.p[i] - '0' ;
-    if (d > 9) return 0 ;
-    if (r > (UINT64_MAX - d) / 10) return 0 ;
-    r = r * 10 + d ;
-  }
-  *v = r ;
-  return 1 ;
 }
 
 /* One "NAME[=VALUE]" MAIL parameter (RFC 1870 SIZE, RFC 6152 BODY). */
@@ -72,7 +81,7 @@ static enum smtp_perr param (struct span p, struct smtp_path *out)
   struct span val = { eq ? eq + 1 : p.p + p.len, eq ? p.len - name.len - 1 : 0 } ;
   if (name.len == 4 && ci_eq(name.p, "SIZE", 4))
   {
-    if (out->has_size || !scan_u64(val, &out->size)) return SMTP_P_SYNTAX ;
+    if (out->has_size || !mx_u64_scan_all(val.p, val.len, UINT64_MAX, &out->size)) return SMTP_P_SYNTAX ;
     out->has_size = 1 ;
     return SMTP_P_OK ;
   }
@@ -89,29 +98,39 @@ static enum smtp_perr param (struct span p, struct smtp_path *out)
 
 enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struct smtp_path *out)
 {
-  size_t kl = strlen(kw), i ;
+  size_t kl = strlen(kw) ;
+  size_t i ;
   char const *gt ;
   struct span rest ;
   memset(out, 0, sizeof *out) ;
   if (arg.len < kl || !ci_eq(arg.p, kw, kl)) return SMTP_P_SYNTAX ;
-  arg.p += kl ; arg.len -= kl ;
+  arg.p += kl ;
+  arg.len -= kl ;
   arg = trim(arg) ;   /* "MAIL FROM: <a@b>" is common enough to allow */
   if (!arg.len || arg.p[0] != '<') return SMTP_P_SYNTAX ;
   gt = memchr(arg.p, '>', arg.len) ;
   if (!gt) return SMTP_P_SYNTAX ;
-  out->path.p = arg.p + 1 ; out->path.len = (size_t)(gt - arg.p) - 1 ;
-  rest.p = gt + 1 ; rest.len = arg.len - (size_t)(rest.p - arg.p) ;
+  out->path.p = arg.p + 1 ;
+  out->path.len = (size_t)(gt - arg.p) - 1 ;
+  rest.p = gt + 1 ;
+  rest.len = arg.len - (size_t)(rest.p - arg.p) ;
   if (!rest.len) return SMTP_P_OK ;
   if (rest.p[0] != ' ') return SMTP_P_GARBAGE ;
   while (rest.len)
   {
     struct span p ;
     enum smtp_perr e ;
-    while (rest.len && rest.p[0] == ' ') { rest.p++ ; rest.len-- ; }
+    while (rest.len && rest.p[0] == ' ')
+    {
+      rest.p++ ;
+      rest.len-- ;
+    }
     if (!rest.len) break ;
     for (i = 0 ; i < rest.len && rest.p[i] != ' ' ; i++) ;
-    p.p = rest.p ; p.len = i ;
-    rest.p += i ; rest.len -= i ;
+    p.p = rest.p ;
+    p.len = i ;
+    rest.p += i ;
+    rest.len -= i ;
     if (!params) return SMTP_P_PARAM ;
     e = param(p, out) ;
     if (e != SMTP_P_OK) return e ;

@@ -10,7 +10,7 @@
    this message. Dot-stuffing is undone (4.5.2). Text is streamed to the
    sink in pieces: memory use does not depend on the message size. */
 #include <string.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_data.h"
 
 enum { S_BOL, S_LINE, S_CR, S_DOT, S_DOTCR } ;
 
@@ -20,9 +20,12 @@ void smtp_data_init (struct smtp_data *d, uint64_t max, uint64_t hopsmax, char *
   d->state = S_BOL ;
   d->prevcrlf = 1 ;     /* the DATA command's own CRLF */
   d->inheader = 1 ;
-  d->max = max ; d->hopsmax = hopsmax ;
-  d->out = buf ; d->outmax = bufmax ;
-  d->sink = sink ; d->ctx = ctx ;
+  d->max = max ;
+  d->hopsmax = hopsmax ;
+  d->out = buf ;
+  d->outmax = bufmax ;
+  d->sink = sink ;
+  d->ctx = ctx ;
 }
 
 void smtp_data_flush (struct smtp_data *d)
@@ -37,10 +40,16 @@ void smtp_data_put (struct smtp_data *d, char const *p, size_t n)
   while (n)
   {
     size_t k = d->outmax - d->outlen ;
-    if (!k) { smtp_data_flush(d) ; continue ; }
+    if (!k)
+    {
+      smtp_data_flush(d) ;
+      continue ;
+    }
     if (k > n) k = n ;
     memcpy(d->out + d->outlen, p, k) ;
-    d->outlen += k ; p += k ; n -= k ;
+    d->outlen += k ;
+    p += k ;
+    n -= k ;
   }
 }
 
@@ -48,6 +57,7 @@ static void emit (struct smtp_data *d, char c)
 {
   if (d->inheader && d->outline < sizeof d->head) d->head[d->outline] = c ;
   d->outline++ ;
+  d->size++ ;
   if (d->err) return ;   /* refused anyway: read on, store nothing */
   if (d->outlen == d->outmax) smtp_data_flush(d) ;
   d->out[d->outlen++] = c ;
@@ -67,7 +77,8 @@ static int is_received (char const *h)
 static void endline (struct smtp_data *d, int realcrlf)
 {
   size_t len = d->outline ;
-  emit(d, '\r') ; emit(d, '\n') ;
+  emit(d, '\r') ;
+  emit(d, '\n') ;
   if (d->inheader)
   {
     if (!len) d->inheader = 0 ;
@@ -75,14 +86,23 @@ static void endline (struct smtp_data *d, int realcrlf)
           && ++d->hops >= d->hopsmax) d->err |= SMTP_DATA_ERR_HOPS ;
   }
   d->prevcrlf = realcrlf ;
-  d->linelen = 0 ; d->outline = 0 ;
+  d->linelen = 0 ;
+  d->outline = 0 ;
   d->state = S_BOL ;
 }
 
 static void inline_byte (struct smtp_data *d, char c)
 {
-  if (c == '\r') { d->state = S_CR ; return ; }
-  if (c == '\n') { endline(d, 0) ; return ; }
+  if (c == '\r')
+  {
+    d->state = S_CR ;
+    return ;
+  }
+  if (c == '\n')
+  {
+    endline(d, 0) ;
+    return ;
+  }
   if (!c) d->err |= SMTP_DATA_ERR_NUL ;
   /* SMTPD_TEXT_LINE_MAX counts the CRLF too (RFC 5321 4.5.3.1.6) */
   if (++d->linelen > SMTPD_TEXT_LINE_MAX - 2) d->err |= SMTP_DATA_ERR_LINE ;
@@ -96,21 +116,49 @@ static int step (struct smtp_data *d, char c)
   for (;;) switch (d->state)
   {
     case S_BOL :
-      if (c != '.') { inline_byte(d, c) ; return 0 ; }
-      d->linelen = 1 ; d->state = S_DOT ; return 0 ;
-    case S_LINE : inline_byte(d, c) ; return 0 ;
+      if (c != '.')
+      {
+        inline_byte(d, c) ;
+        return 0 ;
+      }
+      d->linelen = 1 ;
+      d->state = S_DOT ;
+      return 0 ;
+    case S_LINE :
+      inline_byte(d, c) ;
+      return 0 ;
     case S_CR :   /* line text, then CR */
-      if (c == '\n') { endline(d, 1) ; return 0 ; }
-      endline(d, 0) ; continue ;   /* bare CR: a line end; c starts the next line */
+      if (c == '\n')
+      {
+        endline(d, 1) ;
+        return 0 ;
+      }
+      endline(d, 0) ;   /* bare CR: a line end; c starts the next line */
+      continue ;
     case S_DOT :  /* "." at the start of a line */
-      if (c == '\r') { d->state = S_DOTCR ; return 0 ; }
-      if (c == '\n') { emit(d, '.') ; endline(d, 0) ; return 0 ; }
-      inline_byte(d, c) ; return 0 ;   /* the stuffing dot is dropped */
+      if (c == '\r')
+      {
+        d->state = S_DOTCR ;
+        return 0 ;
+      }
+      if (c == '\n')
+      {
+        emit(d, '.') ;
+        endline(d, 0) ;
+        return 0 ;
+      }
+      inline_byte(d, c) ;   /* the stuffing dot is dropped */
+      return 0 ;
     case S_DOTCR :  /* case ".\r": ends DATA only as CRLF "." CRLF */
       if (c == '\n' && d->prevcrlf) return 1 ;
       emit(d, '.') ;
-      if (c == '\n') { endline(d, 1) ; return 0 ; }
-      endline(d, 0) ; continue ;
+      if (c == '\n')
+      {
+        endline(d, 1) ;
+        return 0 ;
+      }
+      endline(d, 0) ;
+      continue ;
   }
 }
 

@@ -6,8 +6,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_io.h"
 
 #define SMTPD_POLL_MAX_SECS 86400   /* keeps secs * 1000 inside an int; conf caps timeouts far below */
 
@@ -28,6 +29,32 @@ static int fd_wait (int fd, short ev, int ms)
   }
 }
 
+int smtp_io_write_fd (int fd, char const *p, size_t n, unsigned secs)
+{
+  time_t deadline = time(0) + (time_t)secs ;
+  while (n)
+  {
+    ssize_t w ;
+    time_t now = time(0) ;
+    if (now > deadline)
+    {
+      errno = ETIMEDOUT ;
+      return -1 ;
+    }
+    /* not ready yet: the deadline above decides */
+    if (fd_wait(fd, POLLOUT, ms((unsigned)(deadline - now + 1))) == -1) return -1 ;
+    w = write(fd, p, n) ;
+    if (w == -1)
+    {
+      if (errno == EAGAIN || errno == EINTR) continue ;
+      return -1 ;
+    }
+    p += w ;
+    n -= (size_t)w ;
+  }
+  return 0 ;
+}
+
 static ssize_t fd_read (void *ctx, char *buf, size_t len, unsigned secs)
 {
   (void)ctx ;
@@ -36,7 +63,11 @@ static ssize_t fd_read (void *ctx, char *buf, size_t len, unsigned secs)
     ssize_t r ;
     int w = fd_wait(0, POLLIN, ms(secs)) ;
     if (w == -1) return -1 ;
-    if (!w) { errno = ETIMEDOUT ; return -1 ; }
+    if (!w)
+    {
+      errno = ETIMEDOUT ;
+      return -1 ;
+    }
     r = read(0, buf, len) ;
     if (r >= 0) return r ;
     if (errno != EINTR && errno != EAGAIN) return -1 ;
@@ -46,17 +77,7 @@ static ssize_t fd_read (void *ctx, char *buf, size_t len, unsigned secs)
 static int fd_write (void *ctx, char const *buf, size_t len, unsigned secs)
 {
   (void)ctx ;
-  while (len)
-  {
-    ssize_t r ;
-    int w = fd_wait(1, POLLOUT, ms(secs)) ;
-    if (w == -1) return -1 ;
-    if (!w) { errno = ETIMEDOUT ; return -1 ; }
-    r = write(1, buf, len) ;
-    if (r == -1) { if (errno == EINTR || errno == EAGAIN) continue ; return -1 ; }
-    buf += r ; len -= (size_t)r ;
-  }
-  return 0 ;
+  return smtp_io_write_fd(1, buf, len, secs) ;
 }
 
 static int fd_ready (void *ctx, unsigned ms)
@@ -67,10 +88,14 @@ static int fd_ready (void *ctx, unsigned ms)
 
 void smtp_io_init_fd (struct smtp_io *io, unsigned wsecs)
 {
-  io->read = &fd_read ; io->write = &fd_write ; io->ready = &fd_ready ;
+  io->read = &fd_read ;
+  io->write = &fd_write ;
+  io->ready = &fd_ready ;
   io->ctx = 0 ;
   io->wsecs = wsecs ;
-  io->inpos = io->inlen = io->outlen = 0 ;
+  io->inpos = 0 ;
+  io->inlen = 0 ;
+  io->outlen = 0 ;
 }
 
 int smtp_io_flush (struct smtp_io *io)
@@ -85,10 +110,16 @@ int smtp_io_put (struct smtp_io *io, char const *s, size_t n)
   while (n)
   {
     size_t k = sizeof io->out - io->outlen ;
-    if (!k) { if (smtp_io_flush(io) == -1) return -1 ; continue ; }
+    if (!k)
+    {
+      if (smtp_io_flush(io) == -1) return -1 ;
+      continue ;
+    }
     if (k > n) k = n ;
     memcpy(io->out + io->outlen, s, k) ;
-    io->outlen += k ; s += k ; n -= k ;
+    io->outlen += k ;
+    s += k ;
+    n -= k ;
   }
   return 0 ;
 }
@@ -105,7 +136,8 @@ ssize_t smtp_io_fill (struct smtp_io *io, unsigned secs)
   if (smtp_io_flush(io) == -1) return -1 ;
   r = (*io->read)(io->ctx, io->in, sizeof io->in, secs) ;
   if (r <= 0) return r ;
-  io->inpos = 0 ; io->inlen = (size_t)r ;
+  io->inpos = 0 ;
+  io->inlen = (size_t)r ;
   return r ;
 }
 
@@ -115,7 +147,8 @@ int smtp_io_line (struct smtp_io *io, char *line, size_t max, size_t *len, unsig
   int over = 0 ;
   for (;;)
   {
-    char const *s, *lf ;
+    char const *s ;
+    char const *lf ;
     size_t k ;
     ssize_t r = smtp_io_fill(io, secs) ;
     if (r <= 0) return (int)r ;
@@ -124,7 +157,11 @@ int smtp_io_line (struct smtp_io *io, char *line, size_t max, size_t *len, unsig
     k = lf ? (size_t)(lf - s) + 1 : (size_t)r ;
     io->inpos += k ;
     if (!over && n + k > max) over = 1 ;   /* max counts the line end too */
-    if (!over) { memcpy(line + n, s, k) ; n += k ; }
+    if (!over)
+    {
+      memcpy(line + n, s, k) ;
+      n += k ;
+    }
     if (!lf) continue ;
     if (over) return 2 ;
     n-- ;                                  /* the LF */

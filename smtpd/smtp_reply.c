@@ -3,7 +3,7 @@
    every byte delivered to the child. */
 #include <string.h>
 #include <sys/wait.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_reply.h"
 
 /* qmail-queue(8): 11..40 permanent, 41..99 temporary; ours: 100 perm, 111 temp. */
 static int permanent (int code)
@@ -30,7 +30,10 @@ static size_t sanitise (char *out, char const *s, size_t len, size_t max)
   return i ;
 }
 
-static int digit (char c) { return c >= '0' && c <= '9' ; }
+static int digit (char c)
+{
+  return c >= '0' && c <= '9' ;
+}
 
 /* "4xx ..." / "5xx ..." of the class cls: its code, else 0. */
 static int coded (char const *s, size_t len, char cls)
@@ -68,7 +71,7 @@ static int custom (int perm, char const *t, size_t tn, char *reply)
   return 0 ;
 }
 
-int smtp_child_reply (int wstatus, int broken, char const *text, size_t len, char const *qid, char *reply)
+int smtp_reply_status (int wstatus, int broken, char const *text, size_t len, char const *qid, char *reply)
 {
   char t[SMTPD_REPLY_MAX] ;
   size_t tn = sanitise(t, text, len, sizeof t) ;

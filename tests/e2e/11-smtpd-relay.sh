@@ -49,6 +49,11 @@ for t in "${tricks[@]}"; do
 done
 like "${r[$i]}" "^550 5\.7\.1 " "garbage glued after the >: 550 5.7.1"
 like "${r[$((i + 1))]}" "^555 5\.5\.4 " "a word after the path: unsupported parameter"
+# each refused with its own line, the recipient as sent
+LOG=$T/smtpd.$PORT.log
+wait_until 5 grep -q ' disconnect .* reason=quit$' "$LOG"
+is "$(grep -c ' refused stage=rcpt .* reply="550 5\.7\.1 relaying denied" reason=relay$' "$LOG")" $((${#tricks[@]} + 1)) "one refused line per relay attempt, reason=relay"
+check "the percent hack's line names it" grep -qF ' from=a@b.example to=user%victim.example@example.com reply=' "$LOG"
 
 # the same through a real client, and nothing reaches the queue
 catclear

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_addr.h"
 
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
 {

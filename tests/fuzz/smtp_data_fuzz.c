@@ -1,13 +1,18 @@
 /* smtp_data_fuzz.c: the DATA state machine. Invariants: the whole input
    fed at once and fed byte by byte give the same output; the stored text
-   never holds a bare CR or a bare LF (unless refused: then it is cut); the end is found at the first real
-   CRLF.CRLF and nowhere else. */
+   never holds a bare CR or a bare LF (unless refused: then it is cut);
+   the end is found at the first real CRLF.CRLF and nowhere else; the size
+   counted is the size stored. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_data.h"
 
-struct out { char *p ; size_t len ; } ;
+struct out
+{
+  char *p ;
+  size_t len ;
+} ;
 
 static int sink (void *ctx, char const *p, size_t n)
 {
@@ -30,18 +35,26 @@ static size_t run (uint8_t const *data, size_t size, size_t chunk, struct out *o
     pos += smtp_data_feed(&d, (char const *)data + pos, k, done) ;
   }
   smtp_data_flush(&d) ;
+  if (!d.err && d.size != o->len) abort() ;   /* size= is the text as stored */
   *err = d.err ;
   return pos ;
 }
 
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
 {
-  struct out a, b ;
-  int da, db ;
-  unsigned ea, eb ;
-  size_t ua, ub, i ;
-  a.p = malloc(2 * size + 16) ; b.p = malloc(2 * size + 16) ;
-  a.len = b.len = 0 ;
+  struct out a ;
+  struct out b ;
+  int da ;
+  int db ;
+  unsigned ea ;
+  unsigned eb ;
+  size_t ua ;
+  size_t ub ;
+  size_t i ;
+  a.p = malloc(2 * size + 16) ;
+  b.p = malloc(2 * size + 16) ;
+  a.len = 0 ;
+  b.len = 0 ;
   ua = run(data, size, size ? size : 1, &a, &da, &ea) ;
   ub = run(data, size, 1, &b, &db, &eb) ;
   if (ua != ub || da != db || ea != eb) abort() ;
@@ -57,6 +70,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     size_t want = size >= 3 && !memcmp(data, ".\r\n", 3) ? 3 : e ? (size_t)(e - data) + 5 : 0 ;
     if (ua != want) abort() ;
   }
-  free(a.p) ; free(b.p) ;
+  free(a.p) ;
+  free(b.p) ;
   return 0 ;
 }

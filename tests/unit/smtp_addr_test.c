@@ -1,16 +1,15 @@
 /* smtp_addr_test.c: Mailbox syntax and relaying tricks. */
 #include <stdio.h>
 #include <string.h>
-#include "smtpd/smtpd.h"
-
-static int fails ;
+#include "smtpd/smtp_addr.h"
+#include "tests/unit/check.h"
 
 static void t (char const *s, size_t n, unsigned flags, enum smtp_ares want, char const *what)
 {
   struct smtp_addr a ;
   enum smtp_ares got = smtp_addr_parse((struct span){ s, n }, flags, &a) ;
-  if (got == want) printf("ok - %s\n", what) ;
-  else { printf("not ok - %s (got %d want %d)\n", what, got, want) ; fails++ ; }
+  CHECK(got == want, what) ;
+  if (got != want) printf("# got %d want %d\n", got, want) ;
 }
 #define R(lit, want, what) t(lit, sizeof(lit) - 1, 0, want, what)
 #define M(lit, want, what) t(lit, sizeof(lit) - 1, SMTP_ADDR_SENDER, want, what)
@@ -54,19 +53,18 @@ int main (void)
   M("user%x@example.org", SMTP_ADDR_OK, "odd sender is still a sender") ;
   M("user@exa mple.org", SMTP_ADDR_SYNTAX, "sender with space") ;
   /* lengths: local part 64 ok, 65 not; path 254 ok, 255 not */
-  memset(buf, 'a', 65) ; memcpy(buf + 65, "@example.com", 12) ;
+  memset(buf, 'a', 65) ;
+  memcpy(buf + 65, "@example.com", 12) ;
   t(buf + 1, 64 + 12, 0, SMTP_ADDR_OK, "local part of 64") ;
   t(buf, 65 + 12, 0, SMTP_ADDR_SYNTAX, "local part of 65") ;
   memcpy(buf, "u@", 2) ;
-  { size_t i ; for (i = 2 ; i < 600 ; i++) buf[i] = (i % 50 == 1) ? '.' : 'b' ; }
+  for (size_t i = 2 ; i < 600 ; i++) buf[i] = (i % 50 == 1) ? '.' : 'b' ;
   buf[253] = 'c' ;
   t(buf, 254, 0, SMTP_ADDR_OK, "path of 254 bytes (256 with brackets)") ;
   t(buf, 255, 0, SMTP_ADDR_SYNTAX, "path of 255 bytes") ;
 
   smtp_addr_parse((struct span){ "x@Example.COM.", 14 }, 0, &a) ;
-  if (a.domain.len == 12 && !memcmp(a.domain.p, "Example.COM.", 12) && a.local.len == 1) printf("ok - spans\n") ;
-  else { printf("not ok - spans\n") ; fails++ ; }
-  if (smtp_addr_hostname((struct span){ "a.b", 3 }) && !smtp_addr_hostname((struct span){ "a_b", 3 })) printf("ok - hostname\n") ;
-  else { printf("not ok - hostname\n") ; fails++ ; }
-  return fails ? 1 : 0 ;
+  CHECK(a.domain.len == 12 && !memcmp(a.domain.p, "Example.COM.", 12) && a.local.len == 1, "spans") ;
+  CHECK(smtp_addr_hostname((struct span){ "a.b", 3 }) && !smtp_addr_hostname((struct span){ "a_b", 3 }), "hostname") ;
+  return check_done() ;
 }

@@ -1,15 +1,18 @@
 /* smtp_cmd_test.c: command lines and MAIL/RCPT arguments. */
-#include <stdio.h>
 #include <string.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_cmd.h"
+#include "tests/unit/check.h"
 
-static int fails ;
-#define CHECK(cond, what) do { if (cond) printf("ok - %s\n", what) ; else { printf("not ok - %s\n", what) ; fails++ ; } } while (0)
-
-static struct span S (char const *s, size_t n) { return (struct span){ s, n } ; }
+static struct span S (char const *s, size_t n)
+{
+  return (struct span){ s, n } ;
+}
 #define L(lit) S(lit, sizeof(lit) - 1)
 
-static int argis (struct span a, char const *s) { return a.len == strlen(s) && !memcmp(a.p, s, a.len) ; }
+static int argis (struct span a, char const *s)
+{
+  return a.len == strlen(s) && !memcmp(a.p, s, a.len) ;
+}
 
 int main (void)
 {
@@ -25,7 +28,8 @@ int main (void)
   CHECK(smtp_cmd_parse(L("NOOP\0x"), &a) == SMTP_V_BAD, "NUL inside is BAD") ;
   CHECK(smtp_cmd_parse(L("NOOP\nRSET"), &a) == SMTP_V_BAD, "bare LF inside is BAD") ;
   CHECK(smtp_cmd_parse(L("DATA\r"), &a) == SMTP_V_BAD, "CR inside is BAD") ;
-  memset(big, 'A', sizeof big) ; memcpy(big, "NOOP ", 5) ;
+  memset(big, 'A', sizeof big) ;
+  memcpy(big, "NOOP ", 5) ;
   CHECK(smtp_cmd_parse(S(big, sizeof big), &a) == SMTP_V_NOOP && a.len == sizeof big - 5, "max length line parses") ;
 
   CHECK(smtp_cmd_path(L("FROM:<a@b.example>"), "FROM:", 1, &p) == SMTP_P_OK && argis(p.path, "a@b.example"), "MAIL path") ;
@@ -50,5 +54,5 @@ int main (void)
   CHECK(smtp_cmd_path(L("TO:<a@b>x"), "TO:", 0, &p) == SMTP_P_GARBAGE, "garbage glued after >") ;
   CHECK(smtp_cmd_path(L("TO:<a@b>   "), "TO:", 0, &p) == SMTP_P_OK, "trailing spaces fine") ;
   CHECK(smtp_cmd_path(L("TO:<a\0b@c>"), "TO:", 0, &p) == SMTP_P_OK && p.path.len == 5, "NUL in path kept in the span (address parser refuses it)") ;
-  return fails ? 1 : 0 ;
+  return check_done() ;
 }

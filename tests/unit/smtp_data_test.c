@@ -2,17 +2,19 @@
    (so CRLF and CRLF.CRLF split across reads are covered). */
 #include <stdio.h>
 #include <string.h>
-#include "smtpd/smtpd.h"
+#include "smtpd/smtp_data.h"
+#include "tests/unit/check.h"
 
-static int fails ;
 static char got[8192] ;
 static size_t gotlen ;
+static uint64_t gotsize ;   /* the last run's d.size */
 
 static int sink (void *ctx, char const *p, size_t n)
 {
   (void)ctx ;
   if (n > sizeof got - gotlen) return -1 ;
-  memcpy(got + gotlen, p, n) ; gotlen += n ;
+  memcpy(got + gotlen, p, n) ;
+  gotlen += n ;
   return 0 ;
 }
 
@@ -22,7 +24,8 @@ static size_t run (char const *in, size_t n, size_t chunk, uint64_t max, uint64_
   struct smtp_data d ;
   char buf[7] ;   /* tiny, so the sink is called often */
   size_t pos = 0 ;
-  gotlen = 0 ; *done = 0 ;
+  gotlen = 0 ;
+  *done = 0 ;
   smtp_data_init(&d, max, hops, buf, sizeof buf, &sink, 0) ;
   while (pos < n && !*done)
   {
@@ -30,7 +33,9 @@ static size_t run (char const *in, size_t n, size_t chunk, uint64_t max, uint64_
     pos += smtp_data_feed(&d, in + pos, k, done) ;
   }
   smtp_data_flush(&d) ;
-  *err = d.err ; *bytes = d.bytes ;
+  *err = d.err ;
+  *bytes = d.bytes ;
+  gotsize = d.size ;
   return pos ;
 }
 
@@ -39,26 +44,30 @@ static void t (char const *in, size_t n, char const *want, size_t wn, unsigned w
   size_t chunk ;
   for (chunk = 1 ; chunk <= n ; chunk = chunk < 4 ? chunk + 1 : chunk * 3)
   {
-    unsigned err ; uint64_t bytes ; int done ;
+    unsigned err ;
+    uint64_t bytes ;
+    int done ;
     size_t used = run(in, n, chunk, max, 100, &err, &bytes, &done) ;
     int okk = done && err == werr && (werr || (gotlen == wn && !memcmp(got, want, wn))) ;
     char const *end = strstr(in, "\r\n.\r\nQUIT") ;
     if (okk && end) okk = used == (size_t)(end - in) + 5 ;
     if (!okk)
     {
-      printf("not ok - %s (chunk %zu: done %d err %u out %zu bytes '%.*s')\n", what, chunk, done, err, gotlen, (int)gotlen, got) ;
-      fails++ ;
+      CHECK(0, what) ;
+      printf("# chunk %zu: done %d err %u out %zu bytes '%.*s'\n", chunk, done, err, gotlen, (int)gotlen, got) ;
       return ;
     }
   }
-  printf("ok - %s\n", what) ;
+  CHECK(1, what) ;
 }
 #define T(in, want, werr, what) t(in, sizeof(in) - 1, want, sizeof(want) - 1, werr, 1000000, what)
 
 int main (void)
 {
   static char big[2100] ;
-  unsigned err ; uint64_t bytes ; int done ;
+  unsigned err ;
+  uint64_t bytes ;
+  int done ;
   T(".\r\n", "", 0, "empty message") ;
   T("a\r\nb\r\n.\r\n", "a\r\nb\r\n", 0, "two lines") ;
   T("a\r\n.\r\nQUIT\r\n", "a\r\n", 0, "stops right after CRLF.CRLF") ;
@@ -78,25 +87,27 @@ int main (void)
   memset(big, 'x', sizeof big) ;
   memcpy(big + 998, "\r\n.\r\n", 5) ;
   run(big, 1003, 1003, 1000000, 100, &err, &bytes, &done) ;
-  if (done && !err && gotlen == 1000) printf("ok - 998-byte line\n") ; else { printf("not ok - 998-byte line\n") ; fails++ ; }
+  CHECK(done && !err && gotlen == 1000, "998-byte line") ;
   memset(big, 'x', sizeof big) ;
   memcpy(big + 999, "\r\n.\r\n", 5) ;
   run(big, 1004, 1004, 1000000, 100, &err, &bytes, &done) ;
-  if (done && err == SMTP_DATA_ERR_LINE) printf("ok - 999-byte line refused\n") ; else { printf("not ok - 999-byte line refused\n") ; fails++ ; }
+  CHECK(done && err == SMTP_DATA_ERR_LINE, "999-byte line refused") ;
   big[0] = '.' ;   /* the stuffing dot counts: it was sent */
   memcpy(big + 998, "\r\n.\r\n", 5) ;
   run(big, 1003, 1, 1000000, 100, &err, &bytes, &done) ;
-  if (done && !err && gotlen == 999) printf("ok - 998-byte stuffed line\n") ; else { printf("not ok - 998-byte stuffed line\n") ; fails++ ; }
+  CHECK(done && !err && gotlen == 999, "998-byte stuffed line") ;
   /* size, as sent, inclusive */
   run("123456\r\n.\r\n", 11, 3, 8, 100, &err, &bytes, &done) ;
-  if (done && !err && bytes == 8) printf("ok - size exactly max accepted\n") ; else { printf("not ok - size max\n") ; fails++ ; }
+  CHECK(done && !err && bytes == 8, "size exactly max accepted") ;
   run("1234567\r\n.\r\n", 12, 3, 8, 100, &err, &bytes, &done) ;
-  if (done && err == SMTP_DATA_ERR_SIZE && bytes == 9) printf("ok - size max+1 refused\n") ; else { printf("not ok - size max+1\n") ; fails++ ; }
+  CHECK(done && err == SMTP_DATA_ERR_SIZE && bytes == 9, "size max+1 refused") ;
+  run("..x\r\n...\r\na\nb\r\n.\r\n", 18, 2, 1000, 100, &err, &bytes, &done) ;
+  CHECK(done && !err && bytes == 15 && gotsize == 14 && gotlen == 14, "size as sent (stuffing dots in) and as stored (dots out, bare LF made CRLF)") ;
   run("Received: a\r\nreceived: b\r\nRECEIVED: c\r\n\r\n.\r\n", 44, 5, 1000, 3, &err, &bytes, &done) ;
-  if (done && err == SMTP_DATA_ERR_HOPS) printf("ok - hops reached\n") ; else { printf("not ok - hops (err %u)\n", err) ; fails++ ; }
+  CHECK(done && err == SMTP_DATA_ERR_HOPS, "hops reached") ;
   run("Received: a\r\nreceived: b\r\n\r\n.\r\n", 31, 5, 1000, 3, &err, &bytes, &done) ;
-  if (done && !err) printf("ok - hops below limit\n") ; else { printf("not ok - hops below (err %u)\n", err) ; fails++ ; }
+  CHECK(done && !err, "hops below limit") ;
   run("no end\r\n", 8, 8, 1000, 3, &err, &bytes, &done) ;
-  if (!done) printf("ok - no terminator, not done\n") ; else { printf("not ok - no terminator\n") ; fails++ ; }
-  return fails ? 1 : 0 ;
+  CHECK(!done, "no terminator, not done") ;
+  return check_done() ;
 }

@@ -1,16 +1,15 @@
 /* smtp_reply_test.c: exit status (and fd-4 text) to SMTP reply. */
 #include <stdio.h>
 #include <string.h>
-#include "smtpd/smtpd.h"
-
-static int fails ;
+#include "smtpd/smtp_reply.h"
+#include "tests/unit/check.h"
 
 static void t (int st, int broken, char const *txt, int wcode, char const *wreply, char const *what)
 {
-  char reply[SMTPD_REPLY_MAX + 32] ;
-  int code = smtp_child_reply(st, broken, txt, strlen(txt), "1.2.3", reply) ;
-  if (code == wcode && !strcmp(reply, wreply)) printf("ok - %s\n", what) ;
-  else { printf("not ok - %s (got %d '%s')\n", what, code, reply) ; fails++ ; }
+  char reply[SMTPD_REPLY_LINE] ;
+  int code = smtp_reply_status(st, broken, txt, strlen(txt), "1.2.3", reply) ;
+  CHECK(code == wcode && !strcmp(reply, wreply), what) ;
+  if (code != wcode || strcmp(reply, wreply)) printf("# got %d '%s'\n", code, reply) ;
 }
 #define EXIT(n) ((n) << 8)
 
@@ -34,5 +33,5 @@ int main (void)
   t(EXIT(82), 0, "Dvirus found\n", 554, "554 5.3.0 virus found", "qmail D custom error") ;
   t(EXIT(82), 0, "Ztry later\n", 451, "451 4.3.0 try later", "qmail Z custom error") ;
   t(EXIT(100), 0, "550 5.7.1 bad\x01\x7f bytes\n", 550, "550 5.7.1 bad?? bytes", "sanitised") ;
-  return fails ? 1 : 0 ;
+  return check_done() ;
 }

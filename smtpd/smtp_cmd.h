@@ -1,0 +1,60 @@
+/* smtp_cmd.h: SMTP command lines and the arguments of MAIL and RCPT, over
+   spans (libc only: the unit test and the fuzz target link it alone). */
+#ifndef MXHOLD_SMTP_CMD_H
+#define MXHOLD_SMTP_CMD_H
+
+#include <stdint.h>
+#include "lib/span.h"
+
+/* RFC 5321 4.5.3.1.4: a command line is at most 512 bytes with CRLF; SIZE=
+   (RFC 1870: 26 bytes) and BODY= (RFC 6152: 14 bytes) add to MAIL. We take
+   a round 1024, CRLF included; a longer line gets 500 5.5.2. */
+#define SMTPD_CMD_LINE_MAX 1024
+#define SMTPD_HELO_MAX 255          /* a HELO argument; longer: 501 */
+
+enum smtp_verb
+{
+  SMTP_V_UNKNOWN,
+  SMTP_V_BAD,
+  SMTP_V_HELO,
+  SMTP_V_EHLO,
+  SMTP_V_MAIL,
+  SMTP_V_RCPT,
+  SMTP_V_DATA,
+  SMTP_V_RSET,
+  SMTP_V_NOOP,
+  SMTP_V_QUIT,
+  SMTP_V_VRFY,
+  SMTP_V_HELP,
+  SMTP_V_STARTTLS
+} ;
+
+/* Splits a command line (line end removed) into its verb and its argument
+   (spaces around it trimmed; empty if none). SMTP_V_BAD: the line holds a
+   NUL or another control byte; SMTP_V_UNKNOWN: no such verb. */
+enum smtp_verb smtp_cmd_parse (struct span line, struct span *arg) ;
+
+enum smtp_perr
+{
+  SMTP_P_OK,        /* parsed */
+  SMTP_P_SYNTAX,    /* no "FROM:"/"TO:", no <path>, bad parameter value: 501 */
+  SMTP_P_PARAM,     /* unknown or unsupported parameter: 555 5.5.4 */
+  SMTP_P_GARBAGE    /* bytes glued to the closing '>': a relay trick for RCPT */
+} ;
+
+#define SMTP_BODY_7BIT 1
+#define SMTP_BODY_8BITMIME 2
+
+struct smtp_path
+{
+  struct span path ;   /* between < and >, brackets excluded */
+  uint64_t size ;      /* SIZE= value, if has_size */
+  int has_size ;
+  int body ;           /* 0 or SMTP_BODY_* */
+} ;
+
+/* Parses the argument of MAIL (kw "FROM:", params 1: SIZE= BODY= allowed)
+   or RCPT (kw "TO:", params 0: none allowed). */
+enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struct smtp_path *out) ;
+
+#endif
