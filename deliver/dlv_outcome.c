@@ -8,6 +8,7 @@
    bounce. */
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 #include <skalibs/types.h>
 #include "lib/log.h"
 #include "deliver/deliver.h"
@@ -25,6 +26,26 @@ static void set_reply (struct dlv_rcpt *x, char const *s, size_t len)
   x->reply = strndup(s, len > DLV_REPLY_KEEP ? DLV_REPLY_KEEP : len) ;
 }
 
+/* When m arrived, in ms: its id is "SECONDS.MICROS.PID" of the moment
+   it was queued (queue.h), finer than its arrived line; an id that does
+   not agree with that line (a fresh one, given at take-in) is not used. */
+static uint64_t arrived_ms (struct dlv_msg const *m)
+{
+  uint64_t sec ;
+  uint64_t us ;
+  size_t n = uint64_scan(m->id, &sec) ;
+  if (n && m->id[n] == '.' && sec == m->arrived && uint64_scan(m->id + n + 1, &us) && us < 1000000)
+    return sec * 1000 + us / 1000 ;
+  return m->arrived * 1000 ;
+}
+
+static uint64_t now_ms (void)
+{
+  struct timespec ts ;
+  clock_gettime(CLOCK_REALTIME, &ts) ;
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 ;
+}
+
 /* event is also the status; reason may be NULL. */
 static void log_outcome (uint32_t i, uint32_t r, char const *event, struct span to, struct span from,
   char const *host, char const *reason)
@@ -32,13 +53,15 @@ static void log_outcome (uint32_t i, uint32_t r, char const *event, struct span 
   struct dlv_msg const *m = g.m + i ;
   struct dlv_rcpt const *x = m->r + r ;
   struct mx_log l ;
+  uint64_t now = now_ms() ;
+  uint64_t arr = arrived_ms(m) ;
   mx_log_start(&l, MX_LOG_INFO, event) ;
   mx_log_str(&l, "qid", m->id) ;
   mx_log_bytes(&l, "from", from.p, from.len) ;
   mx_log_bytes(&l, "to", to.p, to.len) ;
   mx_log_str(&l, "host", host) ;
   mx_log_str(&l, "reply", x->reply) ;
-  mx_log_ms(&l, "delay", g.now > m->arrived ? (g.now - m->arrived) * 1000 : 0) ;
+  mx_log_ms(&l, "delay", now > arr ? now - arr : 0) ;
   mx_log_u64(&l, "attempts", x->attempts) ;
   mx_log_str(&l, "status", event) ;
   if (reason) mx_log_str(&l, "reason", reason) ;
