@@ -1,13 +1,15 @@
 # deliver/: mxhold-deliver (skalibs + libs6: the scheduler) and
-# mxhold-remote (libowfat: the SMTP client with DNS).
-# Object lists use "=" because queue/build.mk is included after this file. dlv_buf.o and
-# dlv_reply.o are libc only and linked by both (STYLE.md 6).
+# mxhold-remote (libowfat: the SMTP client with DNS). dlv_buf.o and
+# dlv_reply.o are libc only and linked by both (doc/design.md,
+# "Libraries"); each program links the lib/ objects it uses. The Makefile
+# includes lib/, conf/ and queue/ build.mk first, so every list is a :=.
 
-DLV_LIBC_OBJS := deliver/dlv_buf.o deliver/dlv_reply.o
+DLV_LIBC_OBJS := deliver/dlv_buf.o deliver/dlv_reply.o lib/u64.o
 
 PROGS += remote
-remote_OBJS = deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliver/remote_reply.o deliver/remote_route.o \
-  $(DLV_LIBC_OBJS) $(QUEUE_FMT_OBJS) $(CONF_OBJS)
+remote_OBJS := deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliver/remote_io.o \
+  deliver/remote_reply.o deliver/remote_route.o \
+  $(DLV_LIBC_OBJS) lib/log.o lib/write_all.o $(QUEUE_FMT_OBJS) $(CONF_OBJS)
 remote_LIBS := $(OWFAT)
 # Fully static outside sanitizer builds: one exec per session.
 ifneq ($(SAN),1)
@@ -19,14 +21,14 @@ remote_reply_test_OBJS := tests/unit/remote_reply_test.o deliver/remote_reply.o 
 remote_reply_test_LIBS :=
 
 FUZZ += remote_reply
-remote_reply_fuzz_SRCS := tests/fuzz/remote_reply_fuzz.c deliver/remote_reply.c deliver/dlv_buf.c deliver/dlv_reply.c
+remote_reply_fuzz_SRCS := tests/fuzz/remote_reply_fuzz.c deliver/remote_reply.c deliver/dlv_buf.c deliver/dlv_reply.c lib/u64.c
 
 PROGS += deliver
-deliver_OBJS = deliver/deliver.o deliver/dlv_sched.o deliver/dlv_disk.o deliver/dlv_commit.o \
-  deliver/dlv_sess.o deliver/dlv_result.o deliver/dlv_dsn.o deliver/dlv_ctl.o \
-  $(DLV_LIBC_OBJS) $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
+deliver_OBJS := deliver/deliver.o deliver/dlv_sched.o deliver/dlv_disk.o deliver/dlv_outcome.o \
+  deliver/dlv_dsn.o deliver/dlv_result.o deliver/dlv_commit.o deliver/dlv_sess.o deliver/dlv_ctl.o \
+  $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o lib/dir_sync.o lib/spawn.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
 deliver_LIBS := -ls6 -lskarnet
 
 UNITS += dlv_sched
-dlv_sched_test_OBJS = tests/unit/dlv_sched_test.o deliver/dlv_sched.o $(DLV_LIBC_OBJS) $(CONF_OBJS)
+dlv_sched_test_OBJS := tests/unit/dlv_sched_test.o deliver/dlv_sched.o $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o $(CONF_OBJS)
 dlv_sched_test_LIBS := -lskarnet

@@ -2,20 +2,25 @@
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
-#include <skalibs/strerr.h>
+#include <sys/random.h>
 #include <skalibs/sgetopt.h>
+#include "lib/log.h"
 #include "deliver/deliver.h"
 
 #define USAGE "mxhold-deliver [ -c confdir ]"
 
-struct dlv_g g = { .dirty = DLV_NONE, .trigfd = -1, .trigwfd = -1 } ;
 static volatile sig_atomic_t term ;
 
-static void onterm (int sig) { (void)sig ; term = 1 ; }
+static void onterm (int sig)
+{
+  (void)sig ;
+  term = 1 ;
+}
 
 /* Reads limits, me and the queue path from the (re)opened config. */
 static void config_apply (void)
@@ -23,14 +28,23 @@ static void config_apply (void)
   struct span me ;
   int trusted ;
   conf_limits_get(&g.conf, 0, &g.lim, &trusted) ;
-  if (conf_me(&g.conf, &me) && me.len < sizeof g.me) { memcpy(g.me, me.p, me.len) ; g.me[me.len] = 0 ; }
+  if (conf_me(&g.conf, &me) && me.len < sizeof g.me)
+  {
+    memcpy(g.me, me.p, me.len) ;
+    g.me[me.len] = 0 ;
+  }
   else strcpy(g.me, "localhost") ;
 }
 
-static void config_check (void)
+static void config_check (char const *confdir)
 {
   int r = conf_reopen(&g.conf) ;
-  if (r == -1) { strerr_warnwu1sys("reopen the config (keeping the old one)") ; return ; }
+  if (r == -1)
+  {
+    /* the old one stays in force */
+    mx_log_kv(MX_LOG_WARN, "config-unreadable", "path", conf_dir(confdir), "error", strerror(errno), (char const *)0) ;
+    return ;
+  }
   if (!r) return ;
   config_apply() ;
   dlv_routes_reset() ;
@@ -39,31 +53,51 @@ static void config_check (void)
     dlv_msg_expiry(i) ;
     dlv_heap_set(i) ;
   }
-  { char const *l[] = { "info: config reloaded" } ; dlv_log(l, 1) ; }
+  mx_log_kv(MX_LOG_INFO, "config-reloaded", "path", conf_dir(confdir), (char const *)0) ;
 }
 
-static void swept (char const *path, void *ctx) { (void)ctx ; strerr_warni2x("swept ", path) ; }
+static void swept (char const *path, void *ctx)
+{
+  (void)ctx ;
+  mx_log_kv(MX_LOG_INFO, "swept", "path", path, (char const *)0) ;
+}
+
+/* fds 0, 1 and 2 open (on /dev/null if they were not), so no pipe or
+   file of ours lands there and is taken for a child's stdin or stdout. */
+static void std_fds (void)
+{
+  for (int fd = 0 ; fd < 3 ; fd++)
+    if (fcntl(fd, F_GETFD) == -1 && open("/dev/null", O_RDWR) == -1)
+      mx_die_kv(111, "open-failed", "path", "/dev/null", "error", strerror(errno), (char const *)0) ;
+}
 
 static void startup (char const *confdir)
 {
   struct sigaction sa ;
+  struct mx_log l ;
+  std_fds() ;
   memset(&sa, 0, sizeof sa) ;
   sa.sa_handler = onterm ;   /* no SA_RESTART: poll returns at once */
   sigaction(SIGTERM, &sa, 0) ;
   sigaction(SIGINT, &sa, 0) ;
   signal(SIGPIPE, SIG_IGN) ;
   g.now = (uint64_t)time(0) ;
-  if (conf_open(&g.conf, confdir) == -1) strerr_diefu2sys(111, "open the config in ", conf_dir(confdir)) ;
+  if (getrandom(&g.hashseed, sizeof g.hashseed, GRND_NONBLOCK) != sizeof g.hashseed)
+    g.hashseed = (uint32_t)g.now ^ (uint32_t)getpid() << 16 ;
+  if (conf_open(&g.conf, confdir) == -1)
+    mx_die_kv(111, "config-unreadable", "path", conf_dir(confdir), "error", strerror(errno), (char const *)0) ;
   config_apply() ;
-  if (queue_dir_find(confdir, g.q, sizeof g.q) == -1) strerr_diefu1sys(111, "find the queue directory") ;
+  if (queue_dir_find(confdir, g.q, sizeof g.q) == -1)
+    mx_die_kv(111, "bad-queue", "reason", "not-configured", "error", strerror(errno), (char const *)0) ;
   if (g.q[0] != '/')   /* mxhold-remote gets absolute message paths; we run in / */
   {
     char *abs = realpath(g.q, 0) ;
-    if (!abs || strlen(abs) >= sizeof g.q) strerr_diefu2sys(111, "resolve the queue path ", g.q) ;
+    if (!abs || strlen(abs) >= sizeof g.q)
+      mx_die_kv(111, "bad-queue", "path", g.q, "error", strerror(abs ? ENAMETOOLONG : errno), (char const *)0) ;
     strcpy(g.q, abs) ;
     free(abs) ;
   }
-  if (chdir("/") == -1) strerr_diefu1sys(111, "chdir to /") ;
+  if (chdir("/") == -1) mx_die_kv(111, "chdir-failed", "path", "/", "error", strerror(errno), (char const *)0) ;
   queue_sweep(g.q, (int64_t)g.now, swept, 0) ;
   dlv_tmp_clean() ;
   dlv_trigger_open() ;
@@ -71,34 +105,39 @@ static void startup (char const *confdir)
   dlv_scan_new() ;
   dlv_ctl_scan() ;
   dlv_commit() ;
-  {
-    struct dlv_buf b = DLV_BUF_ZERO ;
-    dlv_buf_cats(&b, "info: started with ") ; dlv_buf_catu(&b, g.count) ; dlv_buf_cats(&b, " messages queued") ;
-    if (b.s) { char const *l[] = { b.s } ; dlv_log(l, 1) ; }
-    dlv_buf_free(&b) ;
-  }
+  mx_log_start(&l, MX_LOG_INFO, "started") ;
+  mx_log_str(&l, "path", g.q) ;
+  mx_log_u64(&l, "messages", g.count) ;
+  mx_log_end(&l) ;
 }
 
+/* The poll's timeout: none when due messages wait that this turn could
+   not take (DLV_POP_MAX), unless their routes wait for sessions anyway;
+   else a tick (config check, expiry; the heap works in seconds). */
 static int wait_ms (void)
 {
   uint32_t top = dlv_heap_top() ;
-  uint64_t k ;
-  if (top == DLV_NONE) return DLV_TICK_MS ;
-  k = dlv_msg_key(top) ;
-  if (k <= g.now) return g.nready && g.active ? DLV_TICK_MS : 0 ;
-  return k - g.now >= DLV_TICK_MS / 1000 ? DLV_TICK_MS : (int)(k - g.now) * 1000 ;
+  if (top != DLV_NONE && dlv_msg_key(top) <= g.now && !(g.nready && g.active)) return 0 ;
+  return DLV_TICK_MS ;
 }
 
 /* One wait: the trigger fifo and every session's stdout; sized after the
    spawns of this turn, so every session has its slot. */
-static void turn (uint64_t *lastscan, uint64_t *lasttick)
+static void turn (char const *confdir, uint64_t *lastscan, uint64_t *lasttick)
 {
   struct pollfd pf[1 + g.nsess] ;
-  uint32_t map[1 + g.nsess], n = 1 ;
-  pf[0].fd = g.trigfd ; pf[0].events = POLLIN ;
+  uint32_t map[1 + g.nsess] ;
+  uint32_t n = 1 ;
+  pf[0].fd = g.trigfd ;
+  pf[0].events = POLLIN ;
   for (uint32_t s = 0 ; s < g.nsess ; s++) if (g.sess[s].pid > 0)
-  { pf[n].fd = g.sess[s].fd ; pf[n].events = POLLIN ; map[n++] = s ; }
-  if (poll(pf, n, wait_ms()) == -1 && errno != EINTR) strerr_diefu1sys(111, "poll") ;
+  {
+    pf[n].fd = g.sess[s].fd ;
+    pf[n].events = POLLIN ;
+    map[n++] = s ;
+  }
+  if (poll(pf, n, wait_ms()) == -1 && errno != EINTR)
+    mx_die_kv(111, "poll-failed", "error", strerror(errno), (char const *)0) ;
   g.now = (uint64_t)time(0) ;
   for (uint32_t k = 1 ; k < n ; k++) if (pf[k].revents) dlv_sess_read(map[k]) ;
   if (pf[0].revents & POLLIN || g.now >= *lastscan + DLV_NEWSCAN_SECS)
@@ -108,25 +147,33 @@ static void turn (uint64_t *lastscan, uint64_t *lasttick)
     dlv_ctl_scan() ;
     *lastscan = g.now ;
   }
-  if (g.now != *lasttick) { config_check() ; *lasttick = g.now ; }
+  if (g.now != *lasttick)
+  {
+    config_check(confdir) ;
+    *lasttick = g.now ;
+  }
 }
 
 int main (int argc, char const *const *argv)
 {
   char const *confdir = 0 ;
-  uint64_t lastscan, lasttick ;
-  PROG = "deliver" ;
+  uint64_t lastscan ;
+  uint64_t lasttick ;
+  mx_log_prog = "mxhold-deliver" ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)
     {
       int opt = subgetopt_r(argc, argv, "c:", &l) ;
       if (opt == -1) break ;
-      if (opt == 'c') confdir = l.arg ; else strerr_dieusage(100, USAGE) ;
+      if (opt != 'c') mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
+      confdir = l.arg ;
     }
+    if (l.ind < argc) mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   }
   startup(confdir) ;
-  lastscan = lasttick = g.now ;
+  lastscan = g.now ;
+  lasttick = g.now ;
   for (;;)
   {
     g.now = (uint64_t)time(0) ;
@@ -141,9 +188,10 @@ int main (int argc, char const *const *argv)
     }
     dlv_idle_expire() ;
     if (g.stopping && !g.active) break ;
-    turn(&lastscan, &lasttick) ;
+    turn(confdir, &lastscan, &lasttick) ;
   }
   dlv_commit() ;
   dlv_trigger_close() ;
+  mx_log_kv(MX_LOG_INFO, "stopped", (char const *)0) ;
   return 0 ;
 }

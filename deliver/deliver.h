@@ -1,6 +1,24 @@
 /* deliver.h: mxhold-deliver's modules (skalibs program). One process-wide
-   struct g (STYLE.md 7); messages, routes and sessions are referred to by
-   index, never by pointer, because their arrays grow. */
+   struct g (doc/design.md, "How the code is written"); messages, routes
+   and sessions are referred to by index, never by pointer, because their
+   arrays grow.
+
+   The modules stand in layers, each calling only the ones above it in
+   this list (declared before it below), never one under it:
+
+     lib/, conf/, queue/queue.h   shared, libc only
+     dlv_buf, dlv_reply (dlv.h)   libc only, shared with mxhold-remote
+     dlv_sched     the schedule in memory: tables, heap, routes, backoff,
+                   expiry; touches no disk
+     dlv_disk      the queue on disk as deliver reads it: take-in, load,
+                   message headers, directory fsyncs
+     dlv_outcome   a recipient's outcome: recorded in memory, logged
+     dlv_dsn       delivery status notifications, queued by mxhold-queue
+     dlv_result    a session's result lines, its idle marker and its end
+     dlv_commit    the batch that makes a loop turn durable (with the DSNs)
+     dlv_sess      due messages into batches; sessions started, handed work
+     dlv_ctl       the trigger fifo and the operator's requests
+     deliver.c     main: the loop */
 #ifndef MXHOLD_DELIVER_H
 #define MXHOLD_DELIVER_H
 
@@ -9,6 +27,7 @@
 #include "conf/conf.h"
 #include "queue/queue.h"
 #include "deliver/dlv.h"
+#include "lib/span.h"
 
 #define DLV_NONE UINT32_MAX
 #define DLV_BATCH_MSGS 50            /* messages handed to one mxhold-remote */
@@ -71,7 +90,8 @@ struct dlv_route {
   char *key ;                        /* argv[1] of remote: "HOST[:PORT],..." or "mx" */
   char *domain ;                     /* argv[2]: the domain (for mx) */
   uint32_t active ;                  /* sessions running, idle ones included */
-  uint32_t *q ; uint32_t qlen, qa ;  /* messages waiting for a session */
+  uint32_t *q ;                      /* messages waiting for a session */
+  uint32_t qlen, qa ;
   uint32_t conc ;                    /* concurrency_host: the smallest of its domains' */
   uint32_t idle ;                    /* session_idle: the smallest of its domains' */
   int fresh ;                        /* no domain resolved to it since the last config load */
@@ -80,7 +100,14 @@ struct dlv_route {
   int ready ;                        /* on g.ready */
 } ;
 
-struct dlv_sent { uint32_t msg, ridx ; uint32_t roff, rlen, foff, flen ; int got ; } ;
+/* One recipient handed to a session: its message and index, where its
+   address and its sender are in the session's text, and whether its
+   result came. */
+struct dlv_sent {
+  uint32_t msg, ridx ;
+  uint32_t roff, rlen, foff, flen ;
+  int got ;
+} ;
 
 struct dlv_sess {
   pid_t pid ;                        /* 0: free slot */
@@ -90,7 +117,8 @@ struct dlv_sess {
   uint64_t idlesince ;
   uint32_t carried ;                 /* messages handed to it so far (DLV_REUSE_MAX) */
   uint32_t route ;
-  struct dlv_sent *sent ; uint32_t nsent ;
+  struct dlv_sent *sent ;
+  uint32_t nsent ;
   struct dlv_buf text ;              /* recipients' addresses, and senders */
   struct dlv_buf in ;                /* partial result line */
   uint32_t cursor ;
@@ -102,16 +130,25 @@ struct dlv_g {
   char me[256] ;
   char q[QUEUE_PATH_MAX] ;
   uint64_t now ;
-  struct dlv_msg *m ; uint32_t nm, am ;
-  uint32_t *freem ; uint32_t nfree, afree ;
+  struct dlv_msg *m ;
+  uint32_t nm, am ;
+  uint32_t *freem ;
+  uint32_t nfree, afree ;
   uint32_t count ;                   /* messages loaded */
-  uint32_t *idtab ; uint32_t idcap ; /* open addressing, msg index + 1 */
-  uint32_t *heap ; uint32_t nheap, aheap ;
-  struct dlv_dom *dom ; uint32_t ndom, adom ;
-  uint32_t *domtab ; uint32_t domcap ;
-  struct dlv_route *route ; uint32_t nroute, aroute ;
-  uint32_t *ready ; uint32_t nready, aready ;
-  struct dlv_sess *sess ; uint32_t nsess ;
+  uint32_t *idtab ;                  /* open addressing, msg index + 1 */
+  uint32_t idcap ;
+  uint32_t *heap ;
+  uint32_t nheap, aheap ;
+  struct dlv_dom *dom ;
+  uint32_t ndom, adom ;
+  uint32_t *domtab ;
+  uint32_t domcap ;
+  struct dlv_route *route ;
+  uint32_t nroute, aroute ;
+  uint32_t *ready ;
+  uint32_t nready, aready ;
+  struct dlv_sess *sess ;
+  uint32_t nsess ;
   uint32_t active ;
   uint32_t closing ;                 /* idle sessions told to end, not reaped yet */
   uint32_t dirty ;                   /* list through nextdirty */
@@ -121,10 +158,11 @@ struct dlv_g {
   uint64_t takein ;                  /* mess/HH to fsync after a take-in (bit per bucket) */
   int takein_new ;                   /* new/ to fsync too */
   uint32_t stamp ;
+  uint32_t hashseed ;                 /* mixed into the table hashes: domains come from envelopes */
 } ;
-extern struct dlv_g g ;
+extern struct dlv_g g ;   /* in dlv_sched.c, the bottom layer */
 
-/* dlv_sched.c: tables, heap, routing, backoff */
+/* ---- dlv_sched.c: the schedule in memory ---- */
 uint32_t dlv_msg_new (char const *id) ;
 void dlv_msg_free (uint32_t i) ;
 uint32_t dlv_msg_find (char const *id, size_t len) ;
@@ -146,32 +184,28 @@ uint64_t dlv_expiry (uint64_t arrived) ;
 /* Sets message i's expiry and, for recipients whose domain overrides the
    lifetime, theirs. */
 void dlv_msg_expiry (uint32_t i) ;
-static inline uint64_t dlv_rcpt_expires (struct dlv_msg const *m, struct dlv_rcpt const *x)
-{ return x->expires ? x->expires : m->expires ; }
+/* Recipient x of m expires then: its own expiry, or its message's. */
+uint64_t dlv_rcpt_expires (struct dlv_msg const *m, struct dlv_rcpt const *x) ;
 void dlv_dirty (uint32_t i) ;
 void dlv_flush_where (uint32_t route, uint32_t dom) ;   /* DLV_NONE: any */
 
-/* dlv_disk.c: the queue on disk */
+/* ---- dlv_disk.c: the queue on disk ---- */
 int dlv_msg_load (char const *id) ;           /* from mess/HH/ID (+ state) */
 void dlv_scan_mess (void) ;
 void dlv_scan_new (void) ;
-void dlv_tmp_clean (void) ;                  /* our own tmp/dlv.* left by a crash */
-void dlv_commit (void) ;                      /* write dirty state, remove finished */
-void dlv_fsync_dir (char const *sub, int hh) ; /* Q/sub or Q/sub/HH (hh >= 0) */
+void dlv_tmp_clean (void) ;                   /* our own tmp/dlv.* left by a crash */
+void dlv_fsync_dir (char const *sub, int hh) ; /* Q/sub or Q/sub/HH (hh >= 0); logs a failure */
+/* Message i's envelope header into b (reset first), parsed into e. 0, or
+   -1 with errno (EPROTO, EFBIG: malformed). */
 int dlv_msg_header (uint32_t i, struct dlv_buf *b, struct queue_env *e) ;
-void dlv_log (char const *const *s, unsigned int n) ;
-void dlv_log_result (uint32_t i, uint32_t r, struct span rcpt, struct span from, char const *host, char const *status) ;
 
-/* dlv_sess.c: mxhold-remote sessions */
-void dlv_due (void) ;                         /* pop due messages into route queues */
-void dlv_spawn (void) ;                       /* start sessions within the limits */
-void dlv_sess_read (uint32_t s) ;             /* results; ends the session on EOF */
-void dlv_sess_end (uint32_t s, char const *why) ;  /* t for the rest, reap, free */
-/* Closes an idle session's stdin: its remote QUITs and exits, and the EOF
-   on its stdout ends it as usual. */
-void dlv_sess_close (uint32_t s) ;
-/* Closes the idle sessions past session_idle, or all of them when stopping. */
-void dlv_idle_expire (void) ;
+/* ---- dlv_outcome.c: a recipient's outcome ---- */
+/* Records the result of an attempt at recipient r of message i (st: d
+   delivered, p permanent failure, t temporary), to and from its
+   addresses, host the server that answered ("-": none), text its reply
+   or error; logs its outcome line (doc/log.md) and marks i dirty. */
+void dlv_rcpt_result (uint32_t i, uint32_t r, char st, struct span to, struct span from,
+  char const *host, char const *text, size_t tlen) ;
 /* Settles idle pending recipients of i: with expired, those whose expiry
    has passed, status 'x'; else all of them, status 'b' (bounced by the
    operator); a DSN owed unless the sender is null or the recipient
@@ -179,12 +213,28 @@ void dlv_idle_expire (void) ;
 void dlv_settle_all (uint32_t i, int expired) ;
 int dlv_dsn_owed (uint32_t i, uint32_t r) ;   /* for recipient r of message i */
 
-/* dlv_dsn.c */
+/* ---- dlv_dsn.c ---- */
 /* Queues one DSN for message i's recipients with r->dsn set, via
    mxhold-queue. 0 done (or not owed), -1 failed (logged). */
 int dlv_dsn_send (uint32_t i) ;
 
-/* dlv_ctl.c: the trigger fifo and Q/ctl/ requests */
+/* ---- dlv_result.c: a session's results and its end ---- */
+void dlv_sess_read (uint32_t s) ;             /* results; ends the session on EOF */
+void dlv_sess_end (uint32_t s, char const *why) ;  /* t for the rest, reap, free */
+/* Closes an idle session's stdin: its remote QUITs and exits, and the EOF
+   on its stdout ends it as usual. */
+void dlv_sess_close (uint32_t s) ;
+
+/* ---- dlv_commit.c ---- */
+void dlv_commit (void) ;                      /* DSNs, dirty state, finished messages */
+
+/* ---- dlv_sess.c: from due recipients to sessions ---- */
+void dlv_due (void) ;                         /* pop due messages into route queues */
+void dlv_spawn (void) ;                       /* start sessions within the limits */
+/* Closes the idle sessions past session_idle, or all of them when stopping. */
+void dlv_idle_expire (void) ;
+
+/* ---- dlv_ctl.c: the trigger fifo and Q/ctl/ requests ---- */
 void dlv_trigger_open (void) ;
 void dlv_trigger_close (void) ;
 void dlv_trigger_read (void) ;

@@ -16,9 +16,14 @@
 #include <stdio.h>
 #include <time.h>
 #include <sys/stat.h>
-#include <skalibs/strerr.h>
 #include <s6/ftrigw.h>
+#include "lib/log.h"
 #include "deliver/deliver.h"
+
+static void die (char const *event, char const *path)
+{
+  mx_die_kv(111, event, "path", path, "error", strerror(errno), (char const *)0) ;
+}
 
 void dlv_trigger_open (void)
 {
@@ -27,8 +32,9 @@ void dlv_trigger_open (void)
   char dir[QUEUE_PATH_MAX], name[40] ;
   struct timespec ts ;
   uint64_t sec ;
-  uint32_t ns, rnd ;
-  if (snprintf(dir, sizeof dir, "%s/trigger", g.q) >= (int)sizeof dir) strerr_dief1x(100, "queue path too long") ;
+  uint32_t ns ;
+  uint32_t rnd ;
+  if (snprintf(dir, sizeof dir, "%s/trigger", g.q) >= (int)sizeof dir) mx_die_kv(100, "bad-queue", "path", g.q, "reason", "too-long", (char const *)0) ;
   ftrigw_clean(dir) ;
   clock_gettime(CLOCK_REALTIME, &ts) ;
   sec = 0x400000000000000aULL + (uint64_t)ts.tv_sec ;
@@ -38,15 +44,20 @@ void dlv_trigger_open (void)
   for (int k = 0 ; k < 16 ; k++) name[8 + k] = hex[(sec >> (60 - 4 * k)) & 15] ;
   for (int k = 0 ; k < 8 ; k++) name[24 + k] = hex[(ns >> (28 - 4 * k)) & 15] ;
   name[32] = ':' ;
-  for (int k = 0 ; k < 6 ; k++) { name[33 + k] = alpha[rnd & 63] ; rnd = rnd * 1103515245u + 12345u ; rnd ^= rnd >> 7 ; }
+  for (int k = 0 ; k < 6 ; k++)
+  {
+    name[33 + k] = alpha[rnd & 63] ;
+    rnd = rnd * 1103515245u + 12345u ;
+    rnd ^= rnd >> 7 ;
+  }
   name[39] = 0 ;
-  if (snprintf(g.trigname, sizeof g.trigname, "%s/%s", dir, name) >= (int)sizeof g.trigname) strerr_dief1x(100, "queue path too long") ;
-  if (mkfifo(g.trigname, 0622) == -1) strerr_diefu2sys(111, "mkfifo ", g.trigname) ;
+  if (snprintf(g.trigname, sizeof g.trigname, "%s/%s", dir, name) >= (int)sizeof g.trigname) mx_die_kv(100, "bad-queue", "path", g.q, "reason", "too-long", (char const *)0) ;
+  if (mkfifo(g.trigname, 0622) == -1) die("mkfifo-failed", g.trigname) ;
   chmod(g.trigname, 0622) ;   /* writers may run under another uid */
   g.trigfd = open(g.trigname, O_RDONLY | O_NONBLOCK | O_CLOEXEC) ;
-  if (g.trigfd == -1) strerr_diefu2sys(111, "open ", g.trigname) ;
+  if (g.trigfd == -1) die("open-failed", g.trigname) ;
   g.trigwfd = open(g.trigname, O_WRONLY | O_NONBLOCK | O_CLOEXEC) ;
-  if (g.trigwfd == -1) strerr_diefu2sys(111, "open ", g.trigname) ;
+  if (g.trigwfd == -1) die("open-failed", g.trigname) ;
 }
 
 void dlv_trigger_close (void)
@@ -60,25 +71,40 @@ void dlv_trigger_read (void)
   while (read(g.trigfd, buf, sizeof buf) > 0) ;
 }
 
+/* One request: "flush", "flush DOMAIN", "delete ID" or "bounce ID"
+   (NUL-terminated at len). One log line, ctl or ctl-refused. */
 static void request (char *s, size_t len)
 {
   char *arg = memchr(s, ' ', len) ;
   size_t alen = 0 ;
   uint32_t i ;
-  char const *l[4] ;
-  if (arg) { *arg++ = 0 ; alen = len - (size_t)(arg - s) ; }
+  struct mx_log l ;
+  if (arg)
+  {
+    *arg++ = 0 ;
+    alen = len - (size_t)(arg - s) ;
+  }
   if (!strcmp(s, "flush"))
   {
     dlv_flush_where(DLV_NONE, arg && alen ? dlv_dom_intern(arg, alen) : DLV_NONE) ;
-    l[0] = "info: ctl flush " ; l[1] = arg ? arg : "(all)" ;
-    dlv_log(l, 2) ;
+    mx_log_start(&l, MX_LOG_INFO, "ctl") ;
+    mx_log_str(&l, "request", s) ;
+    if (arg && alen) mx_log_bytes(&l, "domain", arg, alen) ;
+    mx_log_end(&l) ;
     return ;
   }
-  if (!arg || (strcmp(s, "delete") && strcmp(s, "bounce"))) { l[0] = "warning: unknown ctl request: " ; l[1] = s ; dlv_log(l, 2) ; return ; }
+  if (!arg || (strcmp(s, "delete") && strcmp(s, "bounce")))
+  {
+    mx_log_kv(MX_LOG_WARN, "ctl-refused", "request", s, "reason", "unknown-request", (char const *)0) ;
+    return ;
+  }
   i = dlv_msg_find(arg, alen) ;
-  l[0] = "info: ctl " ; l[1] = s ; l[2] = " " ; l[3] = arg ;
-  dlv_log(l, 4) ;
-  if (i == DLV_NONE) { l[0] = "warning: ctl: no such message: " ; l[1] = arg ; dlv_log(l, 2) ; return ; }
+  if (i == DLV_NONE)
+  {
+    mx_log_kv(MX_LOG_WARN, "ctl-refused", "request", s, "qid", arg, "reason", "no-such-message", (char const *)0) ;
+    return ;
+  }
+  mx_log_kv(MX_LOG_INFO, "ctl", "request", s, "qid", arg, (char const *)0) ;
   if (!strcmp(s, "delete"))
   {
     g.m[i].flags |= DLV_F_DELETE ;     /* removed without a DSN once no session holds it */
@@ -87,7 +113,11 @@ static void request (char *s, size_t len)
   else
   {
     g.m[i].flags |= DLV_F_BOUNCE ;
-    if (!g.m[i].busy) { dlv_settle_all(i, 0) ; dlv_heap_set(i) ; }
+    if (!g.m[i].busy)
+    {
+      dlv_settle_all(i, 0) ;
+      dlv_heap_set(i) ;
+    }
   }
 }
 
@@ -117,7 +147,7 @@ void dlv_ctl_scan (void)
       buf[len] = 0 ;
       request(buf, len) ;
     }
-    if (unlink(path) == -1) strerr_warnwu2sys("unlink ", path) ;
+    if (unlink(path) == -1) mx_log_kv(MX_LOG_WARN, "unlink-failed", "path", path, "error", strerror(errno), (char const *)0) ;
   }
   closedir(d) ;
 }

@@ -8,13 +8,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <time.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <skalibs/strerr.h>
+#include <skalibs/allreadwrite.h>
+#include "lib/log.h"
+#include "lib/spawn.h"
 #include "deliver/deliver.h"
-
-extern char **environ ;
 
 static void cat_date (struct dlv_buf *b, uint64_t when)
 {
@@ -32,7 +31,11 @@ static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
   char *buf = malloc(DLV_HDR_MAX_BYTES) ;
   size_t len = 0 ;
   int fd ;
-  if (!buf || queue_path_mess(path, sizeof path, g.q, g.m[i].id) == -1) { free(buf) ; return ; }
+  if (!buf || queue_path_mess(path, sizeof path, g.q, g.m[i].id) == -1)
+  {
+    free(buf) ;
+    return ;
+  }
   fd = open(path, O_RDONLY | O_CLOEXEC) ;
   if (fd != -1)
   {
@@ -46,7 +49,8 @@ static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
     size_t l = nl ? (size_t)(nl - (buf + p)) : len - p ;
     size_t t = l && buf[p + l - 1] == '\r' ? l - 1 : l ;
     if (!t || !nl) break ;   /* the end of the headers, or a cut line */
-    dlv_buf_cat(b, buf + p, t) ; dlv_buf_cat(b, "\r\n", 2) ;
+    dlv_buf_cat(b, buf + p, t) ;
+    dlv_buf_cat(b, "\r\n", 2) ;
     p += l + 1 ;
   }
   free(buf) ;
@@ -55,9 +59,20 @@ static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
 static void cat_status (struct dlv_buf *b, struct dlv_rcpt const *x)
 {
   struct span st ;
-  if (x->status == 'x') { dlv_buf_cats(b, "4.4.7") ; return ; }   /* RFC 3463: delivery time expired */
-  if (x->reply && dlv_reply_status(x->reply, strlen(x->reply), &st) && st.p[0] == '5') dlv_buf_cat(b, st.p, st.len) ;
+  if (x->status == 'x') dlv_buf_cats(b, "4.4.7") ;   /* RFC 3463: delivery time expired */
+  else if (x->reply && dlv_reply_status(x->reply, strlen(x->reply), &st) && st.p[0] == '5') dlv_buf_cat(b, st.p, st.len) ;
   else dlv_buf_cats(b, "5.0.0") ;
+}
+
+/* The cats of one part: strings, NULL-terminated. */
+static void cat_all (struct dlv_buf *b, char const *const *s)
+{
+  for (; *s ; s++) dlv_buf_cats(b, *s) ;
+}
+
+static char const *reply_of (struct dlv_rcpt const *x)
+{
+  return x->reply ? x->reply : "failed" ;
 }
 
 static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct queue_env *e)
@@ -67,40 +82,49 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
   size_t pos = 0 ;
   char const *me = g.me ;
   struct dlv_buf bd = DLV_BUF_ZERO ;
-  dlv_buf_cats(&bd, "=_mxhold_") ; dlv_buf_cats(&bd, m->id) ; dlv_buf_cats(&bd, "_") ; dlv_buf_catu(&bd, g.now) ;
+  dlv_buf_cats(&bd, "=_mxhold_") ;
+  dlv_buf_cats(&bd, m->id) ;
+  dlv_buf_cats(&bd, "_") ;
+  dlv_buf_catu(&bd, g.now) ;
   if (!bd.s) return -1 ;
-  dlv_buf_cats(b, "From: Mail Delivery System <MAILER-DAEMON@") ; dlv_buf_cats(b, me) ; dlv_buf_cats(b, ">\r\nTo: <") ;
-  dlv_buf_cat(b, e->from.p, e->from.len) ; dlv_buf_cats(b, ">\r\nSubject: Undelivered Mail Returned to Sender\r\nDate: ") ;
+  dlv_buf_cats(b, "From: Mail Delivery System <MAILER-DAEMON@") ;
+  dlv_buf_cats(b, me) ;
+  dlv_buf_cats(b, ">\r\nTo: <") ;
+  dlv_buf_cat(b, e->from.p, e->from.len) ;
+  dlv_buf_cats(b, ">\r\nSubject: Undelivered Mail Returned to Sender\r\nDate: ") ;
   cat_date(b, g.now) ;
-  dlv_buf_cats(b, "\r\nMessage-ID: <dsn.") ; dlv_buf_cats(b, m->id) ; dlv_buf_cat(b, ".", 1) ; dlv_buf_catu(b, g.now) ;
-  dlv_buf_cat(b, "@", 1) ; dlv_buf_cats(b, me) ;
-  dlv_buf_cats(b, ">\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
-    "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"") ;
-  dlv_buf_cats(b, bd.s) ;
-  dlv_buf_cats(b, "\"\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n--") ; dlv_buf_cats(b, bd.s) ;
-  dlv_buf_cats(b, "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThis is the mail relay at ") ; dlv_buf_cats(b, me) ;
-  dlv_buf_cats(b, ".\r\n\r\nYour message could not be delivered to the following recipients:\r\n\r\n") ;
+  cat_all(b, (char const *const []){ "\r\nMessage-ID: <dsn.", m->id, ".", 0 }) ;
+  dlv_buf_catu(b, g.now) ;
+  cat_all(b, (char const *const []){ "@", me, ">\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"", bd.s,
+    "\"\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n--", bd.s,
+    "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThis is the mail relay at ", me,
+    ".\r\n\r\nYour message could not be delivered to the following recipients:\r\n\r\n", 0 }) ;
   for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++) if (m->r[r].dsn)
   {
-    dlv_buf_cat(b, "<", 1) ; dlv_buf_catsafe(b, to.p, to.len) ; dlv_buf_cats(b, ">: ") ;
-    dlv_buf_cats(b, m->r[r].reply ? m->r[r].reply : "failed") ; dlv_buf_cats(b, "\r\n") ;
+    dlv_buf_cat(b, "<", 1) ;
+    dlv_buf_catsafe(b, to.p, to.len) ;
+    cat_all(b, (char const *const []){ ">: ", reply_of(m->r + r), "\r\n", 0 }) ;
   }
-  dlv_buf_cats(b, "\r\n--") ; dlv_buf_cats(b, bd.s) ;
-  dlv_buf_cats(b, "\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; ") ; dlv_buf_cats(b, me) ;
-  dlv_buf_cats(b, "\r\nX-Mxhold-Queue-ID: ") ; dlv_buf_cats(b, m->id) ;
-  dlv_buf_cats(b, "\r\nArrival-Date: ") ; cat_date(b, m->arrived) ; dlv_buf_cats(b, "\r\n") ;
+  cat_all(b, (char const *const []){ "\r\n--", bd.s,
+    "\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; ", me,
+    "\r\nX-Mxhold-Queue-ID: ", m->id, "\r\nArrival-Date: ", 0 }) ;
+  cat_date(b, m->arrived) ;
+  dlv_buf_cats(b, "\r\n") ;
   pos = 0 ;
   for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++) if (m->r[r].dsn)
   {
-    dlv_buf_cats(b, "\r\nFinal-Recipient: rfc822; ") ; dlv_buf_catsafe(b, to.p, to.len) ;
-    dlv_buf_cats(b, "\r\nAction: failed\r\nStatus: ") ; cat_status(b, m->r + r) ;
-    dlv_buf_cats(b, "\r\nDiagnostic-Code: smtp; ") ; dlv_buf_cats(b, m->r[r].reply ? m->r[r].reply : "failed") ;
-    dlv_buf_cats(b, "\r\nLast-Attempt-Date: ") ; cat_date(b, m->r[r].last ? m->r[r].last : g.now) ; dlv_buf_cats(b, "\r\n") ;
+    dlv_buf_cats(b, "\r\nFinal-Recipient: rfc822; ") ;
+    dlv_buf_catsafe(b, to.p, to.len) ;
+    dlv_buf_cats(b, "\r\nAction: failed\r\nStatus: ") ;
+    cat_status(b, m->r + r) ;
+    cat_all(b, (char const *const []){ "\r\nDiagnostic-Code: smtp; ", reply_of(m->r + r), "\r\nLast-Attempt-Date: ", 0 }) ;
+    cat_date(b, m->r[r].last ? m->r[r].last : g.now) ;
+    dlv_buf_cats(b, "\r\n") ;
   }
-  dlv_buf_cats(b, "\r\n--") ; dlv_buf_cats(b, bd.s) ;
-  dlv_buf_cats(b, "\r\nContent-Type: text/rfc822-headers\r\n\r\n") ;
+  cat_all(b, (char const *const []){ "\r\n--", bd.s, "\r\nContent-Type: text/rfc822-headers\r\n\r\n", 0 }) ;
   cat_headers(b, i, e->hdrlen) ;
-  dlv_buf_cats(b, "\r\n--") ; dlv_buf_cats(b, bd.s) ; dlv_buf_cats(b, "--\r\n") ;
+  cat_all(b, (char const *const []){ "\r\n--", bd.s, "--\r\n", 0 }) ;
   dlv_buf_free(&bd) ;
   return b->s ? 0 : -1 ;
 }
@@ -109,69 +133,92 @@ static int memfd_with (char const *name, char const *s, size_t len)
 {
   int fd = memfd_create(name, MFD_CLOEXEC) ;
   if (fd == -1) return -1 ;
-  for (size_t o = 0 ; o < len ; )
+  if (allwrite(fd, s, len) < len || lseek(fd, 0, SEEK_SET) == -1)
   {
-    ssize_t w = write(fd, s + o, len - o) ;
-    if (w == -1) { if (errno == EINTR) continue ; close(fd) ; return -1 ; }
-    o += (size_t)w ;
+    int e = errno ;
+    close(fd) ;
+    errno = e ;
+    return -1 ;
   }
-  if (lseek(fd, 0, SEEK_SET) == -1) { close(fd) ; return -1 ; }
   return fd ;
 }
 
-/* Runs mxhold-queue with msg on fd 0 and env on fd 1. Its exit code, or -1. */
-static int run_queue (struct dlv_buf const *msg, struct dlv_buf const *env)
+/* Runs mxhold-queue with msg on fd 0, env on fd 1, our log on fd 2, and
+   nothing else. 0 if it exited 0; else -1 (logged for message i). */
+static int run_queue (uint32_t i, struct dlv_buf const *msg, struct dlv_buf const *env)
 {
-  posix_spawn_file_actions_t fa ;
-  char *argv[2] = { "mxhold-queue", 0 } ;
-  int fd0 = memfd_with("dsn", msg->s, msg->len), fd1 = fd0 == -1 ? -1 : memfd_with("dsnenv", env->s, env->len) ;
-  int wstat, e ;
+  char const *argv[2] = { "mxhold-queue", 0 } ;
+  int fds[3] = { -1, -1, 2 } ;
+  struct dlv_buf why = DLV_BUF_ZERO ;
+  int wstat ;
+  int e ;
   pid_t pid ;
-  if (fd1 == -1) { if (fd0 != -1) close(fd0) ; return -1 ; }
-  posix_spawn_file_actions_init(&fa) ;
-  posix_spawn_file_actions_adddup2(&fa, fd0, 0) ;
-  posix_spawn_file_actions_adddup2(&fa, fd1, 1) ;
-  e = posix_spawnp(&pid, "mxhold-queue", &fa, 0, argv, environ) ;
-  posix_spawn_file_actions_destroy(&fa) ;
-  close(fd0) ; close(fd1) ;
-  if (e) { errno = e ; return -1 ; }
-  while (waitpid(pid, &wstat, 0) == -1) if (errno != EINTR) return -1 ;
-  return WIFEXITED(wstat) ? WEXITSTATUS(wstat) : -1 ;
+  fds[0] = memfd_with("dsn", msg->s, msg->len) ;
+  if (fds[0] == -1) goto syserr ;
+  fds[1] = memfd_with("dsnenv", env->s, env->len) ;
+  if (fds[1] == -1)
+  {
+    e = errno ;
+    close(fds[0]) ;
+    errno = e ;
+    goto syserr ;
+  }
+  e = mx_spawn(&pid, argv, fds, 3) ;
+  close(fds[0]) ;
+  close(fds[1]) ;
+  if (e)
+  {
+    errno = e ;
+    goto syserr ;
+  }
+  while (waitpid(pid, &wstat, 0) == -1) if (errno != EINTR) goto syserr ;
+  if (WIFEXITED(wstat) && !WEXITSTATUS(wstat)) return 0 ;
+  dlv_buf_catwait(&why, wstat) ;
+  mx_log_kv(MX_LOG_WARN, "dsn-failed", "qid", g.m[i].id, "reason", why.s ? why.s : "failed", (char const *)0) ;
+  dlv_buf_free(&why) ;
+  return -1 ;
+ syserr:
+  mx_log_kv(MX_LOG_WARN, "dsn-failed", "qid", g.m[i].id, "reason", "spawn", "error", strerror(errno), (char const *)0) ;
+  return -1 ;
 }
 
 int dlv_dsn_send (uint32_t i)
 {
   static struct dlv_buf hdr = DLV_BUF_ZERO ;
   struct dlv_msg *m = g.m + i ;
-  struct dlv_buf msg = DLV_BUF_ZERO, env = DLV_BUF_ZERO ;
+  struct dlv_buf msg = DLV_BUF_ZERO ;
+  struct dlv_buf env = DLV_BUF_ZERO ;
   struct queue_env e ;
   uint32_t n = 0 ;
-  int rc = -1, x ;
+  int rc = -1 ;
+  struct mx_log l ;
   for (uint32_t r = 0 ; r < m->nrcpt ; r++) n += m->r[r].dsn != 0 ;
   if (!n) return 0 ;
-  if (dlv_msg_header(i, &hdr, &e) == -1) { strerr_warnwu3sys("read message ", m->id, " for its DSN") ; return -1 ; }
-  if (!e.from.len) goto done ;   /* never a DSN to the null sender */
-  if (build(i, &msg, &hdr, &e) == -1) goto end ;
-  dlv_buf_cat(&env, "F\0T", 3) ; dlv_buf_cat(&env, e.from.p, e.from.len) ; dlv_buf_cat(&env, "\0\0", 2) ;
-  if (!env.s) goto end ;
-  x = run_queue(&msg, &env) ;
-  if (x)
+  if (dlv_msg_header(i, &hdr, &e) == -1)
   {
-    char const *l[] = { "warning: unable to queue the DSN for ", m->id, ": mxhold-queue failed; retrying later" } ;
-    dlv_log(l, 3) ;
+    mx_log_kv(MX_LOG_WARN, "dsn-failed", "qid", m->id, "reason", "unreadable", "error", strerror(errno), (char const *)0) ;
+    return -1 ;
+  }
+  if (!e.from.len) goto done ;   /* never a DSN to the null sender */
+  if (build(i, &msg, &hdr, &e) == -1)
+  {
+    mx_log_kv(MX_LOG_WARN, "dsn-failed", "qid", m->id, "reason", "out-of-memory", (char const *)0) ;
     goto end ;
   }
-  {
-    struct dlv_buf l = DLV_BUF_ZERO ;
-    dlv_buf_cats(&l, "info: dsn ") ; dlv_buf_cats(&l, m->id) ; dlv_buf_cats(&l, " to=") ;
-    dlv_buf_catsafe(&l, e.from.p, e.from.len) ; dlv_buf_cats(&l, " rcpts=") ; dlv_buf_catu(&l, n) ;
-    if (l.s) { char const *a[] = { l.s } ; dlv_log(a, 1) ; }
-    dlv_buf_free(&l) ;
-  }
+  dlv_buf_cat(&env, "F\0T", 3) ;
+  dlv_buf_cat(&env, e.from.p, e.from.len) ;
+  dlv_buf_cat(&env, "\0\0", 2) ;
+  if (!env.s || run_queue(i, &msg, &env) == -1) goto end ;
+  mx_log_start(&l, MX_LOG_INFO, "dsn") ;
+  mx_log_str(&l, "qid", m->id) ;
+  mx_log_bytes(&l, "to", e.from.p, e.from.len) ;
+  mx_log_u64(&l, "rcpts", n) ;
+  mx_log_end(&l) ;
  done:
   for (uint32_t r = 0 ; r < m->nrcpt ; r++) m->r[r].dsn = 0 ;
   rc = 0 ;
  end:
-  dlv_buf_free(&msg) ; dlv_buf_free(&env) ;
+  dlv_buf_free(&msg) ;
+  dlv_buf_free(&env) ;
   return rc ;
 }

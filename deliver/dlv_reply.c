@@ -1,4 +1,5 @@
-/* dlv_state.c: the enhanced status code of an SMTP reply (RFC 3463). libc only. */
+/* dlv_reply.c: the enhanced status code of an SMTP reply (RFC 3463).
+   libc only (dlv.h). */
 #include <string.h>
 #include "deliver/dlv.h"
 
@@ -24,6 +25,7 @@ int dlv_reply_status (char const *s, size_t len, struct span *st)
   if (len < 5 || (s[3] != ' ' && s[3] != '-')) return 0 ;
   n = status_len(s + 4, len - 4) ;
   if (!n || s[4] != s[0]) return 0 ;
-  st->p = s + 4 ; st->len = n ;
+  st->p = s + 4 ;
+  st->len = n ;
   return 1 ;
 }

@@ -5,14 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <skalibs/strerr.h>
+#include "lib/fnv.h"
+#include "lib/log.h"
 #include "deliver/deliver.h"
 
-static uint32_t fnv (char const *s, size_t len)
+struct dlv_g g = { .dirty = DLV_NONE, .trigfd = -1, .trigwfd = -1 } ;
+
+/* FNV-1a with the process's seed: a sender can pick domain names, not
+   where they land. */
+static uint32_t hash (char const *s, size_t len)
 {
-  uint32_t h = 2166136261u ;
-  while (len--) { h ^= (unsigned char)*s++ ; h *= 16777619u ; }
-  return h ;
+  return mx_fnv1a32(MX_FNV_BASIS ^ g.hashseed, s, len) ;
+}
+
+static void nomem (void)
+{
+  mx_die_kv(111, "out-of-memory", (char const *)0) ;
 }
 
 static void *grow (void *p, uint32_t *a, uint32_t need, size_t sz)
@@ -22,7 +30,7 @@ static void *grow (void *p, uint32_t *a, uint32_t need, size_t sz)
   n = *a ? *a : 16 ;
   while (n < need) n *= 2 ;
   p = realloc(p, (size_t)n * sz) ;
-  if (!p) strerr_diefu1sys(111, "allocate memory") ;
+  if (!p) nomem() ;
   *a = n ;
   return p ;
 }
@@ -33,12 +41,12 @@ static void id_rehash (uint32_t cap)
 {
   uint32_t *old = g.idtab, oldcap = g.idcap ;
   g.idtab = calloc(cap, sizeof *g.idtab) ;
-  if (!g.idtab) strerr_diefu1sys(111, "allocate memory") ;
+  if (!g.idtab) nomem() ;
   g.idcap = cap ;
   for (uint32_t k = 0 ; k < oldcap ; k++) if (old[k])
   {
     char const *id = g.m[old[k] - 1].id ;
-    uint32_t j = fnv(id, strlen(id)) & (cap - 1) ;
+    uint32_t j = hash(id, strlen(id)) & (cap - 1) ;
     while (g.idtab[j]) j = (j + 1) & (cap - 1) ;
     g.idtab[j] = old[k] ;
   }
@@ -49,7 +57,7 @@ uint32_t dlv_msg_find (char const *id, size_t len)
 {
   uint32_t j ;
   if (!g.idcap) return DLV_NONE ;
-  j = fnv(id, len) & (g.idcap - 1) ;
+  j = hash(id, len) & (g.idcap - 1) ;
   for (; g.idtab[j] ; j = (j + 1) & (g.idcap - 1))
   {
     char const *x = g.m[g.idtab[j] - 1].id ;
@@ -64,12 +72,16 @@ uint32_t dlv_msg_new (char const *id)
   size_t len = strlen(id) ;
   if ((g.count + 1) * 2 > g.idcap) id_rehash(g.idcap ? g.idcap * 2 : 1024) ;
   if (g.nfree) i = g.freem[--g.nfree] ;
-  else { g.m = grow(g.m, &g.am, g.nm + 1, sizeof *g.m) ; i = g.nm++ ; }
+  else
+  {
+    g.m = grow(g.m, &g.am, g.nm + 1, sizeof *g.m) ;
+    i = g.nm++ ;
+  }
   memset(g.m + i, 0, sizeof g.m[i]) ;
   memcpy(g.m[i].id, id, len + 1) ;
   g.m[i].heappos = DLV_NONE ;
   g.m[i].nextdirty = DLV_NONE ;
-  j = fnv(id, len) & (g.idcap - 1) ;
+  j = hash(id, len) & (g.idcap - 1) ;
   while (g.idtab[j]) j = (j + 1) & (g.idcap - 1) ;
   g.idtab[j] = i + 1 ;
   g.count++ ;
@@ -79,16 +91,20 @@ uint32_t dlv_msg_new (char const *id)
 void dlv_msg_free (uint32_t i)
 {
   struct dlv_msg *m = g.m + i ;
-  uint32_t j = fnv(m->id, strlen(m->id)) & (g.idcap - 1), k, n ;
+  uint32_t j = hash(m->id, strlen(m->id)) & (g.idcap - 1), k, n ;
   while (g.idtab[j] != i + 1) j = (j + 1) & (g.idcap - 1) ;
   g.idtab[j] = 0 ;
   for (k = (j + 1) & (g.idcap - 1) ; g.idtab[k] ; k = (k + 1) & (g.idcap - 1))
   {
     char const *id = g.m[g.idtab[k] - 1].id ;
-    uint32_t home = fnv(id, strlen(id)) & (g.idcap - 1) ;
+    uint32_t home = hash(id, strlen(id)) & (g.idcap - 1) ;
     /* move k into the hole at j unless its home lies cyclically in (j, k] */
     if ((k > j && (home <= j || home > k)) || (k < j && home <= j && home > k))
-    { g.idtab[j] = g.idtab[k] ; g.idtab[k] = 0 ; j = k ; }
+    {
+      g.idtab[j] = g.idtab[k] ;
+      g.idtab[k] = 0 ;
+      j = k ;
+    }
   }
   n = m->nrcpt ;
   m->nrcpt = 0 ;
@@ -96,13 +112,19 @@ void dlv_msg_free (uint32_t i)
   dlv_heap_set(i) ;   /* with no recipients it leaves the heap */
   for (uint32_t r = 0 ; r < n ; r++) free(m->r[r].reply) ;
   free(m->r) ;
-  m->r = 0 ; m->id[0] = 0 ;
+  m->r = 0 ;
+  m->id[0] = 0 ;
   g.freem = grow(g.freem, &g.afree, g.nfree + 1, sizeof *g.freem) ;
   g.freem[g.nfree++] = i ;
   g.count-- ;
 }
 
 /* ---- heap of messages by key ---- */
+
+uint64_t dlv_rcpt_expires (struct dlv_msg const *m, struct dlv_rcpt const *x)
+{
+  return x->expires ? x->expires : m->expires ;
+}
 
 uint64_t dlv_msg_key (uint32_t i)
 {
@@ -117,24 +139,35 @@ uint64_t dlv_msg_key (uint32_t i)
   return k ;
 }
 
-static uint64_t hkey (uint32_t pos) { return dlv_msg_key(g.heap[pos]) ; }
+static uint64_t hkey (uint32_t pos)
+{
+  return dlv_msg_key(g.heap[pos]) ;
+}
 
 static void hswap (uint32_t a, uint32_t b)
 {
-  uint32_t t = g.heap[a] ; g.heap[a] = g.heap[b] ; g.heap[b] = t ;
-  g.m[g.heap[a]].heappos = a ; g.m[g.heap[b]].heappos = b ;
+  uint32_t t = g.heap[a] ;
+  g.heap[a] = g.heap[b] ;
+  g.heap[b] = t ;
+  g.m[g.heap[a]].heappos = a ;
+  g.m[g.heap[b]].heappos = b ;
 }
 
 static void hfix (uint32_t pos)
 {
-  while (pos && hkey(pos) < hkey((pos - 1) / 2)) { hswap(pos, (pos - 1) / 2) ; pos = (pos - 1) / 2 ; }
+  while (pos && hkey(pos) < hkey((pos - 1) / 2))
+  {
+    hswap(pos, (pos - 1) / 2) ;
+    pos = (pos - 1) / 2 ;
+  }
   for (;;)
   {
     uint32_t l = 2 * pos + 1, s = pos ;
     if (l < g.nheap && hkey(l) < hkey(s)) s = l ;
     if (l + 1 < g.nheap && hkey(l + 1) < hkey(s)) s = l + 1 ;
     if (s == pos) break ;
-    hswap(pos, s) ; pos = s ;
+    hswap(pos, s) ;
+    pos = s ;
   }
 }
 
@@ -148,7 +181,8 @@ void dlv_heap_set (uint32_t i)
   {
     if (!want) return ;
     g.heap = grow(g.heap, &g.aheap, g.nheap + 1, sizeof *g.heap) ;
-    g.heap[g.nheap] = i ; m->heappos = g.nheap++ ;
+    g.heap[g.nheap] = i ;
+    m->heappos = g.nheap++ ;
     hfix(m->heappos) ;
   }
   else if (!want)
@@ -157,7 +191,8 @@ void dlv_heap_set (uint32_t i)
     m->heappos = DLV_NONE ;
     if (pos != --g.nheap)
     {
-      g.heap[pos] = g.heap[g.nheap] ; g.m[g.heap[pos]].heappos = pos ;
+      g.heap[pos] = g.heap[g.nheap] ;
+      g.m[g.heap[pos]].heappos = pos ;
       hfix(pos) ;
     }
   }
@@ -183,21 +218,21 @@ uint32_t dlv_dom_intern (char const *s, size_t len)
     uint32_t cap = g.domcap ? g.domcap * 2 : 256 ;
     free(g.domtab) ;
     g.domtab = calloc(cap, sizeof *g.domtab) ;
-    if (!g.domtab) strerr_diefu1sys(111, "allocate memory") ;
+    if (!g.domtab) nomem() ;
     g.domcap = cap ;
     for (uint32_t d = 0 ; d < g.ndom ; d++)
     {
-      j = fnv(g.dom[d].name, strlen(g.dom[d].name)) & (cap - 1) ;
+      j = hash(g.dom[d].name, strlen(g.dom[d].name)) & (cap - 1) ;
       while (g.domtab[j]) j = (j + 1) & (cap - 1) ;
       g.domtab[j] = d + 1 ;
     }
   }
-  j = fnv(low, len) & (g.domcap - 1) ;
+  j = hash(low, len) & (g.domcap - 1) ;
   for (; g.domtab[j] ; j = (j + 1) & (g.domcap - 1))
     if (!strcmp(g.dom[g.domtab[j] - 1].name, low)) return g.domtab[j] - 1 ;
   g.dom = grow(g.dom, &g.adom, g.ndom + 1, sizeof *g.dom) ;
   g.dom[g.ndom].name = strdup(low) ;
-  if (!g.dom[g.ndom].name) strerr_diefu1sys(111, "allocate memory") ;
+  if (!g.dom[g.ndom].name) nomem() ;
   g.dom[g.ndom].route = DLV_NONE ;
   g.domtab[j] = g.ndom + 1 ;
   return g.ndom++ ;
@@ -213,7 +248,7 @@ static uint32_t route_get (char const *key, size_t klen, char const *domain)
   memset(g.route + g.nroute, 0, sizeof g.route[0]) ;
   g.route[g.nroute].key = strndup(key, klen) ;
   g.route[g.nroute].domain = strdup(domain) ;
-  if (!g.route[g.nroute].key || !g.route[g.nroute].domain) strerr_diefu1sys(111, "allocate memory") ;
+  if (!g.route[g.nroute].key || !g.route[g.nroute].domain) nomem() ;
   g.route[g.nroute].conc = (uint32_t)CONF_LIM(&g.lim, concurrency_host) ;
   g.route[g.nroute].idle = (uint32_t)CONF_LIM(&g.lim, session_idle) ;
   g.route[g.nroute].fresh = 1 ;
@@ -277,7 +312,11 @@ void dlv_routes_reset (void)
     g.route[k].fresh = 1 ;
   }
   for (uint32_t d = 0 ; d < g.ndom ; d++)
-    if (g.dom[d].route != DLV_NONE) { g.dom[d].route = DLV_NONE ; dlv_dom_route(d) ; }
+    if (g.dom[d].route != DLV_NONE)
+    {
+      g.dom[d].route = DLV_NONE ;
+      dlv_dom_route(d) ;
+    }
 }
 
 static uint64_t backoff (uint64_t d, uint64_t max, uint32_t attempts)
@@ -305,7 +344,9 @@ static uint64_t expiry (uint64_t arrived, uint64_t lifetime, uint64_t days)
   time_t t = (time_t)arrived ;
   if (lifetime) return arrived + lifetime ;
   if (!localtime_r(&t, &tm)) return arrived + 86400 * (days + 1) ;
-  tm.tm_sec = tm.tm_min = tm.tm_hour = 0 ;
+  tm.tm_sec = 0 ;
+  tm.tm_min = 0 ;
+  tm.tm_hour = 0 ;
   tm.tm_mday += 1 + (int)days ;
   tm.tm_isdst = -1 ;
   t = mktime(&tm) ;
@@ -330,9 +371,17 @@ void dlv_msg_expiry (uint32_t i)
   for (uint32_t r = 0 ; r < m->nrcpt ; r++)
   {
     struct dlv_lim const *l = dlv_dom_lim(m->r[r].dom) ;
-    if (l->lifetime == glt && (glt || l->lifetime_days == gdays)) { m->r[r].expires = 0 ; continue ; }
+    if (l->lifetime == glt && (glt || l->lifetime_days == gdays))
+    {
+      m->r[r].expires = 0 ;
+      continue ;
+    }
     if (l->lifetime != lt || l->lifetime_days != days)
-    { lt = l->lifetime ; days = l->lifetime_days ; e = expiry(m->arrived, lt, days) ; }
+    {
+      lt = l->lifetime ;
+      days = l->lifetime_days ;
+      e = expiry(m->arrived, lt, days) ;
+    }
     m->r[r].expires = e ? e : 1 ;
   }
 }
@@ -360,7 +409,8 @@ void dlv_flush_where (uint32_t route, uint32_t dom)
       if (x->status != 'p' || x->busy || x->next <= g.now) continue ;
       if (dom != DLV_NONE && x->dom != dom) continue ;
       if (route != DLV_NONE && dlv_dom_route(x->dom) != route) continue ;
-      x->next = g.now ; hit = 1 ;
+      x->next = g.now ;
+      hit = 1 ;
     }
     if (hit) dlv_heap_set(i) ;
   }

@@ -1,27 +1,22 @@
-/* dlv_sess.c: from due recipients to mxhold-remote sessions and back.
-   Due messages leave the heap for their routes' queues; a route's batch
-   goes to an idle session of that route (connection kept), else to a new
-   session if there is room (concurrency_host, and concurrency overall);
-   each result line updates one recipient at once. */
+/* dlv_sess.c: from due recipients to mxhold-remote sessions. Due
+   messages leave the heap for their routes' queues; a route's batch goes
+   to an idle session of that route (connection kept), else to a new
+   session if there is room (concurrency_host, and concurrency overall).
+   What comes back is dlv_result.c's. */
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <skalibs/allreadwrite.h>
-#include <skalibs/strerr.h>
+#include "lib/log.h"
+#include "lib/spawn.h"
 #include "deliver/deliver.h"
 
-extern char **environ ;
-
-int dlv_dsn_owed (uint32_t i, uint32_t r)
+static void nomem (void)
 {
-  if (g.m[i].flags & DLV_F_NULLSENDER) return 0 ;   /* RFC 5321 6.1: never a bounce to <> */
-  if (dlv_dom_lim(g.m[i].r[r].dom)->dsn_pass_only && !(g.m[i].flags & DLV_F_SPFPASS)) return 0 ;
-  return 1 ;
+  mx_die_kv(111, "out-of-memory", (char const *)0) ;
 }
 
 static void route_push (uint32_t k, uint32_t i)
@@ -31,7 +26,7 @@ static void route_push (uint32_t k, uint32_t i)
   {
     rt->qa = rt->qa ? 2 * rt->qa : 64 ;
     rt->q = realloc(rt->q, rt->qa * sizeof *rt->q) ;
-    if (!rt->q) strerr_diefu1sys(111, "allocate memory") ;
+    if (!rt->q) nomem() ;
   }
   rt->q[rt->qlen++] = i ;
   g.m[i].busy++ ;
@@ -41,7 +36,7 @@ static void route_push (uint32_t k, uint32_t i)
     {
       g.aready = g.aready ? 2 * g.aready : 64 ;
       g.ready = realloc(g.ready, g.aready * sizeof *g.ready) ;
-      if (!g.ready) strerr_diefu1sys(111, "allocate memory") ;
+      if (!g.ready) nomem() ;
     }
     g.ready[g.nready++] = k ;
     rt->ready = 1 ;
@@ -64,8 +59,18 @@ void dlv_due (void)
     struct dlv_msg *m ;
     if (i == DLV_NONE || dlv_msg_key(i) > g.now) break ;
     m = g.m + i ;
-    if (expired_any(m)) { dlv_settle_all(i, 1) ; dlv_heap_set(i) ; continue ; }   /* the rest, if due, comes back */
-    if (m->flags & DLV_F_BOUNCE) { dlv_settle_all(i, 0) ; dlv_heap_set(i) ; continue ; }   /* a bounce whose DSN failed */
+    if (expired_any(m))
+    {
+      dlv_settle_all(i, 1) ;
+      dlv_heap_set(i) ;   /* the rest, if due, comes back */
+      continue ;
+    }
+    if (m->flags & DLV_F_BOUNCE)   /* a bounce whose DSN failed */
+    {
+      dlv_settle_all(i, 0) ;
+      dlv_heap_set(i) ;
+      continue ;
+    }
     g.stamp++ ;
     for (uint32_t r = 0 ; r < m->nrcpt ; r++)
     {
@@ -90,33 +95,52 @@ static int batch_add (uint32_t s, uint32_t k, uint32_t i, struct dlv_buf *lines)
   struct queue_env e ;
   struct span to ;
   size_t pos = 0, mark = lines->len ;
-  uint32_t r = 0, added = 0, foff ;
+  uint32_t r = 0 ;
+  uint32_t added = 0 ;
+  uint32_t foff ;
   char path[QUEUE_PATH_MAX] ;
   if (dlv_msg_header(i, &hdr, &e) == -1 || queue_path_mess(path, sizeof path, g.q, m->id) == -1)
   {
-    strerr_warnwu3sys("read message ", m->id, " (retrying later)") ;
-    for (r = 0 ; r < m->nrcpt ; r++) if (m->r[r].status == 'p' && !m->r[r].busy && m->r[r].next <= g.now) m->r[r].next = g.now + dlv_dom_lim(m->r[r].dom)->retry_min ;
+    mx_log_kv(MX_LOG_WARN, "read-failed", "qid", m->id, "reason", "retry-later", "error", strerror(errno), (char const *)0) ;
+    for (r = 0 ; r < m->nrcpt ; r++)
+      if (m->r[r].status == 'p' && !m->r[r].busy && m->r[r].next <= g.now)
+        m->r[r].next = g.now + dlv_dom_lim(m->r[r].dom)->retry_min ;
     return 0 ;
   }
   foff = (uint32_t)ss->text.len ;
   dlv_buf_cat(&ss->text, e.from.p, e.from.len) ;
-  dlv_buf_cats(lines, m->id) ; dlv_buf_cat(lines, " ", 1) ; dlv_buf_cats(lines, path) ;
+  dlv_buf_cats(lines, m->id) ;
+  dlv_buf_cat(lines, " ", 1) ;
+  dlv_buf_cats(lines, path) ;
   for (r = 0 ; r < m->nrcpt && queue_env_to_next(hdr.s, &e, &pos, &to) ; r++)
   {
     struct dlv_rcpt *x = m->r + r ;
     struct dlv_sent *se ;
     if (x->status != 'p' || x->busy || x->next > g.now || dlv_dom_route(x->dom) != k) continue ;
     se = realloc(ss->sent, (ss->nsent + 1) * sizeof *ss->sent) ;
-    if (!se) strerr_diefu1sys(111, "allocate memory") ;
+    if (!se) nomem() ;
     ss->sent = se ;
     se += ss->nsent++ ;
-    se->msg = i ; se->ridx = r ; se->got = 0 ; se->foff = foff ; se->flen = (uint32_t)e.from.len ;
-    se->roff = (uint32_t)ss->text.len ; se->rlen = (uint32_t)to.len ;
+    se->msg = i ;
+    se->ridx = r ;
+    se->got = 0 ;
+    se->foff = foff ;
+    se->flen = (uint32_t)e.from.len ;
+    se->roff = (uint32_t)ss->text.len ;
+    se->rlen = (uint32_t)to.len ;
     dlv_buf_cat(&ss->text, to.p, to.len) ;
-    dlv_buf_cat(lines, " ", 1) ; dlv_buf_catu(lines, r) ; dlv_buf_cat(lines, " ", 1) ; dlv_buf_cat(lines, to.p, to.len) ;
-    x->busy = 1 ; added++ ;
+    dlv_buf_cat(lines, " ", 1) ;
+    dlv_buf_catu(lines, r) ;
+    dlv_buf_cat(lines, " ", 1) ;
+    dlv_buf_cat(lines, to.p, to.len) ;
+    x->busy = 1 ;
+    added++ ;
   }
-  if (!added) { lines->len = mark ; return 0 ; }
+  if (!added)
+  {
+    lines->len = mark ;
+    return 0 ;
+  }
   dlv_buf_cat(lines, "\n", 1) ;
   m->busy++ ;
   return (int)added ;
@@ -126,7 +150,7 @@ static uint32_t sess_slot (void)
 {
   for (uint32_t s = 0 ; s < g.nsess ; s++) if (!g.sess[s].pid) return s ;
   g.sess = realloc(g.sess, (g.nsess + 1) * sizeof *g.sess) ;
-  if (!g.sess) strerr_diefu1sys(111, "allocate memory") ;
+  if (!g.sess) nomem() ;
   memset(g.sess + g.nsess, 0, sizeof *g.sess) ;
   g.sess[g.nsess].wfd = -1 ;
   return g.nsess++ ;
@@ -143,34 +167,87 @@ static int batch_put (uint32_t s, struct dlv_buf *lines, uint32_t nmsg)
   int keep ;
   ss->carried += nmsg ;
   keep = g.route[ss->route].idle && !g.stopping && ss->carried < DLV_REUSE_MAX ;
-  if (keep && dlv_buf_cat(lines, "\n", 1) == -1) strerr_diefu1sys(111, "allocate memory") ;
+  if (keep && dlv_buf_cat(lines, "\n", 1) == -1) nomem() ;
   if (allwrite(ss->wfd, lines->s, lines->len) < lines->len) return -1 ;
-  if (!keep) { close(ss->wfd) ; ss->wfd = -1 ; }
+  if (!keep)
+  {
+    close(ss->wfd) ;
+    ss->wfd = -1 ;
+  }
   return 0 ;
 }
 
+/* A pipe whose ends are not 0, 1 or 2 (if one of those were closed, a
+   pipe could land there and the child's fd set would cross). */
+static int pipe_high (int p[2])
+{
+  if (pipe2(p, O_CLOEXEC) == -1) return -1 ;
+  for (int k = 0 ; k < 2 ; k++) if (p[k] < 3)
+  {
+    int fd = fcntl(p[k], F_DUPFD_CLOEXEC, 3) ;
+    if (fd == -1)
+    {
+      int e = errno ;
+      close(p[0]) ;
+      close(p[1]) ;
+      errno = e ;
+      return -1 ;
+    }
+    close(p[k]) ;
+    p[k] = fd ;
+  }
+  return 0 ;
+}
+
+/* mxhold-remote with stdin and stdout on pipes, our log on fd 2, and no
+   other descriptor of ours (lib/spawn.h). 0, or -1 with errno. */
 static int spawn_remote (uint32_t s, uint32_t k, struct dlv_buf *lines, uint32_t nmsg)
 {
   struct dlv_sess *ss = g.sess + s ;
-  int in[2], out[2] ;
-  posix_spawn_file_actions_t fa ;
-  char *argv[4] = { "mxhold-remote", g.route[k].key, g.route[k].domain, 0 } ;
+  int in[2] ;
+  int out[2] ;
+  char const *argv[4] = { "mxhold-remote", g.route[k].key, g.route[k].domain, 0 } ;
+  int fds[3] ;
   pid_t pid ;
-  if (pipe2(in, O_CLOEXEC) == -1) return -1 ;
-  if (pipe2(out, O_CLOEXEC) == -1) { close(in[0]) ; close(in[1]) ; return -1 ; }
-  posix_spawn_file_actions_init(&fa) ;
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0) ;
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1) ;
-  errno = posix_spawnp(&pid, "mxhold-remote", &fa, 0, argv, environ) ;
-  posix_spawn_file_actions_destroy(&fa) ;
-  close(in[0]) ; close(out[1]) ;
-  if (errno) { close(in[1]) ; close(out[0]) ; return -1 ; }
+  int e ;
+  if (pipe_high(in) == -1) return -1 ;
+  if (pipe_high(out) == -1)
+  {
+    e = errno ;
+    close(in[0]) ;
+    close(in[1]) ;
+    errno = e ;
+    return -1 ;
+  }
+  fds[0] = in[0] ;
+  fds[1] = out[1] ;
+  fds[2] = 2 ;
+  e = mx_spawn(&pid, argv, fds, 3) ;
+  close(in[0]) ;
+  close(out[1]) ;
+  if (e)
+  {
+    close(in[1]) ;
+    close(out[0]) ;
+    errno = e ;
+    return -1 ;
+  }
   fcntl(out[0], F_SETFL, O_NONBLOCK) ;
-  ss->pid = pid ; ss->fd = out[0] ; ss->wfd = in[1] ; ss->route = k ; ss->cursor = 0 ;
-  ss->idle = 0 ; ss->carried = 0 ;
-  g.route[k].active++ ; g.active++ ;
+  ss->pid = pid ;
+  ss->fd = out[0] ;
+  ss->wfd = in[1] ;
+  ss->route = k ;
+  ss->cursor = 0 ;
+  ss->idle = 0 ;
+  ss->carried = 0 ;
+  g.route[k].active++ ;
+  g.active++ ;
   /* a failed write shows as a remote that ends without results */
-  if (batch_put(s, lines, nmsg) == -1) { close(ss->wfd) ; ss->wfd = -1 ; }
+  if (batch_put(s, lines, nmsg) == -1)
+  {
+    close(ss->wfd) ;
+    ss->wfd = -1 ;
+  }
   return 0 ;
 }
 
@@ -178,7 +255,9 @@ static int spawn_remote (uint32_t s, uint32_t k, struct dlv_buf *lines, uint32_t
    remote's stdin, the sent table. Returns the messages taken in. */
 static uint32_t batch_build (uint32_t s, uint32_t k, struct dlv_buf *lines)
 {
-  uint32_t used = 0, nr = 0, nmsg = 0 ;
+  uint32_t used = 0 ;
+  uint32_t nr = 0 ;
+  uint32_t nmsg = 0 ;
 #define rt (g.route + k)   /* g.route may move while a batch is built */
   while (used < rt->qlen && used < DLV_BATCH_MSGS && nr < DLV_BATCH_RCPTS)
   {
@@ -193,7 +272,11 @@ static uint32_t batch_build (uint32_t s, uint32_t k, struct dlv_buf *lines)
       continue ;
     }
     a = batch_add(s, k, i, lines) ;
-    if (a > 0) { nr += (uint32_t)a ; nmsg++ ; }
+    if (a > 0)
+    {
+      nr += (uint32_t)a ;
+      nmsg++ ;
+    }
     else dlv_heap_set(i) ;
   }
   memmove(rt->q, rt->q + used, (rt->qlen - used) * sizeof *rt->q) ;
@@ -202,21 +285,27 @@ static uint32_t batch_build (uint32_t s, uint32_t k, struct dlv_buf *lines)
 #undef rt
 }
 
-void dlv_sess_end (uint32_t s, char const *why) ;
-
 static void spawn_one (uint32_t k)
 {
   struct dlv_buf lines = DLV_BUF_ZERO ;
-  uint32_t s = sess_slot(), nmsg ;
-  g.sess[s].pid = 0 ; g.sess[s].nsent = 0 ; g.sess[s].text.len = 0 ; g.sess[s].in.len = 0 ;
-  g.sess[s].wfd = -1 ; g.sess[s].idle = 0 ;
+  uint32_t s = sess_slot() ;
+  uint32_t nmsg ;
+  struct dlv_sess *ss = g.sess + s ;
+  ss->pid = 0 ;
+  ss->nsent = 0 ;
+  ss->text.len = 0 ;
+  ss->in.len = 0 ;
+  ss->wfd = -1 ;
+  ss->idle = 0 ;
   nmsg = batch_build(s, k, &lines) ;
-  if (!g.sess[s].nsent) { dlv_buf_free(&lines) ; return ; }
-  if (spawn_remote(s, k, &lines, nmsg) == -1)
+  if (ss->nsent && spawn_remote(s, k, &lines, nmsg) == -1)
   {
-    strerr_warnwu1sys("spawn mxhold-remote") ;
-    g.sess[s].pid = -1 ; g.sess[s].fd = -1 ; g.sess[s].wfd = -1 ;
-    g.route[k].active++ ; g.active++ ;
+    mx_log_kv(MX_LOG_WARN, "spawn-failed", "route", g.route[k].key, "error", strerror(errno), (char const *)0) ;
+    ss->pid = -1 ;
+    ss->fd = -1 ;
+    ss->wfd = -1 ;
+    g.route[k].active++ ;
+    g.active++ ;
     dlv_sess_end(s, "unable to spawn mxhold-remote") ;
   }
   dlv_buf_free(&lines) ;
@@ -228,15 +317,21 @@ static void hand_one (uint32_t k, uint32_t s)
 {
   struct dlv_buf lines = DLV_BUF_ZERO ;
   uint32_t nmsg ;
-  g.sess[s].nsent = 0 ; g.sess[s].text.len = 0 ;
+  g.sess[s].nsent = 0 ;
+  g.sess[s].text.len = 0 ;
   nmsg = batch_build(s, k, &lines) ;
-  if (!g.sess[s].nsent) { dlv_buf_free(&lines) ; return ; }
-  g.sess[s].idle = 0 ; g.sess[s].cursor = 0 ;
+  if (!g.sess[s].nsent)
+  {
+    dlv_buf_free(&lines) ;
+    return ;
+  }
+  g.sess[s].idle = 0 ;
+  g.sess[s].cursor = 0 ;
   if (batch_put(s, &lines, nmsg) == -1)
   {
     /* its remote died while idle (killed after this turn's poll): nothing
        was tried, so the batch is due again at once, no attempt counted */
-    strerr_warnwu2sys("hand a batch to mxhold-remote for route ", g.route[k].key) ;
+    mx_log_kv(MX_LOG_WARN, "remote-failed", "route", g.route[k].key, "reason", "batch-write", "error", strerror(errno), (char const *)0) ;
     for (uint32_t n = 0 ; n < g.sess[s].nsent ; n++)
     {
       struct dlv_sent *se = g.sess[s].sent + n ;
@@ -254,16 +349,6 @@ static uint32_t idle_of (uint32_t k)
   for (uint32_t s = 0 ; s < g.nsess ; s++)
     if (g.sess[s].pid > 0 && g.sess[s].idle == 1 && g.sess[s].route == k) return s ;
   return DLV_NONE ;
-}
-
-void dlv_sess_close (uint32_t s)
-{
-  struct dlv_sess *ss = g.sess + s ;
-  if (ss->idle != 1) return ;
-  if (ss->wfd >= 0) close(ss->wfd) ;
-  ss->wfd = -1 ;
-  ss->idle = 2 ;
-  g.closing++ ;
 }
 
 /* The global limit is reached and route k needs a session: the idle
@@ -296,12 +381,24 @@ void dlv_spawn (void)
     while (g.route[k].qlen && !g.stopping)
     {
       uint32_t s = idle_of(k) ;
-      if (s != DLV_NONE) { hand_one(k, s) ; continue ; }
+      if (s != DLV_NONE)
+      {
+        hand_one(k, s) ;
+        continue ;
+      }
       if (g.route[k].active >= g.route[k].conc) break ;
-      if (g.active >= conc) { make_room(k, conc) ; break ; }
+      if (g.active >= conc)
+      {
+        make_room(k, conc) ;
+        break ;
+      }
       spawn_one(k) ;
     }
-    if (!g.route[k].qlen) { g.route[k].ready = 0 ; g.ready[j] = g.ready[--g.nready] ; }
+    if (!g.route[k].qlen)
+    {
+      g.route[k].ready = 0 ;
+      g.ready[j] = g.ready[--g.nready] ;
+    }
     else j++ ;
   }
 }

@@ -6,24 +6,29 @@
 #include <errno.h>
 #include <signal.h>
 #include <unistd.h>
+#include "lib/log.h"
+#include "lib/write_all.h"
 #include "conf/conf.h"
 #include "queue/queue.h"
-#include "deliver/remote.h"
+#include "deliver/remote_io.h"
 
-#define USAGE "usage: mxhold-remote ROUTE DOMAIN < batches"
+#define USAGE "mxhold-remote ROUTE DOMAIN < batches"
 
-static void die (int e, char const *a, char const *b)
+static void nomem (void)
 {
-  struct dlv_buf l = DLV_BUF_ZERO ;
-  dlv_buf_cats(&l, "remote: fatal: ") ; dlv_buf_cats(&l, a) ; dlv_buf_cats(&l, b) ; dlv_buf_cats(&l, "\n") ;
-  if (l.s && write(2, l.s, l.len) < 0) _exit(e) ;
-  _exit(e) ;
+  mx_die_kv(111, "out-of-memory", (char const *)0) ;
+}
+
+static void bad_batch (char const *reason)
+{
+  mx_die_kv(100, "bad-batch", "reason", reason, (char const *)0) ;
 }
 
 /* Splits "ID PATH IDX RCPT [IDX RCPT]..." lines in place into msgs. */
 static size_t batch_parse (char *s, size_t len, struct remote_msg **out)
 {
-  size_t n = 0, a = 0 ;
+  size_t n = 0 ;
+  size_t a = 0 ;
   struct remote_msg *m = 0 ;
   for (size_t pos = 0 ; pos < len ; )
   {
@@ -31,7 +36,7 @@ static size_t batch_parse (char *s, size_t len, struct remote_msg **out)
     static char *f[2 + 2 * QUEUE_RCPT_MAX] ;   /* ID, PATH, then INDEX RCPT pairs */
     size_t nf = 0 ;
     char *p = s + pos ;
-    if (!nl) die(100, "batch line without LF", "") ;
+    if (!nl) bad_batch("no-lf") ;
     *nl = 0 ;
     pos = (size_t)(nl - s) + 1 ;
     while (*p && nf < sizeof f / sizeof *f)
@@ -40,19 +45,25 @@ static size_t batch_parse (char *s, size_t len, struct remote_msg **out)
       p += strcspn(p, " ") ;
       if (*p) *p++ = 0 ;
     }
-    if (nf < 4 || (nf & 1)) die(100, "malformed batch line", "") ;
+    if (nf < 4 || (nf & 1)) bad_batch("malformed") ;
     if (n == a)
     {
       a = a ? 2 * a : 16 ;
       m = realloc(m, a * sizeof *m) ;
-      if (!m) die(111, "out of memory", "") ;
+      if (!m) nomem() ;
     }
-    m[n].id = f[0] ; m[n].path = f[1] ; m[n].n = (nf - 2) / 2 ;
+    m[n].id = f[0] ;
+    m[n].path = f[1] ;
+    m[n].n = (nf - 2) / 2 ;
     m[n].rcpt = malloc(m[n].n * sizeof(char *)) ;
     m[n].idx = malloc(m[n].n * sizeof(char *)) ;
     m[n].done = calloc(m[n].n, 1) ;
-    if (!m[n].rcpt || !m[n].idx || !m[n].done) die(111, "out of memory", "") ;
-    for (size_t i = 0 ; i < m[n].n ; i++) { m[n].idx[i] = f[2 + 2*i] ; m[n].rcpt[i] = f[3 + 2*i] ; }
+    if (!m[n].rcpt || !m[n].idx || !m[n].done) nomem() ;
+    for (size_t i = 0 ; i < m[n].n ; i++)
+    {
+      m[n].idx[i] = f[2 + 2*i] ;
+      m[n].rcpt[i] = f[3 + 2*i] ;
+    }
     n++ ;
   }
   *out = m ;
@@ -73,39 +84,46 @@ static int batch_read (struct dlv_buf *b)
   {
     size_t n = 0 ;
     int found = 0 ;
+    ssize_t r ;
     if (in.len && in.s[0] == '\n') found = 1 ;
     else if (in.len)
     {
       size_t from = scanned ? scanned - 1 : 0 ;
       char *e = memmem(in.s + from, in.len - from, "\n\n", 2) ;
-      if (e) { n = (size_t)(e - in.s) + 1 ; found = 1 ; }
+      if (e)
+      {
+        n = (size_t)(e - in.s) + 1 ;
+        found = 1 ;
+      }
       else scanned = in.len ;
     }
     if (found || eof)
     {
       if (!found) n = in.len ;
-      if (dlv_buf_cat(b, in.s, n) == -1) die(111, "out of memory", "") ;
+      if (dlv_buf_cat(b, in.s, n) == -1) nomem() ;
       if (found) n++ ;   /* the empty line */
       memmove(in.s, in.s + n, in.len - n) ;
       in.len -= n ;
       scanned = 0 ;
       return found ;
     }
-    if (in.len > REMOTE_BATCH_MAX_BYTES) die(100, "batch too large", "") ;
+    if (in.len > REMOTE_BATCH_MAX_BYTES) bad_batch("too-large") ;
+    r = read(0, tmp, sizeof tmp) ;
+    if (r == -1)
     {
-      ssize_t r = read(0, tmp, sizeof tmp) ;
-      if (r == -1) { if (errno == EINTR) continue ; die(111, "read batch: ", strerror(errno)) ; }
-      if (!r) eof = 1 ;
-      else if (dlv_buf_cat(&in, tmp, (size_t)r) == -1) die(111, "out of memory", "") ;
+      if (errno == EINTR) continue ;
+      mx_die_kv(111, "read-failed", "path", "-", "error", strerror(errno), (char const *)0) ;
     }
+    if (!r) eof = 1 ;
+    else if (dlv_buf_cat(&in, tmp, (size_t)r) == -1) nomem() ;
   }
 }
 
 /* "batch done, idle, connection kept": deliver may send the next batch. */
 static void idle_mark (void)
 {
-  while (write(1, ".\n", 2) == -1)
-    if (errno != EINTR) _exit(111) ;   /* deliver is gone */
+  if (mx_write_all(1, ".\n", 2) == -1)
+    mx_die_kv(111, "deliver-gone", "error", strerror(errno), (char const *)0) ;
 }
 
 /* One batch: results for each of its recipients on fd 1. */
@@ -114,50 +132,61 @@ static void batch_run (struct remote_cfg const *cfg, char const *route, char con
   static struct remote_addr addrs[REMOTE_HOSTS_MAX] ;
   static int naddr ;
   struct remote_msg *msgs = 0 ;
-  char const *why = "" ;
+  struct remote_why why = { "", "" } ;
   size_t nmsg = batch_parse(in->s, in->len, &msgs) ;
   /* a kept connection came from addrs; without one, resolve afresh */
   if (!remote_connected()) naddr = remote_route_resolve(route, domain, cfg->me, cfg->aliases, addrs, REMOTE_HOSTS_MAX, &why) ;
   if (naddr < 0)
   {
-    struct dlv_buf l = DLV_BUF_ZERO ;
-    dlv_buf_cats(&l, "remote: warning: route ") ; dlv_buf_cats(&l, route) ; dlv_buf_cats(&l, " for ") ;
-    dlv_buf_cats(&l, domain) ; dlv_buf_cats(&l, ": ") ; dlv_buf_cats(&l, why) ; dlv_buf_cats(&l, "\n") ;
-    if (l.s && write(2, l.s, l.len) < 0) _exit(111) ;
-    remote_result_rest(msgs, 0, nmsg, "-", why) ;
-    dlv_buf_free(&l) ;
+    mx_log_kv(MX_LOG_WARN, "route-failed", "route", route, "domain", domain, "reason", why.reason, (char const *)0) ;
+    remote_result_rest(msgs, 0, nmsg, "-", why.text) ;
   }
   else remote_session(cfg, addrs, naddr, msgs, nmsg) ;
-  for (size_t i = 0 ; i < nmsg ; i++) { free(msgs[i].rcpt) ; free(msgs[i].idx) ; free(msgs[i].done) ; }
+  for (size_t i = 0 ; i < nmsg ; i++)
+  {
+    free(msgs[i].rcpt) ;
+    free(msgs[i].idx) ;
+    free(msgs[i].done) ;
+  }
   free(msgs) ;
+}
+
+/* me, aliases and the timeouts from the config: the global limits with
+   DOMAIN's overrides in `domains` applied (remote.md). */
+static void config_read (struct remote_cfg *cfg, char const *domain)
+{
+  static struct dlv_buf me = DLV_BUF_ZERO ;
+  static struct dlv_buf aliases = DLV_BUF_ZERO ;
+  char const *env = getenv("MXHOLD_ME_ALIASES") ;
+  struct conf c ;
+  struct span s ;
+  struct conf_limits l ;
+  int trusted ;
+  if (conf_open(&c, 0) == -1)
+    mx_die_kv(111, "config-unreadable", "path", conf_dir(0), "error", strerror(errno), (char const *)0) ;
+  if (conf_me(&c, &s) && dlv_buf_cat(&me, s.p, s.len) == 0) cfg->me = me.s ;
+  if (conf_get(&c, "aliases", 7, &s))
+  {
+    dlv_buf_cat(&aliases, s.p, s.len) ;
+    dlv_buf_cat(&aliases, " ", 1) ;
+  }
+  conf_limits_get(&c, 0, &l, &trusted) ;
+  if (conf_domain_find(&c, domain, strlen(domain), &s)) conf_limits_apply(s, &l) ;
+  cfg->timeout_connect = (unsigned int)CONF_LIM(&l, timeout_connect) ;
+  cfg->timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
+  if (env) dlv_buf_cats(&aliases, env) ;
+  if (dlv_buf_cat(&aliases, "", 1) == -1 || !aliases.s) nomem() ;
+  cfg->aliases = aliases.s ;
 }
 
 int main (int argc, char const *const *argv)
 {
-  static struct dlv_buf in = DLV_BUF_ZERO, me = DLV_BUF_ZERO, aliases = DLV_BUF_ZERO ;
-  struct remote_cfg cfg = { "localhost", 0, 0, 0 } ;   /* timeouts: from the config (its defaults if unset) */
-  char const *env = getenv("MXHOLD_ME_ALIASES") ;
-  struct conf c ;
-  if (argc != 3) die(100, USAGE, "") ;
+  static struct dlv_buf in = DLV_BUF_ZERO ;
+  struct remote_cfg cfg = { "localhost", 0, 0, 0 } ;
+  mx_log_prog = "mxhold-remote" ;
+  if (argc != 3) mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   signal(SIGPIPE, SIG_IGN) ;   /* a dead peer shows as EPIPE on write */
-  if (conf_open(&c, 0) == 0)
-  {
-    struct span s ;
-    struct conf_limits l ;
-    int trusted ;
-    if (conf_me(&c, &s)) { dlv_buf_cat(&me, s.p, s.len) ; if (me.s) cfg.me = me.s ; }
-    if (conf_get(&c, "aliases", 7, &s)) { dlv_buf_cat(&aliases, s.p, s.len) ; dlv_buf_cat(&aliases, " ", 1) ; }
-    conf_limits_get(&c, 0, &l, &trusted) ;
-    /* the domain's overrides in `domains` (remote.md) */
-    if (conf_domain_find(&c, argv[2], strlen(argv[2]), &s)) conf_limits_apply(s, &l) ;
-    cfg.timeout_connect = (unsigned int)CONF_LIM(&l, timeout_connect) ;
-    cfg.timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
-  }
-  else die(111, "unable to read config: ", strerror(errno)) ;
-  if (env) dlv_buf_cats(&aliases, env) ;
-  dlv_buf_cat(&aliases, "", 1) ;
-  if (!aliases.s) die(111, "out of memory", "") ;
-  cfg.aliases = aliases.s ;
+  config_read(&cfg, argv[2]) ;
   for (;;)
   {
     int more = batch_read(&in) ;

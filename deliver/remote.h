@@ -1,5 +1,17 @@
-/* remote.h: modules of mxhold-remote, the SMTP client (libowfat program).
-   remote_reply.c is libc only (fuzzed: it parses downstream bytes). */
+/* remote.h: the modules of mxhold-remote, the SMTP client (libowfat
+   program, deliver/remote.md). They stand in layers, each calling only
+   the ones above it in this list, never one under it:
+
+     lib/, conf/, queue/queue.h   shared, libc only
+     dlv_buf, dlv_reply (dlv.h)   libc only, shared with mxhold-deliver
+     remote_reply   the SMTP reply parser (libc only; fuzzed: it parses
+                    downstream bytes)
+     remote_route   a route to the addresses to try (libowfat DNS)
+     remote_io      the connection with its deadlines, the last failure,
+                    the result lines to deliver (remote_io.h)
+     remote_txn     one message over an open connection
+     remote_smtp    the session: connections, greeting, reuse, QUIT
+     remote.c       main: batches from stdin */
 #ifndef MXHOLD_REMOTE_H
 #define MXHOLD_REMOTE_H
 
@@ -40,15 +52,21 @@ struct remote_addr {
   char name[256] ;        /* host name as routed, for logs */
 } ;
 
+/* Why a route gave no address: a word for the log's reason= and a
+   sentence for the recipients' results (both static). */
+struct remote_why {
+  char const *reason ;
+  char const *text ;
+} ;
+
 /* Resolves a route ("HOST[:PORT],..." or "mx") for domain into at most
    max addresses, in order. me and aliases (space or comma separated names
    and addresses, may be NULL) are skipped. Returns the count (>= 0), or
-   -1 with *why set to a static reason (temporary failure). */
+   -1 with *why set (a temporary failure). */
 int remote_route_resolve (char const *route, char const *domain, char const *me,
-  char const *aliases, struct remote_addr *out, int max, char const **why) ;
+  char const *aliases, struct remote_addr *out, int max, struct remote_why *why) ;
 
-
-/* ---- the session (remote_smtp.c) ---- */
+/* One message of a batch, as deliver handed it. */
 struct remote_msg {
   char const *id ;
   char const *path ;
@@ -65,6 +83,7 @@ struct remote_cfg {
   unsigned int timeout_remote ;
 } ;
 
+/* ---- the session (remote_smtp.c) ---- */
 /* Delivers msgs over the connection kept from the last batch if it is
    still usable (else, or if it dies before the first message's DATA was
    accepted, over a new one), then over one connection per address,
@@ -79,10 +98,5 @@ void remote_session (struct remote_cfg const *cfg, struct remote_addr const *add
 int remote_connected (void) ;
 /* QUIT (REMOTE_QUIT_TIMEOUT at most) and close the kept connection, if any. */
 void remote_quit (struct remote_cfg const *cfg) ;
-
-/* Reports one result line on fd 1 (see remote_session). */
-void remote_result (struct remote_msg *m, size_t r, char status, char const *host, char const *text, size_t len) ;
-/* Reports t for every recipient of msgs[from..n) without a result. */
-void remote_result_rest (struct remote_msg *msgs, size_t from, size_t n, char const *host, char const *text) ;
 
 #endif

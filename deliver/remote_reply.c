@@ -1,6 +1,7 @@
 /* remote_reply.c: SMTP reply parser (RFC 5321 4.2). libc only; every byte
    comes from the downstream, so nothing here trusts termination or length. */
 #include <string.h>
+#include "lib/u64.h"
 #include "deliver/remote.h"
 
 static int ci_prefix (char const *s, size_t len, char const *w)
@@ -25,7 +26,7 @@ static void ext_line (char const *s, size_t len, struct remote_ext *ext)
     uint64_t u = 0 ;
     ext->size = 1 ;
     ext->sizemax = 0 ;
-    if (len > 5 && dlv_scan_u64(s + 5, len - 5, &u) == len - 5) ext->sizemax = u ;
+    if (len > 5 && mx_u64_scan_all(s + 5, len - 5, UINT64_MAX, &u)) ext->sizemax = u ;
   }
 }
 
@@ -58,9 +59,13 @@ long remote_reply_parse (char const *s, size_t len, unsigned int *code, struct d
     if (l > REMOTE_LINE_MAX || n < 3 || ++lines > REMOTE_REPLY_LINES_MAX) goto bad ;
     if (s[pos] < '2' || s[pos] > '5' || s[pos+1] < '0' || s[pos+1] > '9' || s[pos+2] < '0' || s[pos+2] > '9') goto bad ;
     c = (unsigned int)(s[pos] - '0') * 100 + (unsigned int)(s[pos+1] - '0') * 10 + (unsigned int)(s[pos+2] - '0') ;
-    if (lines == 1) first = c ; else if (c != first) goto bad ;
+    if (lines == 1) first = c ;
+    else if (c != first) goto bad ;
     if (n > 3 && s[pos+3] != ' ' && s[pos+3] != '-') goto bad ;
-    if (lines == 1) { if (text_add(text, s + pos, n) == -1) goto bad ; }
+    if (lines == 1)
+    {
+      if (text_add(text, s + pos, n) == -1) goto bad ;
+    }
     else
     {
       if (text_add(text, " / ", 3) == -1 || text_add(text, s + pos + 4, n > 4 ? n - 4 : 0) == -1) goto bad ;

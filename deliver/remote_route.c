@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <stralloc.h>
 #include <dns.h>
+#include "lib/u64.h"
 #include "deliver/remote.h"
 
 #define REMOTE_PORT_DEFAULT 25
@@ -31,7 +32,8 @@ static int is_me (char const *name, size_t nlen, struct remote_addr const *a, ch
       if (name && name_eq(name, nlen, p, n)) return 1 ;
       if (a && n < sizeof tmp)
       {
-        memcpy(tmp, p, n) ; tmp[n] = 0 ;
+        memcpy(tmp, p, n) ;
+        tmp[n] = 0 ;
         if (a->family == 4 && inet_pton(AF_INET, tmp, ip) == 1 && !memcmp(ip, a->ip, 4)) return 1 ;
         if (a->family == 6 && inet_pton(AF_INET6, tmp, ip) == 1 && !memcmp(ip, a->ip, 16)) return 1 ;
       }
@@ -49,8 +51,13 @@ static int add_host (char const *host, size_t hlen, uint16_t port, char const *m
   static stralloc fqdn, ips ;
   char name[256] ;
   if (!hlen || hlen >= sizeof name) return n ;
-  memcpy(name, host, hlen) ; name[hlen] = 0 ;
-  if (is_me(name, hlen, 0, me, aliases)) { (*skipped)++ ; return n ; }
+  memcpy(name, host, hlen) ;
+  name[hlen] = 0 ;
+  if (is_me(name, hlen, 0, me, aliases))
+  {
+    (*skipped)++ ;
+    return n ;
+  }
   if (!stralloc_copyb(&fqdn, name, hlen)) return n ;
   if (dns_ip6(&ips, &fqdn) == -1) return n ;
   for (size_t i = 0 ; i + 16 <= ips.len && n < max ; i += 16)
@@ -58,11 +65,23 @@ static int add_host (char const *host, size_t hlen, uint16_t port, char const *m
     static unsigned char const mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff } ;
     struct remote_addr *a = out + n ;
     memset(a, 0, sizeof *a) ;
-    if (!memcmp(ips.s + i, mapped, 12)) { a->family = 4 ; memcpy(a->ip, ips.s + i + 12, 4) ; }
-    else { a->family = 6 ; memcpy(a->ip, ips.s + i, 16) ; }
+    if (!memcmp(ips.s + i, mapped, 12))
+    {
+      a->family = 4 ;
+      memcpy(a->ip, ips.s + i + 12, 4) ;
+    }
+    else
+    {
+      a->family = 6 ;
+      memcpy(a->ip, ips.s + i, 16) ;
+    }
     a->port = port ;
     memcpy(a->name, name, hlen + 1) ;
-    if (is_me(0, 0, a, me, aliases)) { (*skipped)++ ; continue ; }
+    if (is_me(0, 0, a, me, aliases))
+    {
+      (*skipped)++ ;
+      continue ;
+    }
     n++ ;
   }
   return n ;
@@ -80,7 +99,8 @@ static int add_item (char const *s, size_t len, char const *me, char const *alia
   {
     char const *rb = memchr(s, ']', len) ;
     if (!rb) return n ;
-    host = s + 1 ; hlen = (size_t)(rb - s - 1) ;
+    host = s + 1 ;
+    hlen = (size_t)(rb - s - 1) ;
     if ((size_t)(rb - s) + 1 < len && rb[1] == ':') colon = rb + 1 ;
   }
   else
@@ -92,26 +112,36 @@ static int add_item (char const *s, size_t len, char const *me, char const *alia
   if (colon)
   {
     size_t plen = len - (size_t)(colon + 1 - s) ;
-    if (!plen || dlv_scan_u64(colon + 1, plen, &port) != plen || !port || port > 65535) return n ;
+    if (!mx_u64_scan_all(colon + 1, plen, 65535, &port) || !port) return n ;
   }
   return add_host(host, hlen, (uint16_t)port, me, aliases, out, n, max, skipped) ;
 }
 
-struct mx { unsigned int pref ; char name[256] ; } ;
+struct mx {
+  unsigned int pref ;
+  char name[256] ;
+} ;
 
 static int mx_cmp (void const *a, void const *b)
 {
-  struct mx const *x = a, *y = b ;
+  struct mx const *x = a ;
+  struct mx const *y = b ;
   return x->pref < y->pref ? -1 : x->pref > y->pref ;
 }
 
 static int route_mx (char const *domain, char const *me, char const *aliases,
-  struct remote_addr *out, int max, int *skipped, char const **why)
+  struct remote_addr *out, int max, int *skipped, struct remote_why *why)
 {
   static stralloc fqdn, res ;
   struct mx mx[REMOTE_HOSTS_MAX] ;
-  int nmx = 0, n = 0 ;
-  if (!stralloc_copys(&fqdn, domain) || dns_mx(&res, &fqdn) == -1) { *why = "MX lookup failed (temporary DNS error)" ; return -1 ; }
+  int nmx = 0 ;
+  int n = 0 ;
+  if (!stralloc_copys(&fqdn, domain) || dns_mx(&res, &fqdn) == -1)
+  {
+    why->reason = "dns-temporary" ;
+    why->text = "MX lookup failed (temporary DNS error)" ;
+    return -1 ;
+  }
   for (size_t i = 0 ; i + 3 <= res.len && nmx < REMOTE_HOSTS_MAX ; )
   {
     size_t l = strnlen(res.s + i + 2, res.len - i - 2) ;
@@ -127,8 +157,15 @@ static int route_mx (char const *domain, char const *me, char const *aliases,
   if (!nmx)   /* RFC 5321 5.1: no MX, the domain itself is the implicit MX */
   {
     size_t l = strlen(domain) ;
-    if (l >= sizeof mx[0].name) { *why = "domain too long" ; return -1 ; }
-    mx[0].pref = 0 ; memcpy(mx[0].name, domain, l + 1) ; nmx = 1 ;
+    if (l >= sizeof mx[0].name)
+    {
+      why->reason = "bad-domain" ;
+      why->text = "domain too long" ;
+      return -1 ;
+    }
+    mx[0].pref = 0 ;
+    memcpy(mx[0].name, domain, l + 1) ;
+    nmx = 1 ;
   }
   qsort(mx, (size_t)nmx, sizeof mx[0], mx_cmp) ;
   for (int i = 0, group = 0 ; i < nmx && n < max ; i++)
@@ -139,15 +176,20 @@ static int route_mx (char const *domain, char const *me, char const *aliases,
     /* RFC 5321 5.1: the relay is an MX here (by name or by an address), so
        every MX with its preference or a worse one is dropped: a backup MX
        would only hand the mail back to us */
-    if (*skipped > was) { n = group ; break ; }
+    if (*skipped > was)
+    {
+      n = group ;
+      break ;
+    }
   }
   return n ;
 }
 
 int remote_route_resolve (char const *route, char const *domain, char const *me,
-  char const *aliases, struct remote_addr *out, int max, char const **why)
+  char const *aliases, struct remote_addr *out, int max, struct remote_why *why)
 {
-  int n = 0, skipped = 0 ;
+  int n = 0 ;
+  int skipped = 0 ;
   if (!strcmp(route, "mx"))
   {
     n = route_mx(domain, me, aliases, out, max, &skipped, why) ;
@@ -165,8 +207,9 @@ int remote_route_resolve (char const *route, char const *domain, char const *me,
   }
   if (!n)
   {
-    *why = skipped ? "route leads back to this relay (me or an alias); refusing to loop"
-                   : "no address for any host of the route" ;
+    why->reason = skipped ? "loop" : "no-address" ;
+    why->text = skipped ? "route leads back to this relay (me or an alias); refusing to loop"
+                        : "no address for any host of the route" ;
     return -1 ;
   }
   return n ;

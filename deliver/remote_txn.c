@@ -8,11 +8,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "queue/queue.h"
-#include "deliver/remote.h"
-#include "deliver/remote_io.h"
+#include "deliver/remote_txn.h"
 
-/* Streams the message from fd, dot-stuffed, then the final dot. */
-int remote_send_body (struct remote_io *io, int fd)
+/* Streams the message from fd (at its body), dot-stuffed, then the final dot. */
+static int send_body (struct remote_io *io, int fd)
 {
   static char in[REMOTE_IO_BYTES], out[2 * REMOTE_IO_BYTES + 8] ;
   int bol = 1 ;
@@ -21,7 +20,12 @@ int remote_send_body (struct remote_io *io, int fd)
   {
     size_t o = 0 ;
     ssize_t n = read(fd, in, sizeof in) ;
-    if (n == -1) { if (errno == EINTR) continue ; remote_seterr("read message: ", strerror(errno)) ; return -1 ; }
+    if (n == -1)
+    {
+      if (errno == EINTR) continue ;
+      remote_fail_errno("read-failed", "read message: ", errno) ;
+      return -1 ;
+    }
     if (!n) break ;
     for (ssize_t i = 0 ; i < n ; i++)
     {
@@ -37,11 +41,6 @@ int remote_send_body (struct remote_io *io, int fd)
   return remote_io_put(io, ".\r\n", 3) ;
 }
 
-void remote_result_code (struct remote_msg *m, size_t r, unsigned int code, char const *host, struct dlv_buf const *t)
-{
-  remote_result(m, r, code / 100 == 2 ? 'd' : code / 100 == 5 ? 'p' : 't', host, t->s ? t->s : "", t->len) ;
-}
-
 /* Reads the envelope of m's file: sender and the offset of the message. */
 static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, off_t *body)
 {
@@ -49,21 +48,41 @@ static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, of
   struct queue_env e ;
   struct stat st ;
   int fd = open(m->path, O_RDONLY | O_CLOEXEC) ;
-  if (fd == -1) { remote_seterr("unable to open message: ", strerror(errno)) ; return -1 ; }
+  if (fd == -1)
+  {
+    remote_fail_errno("open-failed", "unable to open message: ", errno) ;
+    return -1 ;
+  }
   for (;;)
   {
     char buf[4096] ;
     ssize_t n = read(fd, buf, sizeof buf) ;
     int r ;
-    if (n <= 0 || h.len >= QUEUE_ENVELOPE_MAX_BYTES) { remote_seterr("bad message file", "") ; goto fail ; }   /* cut, or a header no writer makes */
-    if (dlv_buf_cat(&h, buf, (size_t)n) == -1) { remote_seterr("out of memory", "") ; goto fail ; }
+    if (n <= 0 || h.len >= QUEUE_ENVELOPE_MAX_BYTES)   /* cut, or a header no writer makes */
+    {
+      remote_fail("malformed", "bad message file") ;
+      goto fail ;
+    }
+    if (dlv_buf_cat(&h, buf, (size_t)n) == -1)
+    {
+      remote_fail("out-of-memory", "out of memory") ;
+      goto fail ;
+    }
     r = queue_env_parse(h.s, h.len, &e) ;
-    if (r < 0) { remote_seterr("bad message file", "") ; goto fail ; }
+    if (r < 0)
+    {
+      remote_fail("malformed", "bad message file") ;
+      goto fail ;
+    }
     if (r > 0) break ;
   }
   from->len = 0 ;
   if (dlv_buf_cat(from, e.from.p, e.from.len) == -1 || fstat(fd, &st) == -1
-   || lseek(fd, (off_t)e.hdrlen, SEEK_SET) == -1) { remote_seterr("read message: ", strerror(errno)) ; goto fail ; }
+   || lseek(fd, (off_t)e.hdrlen, SEEK_SET) == -1)
+  {
+    remote_fail_errno("read-failed", "read message: ", errno) ;
+    goto fail ;
+  }
   *size = st.st_size - (off_t)e.hdrlen ;
   *body = (off_t)e.hdrlen ;
   dlv_buf_free(&h) ;
@@ -79,20 +98,31 @@ struct txn {
   struct remote_msg *m ;
   int fd ;
   off_t body ;
-  char const *from, *sz ;
-  size_t *pend, npend ;       /* recipients still to send */
-  size_t *acc, nacc ;         /* accepted in this transaction */
+  char const *from ;
+  char const *sz ;            /* ">" or "> SIZE=n" */
+  size_t *pend ;              /* recipients still to send */
+  size_t npend ;
+  size_t *acc ;               /* accepted in this transaction */
+  size_t nacc ;
   struct dlv_buf t ;
   int retry ;                 /* first message on a kept connection: a 421 to MAIL is a lost connection */
   int data ;                  /* a DATA was accepted (354): never send this message again */
 } ;
+
+/* RSET after an aborted transaction. 0, or -1 with the failure set. */
+static int rset (struct txn *x)
+{
+  unsigned int code ;
+  x->io->stage = "rset" ;
+  return remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+}
 
 /* The server closes the kept connection under our MAIL (RFC 5321 3.8):
    a lost connection, reported by no result, so the batch can go again. */
 static int mail_closing (struct txn *x, unsigned int code, struct dlv_buf const *t)
 {
   if (!x->retry || code != 421) return 0 ;
-  remote_seterr("MAIL: ", t->s ? t->s : "421") ;
+  remote_fail_reply("closing", "MAIL: ", t->s ? t->s : "421") ;
   return 1 ;
 }
 
@@ -111,10 +141,10 @@ static int txn_data (struct txn *x, unsigned int code)
   if (code != 354)
   {
     for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code / 100 == 2 ? 451 : code, x->io->host, &x->t) ;
-    return remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+    return rset(x) ;
   }
   x->data = 1 ;
-  if (remote_send_body(x->io, x->fd) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
+  if (send_body(x->io, x->fd) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
   for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code, x->io->host, &x->t) ;
   return 0 ;
 }
@@ -124,20 +154,27 @@ static int txn_plain (struct txn *x, size_t *carry, size_t *ncarry)
 {
   unsigned int code ;
   size_t k ;
+  x->io->stage = "mail" ;
   if (remote_io_cmd(x->io, "MAIL FROM:<", x->from, x->sz, &code, &x->t) == -1) return -1 ;
   if (mail_closing(x, code, &x->t)) return -1 ;
   if (code / 100 != 2)
   {
     for (k = 0 ; k < x->npend ; k++) remote_result_code(x->m, x->pend[k], code, x->io->host, &x->t) ;
-    return remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+    return rset(x) ;
   }
+  x->io->stage = "rcpt" ;
   for (k = 0 ; k < x->npend ; k++)
   {
-    if (*ncarry) { carry[(*ncarry)++] = x->pend[k] ; continue ; }   /* after a 452: next transaction */
+    if (*ncarry)   /* after a 452: next transaction */
+    {
+      carry[(*ncarry)++] = x->pend[k] ;
+      continue ;
+    }
     if (remote_io_cmd(x->io, "RCPT TO:<", x->m->rcpt[x->pend[k]], ">", &code, &x->t) == -1) return -1 ;
     rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
   }
-  if (!x->nacc) return remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+  if (!x->nacc) return rset(x) ;
+  x->io->stage = "data" ;
   if (remote_io_cmd(x->io, "DATA", "", "", &code, &x->t) == -1) return -1 ;
   return txn_data(x, code) ;
 }
@@ -148,11 +185,25 @@ static int pipe_put (struct txn *x, size_t k, size_t end)
 {
   struct dlv_buf cmds = DLV_BUF_ZERO ;
   int rc ;
-  if (!k) { dlv_buf_cats(&cmds, "MAIL FROM:<") ; dlv_buf_cats(&cmds, x->from) ; dlv_buf_cats(&cmds, x->sz) ; dlv_buf_cats(&cmds, "\r\n") ; }
+  if (!k)
+  {
+    dlv_buf_cats(&cmds, "MAIL FROM:<") ;
+    dlv_buf_cats(&cmds, x->from) ;
+    dlv_buf_cats(&cmds, x->sz) ;
+    dlv_buf_cats(&cmds, "\r\n") ;
+  }
   for (size_t j = k ; j < end ; j++)
-  { dlv_buf_cats(&cmds, "RCPT TO:<") ; dlv_buf_cats(&cmds, x->m->rcpt[x->pend[j]]) ; dlv_buf_cats(&cmds, ">\r\n") ; }
+  {
+    dlv_buf_cats(&cmds, "RCPT TO:<") ;
+    dlv_buf_cats(&cmds, x->m->rcpt[x->pend[j]]) ;
+    dlv_buf_cats(&cmds, ">\r\n") ;
+  }
   if (end == x->npend) dlv_buf_cats(&cmds, "DATA\r\n") ;
-  if (!cmds.s) { remote_seterr("out of memory", "") ; return -1 ; }
+  if (!cmds.s)
+  {
+    remote_fail("out-of-memory", "out of memory") ;
+    return -1 ;
+  }
   rc = remote_io_put(x->io, cmds.s, cmds.len) ;
   dlv_buf_free(&cmds) ;
   return rc ;
@@ -166,14 +217,17 @@ static int pipe_put (struct txn *x, size_t k, size_t end)
 static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
 {
   struct dlv_buf mt = DLV_BUF_ZERO ;
-  unsigned int code, mcode = 0 ;
+  unsigned int code ;
+  unsigned int mcode = 0 ;
   int rc = -1 ;
   for (size_t k = 0, end ; k < x->npend ; k = end)
   {
     end = x->npend - k > REMOTE_PIPE_RCPTS ? k + REMOTE_PIPE_RCPTS : x->npend ;
+    x->io->stage = k ? "rcpt" : "mail" ;
     if (pipe_put(x, k, end) == -1) goto end ;
     if (!k && remote_io_reply(x->io, &mcode, &mt, 0) == -1) goto end ;
     if (!k && mail_closing(x, mcode, &mt)) goto end ;
+    x->io->stage = "rcpt" ;
     for (size_t j = k ; j < end ; j++)
     {
       if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
@@ -181,12 +235,13 @@ static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
       else remote_result_code(x->m, x->pend[j], mcode, x->io->host, &mt) ;   /* the sender was refused */
     }
   }
+  x->io->stage = "data" ;
   if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
   if (!x->nacc)
   {
     if (code == 354 && remote_io_put(x->io, ".\r\n", 3) == -1) goto end ;   /* a server that said 354 anyway */
     if (code == 354 && remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
-    rc = remote_io_cmd(x->io, "RSET", "", "", &code, &x->t) ;
+    rc = rset(x) ;
     goto end ;
   }
   rc = txn_data(x, code) ;
@@ -202,59 +257,106 @@ static int any_done (struct remote_msg const *m)
   return 0 ;
 }
 
-/* One message: transactions until every recipient has a result.
-   0 done (connection usable), -1 connection lost (m's rest reported t),
-   -2 (only with retry) lost before any result and before a DATA was
-   accepted: nothing reported, m may go again on another connection. */
+/* The message file could not be read: a local fault, logged; its
+   recipients get t. */
+static void unreadable (struct remote_io *io, struct remote_msg *m)
+{
+  struct mx_log l ;
+  mx_log_start(&l, MX_LOG_WARN, "read-failed") ;
+  mx_log_str(&l, "qid", m->id) ;
+  mx_log_str(&l, "path", m->path) ;
+  remote_fail_log(&l) ;
+  mx_log_end(&l) ;
+  remote_result_rest(m, 0, 1, io->host, remote_err.s) ;
+}
+
+/* The SIZE the downstream announced is smaller: a permanent failure for
+   every recipient (RFC 1870 6). */
+static void too_big (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, off_t size)
+{
+  struct dlv_buf b = DLV_BUF_ZERO ;
+  dlv_buf_cats(&b, "552 5.3.4 message size ") ;
+  dlv_buf_catu(&b, (uint64_t)size) ;
+  dlv_buf_cats(&b, " exceeds the downstream's SIZE ") ;
+  dlv_buf_catu(&b, ext->sizemax) ;
+  for (size_t r = 0 ; r < m->n ; r++) remote_result(m, r, 'p', io->host, b.s ? b.s : "552", b.len) ;
+  dlv_buf_free(&b) ;
+}
+
 int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, int retry)
 {
   struct dlv_buf from = DLV_BUF_ZERO ;
   struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO, .retry = retry } ;
-  size_t *carry = 0, ncarry ;
+  size_t *carry = 0 ;
+  size_t ncarry ;
   off_t size ;
   int rc = -1 ;
   char sz[40] = ">" ;
   x.fd = msg_open(m, &from, &size, &x.body) ;
-  if (x.fd == -1) { remote_result_rest(m, 0, 1, io->host, remote_err.s) ; return 0 ; }
+  if (x.fd == -1)
+  {
+    unreadable(io, m) ;
+    return 0 ;
+  }
   if (ext->size && ext->sizemax && (uint64_t)size > ext->sizemax)
   {
-    struct dlv_buf b = DLV_BUF_ZERO ;
-    dlv_buf_cats(&b, "552 5.3.4 message size ") ; dlv_buf_catu(&b, (uint64_t)size) ;
-    dlv_buf_cats(&b, " exceeds the downstream's SIZE ") ; dlv_buf_catu(&b, ext->sizemax) ;
-    for (size_t r = 0 ; r < m->n ; r++) remote_result(m, r, 'p', io->host, b.s ? b.s : "552", b.len) ;
-    dlv_buf_free(&b) ; rc = 0 ; goto end ;
+    too_big(io, ext, m, size) ;
+    rc = 0 ;
+    goto end ;
   }
   if (ext->size)   /* RFC 1870 6: declare the size */
   {
     struct dlv_buf b = DLV_BUF_ZERO ;
-    dlv_buf_cats(&b, "> SIZE=") ; dlv_buf_catu(&b, (uint64_t)size) ;
+    dlv_buf_cats(&b, "> SIZE=") ;
+    dlv_buf_catu(&b, (uint64_t)size) ;
     if (b.s && b.len < sizeof sz) memcpy(sz, b.s, b.len + 1) ;
     dlv_buf_free(&b) ;
   }
-  x.from = from.s ? from.s : "" ; x.sz = sz ;
+  x.from = from.s ? from.s : "" ;
+  x.sz = sz ;
   x.pend = malloc((m->n + 1) * sizeof *x.pend) ;
   x.acc = malloc((m->n + 1) * sizeof *x.acc) ;
   carry = malloc((m->n + 1) * sizeof *carry) ;
-  if (!x.pend || !x.acc || !carry) { remote_seterr("out of memory", "") ; goto lost ; }
+  if (!x.pend || !x.acc || !carry)
+  {
+    remote_fail("out-of-memory", "out of memory") ;
+    goto lost ;
+  }
   for (size_t r = 0 ; r < m->n ; r++) x.pend[r] = r ;
   x.npend = m->n ;
   while (x.npend)
   {
     size_t *tmp ;
-    ncarry = 0 ; x.nacc = 0 ;
-    if (lseek(x.fd, x.body, SEEK_SET) == -1) { remote_seterr("seek message: ", strerror(errno)) ; goto lost ; }
+    ncarry = 0 ;
+    x.nacc = 0 ;
+    if (lseek(x.fd, x.body, SEEK_SET) == -1)
+    {
+      remote_fail_errno("read-failed", "seek message: ", errno) ;
+      goto lost ;
+    }
     if ((ext->pipelining ? txn_pipe(&x, carry, &ncarry) : txn_plain(&x, carry, &ncarry)) == -1) goto lost ;
-    tmp = x.pend ; x.pend = carry ; carry = tmp ; x.npend = ncarry ;
+    tmp = x.pend ;
+    x.pend = carry ;
+    carry = tmp ;
+    x.npend = ncarry ;
   }
+  io->msgs++ ;
   rc = 0 ;
   goto end ;
  lost:
-  if (retry && !x.data && !any_done(m)) { rc = -2 ; goto end ; }
+  if (retry && !x.data && !any_done(m))
+  {
+    rc = -2 ;
+    goto end ;
+  }
   remote_result_rest(m, 0, 1, io->host, remote_err.s ? remote_err.s : "connection lost") ;
  end:
   close(x.fd) ;
-  free(x.pend) ; free(x.acc) ; free(carry) ;
-  dlv_buf_free(&from) ; dlv_buf_free(&x.t) ;
+  free(x.pend) ;
+  free(x.acc) ;
+  free(carry) ;
+  dlv_buf_free(&from) ;
+  dlv_buf_free(&x.t) ;
   return rc ;
 }
 

@@ -17,8 +17,9 @@ is "$(sink_count "$T/mbox")" 1 "downstream got exactly one copy"
 is "$(sed -n 2p "$T/mbox/1.eml" | tr -d "\r")" "X-Sink-To: x@example.com,y@example.net" "both recipients in one transaction"
 like "$(cat "$T/mbox/1.eml")" $'\n\\.leading dot' "a line starting with a dot arrives intact (stuffed, then unstuffed)"
 L=$(grep 'status=delivered' "$T/deliver.log" | head -1)
-like "$L" '^deliver: info: delivery [0-9.]+ rcpt=x@example.com from=a@sender.org host=127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+ status=delivered attempts=1 delay=[0-9]+s reply=250 2\.0\.0 queued as 1$' "log line format"
-check "a done line" grep -q "info: done " "$T/deliver.log"
+like "$L" '^mxhold-deliver: info: delivered qid=[0-9]+\.[0-9]+\.[0-9]+ from=a@sender.org to=x@example.com host=127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+ reply="250 2\.0\.0 queued as 1" delay=[0-9]+\.[0-9]{3} attempts=1 status=delivered$' "log line format"
+check "the message's removal logged" grep -q "mxhold-deliver: info: removed qid=[0-9.]* reason=settled" "$T/deliver.log"
+like "$(grep 'mxhold-remote: info: connect ' "$T/deliver.log" | head -1)" "^mxhold-remote: info: connect host=127\.0\.0\.1 ip=127\.0\.0\.1 port=$P\$" "remote logs its connection"
 
 # 60 recipients, 10 per transaction: 6 transactions, one session
 R=""; for i in $(seq 1 60); do R="$R r$i@example.com"; done
@@ -34,7 +35,9 @@ head -c 150000 /dev/zero | tr '\0' 'a' | fold -w 70 | sed 's/$/\r/' >"$T/big.bod
 { printf 'Received: from test\r\nSubject: big\r\n\r\n'; cat "$T/big.body"; } >"$T/big"
 BODY=$T/big inject s@example.net big@example.com
 check "oversized message settled" wait_until 10 queue_empty
-check "logged as bounced with the SIZE reason" grep -q 'rcpt=big@example.com .*status=bounced .*reply=552 5.3.4 message size' "$T/deliver.log"
+check "logged as bounced with the SIZE reason" grep -q 'bounced qid=[0-9.]* from=s@example.net to=big@example.com .*reply="552 5\.3\.4 message size .* status=bounced' "$T/deliver.log"
+check "the DSN logged" grep -q 'mxhold-deliver: info: dsn qid=[0-9.]* to=s@example.net rcpts=1$' "$T/deliver.log"
+check "the DSN's own delivery logged with the null sender as from=\"\"" wait_until 10 grep -q 'delivered qid=[0-9.]* from="" to=s@example.net ' "$T/deliver.log"
 check "DSN for it reached the sender's server" wait_until 10 grep -Eq '^[0-9]+ [0-9]+  s@example.net ' "$T/mbox/log"
 unlike "$(grep big@example.com "$T/mbox/log")" . "the big message itself never went downstream"
 
@@ -46,7 +49,7 @@ for i in $(seq 1 10); do
 done
 lat=$($PY - "$T/queue.log" "$T/mbox/log" <<'PYEOF'
 import sys, re
-ids = re.findall(r'queued (\d+)\.(\d+)\.\d+', open(sys.argv[1]).read())[-10:]
+ids = re.findall(r'queued (?:qid=)?(\d+)\.(\d+)\.\d+', open(sys.argv[1]).read())[-10:]
 arr = {}
 for l in open(sys.argv[2]):
     f = l.split()
@@ -62,4 +65,5 @@ print("p50=%d all=%s" % (ms[len(ms) // 2], ms) if ms else "p50=none")
 PYEOF
 )
 diag "queue-to-downstream latency over 10 messages (queue id time to the downstream's 250, ms): $lat"
+dlv_grammar "$T/deliver.log"
 done_testing

@@ -43,8 +43,9 @@ dlv_conf () {
 # dlv_recompile: after editing $C files
 dlv_recompile () { mxhold-conf compile "$C" >/dev/null || nok "mxhold-conf compile"; }
 
-# dlv_start: mxhold-deliver under a real s6-svscan; its log in $T/deliver.log;
-# extra environment (VAR=value ...) in $DLV_ENV
+# dlv_start: mxhold-deliver under a real s6-svscan; its log (and its
+# children's) in $T/deliver.log; extra environment (VAR=value ...) in
+# $DLV_ENV, a shell line run before the exec (exec 3<FILE, say) in $DLV_PRE
 dlv_start () {
   mkdir -p "$T/svc/deliver"
   cat >"$T/svc/deliver/run" <<EOR
@@ -52,6 +53,7 @@ dlv_start () {
 exec 2>>$T/deliver.log
 MXHOLD_CONF=$C PATH=$BIN:\$PATH
 export MXHOLD_CONF PATH
+${DLV_PRE:-}
 exec env ${DLV_ENV:-} mxhold-deliver
 EOR
   chmod +x "$T/svc/deliver/run"
@@ -65,8 +67,18 @@ EOR
 
 # dlv_pid: pid of the running mxhold-deliver
 dlv_pid () { s6-svstat -p "$T/svc/deliver" 2>/dev/null; }
-# dlv_stop: s6-svscan -d; waits until deliver is down
-dlv_stop () { s6-svc -d "$T/svc/deliver"; wait_until 10 s6-svstat -o down "$T/svc/deliver" >/dev/null 2>&1; sleep 0.3; }
+# dlv_down: s6 sees deliver down (s6-svstat -o prints true or false, and
+# exits 0 either way)
+dlv_down () { [ "$(s6-svstat -o up "$T/svc/deliver" 2>/dev/null)" = false ]; }
+# dlv_stop: s6-svc -d; waits until deliver said it stopped and s6 has
+# reaped it (its sessions ended before it did)
+dlv_stop () {
+  local nstop   # not n: wait_until has a local n of its own
+  nstop=$(logcount 'mxhold-deliver: info: stopped')
+  s6-svc -d "$T/svc/deliver"
+  wait_until 10 eval '[ "$(logcount "mxhold-deliver: info: stopped")" -gt "$nstop" ]' || nok "deliver did not log its stop"
+  wait_until 10 dlv_down || nok "deliver is not down"
+}
 
 # sink_start PORT DIR [sink options]: the scripted downstream (40-sink.py)
 sink_start () {
@@ -106,3 +118,23 @@ sink_rcpts () { [ -f "$1/log" ] && awk '{n += split($4, a, ",")} END {print n+0}
 count_at_least () { local n=$1; shift; [ "$("$@")" -ge "$n" ]; }
 queue_empty () { [ -d "$Q/new" ] && [ "$(queue_count "$Q")" -eq 0 ]; }
 logcount () { grep -c -- "$1" "$T/deliver.log" 2>/dev/null || true; }
+
+# dlv_qid: the id of the message queued last (mxhold-queue's "queued" line
+# in $T/queue.log, with or without "qid=")
+dlv_qid () { grep -oE 'queued (qid=)?[0-9]+\.[0-9]+\.[0-9]+' "$T/queue.log" | tail -1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+'; }
+
+# dlv_grammar FILE...: every line of mxhold-deliver and mxhold-remote in
+# the logs (any line but those of mxhold-queue, which runs for the DSNs
+# and writes to the same log) parses with the one grammar of doc/log.md
+# (tests/log_grammar.py); and there is at least one
+dlv_grammar () {
+  local out f n=0
+  : >"$T/grammar.log"
+  for f in "$@"; do grep -avE '^(mxhold-)?queue: ' "$f" >>"$T/grammar.log"; done
+  n=$(grep -cE '^mxhold-(deliver|remote): ' "$T/grammar.log")
+  if [ "$n" -gt 0 ] && out=$($PY "$TOP/tests/log_grammar.py" "$T/grammar.log" 2>&1); then
+    ok "the logs parse with the log grammar ($(echo "$out" | grep -o '[0-9]* lines' | head -1))"
+  else
+    nok "the logs parse with the log grammar: $(echo "$out" | grep '^not ok' | head -3)"
+  fi
+}

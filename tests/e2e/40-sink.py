@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""testsink.py: a scripted downstream SMTP server for mxhold-deliver's
+"""40-sink.py: a scripted downstream SMTP server for mxhold-deliver's
 end-to-end tests. Stores each accepted message as DIR/N.eml (the
 envelope on X-Sink-* lines, then the data, dot-unstuffed) and appends
 "SESSION TXN from rcpt,rcpt size unixtime" to DIR/log.
 
-  testsink.py PORT DIR [--host H] [--rcpt-max N] [--reject RE] [--tempfail RE]
+  40-sink.py PORT DIR [--host H] [--rcpt-max N] [--reject RE] [--tempfail RE]
               [--delay SECS] [--drop-data N] [--size N] [--greet CODE]
 """
 import argparse, asyncio, os, re, sys, itertools, time

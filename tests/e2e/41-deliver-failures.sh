@@ -14,23 +14,24 @@ lastid () { ls -t "$Q"/mess/*/ 2>/dev/null | grep -E '^[0-9]' | head -1; }
 
 # --- down: deferred and kept; then up: delivered once, the rest flushed at once
 inject snd@example.net down1@example.com
-ID1=$(grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2)
+ID1=$(dlv_qid)
 inject snd@example.net down2@example.com
-check "downstream down: deferred in the log" wait_until 10 grep -q "delivery $ID1 rcpt=down1@example.com .*status=deferred .*reply=connect failed" "$T/deliver.log"
+check "downstream down: deferred in the log" wait_until 10 grep -q "deferred qid=$ID1 from=snd@example.net to=down1@example.com host=127.0.0.1 reply=\"connect failed: Connection refused\" .* status=deferred" "$T/deliver.log"
+check "downstream down: remote says so" grep -q "mxhold-remote: warning: connect-failed host=127.0.0.1 ip=127.0.0.1 port=$P reason=refused error=\"Connection refused\"" "$T/deliver.log"
 check "downstream down: state file records the attempt" wait_until 5 eval 'statefile $ID1 | grep -Eq "^0 p [1-9][0-9]* [0-9]+ [0-9]+ connect failed"'
 is "$(queue_count "$Q")" 2 "both messages still queued"
 sink_start "$P" "$M"
 check "downstream up: both delivered" wait_until 15 queue_empty
 is "$(grep -c 'down[12]@example.com' "$M/log")" 2 "each exactly once"
-check "flush on recovery logged" grep -q "route 127.0.0.1:$P recovered" "$T/deliver.log"
+check "flush on recovery logged" grep -q "mxhold-deliver: info: recovered route=127.0.0.1:$P\$" "$T/deliver.log"
 sink_stop
 
 # --- 4xx for one recipient: the other is delivered, this one retried
 sink_start "$P" "$M" --tempfail 'temp'
 inject snd@example.net ok4@example.com temp4@example.com
-ID=$(grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2)
+ID=$(dlv_qid)
 check "4xx: the accepted recipient delivered" wait_until 10 grep -q ' ok4@example.com ' "$M/log"
-check "4xx: deferred with the downstream's reply" wait_until 10 grep -q "rcpt=temp4@example.com .*status=deferred .*reply=451 4.3.0 try again later" "$T/deliver.log"
+check "4xx: deferred with the downstream's reply" wait_until 10 grep -q "deferred qid=$ID from=snd@example.net to=temp4@example.com host=127.0.0.1\[127.0.0.1\]:$P reply=\"451 4.3.0 try again later\" delay=[0-9.]* attempts=1 status=deferred" "$T/deliver.log"
 check "4xx: state: 0 delivered, 1 pending" wait_until 5 eval 'statefile $ID | grep -q "^0 d 1 " && statefile $ID | grep -q "^1 p "'
 sink_stop
 sink_start "$P" "$M"
@@ -43,9 +44,9 @@ sink_stop
 sink_start "$P" "$M" --reject '^bad'
 inject snd@example.net good5@example.com bad5@example.com
 check "5xx: settled" wait_until 15 queue_empty
-check "5xx: bounced in the log" grep -q "rcpt=bad5@example.com .*status=bounced .*reply=550 5.1.1 no such user here" "$T/deliver.log"
+check "5xx: bounced in the log" grep -q "bounced qid=[0-9.]* from=snd@example.net to=bad5@example.com .*reply=\"550 5.1.1 no such user here\" .*status=bounced" "$T/deliver.log"
 is "$(grep -c 'good5@example.com' "$M/log")" 1 "5xx: the good recipient delivered once"
-check "5xx: a DSN queued" grep -q "info: dsn .* to=snd@example.net rcpts=1" "$T/deliver.log"
+check "5xx: a DSN queued" grep -q "mxhold-deliver: info: dsn qid=[0-9.]* to=snd@example.net rcpts=1" "$T/deliver.log"
 check "5xx: the DSN arrived at the sender's server" wait_until 10 grep -Eq '^[0-9]+ [0-9]+  snd@example.net ' "$M/log"
 D=$(grep -l '^X-Sink-From: \s*$' "$M"/*.eml 2>/dev/null | head -1)
 [ -z "$D" ] && D=$(grep -l 'X-Sink-From: '$'\r' "$M"/*.eml | tail -1)
@@ -80,7 +81,9 @@ sink_stop
 # --- drop in the middle of DATA: deferred, then delivered once
 sink_start "$P" "$M" --drop-data 1
 inject snd@example.net drop@example.com
-check "drop mid-DATA: deferred" wait_until 10 grep -q "rcpt=drop@example.com .*status=deferred .*reply=connection closed by downstream" "$T/deliver.log"
+check "drop mid-DATA: deferred" wait_until 10 grep -q "deferred .* to=drop@example.com .*reply=\"connection closed by downstream\" .*status=deferred" "$T/deliver.log"
+check "drop mid-DATA: remote logs the lost connection and where" grep -q "mxhold-remote: warning: disconnect host=127.0.0.1 ip=127.0.0.1 port=$P messages=[0-9]* duration=[0-9.]* stage=data reason=closed" "$T/deliver.log"
 check "drop mid-DATA: delivered on retry" wait_until 15 queue_empty
 is "$(grep -c 'drop@example.com' "$M/log")" 1 "drop mid-DATA: exactly once"
+dlv_grammar "$T/deliver.log"
 done_testing

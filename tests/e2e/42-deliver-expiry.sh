@@ -13,17 +13,20 @@ dlv_recompile
 sink_start "$PS" "$T/mbox"
 dlv_start
 
-qid () { grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2; }
-inject snd@example.net gone@example.com other@example.com; A=$(qid)
-inject "" gone2@example.com; B=$(qid)
-SPF=softfail inject snd2@example.net gone3@example.com; N=$(qid)
+inject snd@example.net gone@example.com other@example.com; A=$(dlv_qid)
+inject "" gone2@example.com; B=$(dlv_qid)
+SPF=softfail inject snd2@example.net gone3@example.com; N=$(dlv_qid)
 
-check "deferred while the downstream is down" wait_until 10 grep -q "delivery $A rcpt=gone@example.com .*status=deferred" "$T/deliver.log"
+check "deferred while the downstream is down" wait_until 10 grep -q "deferred qid=$A from=snd@example.net to=gone@example.com .*status=deferred" "$T/deliver.log"
 check "all three expire and leave the queue" wait_until 20 queue_empty
-check "expiry logged as bounced" grep -q "delivery $A rcpt=gone@example.com .*status=bounced" "$T/deliver.log"
-check "one DSN for both recipients" grep -q "info: dsn $A to=snd@example.net rcpts=2" "$T/deliver.log"
-unlike "$(grep "info: dsn $B" "$T/deliver.log")" . "no DSN for the null sender"
-unlike "$(grep "info: dsn $N" "$T/deliver.log")" . "no DSN when SPF was not pass and dsn_pass_only is 1"
+like "$(grep "expired qid=$A from=snd@example.net to=gone@example.com " "$T/deliver.log")" \
+  "^mxhold-deliver: info: expired qid=$A from=snd@example.net to=gone@example.com host=- reply=\"connect failed: Connection refused\" delay=[0-9.]+ attempts=[1-9][0-9]* status=expired reason=expired-after-3-s\$" \
+  "expiry logged as expired, with the last reply and the lifetime"
+check "the null sender's recipient expires too, logged with from=\"\"" grep -q "expired qid=$B from=\"\" to=gone2@example.com .*status=expired" "$T/deliver.log"
+unlike "$(grep "qid=$A .*status=bounced" "$T/deliver.log")" . "an expiry is not logged as a bounce"
+check "one DSN for both recipients" grep -q "mxhold-deliver: info: dsn qid=$A to=snd@example.net rcpts=2" "$T/deliver.log"
+unlike "$(grep "info: dsn qid=$B" "$T/deliver.log")" . "no DSN for the null sender"
+unlike "$(grep "info: dsn qid=$N" "$T/deliver.log")" . "no DSN when SPF was not pass and dsn_pass_only is 1"
 check "the DSN arrived" wait_until 10 grep -Eq '^[0-9]+ [0-9]+  snd@example.net ' "$T/mbox/log"
 is "$(grep -c 'snd2@example.net' "$T/mbox/log")" 0 "nothing went to the softfail sender"
 
@@ -58,4 +61,5 @@ like "$R" 'reporting=dns; relay.test' "Reporting-MTA"
 like "$R" 'rcpt=rfc822; gone@example.com action=failed status=4.4.7 diag=smtp; connect failed' "per-recipient fields, Status 4.4.7 on expiry"
 like "$R" 'rcpt=rfc822; other@example.com action=failed status=4.4.7' "second recipient listed"
 like "$R" 'orig-subject=yes' "original Subject in the attached headers"
+dlv_grammar "$T/deliver.log"
 done_testing

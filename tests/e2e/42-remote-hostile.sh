@@ -27,9 +27,11 @@ remote_run () {
 remote_run drip
 like "$(cat "$T/out.drip")" "^$ID 0 t " "dripped greeting: temporary failure"
 check "dripped greeting: given up within the step timeout (took ${ELAPSED}s, timeout_remote 2)" test "$ELAPSED" -le 6
+check "dripped greeting: the connection's end logged with its stage and reason" grep -q "^mxhold-remote: warning: disconnect host=127.0.0.1 ip=127.0.0.1 port=$P messages=0 duration=[0-9.]* stage=greeting reason=timeout\$" "$T/remote.log"
 
 remote_run garbage
 like "$(cat "$T/out.garbage")" "^$ID 0 t .*malformed reply" "non-SMTP greeting: temporary failure"
+check "non-SMTP greeting: logged" grep -q "warning: disconnect .* stage=greeting reason=malformed-reply\$" "$T/remote.log"
 
 remote_run nul
 like "$(cat "$T/out.nul")" "^$ID 0 d .*250 \?2\.0\.0 ok$" "NUL bytes in split replies: delivered, NUL shown as ?"
@@ -45,6 +47,7 @@ like "$(cat "$T/out.perm")" "^$ID 0 p .*554 5.6.0" "554 to the final dot: perman
 
 remote_run ok
 like "$(cat "$T/out.ok")" "^$ID 0 d " "ok: delivered"
+like "$(tail -1 "$T/remote.log")" "^mxhold-remote: info: disconnect host=127.0.0.1 ip=127.0.0.1 port=$P messages=1 duration=[0-9]+\.[0-9]{3} reason=quit\$" "ok: its QUIT logged as a clean end"
 want=$(printf 'Received: from test\r\nSubject: dots\r\n\r\n..one\r\n...two\r\n..\r\nlast line without CRLF\r\n.\r\n' | od -c)
 is "$(od -c <"$T/down.ok/1.raw")" "$want" "dot-stuffed, CRLF added to the last line, then the final dot"
 
@@ -60,5 +63,6 @@ diag "6,000 pipelined recipients: $(( $(date +%s) - t0 ))s"
 diag "first result: $(head -c 150 "$T/out.slowbuf")"
 kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
 is "$(grep -c " d " "$T/out.slowbuf")" 6000 "PIPELINING, 6,000 recipients, small buffers: all delivered (no write/read deadlock)"
+dlv_grammar "$T/remote.log"
 
 done_testing

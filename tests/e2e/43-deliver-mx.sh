@@ -53,30 +53,32 @@ sink_start 25 "$T/mbox" --host "$MXIP" --reject '^bad'
 sink_start "$P6" "$T/mbox6" --host ::1
 DLV_ENV="DNSCACHEIP=$DNS MXHOLD_ME_ALIASES=$ALIAS" dlv_start
 
-qid () { grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2; }
-inject snd@sender.example a@mxtest.example; A=$(qid)
-check "mx route: delivered to the best MX that is not the relay" wait_until 15 grep -q "delivery $A rcpt=a@mxtest.example .*host=mx2.mxtest.example\[$MXIP\]:25 status=delivered" "$T/deliver.log"
+inject snd@sender.example a@mxtest.example; A=$(dlv_qid)
+check "mx route: delivered to the best MX that is not the relay" wait_until 15 grep -q "qid=$A from=[^ ]* to=a@mxtest.example .*host=mx2.mxtest.example\[$MXIP\]:25 reply=.* status=delivered" "$T/deliver.log"
 is "$(grep -c ' a@mxtest.example ' "$T/mbox/log" 2>/dev/null)" 1 "arrived once at the MX host"
 
-inject snd@sender.example l@loop.example; L=$(qid)
-check "MX only the relay itself: logged as a loop" wait_until 10 grep -q "delivery $L rcpt=l@loop.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
-inject snd@sender.example l@backup.example; L3=$(qid)
-check "relay is MX 10, a backup MX 20: not sent to the backup (RFC 5321 5.1), logged as a loop" wait_until 10 grep -q "delivery $L3 rcpt=l@backup.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
-inject snd@sender.example l@alias.example; L2=$(qid)
-check "MX at an alias address of the relay: logged as a loop" wait_until 10 grep -q "delivery $L2 rcpt=l@alias.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
-inject snd@sender.example l@alias2.example; L4=$(qid)
-check "MX at an address in the config's aliases file: logged as a loop" wait_until 10 grep -q "delivery $L4 rcpt=l@alias2.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
-inject snd@sender.example l@alias3.example; L5=$(qid)
-check "MX named in the config's aliases file (any case, trailing dot): logged as a loop" wait_until 10 grep -q "delivery $L5 rcpt=l@alias3.example .*status=deferred .*route leads back to this relay" "$T/deliver.log"
+inject snd@sender.example l@loop.example; L=$(dlv_qid)
+check "MX only the relay itself: logged as a loop" wait_until 10 grep -q "qid=$L from=[^ ]* to=l@loop.example .*route leads back to this relay.* status=deferred" "$T/deliver.log"
+check "remote logs the route's failure" grep -q "mxhold-remote: warning: route-failed route=mx domain=loop.example reason=loop\$" "$T/deliver.log"
+inject snd@sender.example l@backup.example; L3=$(dlv_qid)
+check "relay is MX 10, a backup MX 20: not sent to the backup (RFC 5321 5.1), logged as a loop" wait_until 10 grep -q "qid=$L3 from=[^ ]* to=l@backup.example .*route leads back to this relay.* status=deferred" "$T/deliver.log"
+inject snd@sender.example l@alias.example; L2=$(dlv_qid)
+check "MX at an alias address of the relay: logged as a loop" wait_until 10 grep -q "qid=$L2 from=[^ ]* to=l@alias.example .*route leads back to this relay.* status=deferred" "$T/deliver.log"
+inject snd@sender.example l@alias2.example; L4=$(dlv_qid)
+check "MX at an address in the config's aliases file: logged as a loop" wait_until 10 grep -q "qid=$L4 from=[^ ]* to=l@alias2.example .*route leads back to this relay.* status=deferred" "$T/deliver.log"
+inject snd@sender.example l@alias3.example; L5=$(dlv_qid)
+check "MX named in the config's aliases file (any case, trailing dot): logged as a loop" wait_until 10 grep -q "qid=$L5 from=[^ ]* to=l@alias3.example .*route leads back to this relay.* status=deferred" "$T/deliver.log"
 is "$(grep -c 'l@alias3.example' "$T/mbox/log" 2>/dev/null)" 0 "nothing reached the host named as an alias (it listens)"
 check "looping mail stays queued (5 messages)" [ "$(queue_count "$Q")" -ge 5 ]
 is "$(grep -c 'l@backup.example' "$T/mbox/log" 2>/dev/null)" 0 "nothing reached the backup MX"
 
-inject snd@sender.example bad@mxtest.example; B=$(qid)
-check "5xx via MX: bounced" wait_until 10 grep -q "delivery $B rcpt=bad@mxtest.example .*status=bounced" "$T/deliver.log"
-check "the DSN to a non-customer sender went by the sender's MX" wait_until 15 grep -q "rcpt=snd@sender.example from= host=mail.sender.example\[$MXIP\]:25 status=delivered" "$T/deliver.log"
+inject snd@sender.example bad@mxtest.example; B=$(dlv_qid)
+check "5xx via MX: bounced" wait_until 10 grep -q "qid=$B from=[^ ]* to=bad@mxtest.example .*status=bounced" "$T/deliver.log"
+check "the DSN to a non-customer sender went by the sender's MX" wait_until 15 grep -q "delivered qid=[0-9.]* from=\"\" to=snd@sender.example host=mail.sender.example\[$MXIP\]:25 .*status=delivered" "$T/deliver.log"
 
-inject snd@sender.example six@v6.example; S=$(qid)
-check "IPv6 route [::1]:port: delivered" wait_until 10 grep -q "delivery $S rcpt=six@v6.example .*host=::1\[::1\]:$P6 status=delivered" "$T/deliver.log"
+inject snd@sender.example six@v6.example; S=$(dlv_qid)
+check "IPv6 route [::1]:port: delivered" wait_until 10 grep -q "qid=$S from=[^ ]* to=six@v6.example .*host=::1\[::1\]:$P6 reply=.* status=delivered" "$T/deliver.log"
 is "$(grep -c 'six@v6.example' "$T/mbox6/log" 2>/dev/null)" 1 "arrived once over IPv6"
+check "remote logs the IPv6 connection" grep -q "mxhold-remote: info: connect host=::1 ip=::1 port=$P6\$" "$T/deliver.log"
+dlv_grammar "$T/deliver.log"
 done_testing

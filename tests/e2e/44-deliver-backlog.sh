@@ -21,5 +21,6 @@ check "after the flush all $N delivered" wait_until 50 queue_empty
 diag "backlog of $N flushed in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 is "$(sink_rcpts "$T/mbox")" "$N" "downstream got $N recipient deliveries"
 is "$(awk '{print $4}' "$T/mbox/log" | sort -u | wc -l | tr -d ' ')" "$N" "each message exactly once"
-check "the flush request was processed" grep -q "info: ctl flush" "$T/deliver.log"
+check "the flush request was processed" grep -q "mxhold-deliver: info: ctl request=flush\$" "$T/deliver.log"
+dlv_grammar "$T/deliver.log"
 done_testing

@@ -12,12 +12,17 @@ dlv_start
 $PY "$TOP/tests/e2e/40-fill.py" "$Q" "$N" --rcpt 'c{n}@example.com'
 s6-ftrig-notify "$Q/trigger" n
 kd=0 kr=0
+# each kill waits for the load to move on: 100 more deliveries downstream
+# (a killed deliver must have been restarted by s6 and be at work again),
+# and a kill of remotes for deliver to have some
+kids_of () { pgrep -P "$1" 2>/dev/null | head -3; }
 for round in 1 2 3 4 5 6; do
-  sleep 0.25
+  wait_until 30 count_at_least $((round * 100)) sink_rcpts "$T/mbox" || nok "round $round: the load did not move on"
   pid=$(dlv_pid)
   [ -n "$pid" ] && [ "$pid" != -1 ] || continue
   if [ $((round % 2)) = 1 ]; then
-    kids=$(pgrep -P "$pid" 2>/dev/null | head -3)
+    wait_until 5 eval '[ -n "$(kids_of "$pid")" ]'
+    kids=$(kids_of "$pid")
     [ -n "$kids" ] && { kill -9 $kids 2>/dev/null; kr=$((kr + $(echo $kids | wc -w))); }
   else
     kill -9 "$pid" && kd=$((kd + 1))
@@ -32,4 +37,5 @@ diag "duplicates: $((got - uniq)) of $N ($(grep -c 'info: started' "$T/deliver.l
 dlv_running () { [ "$(dlv_pid)" -gt 0 ] 2>/dev/null; }
 check "deliver restarted and is running" wait_until 10 dlv_running
 is "$(find "$Q/tmp" -name "dlv.*" | wc -l | tr -d " ")" 0 "no state tmp files left behind (a restart removes those of a killed deliver)"
+dlv_grammar "$T/deliver.log"
 done_testing

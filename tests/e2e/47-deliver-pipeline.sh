@@ -23,5 +23,6 @@ is "$(sink_rcpts "$T/mbox")" 6 "six recipient deliveries, each once"
 F=$(grep -l 'pipeline 2' "$T"/mbox/*.eml | head -1)
 like "$(tr -d '\r' <"$F")" $'\nReceived: ' "smtpd's Received header is there"
 like "$(tr -d '\r' <"$F")" $'\n\\.line with a dot' "the dotted line survived both dot-stuffings"
-like "$(grep 'rcpt=x2@example.com' "$T/deliver.log")" 'status=delivered attempts=1' "delivered at the first attempt"
+like "$(grep 'to=x2@example.com' "$T/deliver.log")" 'from=a2@sender.org to=x2@example.com .* attempts=1 status=delivered' "delivered at the first attempt"
+dlv_grammar "$T/deliver.log"
 done_testing

@@ -12,4 +12,5 @@ s6-ftrig-notify "$Q/trigger" n
 check "300 messages delivered" wait_until 50 queue_empty
 is "$(cat "$T/mbox/maxconc")" 2 "at most concurrency_host=2 sessions at once, and 2 used"
 is "$(sink_rcpts "$T/mbox")" 300 "each once"
+dlv_grammar "$T/deliver.log"
 done_testing

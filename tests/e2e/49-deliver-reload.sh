@@ -8,10 +8,11 @@ dlv_conf "$PA"
 sink_start "$PB" "$T/mbox"
 dlv_start
 inject snd@example.net moved@example.com
-check "deferred at the old route" wait_until 30 grep -q "rcpt=moved@example.com .*status=deferred" "$T/deliver.log"
+check "deferred at the old route" wait_until 30 grep -q "to=moved@example.com .*status=deferred" "$T/deliver.log"
 printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "$PB" "$PB" >"$C/domains"
 dlv_recompile
-check "reload logged" wait_until 5 grep -q "info: config reloaded" "$T/deliver.log"
-check "delivered at the new route" wait_until 10 grep -q "rcpt=moved@example.com .*host=127.0.0.1\[127.0.0.1\]:$PB status=delivered" "$T/deliver.log"
+check "reload logged" wait_until 5 grep -q "mxhold-deliver: info: config-reloaded path=$C\$" "$T/deliver.log"
+check "delivered at the new route" wait_until 10 grep -q "to=moved@example.com host=127.0.0.1\[127.0.0.1\]:$PB .*status=delivered" "$T/deliver.log"
 is "$(grep -c moved@example.com "$T/mbox/log")" 1 "exactly once"
+dlv_grammar "$T/deliver.log"
 done_testing

@@ -29,14 +29,24 @@ P2=$(free_port)
 printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "$P" "$P2" >"$C/domains"
 echo "concurrency 1" >>"$C/limits"
 dlv_recompile
-n0=$(logcount 'config reloaded')
-check "config reloaded" wait_until 5 eval '[ "$(logcount "config reloaded")" -gt "$n0" ]'
+n0=$(logcount 'config-reloaded')
+check "config reloaded" wait_until 5 eval '[ "$(logcount "config-reloaded")" -gt "$n0" ]'
 sink_start "$P" "$T/s2a"
 bg $PY "$SINK" "$P2" "$T/s2b"
 wait_until 10 port_open "$P2" || nok "second sink did not start"
 inject s@sender.org a1@example.com
 check "example.com delivered" wait_until 10 grep -q ' a1@example.com ' "$T/s2a/log"
-sleep 0.5
+# idle: its remote said "." and waits in read(2) on its stdin, a pipe
+remote_idle () {
+  local p
+  for p in $(pgrep -P "$(dlv_pid)" -x mxhold-remote); do
+    grep -q '^0 0x0 ' "/proc/$p/syscall" 2>/dev/null && return 0
+    grep -q 'pipe_read' "/proc/$p/wchan" 2>/dev/null && return 0
+  done
+  return 1
+}
+check "its session is idle (remote waits on its stdin)" wait_until 10 remote_idle
+check "and deliver has its result" wait_until 5 grep -q 'to=a1@example.com .*status=delivered' "$T/deliver.log"
 t0=$(date +%s%N)
 inject s@sender.org b1@example.net
 check "example.net delivered while the idle example.com session would wait 30 s" wait_until 5 grep -q ' b1@example.net ' "$T/s2b/log"
@@ -61,9 +71,11 @@ DLV_ENV="PATH=$T/fake:$BIN:/usr/bin:/bin" dlv_start
 s6-svc -u "$T/svc/deliver"
 check "deliver started again" wait_until 10 eval '[ "$(logcount "info: started")" -ge 2 ]'
 inject s@sender.org p1@example.com
-check "protocol error logged" wait_until 10 grep -q 'said it was idle before every result came' "$T/deliver.log"
-check "the recipient was deferred" wait_until 5 grep -q 'rcpt=p1@example.com .*status=deferred .*protocol error' "$T/deliver.log"
+check "protocol error logged" wait_until 10 grep -q "mxhold-deliver: warning: remote-failed route=127.0.0.1:$P reason=idle-before-results" "$T/deliver.log"
+check "the recipient was deferred" wait_until 5 grep -q 'to=p1@example.com host=- reply="mxhold-remote protocol error (idle before every result)" .*status=deferred' "$T/deliver.log"
 check "then delivered by a real remote" wait_until 15 grep -q ' p1@example.com ' "$T/s2a/log"
 is "$(grep -c ' p1@example.com ' "$T/s2a/log")" 1 "once"
 check "the broken remote was ended (no sleeping child left)" wait_until 5 eval '! pgrep -f "sleep 30" -P "$(dlv_pid)" >/dev/null'
+check "its end logged: killed by deliver" wait_until 5 grep -q "mxhold-deliver: warning: remote-failed route=127.0.0.1:$P reason=signal-9" "$T/deliver.log"
+dlv_grammar "$T/deliver.log"
 done_testing

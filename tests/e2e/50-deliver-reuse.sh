@@ -47,10 +47,11 @@ is "$(logcount 'status=deferred')" 0 "no deferral"
 sink_stop
 sink_start "$P" "$T/s2" --idle 1
 send "$T/s2" "idle1"
-sleep 2
+check "the downstream closed the idle connection (421 after 1 s)" wait_until 10 grep -q ' close ' "$T/s2/conns"
 send "$T/s2" "idle2"
 is "$(got "$T/s2")" 2 "after the downstream's idle timeout: delivered, once"
-like "$(grep 'rcpt=idle2@' "$T/deliver.log")" 'status=delivered attempts=1 ' "at the first attempt (a fresh connection, no retry delay)"
+like "$(grep 'to=idle2@' "$T/deliver.log")" ' attempts=1 status=delivered$' "at the first attempt (a fresh connection, no retry delay)"
+check "remote saw the kept connection closed while idle" grep -q "mxhold-remote: info: disconnect host=127.0.0.1 ip=127.0.0.1 port=$P messages=1 duration=[0-9.]* reason=closed-while-idle" "$T/deliver.log"
 is "$(conns "$T/s2")" 2 "a second connection for it"
 
 # 3. the kept connection looks alive but the downstream answers MAIL with 421
@@ -61,7 +62,8 @@ check "the session is idle, connection kept" wait_until 5 eval '[ -n "$(remotes)
 send "$T/s3" "mail2"
 send "$T/s3" "mail3"
 is "$(got "$T/s3")" 3 "421 to MAIL on a kept connection: every message delivered once"
-is "$(grep -c 'rcpt=mail[23]@.*status=delivered attempts=1 ' "$T/deliver.log")" 2 "at the first attempt (reconnected, not deferred)"
+is "$(grep -c 'to=mail[23]@.* attempts=1 status=delivered$' "$T/deliver.log")" 2 "at the first attempt (reconnected, not deferred)"
+check "remote logged the 421 to MAIL on the kept connection, at info (nothing was lost)" grep -q "mxhold-remote: info: disconnect host=127.0.0.1 ip=127.0.0.1 port=$P messages=[0-9]* duration=[0-9.]* stage=mail reason=closing reply=\"421 4.4.2 closing now\"" "$T/deliver.log"
 is "$(logcount 'status=deferred')" 0 "still no deferral"
 
 # 4. a remote killed with kill -9 while idle
@@ -106,4 +108,5 @@ for i in 1 2 3; do
 done
 is "$(got "$T/s6")" 3 "session_idle 0: delivered once each"
 is "$(conns "$T/s6")" 3 "session_idle 0: one connection per batch"
+dlv_grammar "$T/deliver.log"
 done_testing

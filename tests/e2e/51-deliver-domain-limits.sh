@@ -45,45 +45,45 @@ while True:
 wait_until 10 port_open "$PX" 127.0.0.1 || nok "stall server did not start"
 dlv_start
 
-qid () { grep -o 'queued [0-9.]*' "$T/queue.log" | tail -1 | cut -d' ' -f2; }
 queue_has () { ls "$Q"/mess/*/"$1" >/dev/null 2>&1; }
-deferred () { grep -c "delivery $1 rcpt=$2 .*status=deferred" "$T/deliver.log" || true; }
+deferred () { grep -c "deferred qid=$1 from=[^ ]* to=$2 .*status=deferred" "$T/deliver.log" || true; }
 
 # ---- lifetime, retries, dsn_pass_only ----
-inject snd@senders.example a@short.example b@long.example; A=$(qid)
-SPF=softfail inject snd2@senders.example c@short.example d@short2.example; S=$(qid)
+inject snd@senders.example a@short.example b@long.example; A=$(dlv_qid)
+SPF=softfail inject snd2@senders.example c@short.example d@short2.example; S=$(dlv_qid)
 t0=$(date +%s)
 check "the short domain's recipient expires within seconds" \
-  wait_until 15 grep -q "delivery $A rcpt=a@short.example .*host=- status=bounced" "$T/deliver.log"
+  wait_until 15 grep -q "expired qid=$A from=[^ ]* to=a@short.example host=- .*status=expired" "$T/deliver.log"
 t1=$(date +%s)
 diag "expired after $((t1 - t0)) s; attempts before: $(deferred "$A" a@short.example)"
 check "expiry came after the domain's lifetime (2..12 s), not the global one" test $((t1 - t0)) -ge 2 -a $((t1 - t0)) -le 12
 check "retried about every second meanwhile (retry_min=1): at least 2 attempts" [ "$(deferred "$A" a@short.example)" -ge 2 ]
 is "$(deferred "$A" b@long.example)" 1 "the long domain's recipient was tried once (global retry_min 30)"
-check "a DSN for the expired recipient only" wait_until 10 grep -q "info: dsn $A to=snd@senders.example rcpts=1" "$T/deliver.log"
+check "a DSN for the expired recipient only" wait_until 10 grep -q "info: dsn qid=$A to=snd@senders.example rcpts=1" "$T/deliver.log"
 check "the DSN arrived" wait_until 10 grep -Eq '^[0-9]+ [0-9]+  snd@senders.example ' "$T/mbox/log"
 F=$(grep -l 'snd@senders.example' "$T"/mbox/*.eml 2>/dev/null | head -1)
 check "the DSN names a@short.example" grep -q 'Final-Recipient: rfc822; a@short.example' "$F"
 unlike "$(grep 'Final-Recipient' "$F")" 'b@long.example' "the DSN does not name b@long.example"
-unlike "$(grep "delivery $A rcpt=b@long.example" "$T/deliver.log")" 'bounced' "b@long.example is not expired"
+unlike "$(grep "qid=$A from=[^ ]* to=b@long.example" "$T/deliver.log")" 'expired' "b@long.example is not expired"
 check "message A is still queued for b@long.example" queue_has "$A"
 check "both recipients of the softfail message expire" \
-  wait_until 10 eval 'grep -q "delivery $S rcpt=c@short.example .*status=bounced" "$T/deliver.log" && grep -q "delivery $S rcpt=d@short2.example .*status=bounced" "$T/deliver.log"'
+  wait_until 10 eval 'grep -q "expired qid=$S from=[^ ]* to=c@short.example .*status=expired" "$T/deliver.log" && grep -q "expired qid=$S from=[^ ]* to=d@short2.example .*status=expired" "$T/deliver.log"'
 check "its DSN lists one recipient (short.example has dsn_pass_only=1, short2 not)" \
-  wait_until 10 grep -q "info: dsn $S to=snd2@senders.example rcpts=1" "$T/deliver.log"
+  wait_until 10 grep -q "info: dsn qid=$S to=snd2@senders.example rcpts=1" "$T/deliver.log"
 check "that DSN arrived and names d@short2.example only" wait_until 10 eval 'grep -l snd2@senders.example "$T"/mbox/*.eml 2>/dev/null | head -1 | xargs grep -q "Final-Recipient: rfc822; d@short2.example"'
 G=$(grep -l 'snd2@senders.example' "$T"/mbox/*.eml 2>/dev/null | head -1)
 unlike "$(grep 'Final-Recipient' "$G" 2>/dev/null)" 'c@short.example' "c@short.example is not in it"
 
 # ---- timeout_remote per domain ----
 t0=$(date +%s)
-inject snd@senders.example z@stall.example; X=$(qid)
+inject snd@senders.example z@stall.example; X=$(dlv_qid)
 check "the stalled downstream gives a temporary failure" \
-  wait_until 20 grep -q "delivery $X rcpt=z@stall.example .*status=deferred" "$T/deliver.log"
+  wait_until 20 grep -q "deferred qid=$X from=[^ ]* to=z@stall.example .*status=deferred" "$T/deliver.log"
 t1=$(date +%s)
-diag "after $((t1 - t0)) s: $(grep "delivery $X rcpt=z@stall.example" "$T/deliver.log" | grep -o 'reply=.*' | head -1)"
+diag "after $((t1 - t0)) s: $(grep "qid=$X from=[^ ]* to=z@stall.example" "$T/deliver.log" | grep -o 'reply=.*' | head -1)"
 check "after the domain's timeout_remote=2 (<= 8 s), not the global 60" [ $((t1 - t0)) -le 8 ]
-like "$(grep "delivery $X rcpt=z@stall.example" "$T/deliver.log")" 'timeout' "the reply says timeout"
+like "$(grep "qid=$X from=[^ ]* to=z@stall.example" "$T/deliver.log")" 'reply="timeout' "the reply says timeout"
+check "remote logs where it waited in vain" grep -q "mxhold-remote: warning: disconnect host=127.0.0.1 ip=127.0.0.1 port=$PX messages=0 duration=[0-9.]* stage=helo reason=timeout" "$T/deliver.log"
 
 # ---- concurrency_host: the smallest of the route's domains ----
 $PY "$TOP/tests/e2e/40-fill.py" "$Q" 80 --rcpt 'k{n}@conc.example'
@@ -102,8 +102,9 @@ check "b@long.example still queued before the reload" queue_has "$A"
 sed -i 's/^long.example .*/long.example   127.0.0.1:'"$PT"' lifetime=1/' "$C/domains"
 dlv_recompile
 check "after a reload giving long.example lifetime=1, b@long.example expires" \
-  wait_until 10 grep -q "delivery $A rcpt=b@long.example .*host=- status=bounced" "$T/deliver.log"
+  wait_until 10 grep -q "expired qid=$A from=[^ ]* to=b@long.example host=- .*status=expired" "$T/deliver.log"
 check "and gets its own DSN: two for message A, one per expiry" \
-  wait_until 10 eval '[ "$(grep -c "info: dsn $A to=snd@senders.example rcpts=1" "$T/deliver.log")" -eq 2 ]'
+  wait_until 10 eval '[ "$(grep -c "info: dsn qid=$A to=snd@senders.example rcpts=1" "$T/deliver.log")" -eq 2 ]'
 check "message A leaves the queue" wait_until 10 eval '! queue_has "$A"'
+dlv_grammar "$T/deliver.log"
 done_testing

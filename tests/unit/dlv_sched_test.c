@@ -5,10 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "deliver/deliver.h"
-
-struct dlv_g g = { .dirty = DLV_NONE } ;
-static int fails ;
-#define CHECK(c, what) do { if (c) printf("ok - %s\n", what) ; else { printf("not ok - %s\n", what) ; fails++ ; } } while (0)
+#include "tests/unit/check.h"
 
 static uint32_t add (unsigned int n, uint64_t next)
 {
@@ -85,5 +82,5 @@ int main (void)
     for (unsigned k = 0 ; k < sizeof t / sizeof *t ; k++)
       CHECK((time_t)dlv_expiry((uint64_t)t[k].arr) == t[k].want, t[k].what) ;
   }
-  return fails ? 1 : 0 ;
+  return check_done() ;
 }

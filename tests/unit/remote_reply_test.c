@@ -2,9 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "deliver/remote.h"
-
-static int fails ;
-#define CHECK(c, what) do { if (c) printf("ok - %s\n", what) ; else { printf("not ok - %s\n", what) ; fails++ ; } } while (0)
+#include "tests/unit/check.h"
 
 static long parse (char const *s, size_t len, unsigned int *code, struct dlv_buf *t, struct remote_ext *x)
 {
@@ -73,5 +71,5 @@ int main (void)
   CHECK(!dlv_reply_status("550 4.1.1 x", 11, &st), "class must match the code") ;
   CHECK(!dlv_reply_status("550 5.1.1234 x", 14, &st), "detail too long") ;
   dlv_buf_free(&t) ;
-  return fails ? 1 : 0 ;
+  return check_done() ;
 }
