@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include "lib/log.h"
 #include "relaycheck/relaycheck.h"
 
 #define RC_BATCH_GRACE_SECS 5
@@ -63,8 +64,19 @@ static int line_parse (char const *s, size_t n, struct rc_host *h)
   return first ? 0 : 1 ;
 }
 
+/* One line of the list that is not a host: skipped, and said. */
+static void bad_line (char const *name, size_t lineno)
+{
+  struct mx_log l ;
+  mx_log_start(&l, MX_LOG_WARN, "bad-line") ;
+  mx_log_str(&l, "path", name) ;
+  mx_log_u64(&l, "line", lineno) ;
+  mx_log_str(&l, "reason", "not HOST[:PORT] [domain=D] [direct=D]") ;
+  mx_log_end(&l) ;
+}
+
 /* Reads the whole list. Returns the number of jobs, or -1 with errno. */
-static ssize_t read_list (int in, struct job **jobs, int *bad)
+static ssize_t read_list (int in, char const *name, struct job **jobs, int *bad)
 {
   char buf[RC_BATCH_LINE_MAX + 1] ;
   size_t len = 0, n = 0, lineno = 0 ;
@@ -90,7 +102,10 @@ static ssize_t read_list (int in, struct job **jobs, int *bad)
     lineno++ ;
     switch (line_parse(buf, ll, &h))
     {
-      case -1 : *bad = 1 ; fprintf(stderr, "relaycheck: warning: batch line %zu: not HOST[:PORT] [domain=D] [direct=D]\n", lineno) ; break ;
+      case -1 :
+        *bad = 1 ;
+        bad_line(name, lineno) ;
+        break ;
       case 1 :
         if (n >= RC_BATCH_HOSTS_CAP) { errno = E2BIG ; goto err ; }
         {
@@ -182,12 +197,12 @@ static void print_done (struct job *jobs, size_t n, size_t *next, struct rc_opts
   }
 }
 
-int rc_batch_run (struct rc_opts const *o, int in, FILE *out, unsigned jobs)
+int rc_batch_run (struct rc_opts const *o, int in, char const *name, FILE *out, unsigned jobs)
 {
   struct job *j ;
   int bad, worst = 0 ;
   size_t next = 0, launched = 0, running = 0, i ;
-  ssize_t n = read_list(in, &j, &bad) ;
+  ssize_t n = read_list(in, name, &j, &bad) ;
   if (n < 0) return -1 ;
   while (next < (size_t)n)
   {

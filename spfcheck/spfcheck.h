@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "smtpd/span.h"
+#include "lib/span.h"
 
 #define SPF_DOMAIN_MAX 253        /* RFC 7208 4.8: longer expansions lose labels on the left */
 #define SPF_LABEL_MAX 63          /* RFC 1035 2.3.4 */
@@ -195,9 +195,11 @@ ssize_t spf_filter_headers (int fd, char *buf, size_t max) ;
 void spf_filter_reply (char const *code, char const *text, size_t len) ;
 
 /* Runs argv with MXHOLD_SPF=spfword, the message on its fd 0 (head, then
-   pre, then the rest of our fd 0) and our envelope on its fd 1 if it is
-   complete. Returns the exit code to exit with: the child's, or 111. */
-int spf_filter_pass (char const *const *argv, char const *spfword,
+   pre, then the rest of our fd 0), our envelope on its fd 1 if it is
+   complete, our fds 2 and 4, nothing else (lib/spawn.h). Logs an
+   exec-failed, pipe-failed or aborted line (qid: for the log). Returns the
+   exit code to exit with: the child's, or 111. */
+int spf_filter_pass (char const *const *argv, char const *qid, char const *spfword,
                      char const *head, size_t headlen, char const *pre, size_t prelen) ;
 
 /* ---- spf_policy.c: the two modes ---- */
