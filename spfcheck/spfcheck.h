@@ -136,9 +136,12 @@ struct spf_check {
   struct spf_dns *dns ;
   /* out */
   enum spf_result result ;
-  char exp[SPF_EXP_MAX] ; size_t explen ;     /* explanation (fail only) */
-  char mech[SPF_MECH_MAX] ; size_t mechlen ;  /* the term that decided, or "default" */
-  char domain[SPF_DOMAIN_MAX + 1] ; size_t domainlen ;  /* the checked domain */
+  char exp[SPF_EXP_MAX] ;     /* explanation (fail only) */
+  size_t explen ;
+  char mech[SPF_MECH_MAX] ;   /* the term that decided, or "default" */
+  size_t mechlen ;
+  char domain[SPF_DOMAIN_MAX + 1] ;   /* the checked domain */
+  size_t domainlen ;
   char why[128] ;             /* short reason for errors */
   /* state */
   unsigned int lookups, voids, depth ;
