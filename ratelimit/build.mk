@@ -1,11 +1,13 @@
-# ratelimit/: mxhold-ratelimit (skalibs) and its modules (libc only).
-RL_OBJS := ratelimit/rl_key.o ratelimit/rl_gcra.o ratelimit/rl_state.o ratelimit/rl_clock.o ratelimit/rl_refuse.o
+# ratelimit/: mxhold-ratelimit (skalibs) and its modules (libc only, with
+# the lib/ objects they use).
+RL_OBJS := ratelimit/rl_key.o ratelimit/rl_gcra.o ratelimit/rl_state.o ratelimit/rl_clock.o ratelimit/rl_refuse.o \
+  lib/fnv.o lib/u64.o lib/write_all.o
 
 # The program reads limits through conf/; it is built once conf/build.mk
 # defines CONF_OBJS.
 ifneq ($(strip $(CONF_OBJS)),)
 PROGS += ratelimit
-ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o $(RL_OBJS) $(CONF_OBJS)
+ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
 ratelimit_LIBS := -l:libskarnet.a   # static: one less shared object to map per connection
 # libc static too (as smtpd, queue): one exec per connection is its whole
 # cost, and ld.so's start-up is most of an exec here (ratelimit.md, Notes).
@@ -19,10 +21,10 @@ rl_gcra_test_OBJS := tests/unit/rl_gcra_test.o ratelimit/rl_gcra.o ratelimit/rl_
 rl_gcra_test_LIBS :=
 rl_key_test_OBJS := tests/unit/rl_key_test.o ratelimit/rl_key.o
 rl_key_test_LIBS :=
-rl_state_test_OBJS := tests/unit/rl_state_test.o ratelimit/rl_state.o ratelimit/rl_gcra.o ratelimit/rl_key.o
+rl_state_test_OBJS := tests/unit/rl_state_test.o ratelimit/rl_state.o ratelimit/rl_gcra.o ratelimit/rl_key.o lib/fnv.o
 rl_state_test_LIBS :=
-rl_refuse_test_OBJS := tests/unit/rl_refuse_test.o ratelimit/rl_refuse.o
+rl_refuse_test_OBJS := tests/unit/rl_refuse_test.o ratelimit/rl_refuse.o lib/u64.o lib/write_all.o
 rl_refuse_test_LIBS :=
 
 FUZZ += rl_bucket
-rl_bucket_fuzz_SRCS := tests/fuzz/rl_bucket_fuzz.c ratelimit/rl_state.c ratelimit/rl_gcra.c ratelimit/rl_key.c
+rl_bucket_fuzz_SRCS := tests/fuzz/rl_bucket_fuzz.c ratelimit/rl_state.c ratelimit/rl_gcra.c ratelimit/rl_key.c lib/fnv.c

@@ -4,12 +4,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <skalibs/buffer.h>
 #include <skalibs/exec.h>
 #include <skalibs/sgetopt.h>
-#include <skalibs/strerr.h>
 #include <skalibs/types.h>
 #include "conf/conf.h"
+#include "lib/log.h"
 #include "ratelimit/ratelimit.h"
 
 #define USAGE "mxhold-ratelimit [ -c confdir ] [ -f statefile ] prog... | mxhold-ratelimit [ -c confdir ] [ -f statefile ] -l [ -n count ]"
@@ -23,9 +22,17 @@ static struct {
   char state[RL_PATH_MAX] ;
 } g = { .me = "localhost" } ;
 
-static void state_warn (char const *what)
+/* rl_state's recoveries: a new file is normal (first start, or someone
+   deleted it); a reset or a repair means something broke it. */
+static void state_event (char const *event)
 {
-  strerr_warnw3x(what, ": ", g.state) ;
+  char const *level = strcmp(event, "state-created") ? MX_LOG_WARN : MX_LOG_INFO ;
+  mx_log_kv(level, event, "path", g.state, (char const *)0) ;
+}
+
+static void usage (void)
+{
+  mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
 }
 
 /* Config, "me", the state file's path. Never fatal: without a config the
@@ -34,19 +41,38 @@ static void setup (char const *confdir, char const *statefile)
 {
   struct span s ;
   if (conf_open(&g.conf, conf_dir(confdir)) == 0) g.haveconf = 1 ;
-  else strerr_warnwu3sys("read config in ", conf_dir(confdir), " (using the default limits)") ;
+  else
+  {
+    char path[RL_PATH_MAX] ;
+    int e = errno ;
+    struct mx_log l ;
+    mx_log_start(&l, MX_LOG_WARN, "config-unreadable") ;
+    if (strlen(conf_dir(confdir)) + sizeof CONF_CDB + 1 <= sizeof path)
+    {
+      strcpy(path, conf_dir(confdir)) ;
+      strcat(path, "/" CONF_CDB) ;
+      mx_log_str(&l, "path", path) ;
+    }
+    else mx_log_str(&l, "path", conf_dir(confdir)) ;
+    mx_log_errno(&l, e) ;
+    mx_log_str(&l, "reason", "using the default limits") ;
+    mx_log_end(&l) ;
+  }
   if (g.haveconf && conf_me(&g.conf, &s) && s.len && s.len <= RL_ME_MAX)
   {
-    memcpy(g.me, s.p, s.len) ; g.me[s.len] = 0 ;
+    memcpy(g.me, s.p, s.len) ;
+    g.me[s.len] = 0 ;
   }
   if (statefile)
   {
-    if (strlen(statefile) >= RL_PATH_MAX) strerr_dief1x(100, "state file path too long") ;
+    if (strlen(statefile) >= RL_PATH_MAX)
+      mx_die_kv(100, "usage", "reason", "state file path too long", "usage", USAGE, (char const *)0) ;
     memcpy(g.state, statefile, strlen(statefile) + 1) ;
   }
   else if (g.haveconf && conf_queue(&g.conf, &s) && s.len && s.len + sizeof(RL_STATE_NAME) + 1 < RL_PATH_MAX)
   {
-    memcpy(g.state, s.p, s.len) ; g.state[s.len] = '/' ;
+    memcpy(g.state, s.p, s.len) ;
+    g.state[s.len] = '/' ;
     memcpy(g.state + s.len + 1, RL_STATE_NAME, sizeof(RL_STATE_NAME)) ;
   }
 }
@@ -60,23 +86,45 @@ static void limit_for (char const *ip, struct rl_limit *l)
   rl_limit_make(l, CONF_LIM(&cl, connections), CONF_LIM(&cl, window), CONF_LIM(&cl, burst)) ;
 }
 
+/* One line per refusal: who, counted as which key, how far over, and the
+   reply the client gets. */
 static void refuse (char const *ip, struct rl_key const *k, struct rl_limit const *l, struct rl_verdict const *v)
 {
-  char fmt[6][UINT64_FMT], key[RL_KEY_FMT_MAX] ;
+  char key[RL_KEY_FMT_MAX] ;
+  char reply[RL_REFUSE_LINE_MAX] ;
   uint64_t retry = (v->retry_usec + RL_USEC_PER_SEC - 1) / RL_USEC_PER_SEC ;
-  fmt[0][uint64_fmt(fmt[0], v->level + 1)] = 0 ;
-  fmt[1][uint64_fmt(fmt[1], l->connections)] = 0 ;
-  fmt[2][uint64_fmt(fmt[2], l->window)] = 0 ;
-  fmt[3][uint64_fmt(fmt[3], l->burst)] = 0 ;
-  fmt[4][uint64_fmt(fmt[4], retry)] = 0 ;
-  fmt[5][uint64_fmt(fmt[5], v->denied_total)] = 0 ;
+  size_t n = rl_refuse_greeting(reply, sizeof reply, g.me, ip, l->connections, l->window, retry) ;
+  struct mx_log lg ;
   rl_key_fmt(k, key, sizeof key) ;
-  /* one line per refusal: client, count, limit */
-  strerr_warnin(17, "refused ", ip, " (client ", key, "): connection ", fmt[0], ", limit ", fmt[1], " per ", fmt[2],
-    "s burst ", fmt[3], "; retry after ", fmt[4], "s; ", fmt[5], " refused so far") ;
+  mx_log_start(&lg, MX_LOG_INFO, "refused") ;
+  mx_log_str(&lg, "client", ip) ;
+  mx_log_str(&lg, "key", key) ;
+  mx_log_str(&lg, "reason", "rate") ;
+  mx_log_u64(&lg, "count", v->level + 1) ;
+  mx_log_u64(&lg, "burst", l->burst) ;
+  mx_log_u64(&lg, "refusals", v->denied_total) ;
+  mx_log_bytes(&lg, "reply", reply, n >= 2 ? n - 2 : 0) ;   /* without its CRLF */
+  mx_log_end(&lg) ;
   signal(SIGPIPE, SIG_IGN) ;
   rl_refuse(0, 1, g.me, ip, l->connections, l->window, retry) ;
   _exit(0) ;
+}
+
+/* A connection let through uncounted: a broken state must never refuse
+   everybody, but the operator hears of it. e: the state file's errno, 0
+   when the state file is not what went wrong. */
+static void admit_uncounted (char const *ip, char const *reason, int e)
+{
+  struct mx_log l ;
+  mx_log_start(&l, MX_LOG_WARN, "admitted") ;
+  mx_log_str(&l, "client", ip && ip[0] ? ip : "-") ;
+  mx_log_str(&l, "reason", reason) ;
+  if (e)
+  {
+    mx_log_str(&l, "path", g.state) ;
+    mx_log_errno(&l, e) ;
+  }
+  mx_log_end(&l) ;
 }
 
 /* Counts the connection; returns only if it is admitted. */
@@ -84,54 +132,82 @@ static void gate (char const *ip)
 {
   struct rl_key k ;
   struct rl_limit l ;
-  struct rl_state st = { .fd = -1, .warn = &state_warn } ;
+  struct rl_state st = { .fd = -1, .warn = &state_event } ;
   struct rl_verdict v ;
   if (!ip || !rl_key_parse(ip, strlen(ip), &k))
   {
-    strerr_warnw1x("no usable $TCPREMOTEIP, admitting") ;
+    admit_uncounted(ip, "no usable $TCPREMOTEIP", 0) ;
     return ;
   }
   limit_for(ip, &l) ;
   if (l.unlimited) return ;
-  if (!g.state[0]) { strerr_warnw1x("no state file (no -f, no queue in config), admitting") ; return ; }
-  if (rl_state_open(&st, g.state) == -1) { strerr_warnwu3sys("open state file ", g.state, ", admitting") ; return ; }
-  if (rl_state_take(&st, &k, rl_clock_now(), &l, &v) == -1) strerr_warnwu3sys("update state file ", g.state, ", admitting") ;
+  if (!g.state[0])
+  {
+    admit_uncounted(ip, "no state file (no -f, no queue in config)", 0) ;
+    return ;
+  }
+  if (rl_state_open(&st, g.state) == -1)
+  {
+    admit_uncounted(ip, "state file unusable", errno) ;
+    return ;
+  }
+  if (rl_state_take(&st, &k, rl_clock_now(), &l, &v) == -1)
+    admit_uncounted(ip, errno == ETIMEDOUT ? "state file locked too long" : "state file not updated", errno) ;
   else if (!v.admitted) refuse(ip, &k, &l, &v) ;
   rl_state_close(&st) ;
 }
 
+static void list_die (char const *event, int e)
+{
+  mx_die_kv(111, event, "path", g.state, "error", strerror(e), (char const *)0) ;
+}
+
 int main (int argc, char const *const *argv)
 {
-  char const *confdir = 0, *statefile = 0 ;
-  unsigned int list = 0, max = RL_LIST_DEFAULT ;
+  char const *confdir = 0 ;
+  char const *statefile = 0 ;
+  unsigned int list = 0 ;
+  unsigned int max = RL_LIST_DEFAULT ;
   subgetopt l = SUBGETOPT_ZERO ;
-  PROG = "ratelimit" ;
+  mx_log_prog = "mxhold-ratelimit" ;
   for (;;)
   {
     int opt = subgetopt_r(argc, argv, "c:f:ln:", &l) ;
     if (opt == -1) break ;
     switch (opt)
     {
-      case 'c' : confdir = l.arg ; break ;
-      case 'f' : statefile = l.arg ; break ;
-      case 'l' : list = 1 ; break ;
-      case 'n' : if (!uint0_scan(l.arg, &max)) strerr_dieusage(100, USAGE) ; break ;
-      default : strerr_dieusage(100, USAGE) ;
+      case 'c' :
+        confdir = l.arg ;
+        break ;
+      case 'f' :
+        statefile = l.arg ;
+        break ;
+      case 'l' :
+        list = 1 ;
+        break ;
+      case 'n' :
+        if (!uint0_scan(l.arg, &max)) usage() ;
+        break ;
+      default :
+        usage() ;
     }
   }
-  argc -= l.ind ; argv += l.ind ;
+  argc -= l.ind ;
+  argv += l.ind ;
   setup(confdir, statefile) ;
   if (list)
   {
-    struct rl_state st = { .fd = -1, .warn = &state_warn } ;
-    if (!g.state[0]) strerr_dief1x(100, "no state file: give -f or a queue in the config") ;
-    if (rl_state_open(&st, g.state) == -1) strerr_diefu2sys(111, "open state file ", g.state) ;
-    if (rl_list_print(&st, g.haveconf ? &g.conf : 0, rl_clock_now(), max) == -1) strerr_diefu2sys(111, "list state file ", g.state) ;
+    struct rl_state st = { .fd = -1, .warn = &state_event } ;
+    if (!g.state[0])
+      mx_die_kv(100, "usage", "reason", "no state file: give -f or a queue in the config", (char const *)0) ;
+    if (rl_state_open(&st, g.state) == -1) list_die("state-unreadable", errno) ;
+    if (rl_list_print(&st, g.haveconf ? &g.conf : 0, rl_clock_now(), max) == -1) list_die("list-failed", errno) ;
     return 0 ;
   }
-  if (!argc) strerr_dieusage(100, USAGE) ;
+  if (!argc) usage() ;
   gate(getenv("TCPREMOTEIP")) ;
   if (g.haveconf) conf_close(&g.conf) ;
   exec(argv) ;
-  strerr_dieexec(111, argv[0]) ;   /* 111, not xexec's 126/127: STYLE 3 */
+  /* 111, not xexec's 126/127: doc/design.md, "Exit codes" */
+  mx_die_kv(111, "exec-failed", "path", argv[0], "error", strerror(errno), (char const *)0) ;
 }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* --- limits (STYLE 5: every number named) --- */
+/* --- limits (every number named: doc/design.md, "How the code is written") --- */
 #define RL_STATE_NAME "ratelimit.state"  /* default file, in the queue directory */
 #define RL_NOW_ENV "MXHOLD_RL_NOW"        /* test clock: seconds[.micro] since the epoch */
 #define RL_USEC_PER_SEC 1000000ULL
@@ -100,7 +100,10 @@ struct rl_entry {
 struct rl_state {
   int fd ;
   uint64_t seed[2] ;
-  void (*warn) (char const *what) ;  /* one log line per recovery; may be NULL */
+  /* told of each recovery, may be NULL: "state-created" (a missing file
+     made), "state-reset" (a bad header or size: all counters reset),
+     "state-repaired" (corrupt entries of a bucket cleared) */
+  void (*warn) (char const *event) ;
   unsigned int lock_secs ;           /* longest wait for a lock; 0: RL_LOCK_SECS */
 } ;
 
@@ -114,13 +117,13 @@ struct rl_verdict {
 
 /* Opens (creating it if needed, mode 0600) the state file. A missing file is
    created; a file with a bad header or size is re-initialised in place (one
-   warn line). 0, or -1 with errno (the caller should then admit: a broken
+   warn call). 0, or -1 with errno (the caller should then admit: a broken
    state must never refuse everybody). */
 int rl_state_open (struct rl_state *st, char const *path) ;
 void rl_state_close (struct rl_state *st) ;
 
 /* Counts one connection from k at time now against l. Corrupt entries met in
-   the bucket are cleared (one warn line each). 0, or -1 with errno
+   the bucket are cleared (one warn call per bucket). 0, or -1 with errno
    (ETIMEDOUT: the bucket stayed locked lock_secs). Uses SIGALRM and
    ITIMER_REAL while it waits for a lock. */
 int rl_state_take (struct rl_state *st, struct rl_key const *k, uint64_t now, struct rl_limit const *l, struct rl_verdict *v) ;

@@ -24,7 +24,8 @@ int rl_clock_parse (char const *s, uint64_t *usec)
     for (; s[i] >= '0' && s[i] <= '9' ; i++)
     {
       if (i - j >= 6) return 0 ;
-      scale /= 10 ; frac += (uint64_t)(s[i] - '0') * scale ;
+      scale /= 10 ;
+      frac += (uint64_t)(s[i] - '0') * scale ;
     }
     if (i == j) return 0 ;
   }

@@ -28,10 +28,17 @@ void rl_limit_make (struct rl_limit *l, uint64_t connections, uint64_t window, u
 {
   if (!window) window = 1 ;
   if (!burst) burst = 1 ;
-  l->connections = connections ; l->window = window ; l->burst = burst ;
+  l->connections = connections ;
+  l->window = window ;
+  l->burst = burst ;
   l->unlimited = connections == UINT64_MAX ;
   l->blocked = !connections ;
-  if (l->unlimited || l->blocked) { l->interval = 0 ; l->tolerance = 0 ; return ; }
+  if (l->unlimited || l->blocked)
+  {
+    l->interval = 0 ;
+    l->tolerance = 0 ;
+    return ;
+  }
   l->interval = mul_sat(window, RL_USEC_PER_SEC) / connections ;
   if (!l->interval) l->interval = 1 ;   /* more than a million per second: as good as unlimited */
   l->tolerance = mul_sat(l->interval, burst) ;
@@ -50,7 +57,11 @@ int rl_gcra_take (uint64_t *tat, uint64_t now, struct rl_limit const *l, uint64_
   uint64_t t, next ;
   *retry_usec = 0 ;
   if (l->unlimited) return 1 ;
-  if (l->blocked) { *retry_usec = mul_sat(l->window, RL_USEC_PER_SEC) ; return 0 ; }
+  if (l->blocked)
+  {
+    *retry_usec = mul_sat(l->window, RL_USEC_PER_SEC) ;
+    return 0 ;
+  }
   /* A TAT beyond now + tolerance cannot come from this limit: the clock was
      set back, or the client's limit was lowered. Count it as a full burst,
      not as hours of debt. */

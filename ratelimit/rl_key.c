@@ -27,16 +27,19 @@ int rl_key_parse (char const *s, size_t len, struct rl_key *k)
   buf[len] = 0 ;
   if (inet_pton(AF_INET, buf, a) == 1)
   {
-    k->fam = RL_FAM_4 ; k->addr = be_get(a, 4) ;
+    k->fam = RL_FAM_4 ;
+    k->addr = be_get(a, 4) ;
     return 1 ;
   }
   if (inet_pton(AF_INET6, buf, a) != 1) return 0 ;
   if (!memcmp(a, mapped, 12))
   {
-    k->fam = RL_FAM_4 ; k->addr = be_get(a + 12, 4) ;
+    k->fam = RL_FAM_4 ;
+    k->addr = be_get(a + 12, 4) ;
     return 1 ;
   }
-  k->fam = RL_FAM_6 ; k->addr = be_get(a, 8) ;
+  k->fam = RL_FAM_6 ;
+  k->addr = be_get(a, 8) ;
   return 1 ;
 }
 

@@ -40,7 +40,11 @@ static void row (struct rl_entry const *e, struct conf const *c, uint64_t now)
   if (c) conf_limits_get(c, ip, &cl, &trusted) ;
   else for (unsigned int i = 0 ; i < CONF_LIMIT_N ; i++) cl.v[i] = conf_limit_default(i) ;
   rl_limit_make(&l, CONF_LIM(&cl, connections), CONF_LIM(&cl, window), CONF_LIM(&cl, burst)) ;
-  if (l.unlimited) { printf("%-24s %8s %20s %10u %10u unlimited\n", key, "-", "unlimited", e->admitted, e->denied) ; return ; }
+  if (l.unlimited)
+  {
+    printf("%-24s %8s %20s %10u %10u unlimited\n", key, "-", "unlimited", e->admitted, e->denied) ;
+    return ;
+  }
   ok = rl_gcra_take(&tat, now, &l, &retry) ;   /* on a copy: would the next one be admitted? */
   snprintf(lim, sizeof lim, "%llu/%llus b%llu", (unsigned long long)l.connections,
     (unsigned long long)l.window, (unsigned long long)l.burst) ;

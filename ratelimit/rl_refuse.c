@@ -10,13 +10,24 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/u64.h"
+#include "lib/write_all.h"
 #include "ratelimit/ratelimit.h"
 
-struct out { char *p ; size_t n, len ; int ok ; } ;
+struct out {
+  char *p ;
+  size_t n ;
+  size_t len ;
+  int ok ;
+} ;
 
 static void put (struct out *o, char const *s, size_t n, int safe)
 {
-  if (o->len + n > o->n) { o->ok = 0 ; return ; }
+  if (o->len + n > o->n)
+  {
+    o->ok = 0 ;
+    return ;
+  }
   for (size_t i = 0 ; i < n ; i++)
   {
     unsigned char c = (unsigned char)s[i] ;
@@ -24,36 +35,37 @@ static void put (struct out *o, char const *s, size_t n, int safe)
   }
 }
 
-static void puts_ (struct out *o, char const *s) { put(o, s, strlen(s), 0) ; }
-static void putsafe (struct out *o, char const *s) { put(o, s, strlen(s), 1) ; }
+static void puts_ (struct out *o, char const *s)
+{
+  put(o, s, strlen(s), 0) ;
+}
+
+static void putsafe (struct out *o, char const *s)
+{
+  put(o, s, strlen(s), 1) ;
+}
 
 static void putu (struct out *o, uint64_t u)
 {
-  char b[20] ;
-  size_t i = sizeof b ;
-  do { b[--i] = (char)('0' + u % 10) ; u /= 10 ; } while (u) ;
-  put(o, b + i, sizeof b - i, 0) ;
+  char b[MX_U64_FMT] ;
+  put(o, b, mx_u64_fmt(b, u), 0) ;
 }
 
 size_t rl_refuse_greeting (char *buf, size_t n, char const *me, char const *ip, uint64_t connections, uint64_t window, uint64_t retry_secs)
 {
   struct out o = { buf, n, 0, 1 } ;
-  puts_(&o, "421 4.7.0 ") ; putsafe(&o, me) ;
-  puts_(&o, " too many connections from ") ; putsafe(&o, ip) ;
-  puts_(&o, ": ") ; putu(&o, connections) ; puts_(&o, " per ") ; putu(&o, window) ;
-  puts_(&o, "s; retry after ") ; putu(&o, retry_secs) ; puts_(&o, "s\r\n") ;
+  puts_(&o, "421 4.7.0 ") ;
+  putsafe(&o, me) ;
+  puts_(&o, " too many connections from ") ;
+  putsafe(&o, ip) ;
+  puts_(&o, ": ") ;
+  putu(&o, connections) ;
+  puts_(&o, " per ") ;
+  putu(&o, window) ;
+  puts_(&o, "s; retry after ") ;
+  putu(&o, retry_secs) ;
+  puts_(&o, "s\r\n") ;
   return o.ok ? o.len : 0 ;
-}
-
-static int write_all (int fd, char const *s, size_t n)
-{
-  while (n)
-  {
-    ssize_t r = write(fd, s, n) ;
-    if (r == -1) { if (errno == EINTR) continue ; return -1 ; }
-    s += r ; n -= (size_t)r ;
-  }
-  return 0 ;
 }
 
 static int64_t ms_now (void)
@@ -70,14 +82,23 @@ static int is_quit (char const *s, size_t n)
 
 int rl_refuse (int in, int out, char const *me, char const *ip, uint64_t connections, uint64_t window, uint64_t retry_secs)
 {
-  char greet[RL_REFUSE_LINE_MAX], line[RL_REFUSE_LINE_MAX], bye[RL_REFUSE_LINE_MAX] ;
-  size_t glen = rl_refuse_greeting(greet, sizeof greet, me, ip, connections, window, retry_secs), len = 0 ;
+  char greet[RL_REFUSE_LINE_MAX] ;
+  char line[RL_REFUSE_LINE_MAX] ;
+  char bye[RL_REFUSE_LINE_MAX] ;
+  size_t glen = rl_refuse_greeting(greet, sizeof greet, me, ip, connections, window, retry_secs) ;
+  size_t len = 0 ;
   struct out o = { bye, sizeof bye, 0, 1 } ;
   int64_t deadline = ms_now() + RL_REFUSE_SECS * 1000 ;
   unsigned int lines = 0 ;
-  if (!glen) { errno = ENAMETOOLONG ; return -1 ; }
-  if (write_all(out, greet, glen) == -1) return -1 ;
-  puts_(&o, "221 2.0.0 ") ; putsafe(&o, me) ; puts_(&o, " closing connection\r\n") ;
+  if (!glen)
+  {
+    errno = ENAMETOOLONG ;
+    return -1 ;
+  }
+  if (mx_write_all(out, greet, glen) == -1) return -1 ;
+  puts_(&o, "221 2.0.0 ") ;
+  putsafe(&o, me) ;
+  puts_(&o, " closing connection\r\n") ;
   while (lines < RL_REFUSE_LINES)
   {
     struct pollfd p = { .fd = in, .events = POLLIN } ;
@@ -96,9 +117,14 @@ int rl_refuse (int in, int out, char const *me, char const *ip, uint64_t connect
     {
       size_t n = (size_t)(lf - line) + 1 ;
       lines++ ;
-      if (is_quit(line, n)) { if (o.ok) write_all(out, bye, o.len) ; return 0 ; }
-      if (write_all(out, greet, glen) == -1) return 0 ;
-      memmove(line, line + n, len - n) ; len -= n ;
+      if (is_quit(line, n))
+      {
+        if (o.ok) mx_write_all(out, bye, o.len) ;
+        return 0 ;
+      }
+      if (mx_write_all(out, greet, glen) == -1) return 0 ;
+      memmove(line, line + n, len - n) ;
+      len -= n ;
     }
     if (len == sizeof line) break ;   /* overlong line: hang up, never truncate and go on */
   }

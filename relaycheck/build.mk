@@ -1,13 +1,14 @@
-# relaycheck/: mxhold-relaycheck, the open-relay tester. The modules are
-# libc only; the program links skalibs (diagnostics) and nothing else.
+# relaycheck/: mxhold-relaycheck, the open-relay tester. libc only, main
+# included: its diagnostics go through lib/log.o, so it links neither
+# skalibs nor libowfat.
 
 RC_OBJS := relaycheck/rc_reply.o relaycheck/rc_trick.o relaycheck/rc_verdict.o \
   relaycheck/rc_net.o relaycheck/rc_check.o relaycheck/rc_host.o relaycheck/rc_out.o \
   relaycheck/rc_batch.o
 
 PROGS += relaycheck
-relaycheck_OBJS := relaycheck/relaycheck.o $(RC_OBJS)
-relaycheck_LIBS := -lskarnet
+relaycheck_OBJS := relaycheck/relaycheck.o $(RC_OBJS) lib/log.o lib/u64.o
+relaycheck_LIBS :=
 
 UNITS += rc_reply
 rc_reply_test_OBJS := tests/unit/rc_reply_test.o relaycheck/rc_reply.o

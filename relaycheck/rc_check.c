@@ -43,7 +43,8 @@ static void set_text (char *dst, char const *src)
 {
   size_t n = strlen(src) ;
   if (n > RC_REPLY_TEXT_MAX) n = RC_REPLY_TEXT_MAX ;
-  memcpy(dst, src, n) ; dst[n] = 0 ;
+  memcpy(dst, src, n) ;
+  dst[n] = 0 ;
 }
 
 static void note (struct rc_result *res, unsigned stage, unsigned code, char const *text)
@@ -60,7 +61,8 @@ static int failed (struct sess *s, struct rc_result *res, unsigned stage)
   int e = errno ;
   char const *why = e == ETIMEDOUT ? "timeout" : e == EPROTO ? "malformed reply" : e == ECONNRESET ? "connection closed" : strerror(e) ;
   note(res, stage, 0, why) ;
-  rc_conn_close(&s->c) ; s->up = 0 ;
+  rc_conn_close(&s->c) ;
+  s->up = 0 ;
   if (e != ETIMEDOUT && e != EPROTO) return LOST ;
   set_text(s->why, why) ;
   return STOP ;
@@ -71,12 +73,23 @@ static int cmd (struct sess *s, struct rc_result *res, unsigned stage, char cons
 {
   char line[RC_ADDR_MAX + 32] ;
   size_t al = strlen(a), bl = strlen(b) ;
-  if (al + bl + 2 > sizeof line) { note(res, stage, 0, "command too long") ; return STOP ; }
-  memcpy(line, a, al) ; memcpy(line + al, b, bl) ; memcpy(line + al + bl, "\r\n", 2) ;
+  if (al + bl + 2 > sizeof line)
+  {
+    note(res, stage, 0, "command too long") ;
+    return STOP ;
+  }
+  memcpy(line, a, al) ;
+  memcpy(line + al, b, bl) ;
+  memcpy(line + al + bl, "\r\n", 2) ;
   if (rc_conn_send(&s->c, line, al + bl + 2, step(s)) < 0 || rc_conn_reply(&s->c, r, step(s)) < 0)
     return failed(s, res, stage) ;
   note(res, stage, r->code, r->text) ;
-  if (r->code == 421) { rc_conn_close(&s->c) ; s->up = 0 ; return LOST ; }
+  if (r->code == 421)
+  {
+    rc_conn_close(&s->c) ;
+    s->up = 0 ;
+    return LOST ;
+  }
   return DONE ;
 }
 
@@ -84,20 +97,37 @@ static int connect_up (struct sess *s, struct rc_result *res)
 {
   struct rc_run *run = s->run ;
   struct rc_reply r ;
-  if (run->conns >= s->o->conns) { note(res, RC_ST_CONNECT, 0, "connection limit reached") ; return STOP ; }
+  if (run->conns >= s->o->conns)
+  {
+    note(res, RC_ST_CONNECT, 0, "connection limit reached") ;
+    return STOP ;
+  }
   run->conns++ ;
   if (rc_conn_open(&s->c, run->h->host, run->h->port, step(s), run->literal, sizeof run->literal) < 0)
   {
     note(res, RC_ST_CONNECT, 0, errno == ETIMEDOUT ? "connect timeout" : strerror(errno)) ;
     return STOP ;
   }
-  if (rc_conn_reply(&s->c, &r, step(s)) < 0) { failed(s, res, RC_ST_BANNER) ; return STOP ; }
+  if (rc_conn_reply(&s->c, &r, step(s)) < 0)
+  {
+    failed(s, res, RC_ST_BANNER) ;
+    return STOP ;
+  }
   if (!run->banner[0]) set_text(run->banner, r.text) ;
   s->greeted = RC_GREET_NONE ;
-  if (r.code >= 200 && r.code < 300) { s->up = 1 ; return DONE ; }
+  if (r.code >= 200 && r.code < 300)
+  {
+    s->up = 1 ;
+    return DONE ;
+  }
   note(res, RC_ST_BANNER, r.code, r.text) ;
   rc_conn_close(&s->c) ;
-  if (r.code >= 500) { s->bcode = r.code ; set_text(s->bt, r.text) ; return DONE ; }
+  if (r.code >= 500)
+  {
+    s->bcode = r.code ;
+    set_text(s->bt, r.text) ;
+    return DONE ;
+  }
   return STOP ;                /* 4xx at connect: busy or rate-limited; come back later */
 }
 
@@ -105,10 +135,18 @@ static int greet (struct sess *s, struct rc_result *res, unsigned mode)
 {
   struct rc_reply r ;
   int k ;
-  if (s->gcode[mode]) { note(res, RC_ST_GREET, s->gcode[mode], s->gtext[mode]) ; return DONE ; }
+  if (s->gcode[mode])
+  {
+    note(res, RC_ST_GREET, s->gcode[mode], s->gtext[mode]) ;
+    return DONE ;
+  }
   k = cmd(s, res, RC_ST_GREET, mode == RC_GREET_HELO ? "HELO " : "EHLO ", s->o->helo, &r) ;
   if (k != DONE) return k ;
-  if (r.code >= 200 && r.code < 300) { s->greeted = mode ; return DONE ; }
+  if (r.code >= 200 && r.code < 300)
+  {
+    s->greeted = mode ;
+    return DONE ;
+  }
   s->gcode[mode] = r.code ;
   set_text(s->gtext[mode], r.text) ;
   return DONE ;
@@ -132,7 +170,11 @@ static int data (struct sess *s, struct rc_result *res)
     "If it reached you, that server relays mail for strangers: it is an open relay.\r\n.\r\n",
     res->from, res->rcpt, s->run->h->host, date, (long long)now, (int)getpid(), s->o->helo,
     s->run->h->host, s->run->h->port, s->run->literal) ;
-  if (n < 0 || (size_t)n >= sizeof msg) { note(res, RC_ST_DOT, 0, "probe message too long") ; return STOP ; }
+  if (n < 0 || (size_t)n >= sizeof msg)
+  {
+    note(res, RC_ST_DOT, 0, "probe message too long") ;
+    return STOP ;
+  }
   if (rc_conn_send(&s->c, msg, (size_t)n, step(s)) < 0 || rc_conn_reply(&s->c, &r, step(s)) < 0)
     return failed(s, res, RC_ST_DOT) ;
   note(res, RC_ST_DOT, r.code, r.text) ;
@@ -145,8 +187,16 @@ static int attempt (struct sess *s, struct rc_result *res)
   struct rc_trick const *t = res->t ;
   struct rc_reply r ;
   int k ;
-  if (s->bcode) { note(res, RC_ST_BANNER, s->bcode, s->bt) ; return DONE ; }
-  if (s->up && t->greet == RC_GREET_NONE && s->greeted != RC_GREET_NONE) { rc_conn_close(&s->c) ; s->up = 0 ; }
+  if (s->bcode)
+  {
+    note(res, RC_ST_BANNER, s->bcode, s->bt) ;
+    return DONE ;
+  }
+  if (s->up && t->greet == RC_GREET_NONE && s->greeted != RC_GREET_NONE)
+  {
+    rc_conn_close(&s->c) ;
+    s->up = 0 ;
+  }
   if (!s->up)
   {
     k = connect_up(s, res) ;
@@ -171,7 +221,11 @@ static int attempt (struct sess *s, struct rc_result *res)
     struct rc_result tmp ;
     memset(&tmp, 0, sizeof tmp) ;
     k = cmd(s, &tmp, RC_ST_MAIL, "RSET", "", &r) ;
-    if (k == DONE && (r.code < 200 || r.code >= 300)) { rc_conn_close(&s->c) ; s->up = 0 ; }
+    if (k == DONE && (r.code < 200 || r.code >= 300))
+    {
+      rc_conn_close(&s->c) ;
+      s->up = 0 ;
+    }
   }
   return DONE ;
 }
@@ -180,7 +234,9 @@ static void setup (struct sess *s, struct rc_opts const *o, struct rc_host const
 {
   struct in6_addr a6 ;
   memset(s, 0, sizeof *s) ;
-  s->o = o ; s->run = run ; s->c.fd = -1 ;
+  s->o = o ;
+  s->run = run ;
+  s->c.fd = -1 ;
   snprintf(s->control, sizeof s->control, "nosuchuser-%lx", (unsigned long)time(0) ^ ((unsigned long)getpid() << 16)) ;
   s->ctx.local = o->local ;
   s->ctx.foreign = o->foreign ;
@@ -207,7 +263,10 @@ static int render (struct sess *s, struct rc_result *res)
   if (!c.domain) c.domain = c.literal ;
   if (!rc_trick_render(res->t->from, &c, res->from, sizeof res->from)
    || !rc_trick_render(res->t->rcpt, &c, res->rcpt, sizeof res->rcpt))
-  { note(res, RC_ST_NOTRUN, 0, "address too long") ; return 0 ; }
+  {
+    note(res, RC_ST_NOTRUN, 0, "address too long") ;
+    return 0 ;
+  }
   return 1 ;
 }
 
@@ -222,7 +281,11 @@ void rc_check_run (struct rc_opts const *o, struct rc_host const *h, struct rc_r
   {
     struct rc_result *res = run->r + i ;
     int k = DONE, tries ;
-    if (stop) { note(res, RC_ST_NOTRUN, 0, run->error) ; continue ; }
+    if (stop)
+    {
+      note(res, RC_ST_NOTRUN, 0, run->error) ;
+      continue ;
+    }
     for (tries = 0 ; tries < 2 ; tries++)
     {
       if (!s.up && !s.bcode && !run->literal[0])
@@ -230,12 +293,20 @@ void rc_check_run (struct rc_opts const *o, struct rc_host const *h, struct rc_r
         k = connect_up(&s, res) ;        /* the literal is needed to render */
         if (k != DONE) break ;
       }
-      if (!render(&s, res)) { k = DONE ; break ; }
+      if (!render(&s, res))
+      {
+        k = DONE ;
+        break ;
+      }
       k = attempt(&s, res) ;
       if (k != LOST) break ;
     }
     /* a timeout in RSET stops the check too, though the trick had its answer */
-    if (k == STOP || s.why[0]) { stop = 1 ; set_text(run->error, s.why[0] ? s.why : res->reply) ; }
+    if (k == STOP || s.why[0])
+    {
+      stop = 1 ;
+      set_text(run->error, s.why[0] ? s.why : res->reply) ;
+    }
   }
   if (s.up && !stop)
   {

@@ -41,22 +41,27 @@ int rc_host_parse (struct rc_host *h, char const *s, size_t len)
   {
     char const *rb = memchr(s, ']', len) ;
     if (!rb) goto inval ;
-    host = s + 1 ; hl = (size_t)(rb - s) - 1 ;
+    host = s + 1 ;
+    hl = (size_t)(rb - s) - 1 ;
     if ((size_t)(rb - s) + 1 < len)
     {
       if (rb[1] != ':') goto inval ;
-      port = rb + 2 ; pl = len - (size_t)(rb - s) - 2 ;
+      port = rb + 2 ;
+      pl = len - (size_t)(rb - s) - 2 ;
     }
   }
   else if (colon && !memchr(colon + 1, ':', len - (size_t)(colon - s) - 1))
   {
     hl = (size_t)(colon - s) ;
-    port = colon + 1 ; pl = len - hl - 1 ;
+    port = colon + 1 ;
+    pl = len - hl - 1 ;
   }
   /* else: no colon, or a bare IPv6 address with the default port */
   if (!host_ok(host, hl) || !port_ok(port, pl)) goto inval ;
-  memcpy(h->host, host, hl) ; h->host[hl] = 0 ;
-  memcpy(h->port, port, pl) ; h->port[pl] = 0 ;
+  memcpy(h->host, host, hl) ;
+  h->host[hl] = 0 ;
+  memcpy(h->port, port, pl) ;
+  h->port[pl] = 0 ;
   return 0 ;
  inval:
   errno = EINVAL ;

@@ -31,7 +31,11 @@ static int wait_fd (int fd, short events, int64_t deadline)
     struct pollfd p = { .fd = fd, .events = events, .revents = 0 } ;
     int64_t left = deadline - rc_now_ms() ;
     int r ;
-    if (left <= 0) { errno = ETIMEDOUT ; return -1 ; }
+    if (left <= 0)
+    {
+      errno = ETIMEDOUT ;
+      return -1 ;
+    }
     r = poll(&p, 1, left > RC_POLL_SLICE_MS ? RC_POLL_SLICE_MS : (int)left) ;
     if (r > 0) return 1 ;
     if (r < 0 && errno != EINTR) return -1 ;
@@ -46,7 +50,11 @@ static void literal (struct sockaddr const *sa, char *lit, size_t max)
   if (v6) inet_ntop(AF_INET6, &((struct sockaddr_in6 const *)sa)->sin6_addr, a, sizeof a) ;
   else inet_ntop(AF_INET, &((struct sockaddr_in const *)sa)->sin_addr, a, sizeof a) ;
   n = strlen(a) ;
-  if (max < n + 8) { if (max) lit[0] = 0 ; return ; }
+  if (max < n + 8)
+  {
+    if (max) lit[0] = 0 ;
+    return ;
+  }
   memcpy(lit, v6 ? "[IPv6:" : "[", v6 ? 6 : 1) ;
   memcpy(lit + (v6 ? 6 : 1), a, n) ;
   memcpy(lit + (v6 ? 6 : 1) + n, "]", 2) ;
@@ -64,12 +72,19 @@ static int try_one (struct rc_conn *c, struct addrinfo const *ai, int64_t deadli
     if (errno != EINPROGRESS) goto err ;
     if (wait_fd(fd, POLLOUT, deadline) < 0) goto err ;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == -1) goto err ;
-    if (e) { errno = e ; goto err ; }
+    if (e)
+    {
+      errno = e ;
+      goto err ;
+    }
   }
-  c->fd = fd ; c->len = 0 ;
+  c->fd = fd ;
+  c->len = 0 ;
   return 0 ;
  err:
-  e = errno ; close(fd) ; errno = e ;
+  e = errno ;
+  close(fd) ;
+  errno = e ;
   return -1 ;
 }
 
@@ -81,9 +96,14 @@ int rc_conn_open (struct rc_conn *c, char const *host, char const *port, int64_t
   hints.ai_family = AF_UNSPEC ;
   hints.ai_socktype = SOCK_STREAM ;
   hints.ai_flags = AI_NUMERICSERV ;
-  c->fd = -1 ; c->len = 0 ;
+  c->fd = -1 ;
+  c->len = 0 ;
   r = getaddrinfo(host, port, &hints, &res) ;
-  if (r) { errno = r == EAI_SYSTEM ? errno : EHOSTUNREACH ; return -1 ; }
+  if (r)
+  {
+    errno = r == EAI_SYSTEM ? errno : EHOSTUNREACH ;
+    return -1 ;
+  }
   for (ai = res ; ai ; ai = ai->ai_next)
   {
     if (try_one(c, ai, deadline) == 0)
@@ -108,9 +128,17 @@ int rc_conn_reply (struct rc_conn *c, struct rc_reply *r, int64_t deadline)
     size_t used ;
     ssize_t n ;
     int k = rc_reply_feed(r, c->buf, c->len, &used) ;
-    if (used) { memmove(c->buf, c->buf + used, c->len - used) ; c->len -= used ; }
+    if (used)
+    {
+      memmove(c->buf, c->buf + used, c->len - used) ;
+      c->len -= used ;
+    }
     if (k) return k > 0 ? 0 : -1 ;
-    if (c->len == sizeof c->buf) { errno = EPROTO ; return -1 ; }
+    if (c->len == sizeof c->buf)
+    {
+      errno = EPROTO ;
+      return -1 ;
+    }
     if (wait_fd(c->fd, POLLIN, deadline) < 0) return -1 ;
     n = read(c->fd, c->buf + c->len, sizeof c->buf - c->len) ;
     if (n < 0)
@@ -118,7 +146,11 @@ int rc_conn_reply (struct rc_conn *c, struct rc_reply *r, int64_t deadline)
       if (errno == EINTR || errno == EAGAIN) continue ;
       return -1 ;
     }
-    if (!n) { errno = ECONNRESET ; return -1 ; }
+    if (!n)
+    {
+      errno = ECONNRESET ;
+      return -1 ;
+    }
     c->len += (size_t)n ;
   }
 }
@@ -135,7 +167,8 @@ int rc_conn_send (struct rc_conn *c, char const *s, size_t len, int64_t deadline
       if (errno == EINTR || errno == EAGAIN) continue ;
       return -1 ;
     }
-    s += n ; len -= (size_t)n ;
+    s += n ;
+    len -= (size_t)n ;
   }
   return 0 ;
 }
@@ -143,5 +176,6 @@ int rc_conn_send (struct rc_conn *c, char const *s, size_t len, int64_t deadline
 void rc_conn_close (struct rc_conn *c)
 {
   if (c->fd >= 0) close(c->fd) ;
-  c->fd = -1 ; c->len = 0 ;
+  c->fd = -1 ;
+  c->len = 0 ;
 }

@@ -14,7 +14,11 @@ void rc_out_json_str (FILE *f, char const *s)
   for (; *s ; s++)
   {
     unsigned char ch = (unsigned char)*s ;
-    if (ch == '"' || ch == '\\') { putc('\\', f) ; putc(ch, f) ; }
+    if (ch == '"' || ch == '\\')
+    {
+      putc('\\', f) ;
+      putc(ch, f) ;
+    }
     else if (ch < 32 || ch == 127) fprintf(f, "\\u%04x", ch) ;
     else putc(ch, f) ;
   }
@@ -30,7 +34,9 @@ static void hostport (FILE *f, struct rc_host const *h)
   fprintf(f, v6 ? "[%s]:%s" : "%s:%s", h->host, h->port) ;
 }
 
-struct counts { unsigned open, closed, local, unknown ; } ;
+struct counts {
+  unsigned open, closed, local, unknown ;
+} ;
 
 static void count (struct rc_run const *run, struct counts *c)
 {
@@ -42,9 +48,15 @@ static void count (struct rc_run const *run, struct counts *c)
     if (cls != RC_CLS_RELAY && cls != RC_CLS_HIDDEN && cls != RC_CLS_PROBE) continue ;
     switch (run->r[i].verdict)
     {
-      case RC_TV_OPEN : c->open++ ; break ;
-      case RC_TV_CLOSED : c->closed++ ; break ;
-      case RC_TV_LOCAL : c->local++ ; break ;
+      case RC_TV_OPEN :
+        c->open++ ;
+        break ;
+      case RC_TV_CLOSED :
+        c->closed++ ;
+        break ;
+      case RC_TV_LOCAL :
+        c->local++ ;
+        break ;
       default : c->unknown++ ;
     }
   }
@@ -61,20 +73,28 @@ static char const *first_open (struct rc_run const *run)
 static void json_key (FILE *f, char const *k, char const *v)
 {
   fprintf(f, "\"%s\":", k) ;
-  if (v) rc_out_json_str(f, v) ; else fputs("null", f) ;
+  if (v) rc_out_json_str(f, v) ;
+  else fputs("null", f) ;
 }
 
 static void json_trick (FILE *f, struct rc_result const *r)
 {
   putc('{', f) ;
-  json_key(f, "name", r->t->name) ; putc(',', f) ;
-  json_key(f, "class", class_names[r->t->cls]) ; putc(',', f) ;
-  json_key(f, "greeting", greet_names[r->t->greet]) ; putc(',', f) ;
-  json_key(f, "from", r->from) ; putc(',', f) ;
-  json_key(f, "rcpt", r->rcpt) ; putc(',', f) ;
-  json_key(f, "stage", rc_stage_name(r->stage)) ; putc(',', f) ;
+  json_key(f, "name", r->t->name) ;
+  putc(',', f) ;
+  json_key(f, "class", class_names[r->t->cls]) ;
+  putc(',', f) ;
+  json_key(f, "greeting", greet_names[r->t->greet]) ;
+  putc(',', f) ;
+  json_key(f, "from", r->from) ;
+  putc(',', f) ;
+  json_key(f, "rcpt", r->rcpt) ;
+  putc(',', f) ;
+  json_key(f, "stage", rc_stage_name(r->stage)) ;
+  putc(',', f) ;
   fprintf(f, "\"code\":%u,", r->code) ;
-  json_key(f, "reply", r->reply) ; putc(',', f) ;
+  json_key(f, "reply", r->reply) ;
+  putc(',', f) ;
   json_key(f, "verdict", rc_verdict_name(r->verdict)) ;
   putc('}', f) ;
 }
@@ -92,21 +112,32 @@ static void json_run (FILE *f, struct rc_opts const *o, struct rc_run const *run
   size_t i ;
   count(run, &c) ;
   putc('{', f) ;
-  json_key(f, "host", run->h->host) ; putc(',', f) ;
+  json_key(f, "host", run->h->host) ;
+  putc(',', f) ;
   fprintf(f, "\"port\":%s,", run->h->port) ;
-  json_key(f, "address", run->literal[0] ? run->literal : 0) ; putc(',', f) ;
-  json_key(f, "banner", run->banner[0] ? run->banner : 0) ; putc(',', f) ;
-  json_key(f, "verdict", rc_sum_name(run->summary)) ; putc(',', f) ;
+  json_key(f, "address", run->literal[0] ? run->literal : 0) ;
+  putc(',', f) ;
+  json_key(f, "banner", run->banner[0] ? run->banner : 0) ;
+  putc(',', f) ;
+  json_key(f, "verdict", rc_sum_name(run->summary)) ;
+  putc(',', f) ;
   fprintf(f, "\"exit\":%d,", rc_sum_exit(run->summary, run->direct)) ;
-  json_key(f, "direct", has_direct(run) ? rc_verdict_name(run->direct) : 0) ; putc(',', f) ;
-  json_key(f, "first_open", first_open(run)) ; putc(',', f) ;
-  json_key(f, "error", run->error[0] ? run->error : 0) ; putc(',', f) ;
+  json_key(f, "direct", has_direct(run) ? rc_verdict_name(run->direct) : 0) ;
+  putc(',', f) ;
+  json_key(f, "first_open", first_open(run)) ;
+  putc(',', f) ;
+  json_key(f, "error", run->error[0] ? run->error : 0) ;
+  putc(',', f) ;
   fprintf(f, "\"connections\":%u,\"ms\":%lld,\"counts\":{\"open\":%u,\"closed\":%u,\"local\":%u,\"unknown\":%u}",
     run->conns, (long long)run->ms, c.open, c.closed, c.local, c.unknown) ;
   if (tricks)
   {
     fputs(",\"tricks\":[", f) ;
-    for (i = 0 ; i < run->n ; i++) { if (i) putc(',', f) ; json_trick(f, run->r + i) ; }
+    for (i = 0 ; i < run->n ; i++)
+    {
+      if (i) putc(',', f) ;
+      json_trick(f, run->r + i) ;
+    }
     putc(']', f) ;
   }
   (void)o ;
@@ -125,14 +156,22 @@ static void summary_words (FILE *f, struct rc_run const *run)
     run->conns, (long long)run->ms) ;
   if (has_direct(run)) fprintf(f, " direct=%s", rc_verdict_name(run->direct)) ;
   if (fo) fprintf(f, " first=%s", fo) ;
-  if (run->error[0]) { fputs(" error=", f) ; rc_out_json_str(f, run->error) ; }
+  if (run->error[0])
+  {
+    fputs(" error=", f) ;
+    rc_out_json_str(f, run->error) ;
+  }
   putc('\n', f) ;
 }
 
 void rc_out_report (FILE *f, struct rc_opts const *o, struct rc_run const *run)
 {
   size_t i ;
-  if (o->json) { json_run(f, o, run, 1) ; return ; }
+  if (o->json)
+  {
+    json_run(f, o, run, 1) ;
+    return ;
+  }
   fputs("target ", f) ;
   hostport(f, run->h) ;
   fprintf(f, " %s banner: %s\n", run->literal[0] ? run->literal : "-", run->banner[0] ? run->banner : "-") ;

@@ -8,7 +8,11 @@
 
 void rc_reply_init (struct rc_reply *r)
 {
-  r->code = 0 ; r->lines = 0 ; r->done = 0 ; r->textlen = 0 ; r->text[0] = 0 ;
+  r->code = 0 ;
+  r->lines = 0 ;
+  r->done = 0 ;
+  r->textlen = 0 ;
+  r->text[0] = 0 ;
 }
 
 /* Appends b to the display text, unsafe bytes as '?', quietly cut at the
@@ -38,9 +42,17 @@ static int line_take (struct rc_reply *r, char const *s, size_t n)
   else return -1 ;
   if (r->lines && code != r->code) return -1 ;
   if (r->lines >= RC_REPLY_LINES_MAX) return -1 ;
-  if (!r->lines) { r->code = code ; text_add(r, s, 3) ; }
+  if (!r->lines)
+  {
+    r->code = code ;
+    text_add(r, s, 3) ;
+  }
   r->lines++ ;
-  if (n > 4) { text_add(r, " ", 1) ; text_add(r, s + 4, n - 4) ; }
+  if (n > 4)
+  {
+    text_add(r, " ", 1) ;
+    text_add(r, s + 4, n - 4) ;
+  }
   return final ;
 }
 
@@ -57,16 +69,32 @@ int rc_reply_feed (struct rc_reply *r, char const *s, size_t len, size_t *used)
     if (!lf)
     {
       /* no end of line yet: fine unless it is already too long */
-      if (len - pos >= RC_REPLY_LINE_MAX) { errno = EPROTO ; return -1 ; }
+      if (len - pos >= RC_REPLY_LINE_MAX)
+      {
+        errno = EPROTO ;
+        return -1 ;
+      }
       break ;
     }
     n = (size_t)(lf - (s + pos)) ;
-    if (n + 1 > RC_REPLY_LINE_MAX) { errno = EPROTO ; return -1 ; }
+    if (n + 1 > RC_REPLY_LINE_MAX)
+    {
+      errno = EPROTO ;
+      return -1 ;
+    }
     f = line_take(r, s + pos, n) ;
-    if (f < 0) { errno = EPROTO ; return -1 ; }
+    if (f < 0)
+    {
+      errno = EPROTO ;
+      return -1 ;
+    }
     pos += n + 1 ;
     *used = pos ;
-    if (f) { r->done = 1 ; return 1 ; }
+    if (f)
+    {
+      r->done = 1 ;
+      return 1 ;
+    }
   }
   return 0 ;
 }

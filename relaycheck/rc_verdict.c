@@ -87,7 +87,9 @@ unsigned rc_verdict_judge (struct rc_result *r, size_t n, unsigned *direct)
     r[i].verdict = (unsigned char)judge_one(r + i, r, n) ;
     switch (r[i].t->cls)
     {
-      case RC_CLS_RELAY : case RC_CLS_PROBE : case RC_CLS_HIDDEN :
+      case RC_CLS_RELAY :
+      case RC_CLS_PROBE :
+      case RC_CLS_HIDDEN :
         relay++ ;
         if (r[i].verdict == RC_TV_OPEN) open = 1 ;
         else if (r[i].verdict == RC_TV_UNKNOWN) unknown = 1 ;

@@ -8,37 +8,55 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
-#include <skalibs/strerr.h>
+#include <errno.h>
+#include "lib/log.h"
 #include "relaycheck/relaycheck.h"
 
-#define USAGE "relaycheck [ --domain D ] [ --foreign F ] [ --local L ] [ --helo NAME ] [ --direct DOMAIN ] [ --probe ADDRESS ] [ --timeout SECS ] [ --deadline SECS ] [ --connections N ] [ --json ] { HOST[:PORT] | --batch FILE [ --jobs N ] }"
+#define USAGE "mxhold-relaycheck [ --domain D ] [ --foreign F ] [ --local L ] [ --helo NAME ] [ --direct DOMAIN ] [ --probe ADDRESS ] [ --timeout SECS ] [ --deadline SECS ] [ --connections N ] [ --json ] { HOST[:PORT] | --batch FILE [ --jobs N ] }"
+
+/* A bad command line: exit 100 with what was wrong with which option. */
+static void bad (char const *option, char const *value, char const *reason)
+{
+  mx_die_kv(100, "usage", "option", option, "value", value, "reason", reason, (char const *)0) ;
+}
+
+static void usage (void)
+{
+  mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
+}
 
 /* An option value that goes into SMTP commands: printable, no blanks, no
    brackets or quotes that would change the templates' meaning. */
-static char const *word (char const *s, char const *what)
+static char const *word (char const *s, char const *option)
 {
-  size_t i, n = strlen(s) ;
-  if (!n || n > RC_ARG_MAX) strerr_dief(100, "bad ", what, ": ", s) ;
-  for (i = 0 ; i < n ; i++)
+  size_t n = strlen(s) ;
+  if (!n || n > RC_ARG_MAX) bad(option, s, "empty or too long") ;
+  for (size_t i = 0 ; i < n ; i++)
   {
     unsigned char ch = (unsigned char)s[i] ;
-    if (ch <= 32 || ch >= 127 || ch == '<' || ch == '>' || ch == '"' || ch == '\\') strerr_dief(100, "bad ", what, ": ", s) ;
+    if (ch <= 32 || ch >= 127 || ch == '<' || ch == '>' || ch == '"' || ch == '\\') bad(option, s, "blank, quote or bracket") ;
   }
   return s ;
 }
 
-static unsigned number (char const *s, unsigned cap, char const *what)
+static unsigned number (char const *s, unsigned cap, char const *option)
 {
   unsigned long v = 0 ;
-  size_t i, n = strlen(s) ;
-  if (!n || n > 9) strerr_dief(100, "bad ", what, ": ", s) ;
-  for (i = 0 ; i < n ; i++)
+  size_t n = strlen(s) ;
+  if (!n || n > 9) bad(option, s, "not a number") ;
+  for (size_t i = 0 ; i < n ; i++)
   {
-    if (s[i] < '0' || s[i] > '9') strerr_dief(100, "bad ", what, ": ", s) ;
+    if (s[i] < '0' || s[i] > '9') bad(option, s, "not a number") ;
     v = v * 10 + (unsigned long)(s[i] - '0') ;
   }
-  if (!v || v > cap) strerr_dief(100, what, " out of range: ", s) ;
+  if (!v || v > cap) bad(option, s, "out of range") ;
   return (unsigned)v ;
+}
+
+/* The report could not be written: the operator would read half of it. */
+static void flush_stdout (void)
+{
+  if (fflush(stdout) != 0) mx_die_kv(111, "write-failed", "file", "stdout", "error", strerror(errno), (char const *)0) ;
 }
 
 static struct option const longopts[] = {
@@ -59,45 +77,71 @@ int main (int argc, char **argv)
   char const *batch = 0 ;
   unsigned jobs = RC_JOBS_DEFAULT ;
   int c ;
-  PROG = "relaycheck" ;
+  mx_log_prog = "mxhold-relaycheck" ;
   while ((c = getopt_long(argc, argv, "d:f:l:H:D:p:t:T:c:j:b:Jh", longopts, 0)) != -1)
     switch (c)
     {
-      case 'd' : o.domain = word(optarg, "domain") ; break ;
-      case 'f' : o.foreign = word(optarg, "foreign domain") ; break ;
-      case 'l' : o.local = word(optarg, "local part") ; break ;
-      case 'H' : o.helo = word(optarg, "helo name") ; break ;
-      case 'D' : o.direct = word(optarg, "direct domain") ; break ;
-      case 'p' : o.probe = word(optarg, "probe address") ; if (!strchr(o.probe, '@')) strerr_dief(100, "bad probe address: ", o.probe) ; break ;
-      case 't' : o.timeout = number(optarg, RC_TIMEOUT_SECS_CAP, "timeout") ; break ;
-      case 'T' : o.deadline = number(optarg, RC_DEADLINE_SECS_CAP, "deadline") ; break ;
-      case 'c' : o.conns = number(optarg, RC_CONNS_CAP, "connections") ; break ;
-      case 'j' : jobs = number(optarg, RC_JOBS_CAP, "jobs") ; break ;
-      case 'b' : batch = optarg ; break ;
-      case 'J' : o.json = 1 ; break ;
-      default : strerr_dieusage(100, USAGE) ;
+      case 'd' :
+        o.domain = word(optarg, "domain") ;
+        break ;
+      case 'f' :
+        o.foreign = word(optarg, "foreign") ;
+        break ;
+      case 'l' :
+        o.local = word(optarg, "local") ;
+        break ;
+      case 'H' :
+        o.helo = word(optarg, "helo") ;
+        break ;
+      case 'D' :
+        o.direct = word(optarg, "direct") ;
+        break ;
+      case 'p' :
+        o.probe = word(optarg, "probe") ;
+        if (!strchr(o.probe, '@')) bad("probe", o.probe, "not an address") ;
+        break ;
+      case 't' :
+        o.timeout = number(optarg, RC_TIMEOUT_SECS_CAP, "timeout") ;
+        break ;
+      case 'T' :
+        o.deadline = number(optarg, RC_DEADLINE_SECS_CAP, "deadline") ;
+        break ;
+      case 'c' :
+        o.conns = number(optarg, RC_CONNS_CAP, "connections") ;
+        break ;
+      case 'j' :
+        jobs = number(optarg, RC_JOBS_CAP, "jobs") ;
+        break ;
+      case 'b' :
+        batch = optarg ;
+        break ;
+      case 'J' :
+        o.json = 1 ;
+        break ;
+      default :
+        usage() ;
     }
   if (!o.helo)
   {
     if (gethostname(helo, sizeof helo - 1) < 0 || !helo[0]) strcpy(helo, "relaycheck.invalid") ;
-    o.helo = word(helo, "host name (use --helo)") ;
+    o.helo = word(helo, "helo") ;   /* the host name, unless --helo */
   }
   signal(SIGPIPE, SIG_IGN) ;
   if (batch)
   {
     int fd = strcmp(batch, "-") ? open(batch, O_RDONLY | O_CLOEXEC) : 0 ;
     int r ;
-    if (optind != argc) strerr_dieusage(100, USAGE) ;
-    if (fd < 0) strerr_diefu2sys(111, "open ", batch) ;
-    r = rc_batch_run(&o, fd, stdout, jobs) ;
-    if (r < 0) strerr_diefu2sys(111, "check the hosts in ", batch) ;
-    if (fflush(stdout) != 0) strerr_diefu1sys(111, "write to stdout") ;
+    if (optind != argc) usage() ;
+    if (fd < 0) mx_die_kv(111, "open-failed", "path", batch, "error", strerror(errno), (char const *)0) ;
+    r = rc_batch_run(&o, fd, batch, stdout, jobs) ;
+    if (r < 0) mx_die_kv(111, "batch-failed", "path", batch, "error", strerror(errno), (char const *)0) ;
+    flush_stdout() ;
     return r ;
   }
-  if (optind + 1 != argc) strerr_dieusage(100, USAGE) ;
-  if (rc_host_parse(&h, argv[optind], strlen(argv[optind])) < 0) strerr_dief(100, "bad HOST[:PORT]: ", argv[optind]) ;
+  if (optind + 1 != argc) usage() ;
+  if (rc_host_parse(&h, argv[optind], strlen(argv[optind])) < 0) bad("host", argv[optind], "not HOST[:PORT]") ;
   rc_check_run(&o, &h, &run) ;
   rc_out_report(stdout, &o, &run) ;
-  if (fflush(stdout) != 0) strerr_diefu1sys(111, "write to stdout") ;
+  flush_stdout() ;
   return rc_sum_exit(run.summary, run.direct) ;
 }

@@ -1,6 +1,6 @@
-/* relaycheck.h: mxhold-relaycheck, the open-relay tester. The modules are
-   libc only (rc_reply, rc_trick, rc_verdict, rc_net, rc_check, rc_out,
-   rc_batch); only relaycheck.c (main) uses skalibs, for its diagnostics.
+/* relaycheck.h: mxhold-relaycheck, the open-relay tester. Every module
+   is libc only (rc_reply, rc_trick, rc_verdict, rc_net, rc_check, rc_out,
+   rc_batch, and main in relaycheck.c); diagnostics go through lib/log.h.
    See relaycheck/relaycheck.md for what "open" means. */
 #ifndef MXHOLD_RELAYCHECK_H
 #define MXHOLD_RELAYCHECK_H
@@ -216,10 +216,10 @@ void rc_out_json_str (FILE *f, char const *s) ;
 /* ---- rc_batch: many hosts ---- */
 
 /* Reads hosts from fd in ("HOST[:PORT] [domain=D] [direct=D]" per line, #
-   comments), checks up to jobs of them at once in child processes, each
+   comments; a bad line is logged with name, the list's path, and skipped), checks up to jobs of them at once in child processes, each
    killed after o->deadline + a grace period, and prints one line per host,
    in input order, on out. Returns the worst summary (open > inconclusive >
    closed) as an exit code (1, 111, 0), or -1 with errno on a local error. */
-int rc_batch_run (struct rc_opts const *o, int in, FILE *out, unsigned jobs) ;
+int rc_batch_run (struct rc_opts const *o, int in, char const *name, FILE *out, unsigned jobs) ;
 
 #endif

@@ -44,7 +44,12 @@ struct spf_dns *spf_dns_new (unsigned long budget_ms)
 {
   struct spf_dns *d = calloc(1, sizeof *d) ;
   if (!d) return 0 ;
-  if (dns_resolvconfip(d->servers) == -1) { free(d) ; errno = ENOENT ; return 0 ; }
+  if (dns_resolvconfip(d->servers) == -1)
+  {
+    free(d) ;
+    errno = ENOENT ;
+    return 0 ;
+  }
   d->deadline_ms = now_ms() + budget_ms ;
   return d ;
 }
@@ -57,12 +62,18 @@ void spf_dns_free (struct spf_dns *d)
     struct spf_cache *c = d->cache ;
     d->cache = c->next ;
     if (c->pending) dns_transmit_free(&c->tx) ;
-    free(c->name) ; free(c->a.rr) ; free(c->blob) ; free(c) ;
+    free(c->name) ;
+    free(c->a.rr) ;
+    free(c->blob) ;
+    free(c) ;
   }
   free(d) ;
 }
 
-unsigned int spf_dns_sent (struct spf_dns const *d) { return d->sent ; }
+unsigned int spf_dns_sent (struct spf_dns const *d)
+{
+  return d->sent ;
+}
 
 /* A reply to our query whose RCODE is neither NOERROR nor NXDOMAIN is
    waiting on the UDP socket: libowfat would quietly retry, we give up. */
@@ -96,7 +107,10 @@ static int rdata (char const *buf, unsigned int len, unsigned int pos, unsigned 
         i += 1 + n ;
       }
       return 0 ;
-    case SPF_QT_MX : if (rdlen < 3) return -1 ; pos += 2 ; /* fall through */
+    case SPF_QT_MX :
+      if (rdlen < 3) return -1 ;
+      pos += 2 ;
+      /* fall through */
     case SPF_QT_PTR :
       if (!dns_packet_getname(buf, len, pos, &name)) return -1 ;
       r = dns_domain_todot_cat(sa, name) ? 0 : -1 ;
@@ -114,8 +128,16 @@ static int parse (char const *buf, unsigned int len, unsigned int qtype, struct 
   unsigned int pos, an, n = 0 ;
   char hdr[12], rr[10] ;
   if (!(pos = dns_packet_copy(buf, len, 0, hdr, 12))) return -1 ;
-  if ((hdr[3] & 15) == 3) { e->a.status = SPF_DNS_NXDOMAIN ; return 0 ; }
-  if (hdr[3] & 15) { e->a.status = SPF_DNS_ERROR ; return 0 ; }
+  if ((hdr[3] & 15) == 3)
+  {
+    e->a.status = SPF_DNS_NXDOMAIN ;
+    return 0 ;
+  }
+  if (hdr[3] & 15)
+  {
+    e->a.status = SPF_DNS_ERROR ;
+    return 0 ;
+  }
   an = ((unsigned char)hdr[6] << 8) | (unsigned char)hdr[7] ;
   for (unsigned int q = ((unsigned char)hdr[4] << 8) | (unsigned char)hdr[5] ; q ; q--)
   {
@@ -150,7 +172,8 @@ static int parse (char const *buf, unsigned int len, unsigned int qtype, struct 
   return 0 ;
  bad:
   free(sa.s) ;
-  e->blob = 0 ; e->a.n = 0 ;
+  e->blob = 0 ;
+  e->a.n = 0 ;
   return -1 ;
 }
 
@@ -182,18 +205,31 @@ static void drive (struct spf_dns *d, struct spf_cache *want)
     struct taia stamp, deadline, rem ;
     uint64_t now = now_ms() ;
     unsigned int n = 0 ;
-    if (now >= d->deadline_ms) { expire(d) ; return ; }
+    if (now >= d->deadline_ms)
+    {
+      expire(d) ;
+      return ;
+    }
     taia_now(&stamp) ;
     taia_uint(&rem, (unsigned int)((d->deadline_ms - now) / 1000)) ;
     rem.nano = (uint32)(((d->deadline_ms - now) % 1000) * 1000000) ;
     taia_add(&deadline, &stamp, &rem) ;
     for (e = d->cache ; e && n < SPF_DNS_INFLIGHT_MAX ; e = e->next)
-      if (e->pending) { who[n] = e ; dns_transmit_io(&e->tx, &x[n], &deadline) ; n++ ; }
+      if (e->pending)
+      {
+        who[n] = e ;
+        dns_transmit_io(&e->tx, &x[n], &deadline) ;
+        n++ ;
+      }
     iopause(x, n, &deadline, &stamp) ;
     for (unsigned int i = 0 ; i < n ; i++)
     {
       int r ;
-      if (servfail_waiting(&who[i]->tx, &x[i])) { finish(d, who[i], SPF_DNS_ERROR) ; continue ; }
+      if (servfail_waiting(&who[i]->tx, &x[i]))
+      {
+        finish(d, who[i], SPF_DNS_ERROR) ;
+        continue ;
+      }
       r = dns_transmit_get(&who[i]->tx, &x[i], &stamp) ;
       if (r == 1) finish(d, who[i], SPF_DNS_OK) ;
       else if (r == -1) finish(d, who[i], errno == ETIMEDOUT ? SPF_DNS_TIMEOUT : SPF_DNS_ERROR) ;
@@ -221,15 +257,27 @@ static struct spf_cache *start (struct spf_dns *d, char const *name, size_t len,
   struct spf_cache *e = calloc(1, sizeof *e) ;
   char *q = 0 ;
   char qt[2] = { (char)(qtype >> 8), (char)qtype } ;
-  if (!e || !(e->name = malloc(len + 1))) { free(e) ; return 0 ; }
+  if (!e || !(e->name = malloc(len + 1)))
+  {
+    free(e) ;
+    return 0 ;
+  }
   for (size_t i = 0 ; i < len ; i++) e->name[i] = (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i] ;
-  e->name[len] = 0 ; e->namelen = len ; e->qtype = qtype ;
-  e->next = d->cache ; d->cache = e ;
+  e->name[len] = 0 ;
+  e->namelen = len ;
+  e->qtype = qtype ;
+  e->next = d->cache ;
+  d->cache = e ;
   e->a.status = SPF_DNS_NXDOMAIN ;
   if (!spf_domain_ok(name, len) || !dns_domain_fromdot(&q, name, len)) return e ;
   if (d->expired) e->a.status = SPF_DNS_TIMEOUT ;
   else if (dns_transmit_start(&e->tx, d->servers, 1, q, qt, localip) == -1) e->a.status = SPF_DNS_ERROR ;
-  else { e->pending = 1 ; d->inflight++ ; d->sent++ ; }
+  else
+  {
+    e->pending = 1 ;
+    d->inflight++ ;
+    d->sent++ ;
+  }
   free(q) ;
   return e ;
 }

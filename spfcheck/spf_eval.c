@@ -89,8 +89,16 @@ static int p_value (void *ctx, struct span *out)
   {
     struct span n = a->rr[i] ;
     if (addr_match(e, n.p, n.len, 32, 128) != 1) continue ;
-    if (under(n.p, n.len, e->d.p, e->d.len)) { best = n ; break ; }
-    if (!found) { best = n ; found = 1 ; }
+    if (under(n.p, n.len, e->d.p, e->d.len))
+    {
+      best = n ;
+      break ;
+    }
+    if (!found)
+    {
+      best = n ;
+      found = 1 ;
+    }
   }
   if (best.len && best.p[best.len - 1] == '.') best.len-- ;
   if (best.len > SPF_DOMAIN_MAX) best.len = SPF_DOMAIN_MAX ;
@@ -103,13 +111,19 @@ static void env_of (struct ev *e, struct spf_macro_env *m, int exp)
 {
   struct spf_check *c = e->c ;
   memset(m, 0, sizeof *m) ;
-  m->s = e->s ; m->l = e->l ; m->o = e->o ; m->d = e->d ; m->h = c->helo ;
+  m->s = e->s ;
+  m->l = e->l ;
+  m->o = e->o ;
+  m->d = e->d ;
+  m->h = c->helo ;
   m->i = (struct span){ e->ibuf, strlen(e->ibuf) } ;
   m->c = (struct span){ e->cbuf, strlen(e->cbuf) } ;
   m->v = c->ipv4 ? SPAN_STR("in-addr") : SPAN_STR("ip6") ;
   m->r = c->me.len ? c->me : SPAN_STR("unknown") ;
   m->t = (struct span){ e->tbuf, strlen(e->tbuf) } ;
-  m->p = &p_value ; m->ctx = e ; m->exp = exp ;
+  m->p = &p_value ;
+  m->ctx = e ;
+  m->exp = exp ;
 }
 
 /* Expands a target domain-spec (or takes the current domain) into out.
@@ -119,7 +133,11 @@ static int target (struct ev *e, struct span spec, char *out)
   struct spf_macro_env m ;
   int n, cut = 0 ;
   size_t start ;
-  if (!spec.len) { memcpy(out, e->d.p, e->d.len) ; return (int)e->d.len ; }
+  if (!spec.len)
+  {
+    memcpy(out, e->d.p, e->d.len) ;
+    return (int)e->d.len ;
+  }
   env_of(e, &m, 0) ;
   n = spf_macro_expand(spec, &m, out, SPF_EXPAND_MAX, &cut) ;
   if (n < 0) return -1 ;
@@ -227,7 +245,9 @@ static int mech_dns (struct ev *e, struct spf_term const *t)
   {
     case SPF_T_MX : return mech_mx(e, t, dom, (size_t)n) ;
     case SPF_T_PTR : return mech_ptr(e, dom, (size_t)n) ;
-    case SPF_T_EXISTS : a = spf_dns_query(c->dns, dom, (size_t)n, SPF_QT_A) ; break ;
+    case SPF_T_EXISTS :
+      a = spf_dns_query(c->dns, dom, (size_t)n, SPF_QT_A) ;
+      break ;
     default : a = spf_dns_query(c->dns, dom, (size_t)n, c->ipv4 ? SPF_QT_A : SPF_QT_AAAA) ;
   }
   if (a->status == SPF_DNS_ERROR || a->status == SPF_DNS_TIMEOUT) return TEMP ;
@@ -272,7 +292,11 @@ static int find_record (struct spf_check *c, char const *dom, size_t len, struct
   if (a->status == SPF_DNS_ERROR || a->status == SPF_DNS_TIMEOUT)
     return *res = why(c, SPF_TEMPERROR, a->status == SPF_DNS_TIMEOUT ? "DNS timeout" : "DNS error"), 0 ;
   for (unsigned int i = 0 ; i < a->n ; i++)
-    if (spf_record_is(a->rr[i].p, a->rr[i].len)) { *rec = a->rr[i] ; found++ ; }
+    if (spf_record_is(a->rr[i].p, a->rr[i].len))
+    {
+      *rec = a->rr[i] ;
+      found++ ;
+    }
   if (found > 1) return *res = why(c, SPF_PERMERROR, "more than one SPF record"), 0 ;
   if (!found) return *res = why(c, SPF_NONE, "no SPF record"), 0 ;
   return 1 ;
@@ -291,10 +315,19 @@ static void prefetch (struct ev *e, struct spf_record const *r)
     unsigned int qt ;
     switch (t->kind)
     {
-      case SPF_T_INCLUDE : case SPF_T_REDIRECT : qt = SPF_QT_TXT ; break ;
-      case SPF_T_A : qt = c->ipv4 ? SPF_QT_A : SPF_QT_AAAA ; break ;
-      case SPF_T_MX : qt = SPF_QT_MX ; break ;
-      case SPF_T_EXISTS : qt = SPF_QT_A ; break ;
+      case SPF_T_INCLUDE :
+      case SPF_T_REDIRECT :
+        qt = SPF_QT_TXT ;
+        break ;
+      case SPF_T_A :
+        qt = c->ipv4 ? SPF_QT_A : SPF_QT_AAAA ;
+        break ;
+      case SPF_T_MX :
+        qt = SPF_QT_MX ;
+        break ;
+      case SPF_T_EXISTS :
+        qt = SPF_QT_A ;
+        break ;
       default : continue ;
     }
     if (memchr(dom.p, '%', dom.len)) continue ;
@@ -311,8 +344,16 @@ static enum spf_result eval (struct ev *e, struct spf_record const *r)
     int m ;
     if (t->kind >= SPF_T_REDIRECT) continue ;
     m = mechanism(e, t) ;
-    if (m == TEMP) { set_mech(c, t->text) ; return SPF_TEMPERROR ; }
-    if (m == PERM) { set_mech(c, t->text) ; return SPF_PERMERROR ; }
+    if (m == TEMP)
+    {
+      set_mech(c, t->text) ;
+      return SPF_TEMPERROR ;
+    }
+    if (m == PERM)
+    {
+      set_mech(c, t->text) ;
+      return SPF_PERMERROR ;
+    }
     if (m == MATCH)
     {
       enum spf_result res = qualified(t->qual) ;
@@ -334,7 +375,8 @@ static enum spf_result eval (struct ev *e, struct spf_record const *r)
     c->depth-- ;
     return res == SPF_NONE ? why(c, SPF_PERMERROR, "redirect found no record") : res ;
   }
-  memcpy(c->mech, "default", 7) ; c->mechlen = 7 ;
+  memcpy(c->mech, "default", 7) ;
+  c->mechlen = 7 ;
   return SPF_NEUTRAL ;
 }
 
@@ -349,10 +391,18 @@ static enum spf_result check_host (struct ev *e, char const *dom, size_t len)
   if (!find_record(c, dom, len, &rec, &res)) return res ;
   r = malloc(sizeof *r) ;
   if (!r) return why(c, SPF_TEMPERROR, "out of memory") ;
-  if (spf_record_parse(rec.p, rec.len, r) == -1) { free(r) ; return why(c, SPF_PERMERROR, "syntax error in record") ; }
+  if (spf_record_parse(rec.p, rec.len, r) == -1)
+  {
+    free(r) ;
+    return why(c, SPF_PERMERROR, "syntax error in record") ;
+  }
   memcpy(dbuf, dom, len) ;
   e->d = (struct span){ dbuf, len } ;
-  if (!c->depth) { memcpy(c->domain, dom, len) ; c->domainlen = len ; }
+  if (!c->depth)
+  {
+    memcpy(c->domain, dom, len) ;
+    c->domainlen = len ;
+  }
   prefetch(e, r) ;
   res = eval(e, r) ;
   e->d = saved ;

@@ -89,7 +89,8 @@ static size_t word (char const *s, size_t len, char *out, size_t max)
   while (n < len && s[n] > 32 && s[n] < 127 && s[n] != '(' && s[n] != ')' && s[n] != ';')
   {
     if (n + 1 >= max) return 0 ;
-    out[n] = s[n] ; n++ ;
+    out[n] = s[n] ;
+    n++ ;
   }
   out[n] = 0 ;
   return n ;
@@ -106,7 +107,11 @@ static int hop_of (char const *v, size_t len, char *ip, size_t ipmax, char *helo
   while (i < len && (v[i] == ' ' || v[i] == '\t')) i++ ;
   if (!word(v + i, len - i, helo, helomax)) return 0 ;
   for (size_t k = i ; k + 4 <= len ; k++)
-    if ((v[k] == ' ' || v[k] == '\t') && !memcmp(v + k + 1, "by", 2) && (v[k + 3] == ' ' || v[k + 3] == '\t')) { byat = k ; break ; }
+    if ((v[k] == ' ' || v[k] == '\t') && !memcmp(v + k + 1, "by", 2) && (v[k + 3] == ' ' || v[k + 3] == '\t'))
+    {
+      byat = k ;
+      break ;
+    }
   lb = memchr(v + i, '[', byat - i) ;
   if (!lb) return 0 ;
   rb = memchr(lb, ']', byat - (size_t)(lb - v)) ;

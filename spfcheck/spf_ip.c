@@ -21,8 +21,10 @@ size_t spf_ip_revname (struct spf_check const *c, char *out)
     return (size_t)sprintf(out, "%u.%u.%u.%u.in-addr.arpa", c->ip[3], c->ip[2], c->ip[1], c->ip[0]) ;
   for (int i = 15 ; i >= 0 ; i--)
   {
-    out[n++] = hex[c->ip[i] & 15] ; out[n++] = '.' ;
-    out[n++] = hex[c->ip[i] >> 4] ; out[n++] = '.' ;
+    out[n++] = hex[c->ip[i] & 15] ;
+    out[n++] = '.' ;
+    out[n++] = hex[c->ip[i] >> 4] ;
+    out[n++] = '.' ;
   }
   memcpy(out + n, "ip6.arpa", 8) ;
   return n + 8 ;
@@ -33,10 +35,16 @@ int spf_ip_parse (struct spf_check *c, char const *s)
   static unsigned char const mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff } ;
   unsigned char b[16] ;
   memset(c->ip, 0, sizeof c->ip) ;
-  if (inet_pton(AF_INET, s, b) == 1) { memcpy(c->ip, b, 4) ; c->ipv4 = 1 ; return 1 ; }
+  if (inet_pton(AF_INET, s, b) == 1)
+  {
+    memcpy(c->ip, b, 4) ;
+    c->ipv4 = 1 ;
+    return 1 ;
+  }
   if (inet_pton(AF_INET6, s, b) != 1) return 0 ;
   c->ipv4 = !memcmp(b, mapped, 12) ;   /* RFC 7208 5: an IPv4-mapped client is an IPv4 client */
-  if (c->ipv4) memcpy(c->ip, b + 12, 4) ; else memcpy(c->ip, b, 16) ;
+  if (c->ipv4) memcpy(c->ip, b + 12, 4) ;
+  else memcpy(c->ip, b, 16) ;
   return 1 ;
 }
 
@@ -51,8 +59,10 @@ void spf_ip_texts (struct spf_check const *c, char *ibuf, size_t imax, char *cbu
   }
   for (unsigned int i = 0, n = 0 ; i < 16 ; i++)
   {
-    ibuf[n++] = hex[c->ip[i] >> 4] ; ibuf[n++] = '.' ;
-    ibuf[n++] = hex[c->ip[i] & 15] ; ibuf[n++] = i < 15 ? '.' : 0 ;
+    ibuf[n++] = hex[c->ip[i] >> 4] ;
+    ibuf[n++] = '.' ;
+    ibuf[n++] = hex[c->ip[i] & 15] ;
+    ibuf[n++] = i < 15 ? '.' : 0 ;
   }
   if (!inet_ntop(AF_INET6, c->ip, cbuf, (socklen_t)cmax)) cbuf[0] = 0 ;
 }

@@ -4,12 +4,21 @@
 #include <string.h>
 #include "spfcheck/spfcheck.h"
 
-struct out { char *p ; size_t len, max ; int cut ; } ;
+struct out {
+  char *p ;
+  size_t len ;
+  size_t max ;
+  int cut ;
+} ;
 
 static void put (struct out *o, char const *s, size_t n)
 {
   size_t room = o->max - o->len ;
-  if (n > room) { n = room ; o->cut = 1 ; }
+  if (n > room)
+  {
+    n = room ;
+    o->cut = 1 ;
+  }
   memcpy(o->p + o->len, s, n) ;
   o->len += n ;
 }
@@ -35,19 +44,43 @@ static int value_of (struct spf_macro_env const *env, char letter, struct span *
 {
   switch (letter | 0x20)
   {
-    case 's' : *v = env->s ; return 0 ;
-    case 'l' : *v = env->l ; return 0 ;
-    case 'o' : *v = env->o ; return 0 ;
-    case 'd' : *v = env->d ; return 0 ;
-    case 'i' : *v = env->i ; return 0 ;
-    case 'v' : *v = env->v ; return 0 ;
-    case 'h' : *v = env->h ; return 0 ;
+    case 's' :
+      *v = env->s ;
+      return 0 ;
+    case 'l' :
+      *v = env->l ;
+      return 0 ;
+    case 'o' :
+      *v = env->o ;
+      return 0 ;
+    case 'd' :
+      *v = env->d ;
+      return 0 ;
+    case 'i' :
+      *v = env->i ;
+      return 0 ;
+    case 'v' :
+      *v = env->v ;
+      return 0 ;
+    case 'h' :
+      *v = env->h ;
+      return 0 ;
     case 'p' :
       if (env->p) return env->p(env->ctx, v) ;
-      *v = SPAN_STR("unknown") ; return 0 ;
-    case 'c' : if (!env->exp) break ; *v = env->c ; return 0 ;
-    case 'r' : if (!env->exp) break ; *v = env->r ; return 0 ;
-    case 't' : if (!env->exp) break ; *v = env->t ; return 0 ;
+      *v = SPAN_STR("unknown") ;
+      return 0 ;
+    case 'c' :
+      if (!env->exp) break ;
+      *v = env->c ;
+      return 0 ;
+    case 'r' :
+      if (!env->exp) break ;
+      *v = env->r ;
+      return 0 ;
+    case 't' :
+      if (!env->exp) break ;
+      *v = env->t ;
+      return 0 ;
   }
   errno = EINVAL ;
   return -1 ;
@@ -63,12 +96,21 @@ static int transform (struct out *o, struct span v, char const *delim, size_t nd
   for (size_t i = 0 ; i <= v.len ; i++)
   {
     if (i < v.len && !memchr(delim, v.p[i], ndelim)) continue ;
-    if (n >= SPF_MACRO_PARTS_MAX) { errno = EINVAL ; return -1 ; }
+    if (n >= SPF_MACRO_PARTS_MAX)
+    {
+      errno = EINVAL ;
+      return -1 ;
+    }
     part[n++] = (struct span){ v.p + start, i - start } ;
     start = i + 1 ;
   }
   if (rev)
-    for (size_t i = 0 ; i < n / 2 ; i++) { struct span t = part[i] ; part[i] = part[n - 1 - i] ; part[n - 1 - i] = t ; }
+    for (size_t i = 0 ; i < n / 2 ; i++)
+    {
+      struct span t = part[i] ;
+      part[i] = part[n - 1 - i] ;
+      part[n - 1 - i] = t ;
+    }
   first = (keep && keep < n) ? n - keep : 0 ;
   for (size_t i = first ; i < n ; i++)
   {
@@ -95,7 +137,11 @@ static int expand_one (struct out *o, struct span in, size_t *i, struct spf_macr
     k++ ;
   }
   if (k > *i + 1 && !keep) goto bad ;   /* RFC 7208 7.1: nonzero */
-  if (k < in.len && (in.p[k] == 'r' || in.p[k] == 'R')) { rev = 1 ; k++ ; }
+  if (k < in.len && (in.p[k] == 'r' || in.p[k] == 'R'))
+  {
+    rev = 1 ;
+    k++ ;
+  }
   d0 = k ;
   while (k < in.len && memchr(".-+,/_=", in.p[k], 7)) k++ ;
   if (k >= in.len || in.p[k] != '}') goto bad ;
@@ -117,18 +163,38 @@ int spf_macro_expand (struct span in, struct spf_macro_env const *env, char *out
   while (i < in.len)
   {
     char c = in.p[i] ;
-    if (c != '%') { put(&o, in.p + i, 1) ; i++ ; continue ; }
-    if (i + 1 >= in.len) { errno = EINVAL ; return -1 ; }
+    if (c != '%')
+    {
+      put(&o, in.p + i, 1) ;
+      i++ ;
+      continue ;
+    }
+    if (i + 1 >= in.len)
+    {
+      errno = EINVAL ;
+      return -1 ;
+    }
     switch (in.p[i + 1])
     {
-      case '%' : put(&o, "%", 1) ; i += 2 ; break ;
-      case '_' : put(&o, " ", 1) ; i += 2 ; break ;
-      case '-' : put(&o, "%20", 3) ; i += 2 ; break ;
+      case '%' :
+        put(&o, "%", 1) ;
+        i += 2 ;
+        break ;
+      case '_' :
+        put(&o, " ", 1) ;
+        i += 2 ;
+        break ;
+      case '-' :
+        put(&o, "%20", 3) ;
+        i += 2 ;
+        break ;
       case '{' :
         i += 2 ;
         if (expand_one(&o, in, &i, env) == -1) return -1 ;
         break ;
-      default : errno = EINVAL ; return -1 ;
+      default :
+        errno = EINVAL ;
+        return -1 ;
     }
   }
   if (cut) *cut = o.cut ;

@@ -35,7 +35,11 @@ static size_t macro_len (char const *s, size_t len, int exp)
   {
     unsigned long v = 0 ;
     size_t d = i ;
-    while (i < len && isdigit_((unsigned char)s[i])) { if (v < 1000) v = v * 10 + (unsigned)(s[i] - '0') ; i++ ; }
+    while (i < len && isdigit_((unsigned char)s[i]))
+    {
+      if (v < 1000) v = v * 10 + (unsigned)(s[i] - '0') ;
+      i++ ;
+    }
     if (i > d && !v) return 0 ;   /* RFC 7208 7.1: a DIGIT transformer MUST be nonzero */
   }
   if (i < len && (s[i] == 'r' || s[i] == 'R')) i++ ;
@@ -60,7 +64,7 @@ static int macrostring_valid (struct span d, int exp, int *endsmacro)
       i += n ;
       continue ;
     }
-    if (c < 0x21 || c > 0x7e) { if (!(exp && c == ' ')) return 0 ; }
+    if ((c < 0x21 || c > 0x7e) && !(exp && c == ' ')) return 0 ;
     i++ ;
   }
   return 1 ;
@@ -119,7 +123,8 @@ static int dual_cidr (struct spf_term *t, struct span arg, int allow4, int allow
 {
   unsigned int v ;
   size_t n ;
-  t->cidr4 = 32 ; t->cidr6 = 128 ;
+  t->cidr4 = 32 ;
+  t->cidr6 = 128 ;
   if (allow6 && (n = cidr_tail(arg.p, arg.len, &v)) && n < arg.len && arg.p[arg.len - n - 1] == '/')
   {
     if (v > 128) return -1 ;
@@ -130,7 +135,8 @@ static int dual_cidr (struct spf_term *t, struct span arg, int allow4, int allow
   {
     unsigned int max = allow6 ? 32 : (t->kind == SPF_T_IP6 ? 128 : 32) ;
     if (v > max) return -1 ;
-    if (t->kind == SPF_T_IP6) t->cidr6 = (unsigned char)v ; else t->cidr4 = (unsigned char)v ;
+    if (t->kind == SPF_T_IP6) t->cidr6 = (unsigned char)v ;
+    else t->cidr4 = (unsigned char)v ;
     arg.len -= n ;
   }
   t->domain = arg ;
@@ -142,13 +148,18 @@ static int ip_term (struct spf_term *t, struct span arg)
   char buf[64] ;
   if (dual_cidr(t, arg, 1, 0) == -1) return -1 ;
   if (!t->domain.len || t->domain.len >= sizeof buf) return -1 ;
-  memcpy(buf, t->domain.p, t->domain.len) ; buf[t->domain.len] = 0 ;
+  memcpy(buf, t->domain.p, t->domain.len) ;
+  buf[t->domain.len] = 0 ;
   if (inet_pton(t->kind == SPF_T_IP4 ? AF_INET : AF_INET6, buf, t->ip) != 1) return -1 ;
   t->domain.len = 0 ;
   return 0 ;
 }
 
-static struct { char const *name ; unsigned char kind ; unsigned char arg ; } const mechs[] = {
+static struct {
+  char const *name ;
+  unsigned char kind ;
+  unsigned char arg ;
+} const mechs[] = {
   /* arg: 0 none, 1 optional domain + cidr, 2 required domain, 3 optional domain, 4 ip */
   { "all", SPF_T_ALL, 0 }, { "include", SPF_T_INCLUDE, 2 }, { "a", SPF_T_A, 1 },
   { "mx", SPF_T_MX, 1 }, { "ptr", SPF_T_PTR, 3 }, { "ip4", SPF_T_IP4, 4 },
@@ -162,12 +173,14 @@ static int mechanism (struct spf_term *t, char const *s, size_t len, size_t name
   {
     if (!span_ieq(s, namelen, mechs[i].name)) continue ;
     t->kind = mechs[i].kind ;
-    t->cidr4 = 32 ; t->cidr6 = 128 ;
+    t->cidr4 = 32 ;
+    t->cidr6 = 128 ;
     if (mechs[i].arg == 0) return arg.len ? -1 : 0 ;
     if (mechs[i].arg == 4)
     {
       if (!arg.len || arg.p[0] != ':') return -1 ;
-      arg.p++ ; arg.len-- ;
+      arg.p++ ;
+      arg.len-- ;
       return ip_term(t, arg) ;
     }
     if (mechs[i].arg == 1 && dual_cidr(t, arg, 1, 1) == -1) return -1 ;
@@ -206,7 +219,11 @@ static int term (struct spf_record *r, char const *s, size_t len)
   memset(t, 0, sizeof *t) ;
   t->text = (struct span){ s, len } ;
   t->qual = '+' ;
-  if (memchr("+-~?", s[0], 4)) { t->qual = s[0] ; i = 1 ; }
+  if (memchr("+-~?", s[0], 4))
+  {
+    t->qual = s[0] ;
+    i = 1 ;
+  }
   if (i >= len || !isalpha_((unsigned char)s[i])) return -1 ;
   {
     size_t n = i + 1 ;
@@ -223,12 +240,18 @@ static int term (struct spf_record *r, char const *s, size_t len)
 int spf_record_parse (char const *s, size_t len, struct spf_record *r)
 {
   size_t i = 6 ;
-  r->n = 0 ; r->redirect = -1 ; r->exp = -1 ;
+  r->n = 0 ;
+  r->redirect = -1 ;
+  r->exp = -1 ;
   if (!spf_record_is(s, len)) return -1 ;
   while (i < len)
   {
     size_t j ;
-    if (s[i] == ' ') { i++ ; continue ; }
+    if (s[i] == ' ')
+    {
+      i++ ;
+      continue ;
+    }
     j = i ;
     while (j < len && s[j] != ' ') j++ ;
     if (r->n >= SPF_TERMS_MAX) return -1 ;

@@ -5,15 +5,17 @@
 #include <string.h>
 #include <unistd.h>
 #include "conf/conf.h"
+#include "lib/log.h"
 #include "spfcheck/spfcheck.h"
 
-#define USAGE "usage: mxhold-spfcheck [ -c confdir ] [ -t secs ] prog... | -q IP SENDER HELO"
+#define USAGE "mxhold-spfcheck [ -c confdir ] [ -t secs ] prog... | -q IP SENDER HELO"
 #define SPFCHECK_BUDGET_MAX_MS 600000   /* conf.h caps spf_budget at 600 s */
 
 /* "SECS" or "SECS.FRACTION" -> milliseconds; 0 if malformed or out of range. */
 static unsigned long budget_scan (char const *s)
 {
-  unsigned long ms = 0, scale = 1000 ;
+  unsigned long ms = 0 ;
+  unsigned long scale = 1000 ;
   size_t i = 0 ;
   for ( ; s[i] >= '0' && s[i] <= '9' ; i++)
   {
@@ -22,14 +24,17 @@ static unsigned long budget_scan (char const *s)
   }
   if (!i) return 0 ;
   if (s[i] == '.')
-    for (i++ ; s[i] >= '0' && s[i] <= '9' ; i++) { scale /= 10 ; ms += (unsigned long)(s[i] - '0') * scale ; }
+    for (i++ ; s[i] >= '0' && s[i] <= '9' ; i++)
+    {
+      scale /= 10 ;
+      ms += (unsigned long)(s[i] - '0') * scale ;
+    }
   return s[i] ? 0 : ms ;
 }
 
-static int usage (char const *why)
+static void usage (char const *why)
 {
-  fprintf(stderr, "spfcheck: fatal: %s\n%s\n", why, USAGE) ;
-  return 100 ;
+  mx_die_kv(100, "usage", "reason", why, "usage", USAGE, (char const *)0) ;
 }
 
 int main (int argc, char **argv)
@@ -39,17 +44,29 @@ int main (int argc, char **argv)
   char mebuf[256] ;
   char const *dir = 0 ;
   unsigned long budget_ms = 0 ;
-  int query = 0, opt, haveconf ;
+  int query = 0 ;
+  int opt ;
+  int haveconf ;
+  mx_log_prog = "mxhold-spfcheck" ;
   while ((opt = getopt(argc, argv, "+qc:t:")) != -1)
     switch (opt)
     {
-      case 'q' : query = 1 ; break ;
-      case 'c' : dir = optarg ; break ;
-      case 't' : if (!(budget_ms = budget_scan(optarg))) return usage("bad -t value") ; break ;
-      default : return usage("bad option") ;
+      case 'q' :
+        query = 1 ;
+        break ;
+      case 'c' :
+        dir = optarg ;
+        break ;
+      case 't' :
+        budget_ms = budget_scan(optarg) ;
+        if (!budget_ms) usage("bad -t value") ;
+        break ;
+      default :
+        usage("bad option") ;
     }
-  argv += optind ; argc -= optind ;
-  if (query ? argc != 3 : argc < 1) return usage(query ? "-q needs IP SENDER HELO" : "no program to run") ;
+  argv += optind ;
+  argc -= optind ;
+  if (query ? argc != 3 : argc < 1) usage(query ? "-q needs IP SENDER HELO" : "no program to run") ;
   haveconf = conf_open(&cf, conf_dir(dir)) == 0 ;
   if (query)
   {
@@ -57,13 +74,19 @@ int main (int argc, char **argv)
     int trusted ;
     if (haveconf) conf_me(&cf, &me) ;
     spf_safe(me.p, me.len, mebuf, sizeof mebuf) ;
-    if (!budget_ms && haveconf) { conf_limits_get(&cf, 0, &lim, &trusted) ; budget_ms = (unsigned long)CONF_LIM(&lim, spf_budget) * 1000 ; }
+    if (!budget_ms && haveconf)
+    {
+      conf_limits_get(&cf, 0, &lim, &trusted) ;
+      budget_ms = (unsigned long)CONF_LIM(&lim, spf_budget) * 1000 ;
+    }
     return spf_query_main(argv[0], argv[1], argv[2], mebuf, budget_ms ? budget_ms : SPF_BUDGET_DEFAULT_SECS * 1000UL) ;
   }
   if (!haveconf)
   {
-    fprintf(stderr, "spfcheck: fatal: unable to open %s/%s: %s\n", conf_dir(dir), CONF_CDB, strerror(errno)) ;
-    return 111 ;
+    char path[4096] ;
+    int e = errno ;
+    snprintf(path, sizeof path, "%s/%s", conf_dir(dir), CONF_CDB) ;
+    mx_die_kv(111, "config-unreadable", "path", path, "error", strerror(e), (char const *)0) ;
   }
   return spf_filter_main((char const *const *)argv, &cf, budget_ms) ;
 }

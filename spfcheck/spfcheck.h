@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "smtpd/span.h"
+#include "lib/span.h"
 
 #define SPF_DOMAIN_MAX 253        /* RFC 7208 4.8: longer expansions lose labels on the left */
 #define SPF_LABEL_MAX 63          /* RFC 1035 2.3.4 */
@@ -136,9 +136,12 @@ struct spf_check {
   struct spf_dns *dns ;
   /* out */
   enum spf_result result ;
-  char exp[SPF_EXP_MAX] ; size_t explen ;     /* explanation (fail only) */
-  char mech[SPF_MECH_MAX] ; size_t mechlen ;  /* the term that decided, or "default" */
-  char domain[SPF_DOMAIN_MAX + 1] ; size_t domainlen ;  /* the checked domain */
+  char exp[SPF_EXP_MAX] ;     /* explanation (fail only) */
+  size_t explen ;
+  char mech[SPF_MECH_MAX] ;   /* the term that decided, or "default" */
+  size_t mechlen ;
+  char domain[SPF_DOMAIN_MAX + 1] ;   /* the checked domain */
+  size_t domainlen ;
   char why[128] ;             /* short reason for errors */
   /* state */
   unsigned int lookups, voids, depth ;
@@ -195,9 +198,11 @@ ssize_t spf_filter_headers (int fd, char *buf, size_t max) ;
 void spf_filter_reply (char const *code, char const *text, size_t len) ;
 
 /* Runs argv with MXHOLD_SPF=spfword, the message on its fd 0 (head, then
-   pre, then the rest of our fd 0) and our envelope on its fd 1 if it is
-   complete. Returns the exit code to exit with: the child's, or 111. */
-int spf_filter_pass (char const *const *argv, char const *spfword,
+   pre, then the rest of our fd 0), our envelope on its fd 1 if it is
+   complete, our fds 2 and 4, nothing else (lib/spawn.h). Logs an
+   exec-failed, pipe-failed or aborted line (qid: for the log). Returns the
+   exit code to exit with: the child's, or 111. */
+int spf_filter_pass (char const *const *argv, char const *qid, char const *spfword,
                      char const *head, size_t headlen, char const *pre, size_t prelen) ;
 
 /* ---- spf_policy.c: the two modes ---- */

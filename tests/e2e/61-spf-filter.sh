@@ -25,11 +25,12 @@ like "$(cat "$m")" 'Received-SPF: pass ' "pass: Received-SPF header"
 like "$(cat "$m")" 'Authentication-Results: relay.test; spf=pass smtp.mailfrom=alice@pass.test' "pass: Authentication-Results header"
 like "$(grep -a '^spf ' "$m")" '^spf pass' "pass: MXHOLD_SPF reached the queue"
 like "$(grep -a -n 'Received-SPF' "$m" | cut -d: -f1)" '^[0-9]+$' "pass: one Received-SPF line"
-like "$(cat "$LOG")" 'spfcheck: info: qid=[0-9.]+ ip=127.0.0.1 helo=client.test from=alice@pass.test result=pass identity=mailfrom mechanism=ip4:127.0.0.0/8 action=accept' "pass: log line"
+like "$(cat "$LOG")" '^mxhold-spfcheck: info: spf qid=[0-9.]+ client=127.0.0.1 helo=client.test from=alice@pass.test ip=127.0.0.1 spf=pass identity=mailfrom mechanism=ip4:127.0.0.0/8 action=accept$' "pass: one spf line, client and checked ip the same"
 
 r=$(spf_send 127.0.0.1 "$PORT" bob@fail.test)
 is "$r" "550 5.7.23 127.0.0.1 may not send mail for fail.test, see http://fail.test/spf" "fail: rejected at DATA with the explanation"
 is "$(queue_count "$Q")" 1 "fail: nothing queued"
+like "$(grep -a 'spf=fail' "$LOG")" ' from=bob@fail.test ip=127.0.0.1 spf=fail identity=mailfrom mechanism=-all action=reject$' "fail: logged with action=reject"
 
 r=$(spf_send 127.0.0.1 "$PORT" carol@soft.test)
 like "$r" '^250' "softfail: accepted"
@@ -47,7 +48,9 @@ is "$(queue_count "$Q")" 2 "temperror: nothing queued"
 hop='Received: from mail.hop.example (mail.hop.example [192.0.2.66])\r\n\tby filter.customer.example with ESMTP id 1; Fri, 27 Nov 2026 10:00:00 +0000\r\n'
 r=$(spf_send 127.0.0.9 "$PORT" erin@relayed.test "$(printf "$hop")")
 is "$r" "550 5.7.23 SPF fail: 192.0.2.66 is not allowed to send mail from relayed.test" "trusted relay, failing hop: rejected"
-like "$(cat "$LOG")" 'ip=127.0.0.9 helo=mail.hop.example from=erin@relayed.test result=fail' "trusted relay, failing hop: hop's IP and HELO evaluated"
+# client= is the trusted relay that talks to us, ip= and hop_helo= the hop
+# whose SPF was evaluated
+like "$(cat "$LOG")" 'spf qid=[0-9.]+ client=127.0.0.9 helo=client.test from=erin@relayed.test ip=192.0.2.66 hop_helo=mail.hop.example spf=fail identity=mailfrom mechanism=-all action=reject' "trusted relay, failing hop: logged as client 127.0.0.9, checked ip 192.0.2.66 and its HELO"
 
 hop='Received: from ok.hop.example ([192.0.2.10])\r\n\tby filter.customer.example; Fri, 27 Nov 2026 10:00:00 +0000\r\n'
 r=$(spf_send 127.0.0.9 "$PORT" erin@relayed.test "$(printf "$hop")")
@@ -59,6 +62,7 @@ like "$r" '^250' "trusted relay, no Received header: accepted"
 m=$(spf_last_msg "$Q")
 like "$(cat "$m")" 'Received-SPF: none \(relay.test: trusted relay 127.0.0.9, no readable hop before it: not checked' "trusted relay, no hop: header says not checked"
 like "$(grep -a '^spf ' "$m")" '^spf skipped' "trusted relay, no hop: queued as skipped"
+like "$(grep -a 'spf=skipped' "$LOG")" 'client=127.0.0.9 helo=client.test from=erin@fail.test ip=- spf=skipped reason="trusted relay, no readable hop before it" action=accept$' "trusted relay, no hop: logged as skipped, no ip checked, and why"
 is "$(queue_count "$Q")" 4 "four messages queued in all"
 
 # The client hangs up in the middle of DATA: spfcheck has passed the
@@ -78,6 +82,9 @@ s.sendall(b'Subject: cut\r\n\r\n' + b'half a message\r\n' * 2000)
 time.sleep(0.5)
 s.close()
 PYEOF
-sleep 2
+# spfcheck logs "aborted" once the queue program it started has exited
+wait_until 10 grep -q '^mxhold-spfcheck: info: aborted qid=[0-9.]* reason=no-envelope$' "$LOG" \
+  && ok "client gone mid-DATA: spfcheck says the envelope never came" || nok "no aborted line from spfcheck"
 is "$(queue_count "$Q")" 4 "client gone mid-DATA: nothing queued"
+is "$(grep -c '^mxhold-spfcheck: info: spf ' "$LOG")" 8 "one spf line per message (8 messages)"
 done_testing

@@ -37,6 +37,7 @@ like "$(head -n 1 "$T/msg")" '^Received-SPF: pass ' "first line is Received-SPF"
 like "$(sed -n 2p "$T/msg")" '^Authentication-Results: relay.test; spf=pass' "second line is Authentication-Results"
 is "$(cmp "$T/env" "$T/env.in" && echo same)" same "envelope passed on intact"
 is "$(cat "$T/spf")" pass "MXHOLD_SPF=pass in the next program's environment"
+is "$(cat "$T/err")" "mxhold-spfcheck: info: spf qid=1795800000.1.1 client=127.0.0.1 helo=client.test from=alice@pass.test ip=127.0.0.1 spf=pass identity=mailfrom mechanism=ip4:127.0.0.0/8 action=accept" "pass: one spf line on stderr, nothing else"
 
 TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test NEXT_RC=100 \
   mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 2>/dev/null
@@ -48,14 +49,16 @@ is "$?" 111 "the next program's exit 111 is ours"
 # smtpd aborted: the envelope never comes (EOF on fd 1, or half of it).
 n0=$(queue_count "$C/q")
 TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test \
-  mxhold-spfcheck mxhold-queue <"$T/line" 1</dev/null 2>/dev/null
+  mxhold-spfcheck mxhold-queue <"$T/line" 1</dev/null 2>"$T/err"
 rc=$?
 check "no envelope: non-zero exit ($rc)" [ "$rc" -ne 0 ]
+like "$(grep '^mxhold-spfcheck' "$T/err" | tail -1)" '^mxhold-spfcheck: info: aborted qid=1795800000.1.1 reason=no-envelope$' "no envelope: logged as aborted"
 head -c 20 "$T/env.in" >"$T/env.half"
 TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test \
-  mxhold-spfcheck mxhold-queue <"$T/line" 1<"$T/env.half" 2>/dev/null
+  mxhold-spfcheck mxhold-queue <"$T/line" 1<"$T/env.half" 2>"$T/err"
 rc=$?
 check "half an envelope: non-zero exit ($rc)" [ "$rc" -ne 0 ]
+like "$(grep '^mxhold-spfcheck' "$T/err" | tail -1)" 'aborted qid=1795800000.1.1 reason=no-envelope$' "half an envelope: logged as aborted"
 is "$(queue_count "$C/q")" "$n0" "aborted transactions queued nothing"
 TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test \
   mxhold-spfcheck mxhold-queue <"$T/line" 1<"$T/env.in" 2>/dev/null
@@ -74,7 +77,7 @@ check "fail: the next program did not run" [ ! -e "$T/msg" ]
 TCPREMOTEIP=127.0.0.1 MXHOLD_HELO=badhelo.test MXHOLD_MAILFROM=alice@pass.test \
   mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 4>"$T/reply" 2>"$T/err"
 is "$?" 100 "failing HELO: rejected"
-like "$(cat "$T/err")" 'result=fail identity=helo' "failing HELO: logged as the helo identity"
+like "$(cat "$T/err")" ' helo=badhelo.test from=alice@pass.test ip=127.0.0.1 spf=fail identity=helo mechanism=-all action=reject$' "failing HELO: logged as the helo identity"
 TCPREMOTEIP=127.0.0.1 MXHOLD_HELO=pass.test MXHOLD_MAILFROM= \
   mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 2>/dev/null
 is "$?" 0 "null sender: the HELO identity passes"
@@ -84,8 +87,15 @@ like "$(sed -n 2p "$T/msg")" 'spf=pass smtp.helo=pass.test' "null sender: Authen
 # A next program that cannot be executed (typo, install in progress) is a
 # temporary failure (111 -> smtpd's 451), never a permanent one (a bounce).
 TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test \
-  mxhold-spfcheck "$T/no-such-program" <"$T/line" 1<"$T/env.in" 2>/dev/null
+  mxhold-spfcheck "$T/no-such-program" <"$T/line" 1<"$T/env.in" 2>"$T/err"
 is "$?" 111 "missing next program: 111, not 100"
+like "$(tail -1 "$T/err")" "^mxhold-spfcheck: warning: exec-failed qid=1795800000.1.1 path=$T/no-such-program error=\"No such file or directory\"\$" "missing next program: a warning names it"
+
+# No client address: not checked, said so.
+MXHOLD_MAILFROM=alice@pass.test mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 2>"$T/err"
+is "$?" 0 "no TCPREMOTEIP: passed on"
+is "$(cat "$T/spf")" skipped "no TCPREMOTEIP: MXHOLD_SPF=skipped"
+like "$(cat "$T/err")" '^mxhold-spfcheck: info: spf qid=1795800000.1.1 client=- helo=client.test from=alice@pass.test ip=- spf=skipped reason="no client address" action=accept$' "no TCPREMOTEIP: logged as skipped"
 
 # Query mode.
 out=$(mxhold-spfcheck -q 127.0.0.1 bob@fail.test client.test 2>/dev/null); rc=$?
@@ -96,12 +106,19 @@ is "$(echo "$out" | sed -n 3p)" "mechanism: -all" "query: mechanism"
 is "$(mxhold-spfcheck -q 2001:db8::5 x@ip6.test h.test 2>/dev/null | head -n 1)" pass "query: IPv6 client"
 is "$(mxhold-spfcheck -q 2001:db9::5 x@ip6.test h.test 2>/dev/null | sed -n 2p)" "explanation: SPF fail: 2001:db9::5 is not allowed to send mail from ip6.test" "query: IPv6 client, default explanation"
 is "$(mxhold-spfcheck -q ::ffff:127.0.0.1 x@pass.test h.test 2>/dev/null | head -n 1)" pass "query: IPv4-mapped client is IPv4"
-mxhold-spfcheck -q notanip x@pass.test h.test >/dev/null 2>&1
+mxhold-spfcheck -q 127.0.0.1 bob@fail.test client.test 2>&1 >/dev/null | grep -q '^mxhold-spfcheck: info: spf qid=- client=- helo=client.test from=bob@fail.test ip=127.0.0.1 spf=fail identity=mailfrom mechanism=-all action=query$'
+is "$?" 0 "query: the spf line on stderr, action=query"
+err=$(mxhold-spfcheck -q notanip x@pass.test h.test 2>&1 >/dev/null)
 is "$?" 100 "query: a bad address is a usage error (100)"
+is "$err" 'mxhold-spfcheck: fatal: usage reason="not an IP address" ip=notanip' "query: a bad address: one fatal line"
 mxhold-spfcheck -q 127.0.0.1 x@pass.test >/dev/null 2>&1
 is "$?" 100 "query: missing argument (100)"
-mxhold-spfcheck -t x -q 127.0.0.1 x@pass.test h >/dev/null 2>&1
+err=$(mxhold-spfcheck -t x -q 127.0.0.1 x@pass.test h 2>&1 >/dev/null)
 is "$?" 100 "query: bad -t (100)"
+like "$err" '^mxhold-spfcheck: fatal: usage reason="bad -t value" usage="mxhold-spfcheck ' "bad -t: the usage line"
+err=$(MXHOLD_CONF=$T/nowhere mxhold-spfcheck "$T/next" </dev/null 2>&1)
+is "$?" 111 "filter mode without a config: 111"
+is "$err" "mxhold-spfcheck: fatal: config-unreadable path=$T/nowhere/config.cdb error=\"No such file or directory\"" "without a config: one fatal line names the file"
 s=$(date +%s%N)
 out=$(mxhold-spfcheck -t 10 -q 127.0.0.1 x@loop.test h.test 2>/dev/null)
 ms=$(( ($(date +%s%N) - s) / 1000000 ))

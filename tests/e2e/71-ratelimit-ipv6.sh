@@ -17,14 +17,14 @@ n=0
 for i in 1 2 3 4 5 6 7 8 9 a; do [ "$(conn "2001:db8:1:2::$i")" = admitted ] && n=$((n + 1)); done
 is "$n" 10 "10 connections from 10 addresses of 2001:db8:1:2::/64 admitted"
 like "$(conn 2001:db8:1:2:ffff:ffff:ffff:ffff)" "^421 4.7.0 relay.test too many connections from 2001:db8:1:2:ffff:ffff:ffff:ffff: 10 per 3600s; retry after 360s" "the 11th, from yet another address in the /64, refused"
-like "$(tail -1 "$T/err")" "refused 2001:db8:1:2:ffff:ffff:ffff:ffff \(client 2001:db8:1:2::/64\): connection 11, limit 10 per 3600s" "log line names the /64"
+like "$(tail -1 "$T/err")" "^mxhold-ratelimit: info: refused client=2001:db8:1:2:ffff:ffff:ffff:ffff key=2001:db8:1:2::/64 reason=rate count=11 burst=10 refusals=1 reply=\"421 4.7.0 relay.test too many connections from 2001:db8:1:2:ffff:ffff:ffff:ffff: 10 per 3600s; retry after 360s\"\$" "log line names the /64"
 is "$(conn 2001:db8:1:3::1)" admitted "the next /64 is another client"
 like "$(conn 2001:db8:1:2::77)" "^421 " "upper case, zeros written out: same client, refused"
 for i in 1 2 3 4 5 6 7 8 9 10; do conn 192.0.2.7 >/dev/null; done
 like "$(conn ::ffff:192.0.2.7)" "^421 " "an IPv4-mapped address is its IPv4 client"
 is "$(conn 192.0.2.8)" admitted "the next IPv4 address is another client"
 is "$(conn not-an-address)" admitted "an unusable TCPREMOTEIP is admitted"
-like "$(tail -1 "$T/err")" "warning: no usable .TCPREMOTEIP, admitting" "with a warning"
+is "$(tail -1 "$T/err")" 'mxhold-ratelimit: warning: admitted client=not-an-address reason="no usable $TCPREMOTEIP"' "with a warning"
 like "$(mxhold-ratelimit -l)" "2001:db8:1:2::/64 +10 +10/3600s b10 +10 +2 refusing" "-l shows the /64"
 
 # --- real IPv6 sockets on ::1 ---
@@ -61,7 +61,7 @@ if wait_until 10 v6open "$port"; then
   a=$(v6greet "$port"); b=$(v6greet "$port"); c=$(v6greet "$port")
   is "$a|$b" "220 stand-in|220 stand-in" "real IPv6 socket from ::1: admitted (2nd and 3rd of ::/64's 3)"
   like "$c" "^421 4.7.0 relay.test too many connections from ::1: 3 per 3600s; retry after 1200s" "the 4th from ::1 refused"
-  like "$(cat "$T/ucspi6.log")" "refused ::1 \(client ::/64\): connection 4, limit 3 per 3600s" "logged as the /64"
+  like "$(cat "$T/ucspi6.log")" "refused client=::1 key=::/64 reason=rate count=4 burst=3 " "logged as the /64"
 else
   nok "python UCSPI server on ::1 did not start (no IPv6 loopback?)"
 fi

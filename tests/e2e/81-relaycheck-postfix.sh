@@ -22,8 +22,13 @@ is "$rc" 1 "--json open: exit 1"
 is "$(jsonget "$T/o.json" 'j["verdict"], j["exit"], j["counts"]["open"] > 0')" "('open', 1, True)" "JSON: open, exit 1, open count"
 is "$(jsonget "$T/o.json" '[t["verdict"] for t in j["tricks"] if t["name"]=="plain"][0]')" OPEN "JSON: plain trick OPEN"
 
-# RSET after every RCPT: Postfix never received a message from the checks
-sleep 0.5
+# RSET after every RCPT: Postfix never received a message from the checks.
+# Its log is written by postlogd, after the fact: wait until it has the end
+# of every session of the two checks (each "disconnect" line with rset=;
+# a message would have reached cleanup before that session ended).
+sessions=$((1 + $(jsonget "$T/o.json" 'j["connections"]')))
+ended () { [ "$(postfix_log "$T/open" | grep -c 'disconnect from.* rset=')" -ge "$sessions" ]; }
+wait_until 10 ended && ok "Postfix logged the end of all $sessions sessions" || nok "Postfix did not log $sessions sessions' end"
 n=$(postfix_log "$T/open" | grep -c 'postfix/cleanup.*message-id=')
 is "$n" 0 "no message reached Postfix's cleanup during the checks"
 like "$(postfix_log "$T/open" | grep 'disconnect from' | tail -1)" "rset=[1-9]" "Postfix saw RSETs"
