@@ -10,9 +10,43 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/mxhold-test.XXXXXX")
 _pids=""
 _nfail=0
 
+# alive PID: PID runs (a zombie, exited but not yet reaped, does not)
+alive () {
+  local st
+  { read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
+  st=${st##*) }
+  [ "${st%% *}" != Z ]
+}
+_all_gone () {
+  local p
+  for p in $_pids; do alive "$p" && return 1; done
+  return 0
+}
+
+# With MXHOLD_LOG_DIR set (tests/run.sh sets it), every log this test made
+# under $T is kept in MXHOLD_LOG_DIR/TEST/ (same relative path) for the
+# run's log-grammar test: *.log, s6-log's `current`, and every other file
+# that holds a line of one of our programs (log_grammar.py --ours).
+_keep_logs () {
+  [ -n "${MXHOLD_LOG_DIR:-}" ] && [ -d "$T" ] || return 0
+  local dest=$MXHOLD_LOG_DIR/${MXHOLD_TEST_NAME:-$(basename "$0" .sh)} f rel
+  {
+    find "$T" -type f \( -name '*.log' -o -name current \) -print
+    $PY "$TOP/tests/log_grammar.py" --ours "$T"
+  } | sort -u | while IFS= read -r f; do
+    rel=${f#"$T"/}
+    mkdir -p "$dest/$(dirname "$rel")" && cp "$f" "$dest/$rel"
+  done
+}
+
+# TERM to everything bg started, a bounded wait for it to go, KILL to what
+# is left; the logs are kept (above) once their writers are gone.
 _cleanup () {
+  local p
   for p in $_pids; do kill -TERM "$p" 2>/dev/null; done
+  wait_until 5 _all_gone
   for p in $_pids; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  _keep_logs
   [ "${KEEP:-0}" = 1 ] && echo "# kept $T" || rm -rf "$T"
 }
 trap _cleanup EXIT
@@ -57,20 +91,50 @@ wait_until () {
 # port_open PORT [HOST]
 port_open () { $PY -c "import socket,sys; s=socket.create_connection(('${2:-127.0.0.1}',$1),1)" 2>/dev/null; }
 
-# mkconf DIR: a config directory with the example settings, a queue at DIR/q
-# and the customer domains example.com and example.net routed to 127.0.0.1:PORT
-# (DOWN_PORT, default 9); then compiles it. Edit the files and call
-# `mxhold-conf compile DIR` again to change it.
+# mkconf [OPTION...] DIR [LIMIT VALUE]...: the one config builder. Writes
+# DIR/me (relay.test), DIR/queue, DIR/domains (each customer domain routed
+# to 127.0.0.1:PORT), DIR/limits (one "LIMIT VALUE" line per pair, then the
+# -l text) and DIR/clients (the -c text), compiles it, and makes the queue
+# (`mxhold-queuectl -q QUEUE init`, unless QUEUE/new is there already).
+# Returns 1, with a "not ok" line, when the compile or the init fails.
+#   -q QUEUE  the queue directory (default DIR/q)
+#   -Q        QUEUE is only made a directory, not a queue (ratelimit's
+#             state file lives there)
+#   -p PORT   the downstream port (default $DOWN_PORT, else 9: nobody)
+#   -d LIST   the customer domains (default "example.com example.net")
+#   -l TEXT   more limits lines, printf %b: 'window 5\nburst 1\n'
+#   -c TEXT   the clients file, printf %b (default empty)
+# Edit the files and call `mxhold-conf compile DIR` again to change it.
 mkconf () {
-  local d=$1
-  mkdir -p "$d"
+  local q="" qinit=1 port=${DOWN_PORT:-9} doms="example.com example.net" ltext="" ctext="" o OPTIND=1
+  while getopts q:Qp:d:l:c: o; do
+    case $o in
+      q) q=$OPTARG ;;
+      Q) qinit=0 ;;
+      p) port=$OPTARG ;;
+      d) doms=$OPTARG ;;
+      l) ltext=$OPTARG ;;
+      c) ctext=$OPTARG ;;
+      *) nok "mkconf: bad option"; return 1 ;;
+    esac
+  done
+  shift $((OPTIND - 1))
+  local d=$1 x
+  shift
+  [ -n "$q" ] || q=$d/q
+  mkdir -p "$d" || { nok "mkconf: mkdir $d"; return 1; }
   echo "relay.test" >"$d/me"
-  echo "$d/q" >"$d/queue"
-  printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "${DOWN_PORT:-9}" "${DOWN_PORT:-9}" >"$d/domains"
-  : >"$d/limits"
-  : >"$d/clients"
+  echo "$q" >"$d/queue"
+  for x in $doms; do echo "$x 127.0.0.1:$port"; done >"$d/domains"
+  {
+    while [ $# -ge 2 ]; do echo "$1 $2"; shift 2; done
+    printf '%b' "$ltext"
+  } >"$d/limits"
+  printf '%b' "$ctext" >"$d/clients"
+  [ "$qinit" = 1 ] || mkdir -p "$q"
   mxhold-conf compile "$d" >/dev/null || { nok "mxhold-conf compile $d"; return 1; }
-  [ -d "$d/q" ] || mxhold-queuectl -c "$d" init >/dev/null || { nok "queuectl init"; return 1; }
+  [ "$qinit" = 1 ] || return 0
+  [ -d "$q/new" ] || mxhold-queuectl -q "$q" init >/dev/null || { nok "queuectl init $q"; return 1; }
 }
 
 # smtp_server PORT CONFDIR [PROG...]: tcpserver on 127.0.0.1:PORT running

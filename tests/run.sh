@@ -5,6 +5,11 @@
 # ends with "N passed, N failed". A test that exits non-zero without a
 # "not ok" line, or prints nothing, counts as one failure.
 # PATTERN limits the run to tests whose name contains it.
+# Every e2e test keeps the logs it made (tests/lib.sh) in MXHOLD_LOG_DIR
+# (default $B/test-logs, emptied first), with its own output as
+# TEST/test.out; after the e2e tests, one more test, log-grammar, runs
+# tests/log_grammar.py over all of them: every line of our programs in the
+# grammar of doc/log.md.
 B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export MXHOLD_TOP="$top" MXHOLD_BIN="$top/$B/bin" B
@@ -13,6 +18,14 @@ limit=${MXHOLD_TEST_SECS:-300}
 passed=0 failed=0 failures=""
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+if [ -n "${MXHOLD_LOG_DIR:-}" ]; then
+  mkdir -p "$MXHOLD_LOG_DIR" || exit 1
+else
+  MXHOLD_LOG_DIR=$top/$B/test-logs
+  rm -rf "$MXHOLD_LOG_DIR" && mkdir -p "$MXHOLD_LOG_DIR" || exit 1
+fi
+export MXHOLD_LOG_DIR
+ne2e=0
 
 want () {
   n=$1; shift
@@ -49,8 +62,19 @@ done
 want check-libs "$@" && runone check-libs "$top/tests/check-libs.sh" "$top/$B/bin"
 for t in "$top"/tests/e2e/*.sh; do
   [ -f "$t" ] || continue
-  n=e2e/$(basename "$t" .sh); want "$n" "$@" && runone "$n" bash "$t"
+  b=$(basename "$t" .sh)
+  n=e2e/$b
+  want "$n" "$@" || continue
+  export MXHOLD_TEST_NAME=$b
+  runone "$n" bash "$t"
+  mkdir -p "$MXHOLD_LOG_DIR/$b" && cp "$log" "$MXHOLD_LOG_DIR/$b/test.out"
+  ne2e=$((ne2e + 1))
 done
+if [ "$ne2e" -gt 0 ] || want log-grammar "$@"; then
+  runone log-grammar /usr/bin/python3 "$top/tests/log_grammar.py" "$MXHOLD_LOG_DIR"
+  cp "$log" "$MXHOLD_LOG_DIR.out"
+  [ "$f" -eq 0 ] || echo "    (all of it: $MXHOLD_LOG_DIR.out)"
+fi
 [ -n "$failures" ] && echo "failed:$failures"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -269,7 +269,7 @@ sink_last () { tail -n 1 "$1" 2>/dev/null | grep . || echo "0 0"; }
 # mx_conf DIR DOWNPORT: lib.sh's mkconf (queue at DIR/q), example.com and
 # example.net routed to 127.0.0.1:DOWNPORT.
 mx_conf () {
-  DOWN_PORT=$2 mkconf "$1" || { bdiag "mkconf $1 failed"; return 1; }
+  mkconf -p "$2" "$1" || { bdiag "mkconf $1 failed"; return 1; }
 }
 
 # mx_start DIR PORT DOWNPORT: config DIR (mx_conf), queue DIR/q, and the
@@ -292,9 +292,14 @@ mx_deliver_start () {
   local d=$1
   MXHOLD_CONF=$d bg mxhold-deliver 2>>"$d/deliver.log"
   DELIVER_PID=$LASTPID
-  sleep 0.2
-  kill -0 "$DELIVER_PID" 2>/dev/null || { bdiag "mxhold-deliver exited:"; tail -5 "$d/deliver.log" | sed 's/^/#   /' >&2; return 1; }
+  # up when it logs its start; an exit before that is the failure
+  bwait 10 _dlv_started "$d/deliver.log" "$DELIVER_PID"
+  alive "$DELIVER_PID" && grep -q 'info: started' "$d/deliver.log" \
+    || { bdiag "mxhold-deliver did not start:"; tail -5 "$d/deliver.log" | sed 's/^/#   /' >&2; return 1; }
 }
+_dlv_started () { grep -q 'info: started' "$1" || ! alive "$2"; }
+# reaped PID: PID has no child process left (tcpserver's sessions all ended)
+reaped () { ! pgrep -P "$1" >/dev/null; }
 # mx_count QUEUEDIR: messages queued (new/ and mess/; distinct ids, as
 # deliver renames new/ID to mess/HH/ID while we look)
 mx_count () {

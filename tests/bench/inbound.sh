@@ -48,7 +48,7 @@ mx_run () {
   c0=$(cpu_ms "$pid")
   source_run "$port" "$BENCH_N" "$c"; SECS=$SRC_SECS
   GOT=$(mx_count "$d/q")
-  sleep 0.5                     # the last sessions exit and are reaped
+  bwait 10 reaped "$pid"        # the last sessions exit and are reaped
   CPU=$(per_msg $(( $(cpu_ms "$pid") - c0 )) "$GOT")
   mx_stop_pid "$pid"
   [ "$GOT" = "$BENCH_N" ] && return 0
@@ -84,7 +84,7 @@ fl_run () {
   bwait 10 port_open "$port" || { bdiag "floor tcpserver on $port did not start"; return 0; }
   c0=$(cpu_ms "$pid")
   source_run "$port" "$BENCH_N" "$c"; SECS=$SRC_SECS
-  sleep 0.5
+  bwait 10 reaped "$pid"
   CPU=$(per_msg $(( $(cpu_ms "$pid") - c0 )) "$BENCH_N")
   mx_stop_pid "$pid"
 }
@@ -102,7 +102,8 @@ pre_run () {
   bwait 10 port_open "$port" || { bdiag "floor -l on $port did not start"; return 0; }
   c0=$(sched_ms "$pid")
   source_run "$port" "$BENCH_N" "$c"
-  sleep 0.5
+  # every 250 was sent after the fsyncs: the files are all there
+  bwait 10 eval '[ "$(ls "$q/new" | wc -l)" -ge "$BENCH_N" ]'
   PCPU=$(per_msg $(( $(sched_ms "$pid") - c0 )) "$BENCH_N")
   PRATE=$(rate "$BENCH_N" "$SRC_SECS")
   mx_stop_pid "$pid"

@@ -27,10 +27,10 @@ done
 
 # A config whose limit no benchmark client reaches, so every connection is
 # counted (read, GCRA, written back) and then admitted: the common case.
-c=$T/c; mkdir -p "$c" "$T/q"
-echo bench.test >"$c/me"; echo "$T/q" >"$c/queue"; echo "example.com 127.0.0.1:9" >"$c/domains"
-printf 'connections 100000000\nwindow 3600\nburst 100000000\n' >"$c/limits"; : >"$c/clients"
-mxhold-conf compile "$c" >/dev/null || { echo "ratelimit bench: mxhold-conf compile failed"; exit 1; }
+# lib.sh's mkconf; the queue folder is only the state file's home.
+c=$T/c
+mkconf -q "$T/q" -Q -d example.com "$c" connections 100000000 window 3600 burst 100000000 \
+  || { echo "ratelimit bench: mxhold-conf compile failed"; exit 1; }
 export MXHOLD_CONF=$c
 
 # conns PORT N: seconds for N sequential connections, each read to EOF

@@ -18,26 +18,18 @@ _dlv_cleanup () {
 }
 trap _dlv_cleanup EXIT
 
-# dlv_conf DOWNPORT [LIMIT VALUE]...: config with example.com/example.net
-# routed to 127.0.0.1:DOWNPORT, small retry limits, plus the given limits.
+# dlv_conf DOWNPORT [LIMIT VALUE]...: config $C, queue $Q, example.com and
+# example.net routed to 127.0.0.1:DOWNPORT, the given limits, and small
+# retry limits and timeouts where not given (lib.sh's mkconf).
 dlv_conf () {
-  local port=$1; shift
-  # not lib.sh's mkconf: it puts the queue at CONF/queue, the name of the
-  # config file "queue" itself
-  mkdir -p "$C"
-  echo "relay.test" >"$C/me"
-  echo "$Q" >"$C/queue"
-  printf 'example.com 127.0.0.1:%s\nexample.net 127.0.0.1:%s\n' "$port" "$port" >"$C/domains"
-  : >"$C/clients"
-  {
-    while [ $# -ge 2 ]; do echo "$1 $2"; shift 2; done
-  } >"$C/limits"
-  local d
+  local port=$1 d k
+  shift
+  local -a lim=("$@")
   for d in "retry_min 1" "retry_max 2" "timeout_connect 2" "timeout_remote 5"; do
-    grep -q "^${d%% *} " "$C/limits" || echo "$d" >>"$C/limits"
+    for ((k = 0 ; k < ${#lim[@]} - 1 ; k += 2)); do [ "${lim[k]}" = "${d%% *}" ] && continue 2; done
+    lim+=(${d})
   done
-  mxhold-conf compile "$C" >/dev/null || nok "mxhold-conf compile"
-  [ -d "$Q/new" ] || mxhold-queuectl -c "$C" init >/dev/null || nok "queuectl init"
+  mkconf -q "$Q" -p "$port" "$C" "${lim[@]}"
 }
 
 # dlv_recompile: after editing $C files

@@ -2,17 +2,9 @@
 # sourced after tests/lib.sh. Not a test itself (run.sh runs only *.sh).
 
 # rl_conf DIR [LIMITS [CLIENTS]]: a config dir with its queue (the state
-# file's home) at DIR.q; LIMITS and CLIENTS are the files' text.
-rl_conf () {
-  local d=$1
-  mkdir -p "$d" "$d.q"
-  echo relay.test >"$d/me"
-  echo "$d.q" >"$d/queue"
-  echo "example.com 127.0.0.1:9" >"$d/domains"
-  printf '%b' "${2:-}" >"$d/limits"
-  printf '%b' "${3:-}" >"$d/clients"
-  mxhold-conf compile "$d" >/dev/null || nok "mxhold-conf compile $d"
-}
+# file's home, a plain directory) at DIR.q; LIMITS and CLIENTS are the
+# files' text (printf %b). lib.sh's mkconf.
+rl_conf () { mkconf -q "$1.q" -Q -p 9 -d example.com -l "${2:-}" -c "${3:-}" "$1"; }
 
 # rl_server PORT CONFDIR: tcpserver on 127.0.0.1:PORT running
 # mxhold-ratelimit, then mxhold-smtpd if built and RL_NEXT=smtpd, else a

@@ -4,18 +4,8 @@ RC_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RC=mxhold-relaycheck
 
 # rcconf DIR: a config with customer domains example.com and example.net,
-# queue at DIR/q (not lib.sh's mkconf: it puts the queue where the `queue`
-# config file is).
-rcconf () {
-  local d=$1
-  mkdir -p "$d"
-  echo relay.test >"$d/me"
-  echo "$d/q" >"$d/queue"
-  printf 'example.com 127.0.0.1:9\nexample.net 127.0.0.1:9\n' >"$d/domains"
-  : >"$d/limits"; : >"$d/clients"
-  mxhold-conf compile "$d" >/dev/null || { nok "mxhold-conf compile $d"; return 1; }
-  [ -d "$d/q/new" ] || mxhold-queuectl -q "$d/q" init >/dev/null || { nok "queuectl init $d/q"; return 1; }
-}
+# queue at DIR/q (lib.sh's mkconf).
+rcconf () { mkconf -p 9 "$1"; }
 
 # peer PORT MODE: tcpserver on 127.0.0.1:PORT running the scripted SMTP peer
 # (80-relaycheck-peer.py MODE); every connection appends a line to

@@ -8,7 +8,8 @@
 #       DIR/data, log in DIR/maillog; listens on 127.0.0.1:PORT only; makes
 #       the queue directories and starts its master directly (`master -c
 #       DIR/etc -w`: what `postfix -c DIR/etc start` does, minus a dozen
-#       postconf runs) and waits (bounded) until PORT answers. Each extra
+#       postconf runs) and waits (lib.sh's wait_until, 10 s) until PORT
+#       answers. Each extra
 #       argument is one main.cf line ("name = value") and replaces the
 #       default of the same name below. Defaults:
 #       nothing ever leaves the machine (default_transport, relay_transport
@@ -138,25 +139,21 @@ EOF
     postfix -c "$etc" check >&2
     return 1
   fi
-  local i=0
-  while [ $i -lt 200 ]; do
-    /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null && return 0
-    sleep 0.05; i=$((i + 1))
-  done
+  wait_until 10 port_open "$port" && return 0
   echo "postfix_start: nothing listens on 127.0.0.1:$port after 10 s" >&2
   cat "$dir/maillog" >&2
   return 1
 }
 
 postfix_stop () {
-  local dir=$1 pid="" i=0
+  local dir=$1 pid=""
   [ -f "$dir/spool/pid/master.pid" ] && pid=$(tr -dc 0-9 <"$dir/spool/pid/master.pid")
-  # what `postfix stop` does, without its second of postconf: TERM to master
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  # what `postfix stop` does, without its second of postconf: TERM to
+  # master, and a bounded wait for it to go
   if [ -n "$pid" ]; then
-    while [ $i -lt 100 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+    kill -TERM "$pid" 2>/dev/null
     # master kills its children when it exits; a stuck one goes by force
-    kill -0 "$pid" 2>/dev/null && { pkill -KILL -P "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; }
+    wait_until 5 eval '! alive "$pid"' || { pkill -KILL -P "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; }
   fi
   return 0
 }
@@ -175,7 +172,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     like "$(postfix_log "$T/pf")" "daemon started" "instance logs to its own maillog"
     _m=$(tr -dc 0-9 <"$T/pf/spool/pid/master.pid")
     postfix_stop "$T/pf"
-    if kill -0 "$_m" 2>/dev/null; then nok "postfix_stop: master $_m still runs"; else ok "postfix_stop: master gone"; fi
+    if alive "$_m"; then nok "postfix_stop: master $_m still runs"; else ok "postfix_stop: master gone"; fi
     port_open "$_p" && nok "port $_p still open after stop" || ok "port closed after stop"
   else
     nok "postfix_start failed"
