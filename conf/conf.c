@@ -169,7 +169,7 @@ static void open_conf (struct conf *c, char const *dir)
   char path[CONF_PATH_MAX] ;
   if (conf_open(c, dir) == -1)
   {
-    if (errno == EPROTO) mx_die_kv(100, "unable-open", "path", cdb_name(conf_dir(dir), path), "reason", "not a cdb", (char const *)0) ;
+    if (errno == EPROTO) mx_die_kv(100, "unable-open", "path", cdb_name(conf_dir(dir), path), "reason", "not-a-cdb", (char const *)0) ;
     die_sys(111, "unable-open", cdb_name(conf_dir(dir), path)) ;
   }
 }

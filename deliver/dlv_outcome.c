@@ -46,6 +46,17 @@ static uint64_t now_ms (void)
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 ;
 }
 
+/* Whether text is an SMTP reply (three digits, then a space or the end)
+   rather than what went wrong before any reply came ("connect failed:
+   ..."): doc/log.md keeps reply= for the former and error= for the rest. */
+static int is_reply (char const *text)
+{
+  if (text[0] < '2' || text[0] > '5') return 0 ;
+  if (text[1] < '0' || text[1] > '9') return 0 ;
+  if (text[2] < '0' || text[2] > '9') return 0 ;
+  return text[3] == ' ' || !text[3] ;
+}
+
 /* event is also the status; reason may be NULL. */
 static void log_outcome (uint32_t i, uint32_t r, char const *event, struct span to, struct span from,
   char const *host, char const *reason)
@@ -60,7 +71,7 @@ static void log_outcome (uint32_t i, uint32_t r, char const *event, struct span 
   mx_log_bytes(&l, "from", from.p, from.len) ;
   mx_log_bytes(&l, "to", to.p, to.len) ;
   mx_log_str(&l, "host", host) ;
-  mx_log_str(&l, "reply", x->reply) ;
+  mx_log_str(&l, is_reply(x->reply) ? "reply" : "error", x->reply) ;
   mx_log_ms(&l, "delay", now > arr ? now - arr : 0) ;
   mx_log_u64(&l, "attempts", x->attempts) ;
   mx_log_str(&l, "status", event) ;

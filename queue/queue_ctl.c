@@ -24,7 +24,7 @@ void queue_ctl_die_sys (int code, char const *event, char const *path)
 
 void queue_ctl_check_id (char const *id)
 {
-  if (!queue_id_valid(id, strlen(id))) mx_die_kv(100, "bad-qid", "qid", id, (char const *)0) ;
+  if (!queue_id_valid(id, strlen(id))) mx_die_kv(100, "bad-qid", "id", id, (char const *)0) ;
 }
 
 void queue_ctl_no_message (char const *q, char const *id)
@@ -118,9 +118,9 @@ static void ctl_write (char const *q, char const *line, size_t len)
 static void check_domain (char const *d, size_t len)
 {
   char const *why = 0 ;
-  if (len > 255) why = "too long" ;
+  if (len > 255) why = "too-long" ;
   for (size_t i = 0 ; !why && i < len ; i++)
-    if ((unsigned char)d[i] < 33 || (unsigned char)d[i] > 126) why = "byte outside 33..126" ;
+    if ((unsigned char)d[i] < 33 || (unsigned char)d[i] > 126) why = "bad-byte" ;
   if (why) mx_die_kv(100, "bad-domain", "domain", d, "reason", why, (char const *)0) ;
 }
 

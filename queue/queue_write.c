@@ -237,7 +237,7 @@ static size_t env_feed1 (struct queue_hdr *h, char const *s, size_t len, int *do
     switch (h->state)
     {
       case 0 :                                  /* expect F */
-        if (c != 'F') return env_bad(err, "envelope does not start with F") ;
+        if (c != 'F') return env_bad(err, "no-sender-item") ;
         if (hdr_cat(h, "from ", 5) == -1) return 0 ;
         h->fromoff = h->len ;
         h->state = 1 ;
@@ -246,13 +246,13 @@ static size_t env_feed1 (struct queue_hdr *h, char const *s, size_t len, int *do
       case 2 :                                  /* after an address: T or the final NUL */
         if (!c)
         {
-          if (!h->nrcpt) return env_bad(err, "envelope has no recipient") ;
+          if (!h->nrcpt) return env_bad(err, "no-recipients") ;
           if (hdr_cat(h, "\n", 1) == -1) return 0 ;
           *done = 1 ;
           return i + 1 ;
         }
-        if (c != 'T') return env_bad(err, "envelope item is not T") ;
-        if (++h->nrcpt > QUEUE_RCPT_MAX) return env_bad(err, "too many recipients") ;
+        if (c != 'T') return env_bad(err, "bad-item") ;
+        if (++h->nrcpt > QUEUE_RCPT_MAX) return env_bad(err, "too-many-recipients") ;
         if (hdr_cat(h, "to ", 3) == -1) return 0 ;
         h->state = 3 ;
         h->addrlen = 0 ;
@@ -260,14 +260,14 @@ static size_t env_feed1 (struct queue_hdr *h, char const *s, size_t len, int *do
       default :                                 /* 1 sender, 3 recipient */
         if (!c)
         {
-          if (h->state == 3 && !h->addrlen) return env_bad(err, "empty recipient") ;
+          if (h->state == 3 && !h->addrlen) return env_bad(err, "empty-recipient") ;
           if (h->state == 1) h->fromlen = h->len - h->fromoff ;
           if (hdr_cat(h, "\n", 1) == -1) return 0 ;
           h->state = 2 ;
           break ;
         }
-        if ((unsigned char)c < 33) return env_bad(err, "address with a byte below 33") ;
-        if (++h->addrlen > QUEUE_ADDR_MAX) return env_bad(err, "address too long") ;
+        if ((unsigned char)c < 33) return env_bad(err, "control-bytes") ;
+        if (++h->addrlen > QUEUE_ADDR_MAX) return env_bad(err, "address-too-long") ;
         if (hdr_cat(h, &c, 1) == -1) return 0 ;
         break ;
     }
@@ -281,7 +281,7 @@ static size_t env_feed (struct queue_hdr *h, char const *s, size_t len, int *don
 {
   size_t i = env_feed1(h, s, len, done, err) ;
   /* too big for the header is permanent, like too many recipients */
-  if (!i && !*err && errno == EFBIG) *err = "envelope too large" ;
+  if (!i && !*err && errno == EFBIG) *err = "envelope-too-large" ;
   return i ;
 }
 
@@ -297,7 +297,7 @@ int queue_env_read (struct queue_hdr *h, int fd, char const **err)
     if (r == -1) return -1 ;
     if (!r)
     {
-      *err = "envelope ends early" ;
+      *err = "envelope-truncated" ;
       errno = EPIPE ;
       return 0 ;
     }

@@ -55,7 +55,7 @@ static void setup (char const *confdir, char const *statefile)
     }
     else mx_log_str(&l, "path", conf_dir(confdir)) ;
     mx_log_errno(&l, e) ;
-    mx_log_str(&l, "reason", "using the default limits") ;
+    mx_log_str(&l, "reason", "default-limits") ;
     mx_log_end(&l) ;
   }
   if (g.haveconf && conf_me(&g.conf, &s) && s.len && s.len <= RL_ME_MAX)
@@ -66,7 +66,7 @@ static void setup (char const *confdir, char const *statefile)
   if (statefile)
   {
     if (strlen(statefile) >= RL_PATH_MAX)
-      mx_die_kv(100, "usage", "reason", "state file path too long", "usage", USAGE, (char const *)0) ;
+      mx_die_kv(100, "usage", "reason", "state-path-too-long", "usage", USAGE, (char const *)0) ;
     memcpy(g.state, statefile, strlen(statefile) + 1) ;
   }
   else if (g.haveconf && conf_queue(&g.conf, &s) && s.len && s.len + sizeof(RL_STATE_NAME) + 1 < RL_PATH_MAX)
@@ -113,11 +113,13 @@ static void refuse (char const *ip, struct rl_key const *k, struct rl_limit cons
 /* A connection let through uncounted: a broken state must never refuse
    everybody, but the operator hears of it. e: the state file's errno, 0
    when the state file is not what went wrong. */
-static void admit_uncounted (char const *ip, char const *reason, int e)
+/* ipkey is "client" for an address, "value" for what $TCPREMOTEIP held
+   when it was none (doc/log.md keeps client= for addresses). */
+static void admit_uncounted (char const *ipkey, char const *ip, char const *reason, int e)
 {
   struct mx_log l ;
   mx_log_start(&l, MX_LOG_WARN, "admitted") ;
-  mx_log_str(&l, "client", ip && ip[0] ? ip : "-") ;
+  mx_log_str(&l, ipkey, ip && ip[0] ? ip : "-") ;
   mx_log_str(&l, "reason", reason) ;
   if (e)
   {
@@ -136,23 +138,23 @@ static void gate (char const *ip)
   struct rl_verdict v ;
   if (!ip || !rl_key_parse(ip, strlen(ip), &k))
   {
-    admit_uncounted(ip, "no usable $TCPREMOTEIP", 0) ;
+    admit_uncounted("value", ip, "bad-client-address", 0) ;
     return ;
   }
   limit_for(ip, &l) ;
   if (l.unlimited) return ;
   if (!g.state[0])
   {
-    admit_uncounted(ip, "no state file (no -f, no queue in config)", 0) ;
+    admit_uncounted("client", ip, "no-state-file", 0) ;
     return ;
   }
   if (rl_state_open(&st, g.state) == -1)
   {
-    admit_uncounted(ip, "state file unusable", errno) ;
+    admit_uncounted("client", ip, "state-unusable", errno) ;
     return ;
   }
   if (rl_state_take(&st, &k, rl_clock_now(), &l, &v) == -1)
-    admit_uncounted(ip, errno == ETIMEDOUT ? "state file locked too long" : "state file not updated", errno) ;
+    admit_uncounted("client", ip, errno == ETIMEDOUT ? "state-locked" : "state-not-updated", errno) ;
   else if (!v.admitted) refuse(ip, &k, &l, &v) ;
   rl_state_close(&st) ;
 }
@@ -199,7 +201,7 @@ int main (int argc, char const *const *argv)
   {
     struct rl_state st = { .fd = -1, .warn = &state_event } ;
     if (!g.state[0])
-      mx_die_kv(100, "usage", "reason", "no state file: give -f or a queue in the config", (char const *)0) ;
+      mx_die_kv(100, "usage", "reason", "no-state-file", (char const *)0) ;
     if (rl_state_open(&st, g.state) == -1) list_die("state-unreadable", errno) ;
     if (rl_list_print(&st, g.haveconf ? &g.conf : 0, rl_clock_now(), max) == -1) list_die("list-failed", errno) ;
     return 0 ;

@@ -81,7 +81,7 @@ static void bad_line (char const *name, size_t lineno)
   mx_log_start(&l, MX_LOG_WARN, "bad-line") ;
   mx_log_str(&l, "path", name) ;
   mx_log_u64(&l, "line", lineno) ;
-  mx_log_str(&l, "reason", "not HOST[:PORT] [domain=D] [direct=D]") ;
+  mx_log_str(&l, "reason", "bad-syntax") ;
   mx_log_end(&l) ;
 }
 

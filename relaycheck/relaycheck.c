@@ -34,7 +34,7 @@ static char const *word (char const *s, char const *option)
   for (size_t i = 0 ; i < n ; i++)
   {
     unsigned char ch = (unsigned char)s[i] ;
-    if (ch <= 32 || ch >= 127 || ch == '<' || ch == '>' || ch == '"' || ch == '\\') bad(option, s, "blank, quote or bracket") ;
+    if (ch <= 32 || ch >= 127 || ch == '<' || ch == '>' || ch == '"' || ch == '\\') bad(option, s, "bad-character") ;
   }
   return s ;
 }
@@ -49,7 +49,7 @@ static unsigned number (char const *s, unsigned cap, char const *option)
     if (s[i] < '0' || s[i] > '9') bad(option, s, "not a number") ;
     v = v * 10 + (unsigned long)(s[i] - '0') ;
   }
-  if (!v || v > cap) bad(option, s, "out of range") ;
+  if (!v || v > cap) bad(option, s, "out-of-range") ;
   return (unsigned)v ;
 }
 
@@ -139,7 +139,7 @@ int main (int argc, char **argv)
     return r ;
   }
   if (optind + 1 != argc) usage() ;
-  if (rc_host_parse(&h, argv[optind], strlen(argv[optind])) < 0) bad("host", argv[optind], "not HOST[:PORT]") ;
+  if (rc_host_parse(&h, argv[optind], strlen(argv[optind])) < 0) bad("host", argv[optind], "not-host-port") ;
   rc_check_run(&o, &h, &run) ;
   rc_out_report(stdout, &o, &run) ;
   flush_stdout() ;

@@ -60,8 +60,8 @@ static void log_check (struct spf_check const *c, struct seen const *w, char con
     if (c->mechlen) mx_log_bytes(&l, "mechanism", c->mech, c->mechlen) ;
     else mx_log_str(&l, "mechanism", "-") ;
   }
-  if (!w->checked) mx_log_str(&l, "reason", w->skipped) ;
-  else if (c->why[0]) mx_log_str(&l, "reason", c->why) ;
+  if (!w->checked) mx_log_str(&l, "detail", w->skipped) ;
+  else if (c->why[0]) mx_log_str(&l, "detail", c->why) ;
   mx_log_str(&l, "action", action) ;
   mx_log_end(&l) ;
 }
@@ -74,7 +74,7 @@ int spf_query_main (char const *ip, char const *sender, char const *helo, char c
   size_t explen ;
   memset(&c, 0, sizeof c) ;
   if (!spf_ip_parse(&c, ip))
-    mx_die_kv(100, "usage", "reason", "not an IP address", "ip", ip, (char const *)0) ;
+    mx_die_kv(100, "usage", "reason", "bad-address", "value", ip, (char const *)0) ;
   c.sender = (struct span){ sender, strlen(sender) } ;
   c.helo = w.helo ;
   c.me = (struct span){ me, strlen(me) } ;

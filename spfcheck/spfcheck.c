@@ -59,7 +59,7 @@ int main (int argc, char **argv)
         break ;
       case 't' :
         budget_ms = budget_scan(optarg) ;
-        if (!budget_ms) usage("bad -t value") ;
+        if (!budget_ms) usage("bad-budget") ;
         break ;
       default :
         usage("bad option") ;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/check-libs.sh BINDIR: no binary may hold code of both skalibs and
-# libowfat (they define ~64 functions of the same names; see STYLE.md 6).
+# libowfat (they define ~64 functions of the same names; see doc/design.md, "Libraries").
 # A symbol private to a library is one it defines and the other does not;
 # a binary "holds" a library if it defines or imports any such symbol.
 dir=${1:-build/bin}
@@ -13,7 +13,7 @@ comm -23 "$tmp/sk" "$tmp/ow" >"$tmp/sk.only"
 comm -13 "$tmp/sk" "$tmp/ow" >"$tmp/ow.only"
 [ -s "$tmp/sk.only" ] && [ -s "$tmp/ow.only" ] || { echo "not ok - cannot read library symbols"; exit 1; }
 # The check must be able to fail: a program that links both libraries (the
-# build STYLE.md 6 describes, which crashed at its first buffer_putsflush)
+# build doc/design.md "Libraries" warns of, which crashed at its first buffer_putsflush)
 # has to be flagged.
 cat >"$tmp/both.c" <<'EOC'
 #include <skalibs/buffer.h>

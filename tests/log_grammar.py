@@ -85,8 +85,8 @@ VALUE_FORM = {
     "delay": (re.compile(r"[0-9]+\.[0-9]{3}\Z").match, "S.mmm"),
     "duration": (re.compile(r"[0-9]+\.[0-9]{3}\Z").match, "S.mmm"),
     "status": (lambda v: v in ("delivered", "deferred", "bounced", "expired"), "delivered/deferred/bounced/expired"),
-    "spf": (lambda v: v in ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"), "an SPF result"),
-    "action": (lambda v: v in ("accept", "mark", "reject", "defer"), "accept/mark/reject/defer"),
+    "spf": (lambda v: v in ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "skipped"), "an SPF result or skipped"),
+    "action": (lambda v: v in ("accept", "mark", "reject", "defer", "query"), "accept/mark/reject/defer/query"),
     "tls": (lambda v: "/" in v, "PROTOCOL/CIPHER"),
 }
 

@@ -17,7 +17,7 @@
 # exits (the qmail-queue interface with a queue that stores nothing). What
 # mxhold cannot go below while it keeps tcpserver and a queue process. And
 # `floor -l`: pre-forked long-lived workers that store each message
-# in-process with mxhold-queue's fsyncs, the architecture DESIGN.md does
+# in-process with mxhold-queue's fsyncs, the architecture doc/design.md ("The pipeline") does
 # not take, measured so its price can be weighed.
 # Run by tests/bench/run.sh; alone: B=build bash tests/bench/inbound.sh
 source "$(dirname "$0")/../lib.sh"
@@ -52,7 +52,7 @@ mx_run () {
   CPU=$(per_msg $(( $(cpu_ms "$pid") - c0 )) "$GOT")
   mx_stop_pid "$pid"
   [ "$GOT" = "$BENCH_N" ] && return 0
-  grep -E 'fatal|warning|status=[^2]' "$T/smtpd.$port.log" 2>/dev/null | grep -v 'talked before the greeting' \
+  grep -E 'fatal|warning| refused ' "$T/smtpd.$port.log" 2>/dev/null | grep -v 'reason=talked-early' \
     | head -n 6 | sed 's/^/#   smtpd log: /' >&2
 }
 

@@ -12,7 +12,7 @@
 # A third server runs `execfloor /bin/true` (tests/bench/execfloor.c,
 # compiled here static as mxhold-ratelimit is): one more exec of a program
 # that does nothing else. ratelimit minus that row is the counting itself;
-# the rest is the price of one exec, which the exec chain (DESIGN.md) pays
+# the rest is the price of one exec, which the exec chain (doc/design.md, "The pipeline") pays
 # by design and which this VM makes about a millisecond.
 # Environment: BENCH_RL_N (connections per round, default 1000),
 # BENCH_RL_ROUNDS (default 3), BENCH_RL_KEYS (distinct clients, default 1000000).

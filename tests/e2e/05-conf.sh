@@ -162,7 +162,7 @@ like "$d" "c:lens4 24" "dump: prefix lengths"
 # A corrupt config.cdb is refused by readers, not crashed on.
 head -c 100 "$W/config.cdb" >"$W/c2"; mv "$W/c2" "$W/config.cdb"
 mc -c "$W" get me; is "$?" 100 "truncated config.cdb: EPROTO, exit 100"
-is "$(cat "$T/cerr")" "mxhold-conf: fatal: unable-open path=$W/config.cdb reason=\"not a cdb\"" "truncated config.cdb: not a cdb"
+is "$(cat "$T/cerr")" "mxhold-conf: fatal: unable-open path=$W/config.cdb reason=not-a-cdb" "truncated config.cdb: not a cdb"
 mc -c "$T/nowhere" dump; is "$?" 111 "no config.cdb: exit 111"
 is "$(cat "$T/cerr")" "mxhold-conf: fatal: unable-open path=$T/nowhere/config.cdb error=\"No such file or directory\"" "no config.cdb: path and error"
 head -c 4096 /dev/urandom >"$W/config.cdb"

@@ -86,7 +86,7 @@ for e in '' 'F' 'Fa@b' 'Fa@b\0' 'Fa@b\0Tc@d' 'Fa@b\0Tc@d\0'; do
 done
 is "$(newcount)" 0 "cut envelopes: nothing in new/"
 is "$(tmpcount)" 0 "cut envelopes: nothing in tmp/"
-like "$(cat "$T/qerr")" '^mxhold-queue: fatal: unable-read-envelope qid=[0-9.]+ reason="envelope ends early"$' "cut envelope: fatal line with the reason"
+like "$(cat "$T/qerr")" '^mxhold-queue: fatal: unable-read-envelope qid=[0-9.]+ reason=envelope-truncated$' "cut envelope: fatal line with the reason"
 # no envelope at all: the feeder gave the message up (smtpd refused it at
 # DATA, or its client went away): info, not a failure, and nothing queued
 : >"$T/e3"
@@ -104,7 +104,7 @@ for e in 'Xa@b\0Tc@d\0\0' 'Fa@b\0\0' 'Fa b\0Tc@d\0\0' 'Fa@b\0Tc d\0\0' 'Fa@b\0T\
   qput "$T/m" "$T/e5"; rc=$?
   is "$rc" 100 "bad envelope '$(printf '%s' "$e" | head -c 30)': exit 100"
 done
-like "$(cat "$T/qerr")" '^mxhold-queue: fatal: bad-envelope qid=[0-9.]+ reason="address too long"$' "error line names the reason"
+like "$(cat "$T/qerr")" '^mxhold-queue: fatal: bad-envelope qid=[0-9.]+ reason=address-too-long$' "error line names the reason"
 is "$(newcount)" 0 "bad envelopes: nothing in new/"
 is "$(tmpcount)" 0 "bad envelopes: nothing in tmp/"
 

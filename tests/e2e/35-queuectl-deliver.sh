@@ -25,7 +25,8 @@ qc delete "$id1" >/dev/null
 check "delete: message removed by deliver" wait_until 10 sh -c "! find '$Q/mess' -name '$id1' | grep -q ."
 qc bounce "$id2" >/dev/null
 check "bounce: message settled by deliver" wait_until 10 sh -c "! find '$Q/mess' -name '$id2' | grep -q ."
-check "deliver logged the requests" grep -q "ctl delete $id1" "$T/deliver.log"
+check "deliver logged the requests" grep -q "^mxhold-deliver: info: ctl request=delete qid=$id1$" "$T/deliver.log"
+check "and the bounce request" grep -q "^mxhold-deliver: info: ctl request=bounce qid=$id2$" "$T/deliver.log"
 is "$(ls "$Q/ctl" | wc -l)" 0 "ctl/ emptied by deliver"
 
 # downstream up: flush example.com delivers the last one now, not in 10 minutes

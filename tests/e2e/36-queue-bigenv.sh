@@ -20,7 +20,7 @@ sys.stdout.buffer.write(b'Fs@example.net\0' + b''.join(b'T' + r + b'\0' for _ in
 mxhold-queue <"$T/msg" 1<"$T/env.over" 2>"$T/qerr"; rc=$?
 is "$rc" 100 "envelope header over $MAX bytes: refused for good (exit 100)"
 is "$(queue_count "$Q")" 0 "nothing queued"
-like "$(cat "$T/qerr")" "envelope too large" "the reason is said"
+like "$(cat "$T/qerr")" "reason=envelope-too-large" "the reason is said"
 
 # just over (by a few bytes, 16,727 recipients): refused too, not queued
 # for a deliver that cannot read it
@@ -46,7 +46,7 @@ sys.stdout.buffer.write(hdr + b'x-pad ' + b'p' * pad + b'\n\n' + body * 250)" >"
 mv "$Q/tmp/$ID" "$Q/new/$ID"
 sink_start "$P" "$T/mbox"
 dlv_start
-check "header just under the limit: delivered" wait_until 20 grep -q "delivery $ID rcpt=big@example.com .*status=delivered" "$T/deliver.log"
+check "header just under the limit: delivered" wait_until 20 grep -q "^mxhold-deliver: info: delivered qid=$ID .*to=big@example.com .*status=delivered" "$T/deliver.log"
 unlike "$(cat "$T/deliver.log")" "read message $ID" "deliver read it at the first try"
 check "queue empty" wait_until 5 queue_empty
 done_testing

@@ -16,7 +16,7 @@ lastid () { ls -t "$Q"/mess/*/ 2>/dev/null | grep -E '^[0-9]' | head -1; }
 inject snd@example.net down1@example.com
 ID1=$(dlv_qid)
 inject snd@example.net down2@example.com
-check "downstream down: deferred in the log" wait_until 10 grep -q "deferred qid=$ID1 from=snd@example.net to=down1@example.com host=127.0.0.1 reply=\"connect failed: Connection refused\" .* status=deferred" "$T/deliver.log"
+check "downstream down: deferred in the log" wait_until 10 grep -q "deferred qid=$ID1 from=snd@example.net to=down1@example.com host=127.0.0.1 error=\"connect failed: Connection refused\" .* status=deferred" "$T/deliver.log"
 check "downstream down: remote says so" grep -q "mxhold-remote: warning: connect-failed host=127.0.0.1 ip=127.0.0.1 port=$P reason=refused error=\"Connection refused\"" "$T/deliver.log"
 check "downstream down: state file records the attempt" wait_until 5 eval 'statefile $ID1 | grep -Eq "^0 p [1-9][0-9]* [0-9]+ [0-9]+ connect failed"'
 is "$(queue_count "$Q")" 2 "both messages still queued"
@@ -81,7 +81,7 @@ sink_stop
 # --- drop in the middle of DATA: deferred, then delivered once
 sink_start "$P" "$M" --drop-data 1
 inject snd@example.net drop@example.com
-check "drop mid-DATA: deferred" wait_until 10 grep -q "deferred .* to=drop@example.com .*reply=\"connection closed by downstream\" .*status=deferred" "$T/deliver.log"
+check "drop mid-DATA: deferred" wait_until 10 grep -q "deferred .* to=drop@example.com .*error=\"connection closed by downstream\" .*status=deferred" "$T/deliver.log"
 check "drop mid-DATA: remote logs the lost connection and where" grep -q "mxhold-remote: warning: disconnect host=127.0.0.1 ip=127.0.0.1 port=$P messages=[0-9]* duration=[0-9.]* stage=data reason=closed" "$T/deliver.log"
 check "drop mid-DATA: delivered on retry" wait_until 15 queue_empty
 is "$(grep -c 'drop@example.com' "$M/log")" 1 "drop mid-DATA: exactly once"

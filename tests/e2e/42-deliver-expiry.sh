@@ -20,7 +20,7 @@ SPF=softfail inject snd2@example.net gone3@example.com; N=$(dlv_qid)
 check "deferred while the downstream is down" wait_until 10 grep -q "deferred qid=$A from=snd@example.net to=gone@example.com .*status=deferred" "$T/deliver.log"
 check "all three expire and leave the queue" wait_until 20 queue_empty
 like "$(grep "expired qid=$A from=snd@example.net to=gone@example.com " "$T/deliver.log")" \
-  "^mxhold-deliver: info: expired qid=$A from=snd@example.net to=gone@example.com host=- reply=\"connect failed: Connection refused\" delay=[0-9.]+ attempts=[1-9][0-9]* status=expired reason=expired-after-3-s\$" \
+  "^mxhold-deliver: info: expired qid=$A from=snd@example.net to=gone@example.com host=- error=\"connect failed: Connection refused\" delay=[0-9.]+ attempts=[1-9][0-9]* status=expired reason=expired-after-3-s\$" \
   "expiry logged as expired, with the last reply and the lifetime"
 check "the null sender's recipient expires too, logged with from=\"\"" grep -q "expired qid=$B from=\"\" to=gone2@example.com .*status=expired" "$T/deliver.log"
 unlike "$(grep "qid=$A .*status=bounced" "$T/deliver.log")" . "an expiry is not logged as a bounce"

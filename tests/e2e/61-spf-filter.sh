@@ -62,7 +62,7 @@ like "$r" '^250' "trusted relay, no Received header: accepted"
 m=$(spf_last_msg "$Q")
 like "$(cat "$m")" 'Received-SPF: none \(relay.test: trusted relay 127.0.0.9, no readable hop before it: not checked' "trusted relay, no hop: header says not checked"
 like "$(grep -a '^spf ' "$m")" '^spf skipped' "trusted relay, no hop: queued as skipped"
-like "$(grep -a 'spf=skipped' "$LOG")" 'client=127.0.0.9 helo=client.test from=erin@fail.test ip=- spf=skipped reason="trusted relay, no readable hop before it" action=accept$' "trusted relay, no hop: logged as skipped, no ip checked, and why"
+like "$(grep -a 'spf=skipped' "$LOG")" 'client=127.0.0.9 helo=client.test from=erin@fail.test ip=- spf=skipped detail="trusted relay, no readable hop before it" action=accept$' "trusted relay, no hop: logged as skipped, no ip checked, and why"
 is "$(queue_count "$Q")" 4 "four messages queued in all"
 
 # The client hangs up in the middle of DATA: spfcheck has passed the

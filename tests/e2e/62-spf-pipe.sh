@@ -95,7 +95,7 @@ like "$(tail -1 "$T/err")" "^mxhold-spfcheck: warning: exec-failed qid=179580000
 MXHOLD_MAILFROM=alice@pass.test mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 2>"$T/err"
 is "$?" 0 "no TCPREMOTEIP: passed on"
 is "$(cat "$T/spf")" skipped "no TCPREMOTEIP: MXHOLD_SPF=skipped"
-like "$(cat "$T/err")" '^mxhold-spfcheck: info: spf qid=1795800000.1.1 client=- helo=client.test from=alice@pass.test ip=- spf=skipped reason="no client address" action=accept$' "no TCPREMOTEIP: logged as skipped"
+like "$(cat "$T/err")" '^mxhold-spfcheck: info: spf qid=1795800000.1.1 client=- helo=client.test from=alice@pass.test ip=- spf=skipped detail="no client address" action=accept$' "no TCPREMOTEIP: logged as skipped"
 
 # Query mode.
 out=$(mxhold-spfcheck -q 127.0.0.1 bob@fail.test client.test 2>/dev/null); rc=$?
@@ -110,12 +110,12 @@ mxhold-spfcheck -q 127.0.0.1 bob@fail.test client.test 2>&1 >/dev/null | grep -q
 is "$?" 0 "query: the spf line on stderr, action=query"
 err=$(mxhold-spfcheck -q notanip x@pass.test h.test 2>&1 >/dev/null)
 is "$?" 100 "query: a bad address is a usage error (100)"
-is "$err" 'mxhold-spfcheck: fatal: usage reason="not an IP address" ip=notanip' "query: a bad address: one fatal line"
+is "$err" 'mxhold-spfcheck: fatal: usage reason=bad-address value=notanip' "query: a bad address: one fatal line"
 mxhold-spfcheck -q 127.0.0.1 x@pass.test >/dev/null 2>&1
 is "$?" 100 "query: missing argument (100)"
 err=$(mxhold-spfcheck -t x -q 127.0.0.1 x@pass.test h 2>&1 >/dev/null)
 is "$?" 100 "query: bad -t (100)"
-like "$err" '^mxhold-spfcheck: fatal: usage reason="bad -t value" usage="mxhold-spfcheck ' "bad -t: the usage line"
+like "$err" '^mxhold-spfcheck: fatal: usage reason=bad-budget usage="mxhold-spfcheck ' "bad -t: the usage line"
 err=$(MXHOLD_CONF=$T/nowhere mxhold-spfcheck "$T/next" </dev/null 2>&1)
 is "$?" 111 "filter mode without a config: 111"
 is "$err" "mxhold-spfcheck: fatal: config-unreadable path=$T/nowhere/config.cdb error=\"No such file or directory\"" "without a config: one fatal line names the file"

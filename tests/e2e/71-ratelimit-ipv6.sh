@@ -24,7 +24,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do conn 192.0.2.7 >/dev/null; done
 like "$(conn ::ffff:192.0.2.7)" "^421 " "an IPv4-mapped address is its IPv4 client"
 is "$(conn 192.0.2.8)" admitted "the next IPv4 address is another client"
 is "$(conn not-an-address)" admitted "an unusable TCPREMOTEIP is admitted"
-is "$(tail -1 "$T/err")" 'mxhold-ratelimit: warning: admitted client=not-an-address reason="no usable $TCPREMOTEIP"' "with a warning"
+is "$(tail -1 "$T/err")" 'mxhold-ratelimit: warning: admitted value=not-an-address reason=bad-client-address' "with a warning"
 like "$(mxhold-ratelimit -l)" "2001:db8:1:2::/64 +10 +10/3600s b10 +10 +2 refusing" "-l shows the /64"
 
 # --- real IPv6 sockets on ::1 ---

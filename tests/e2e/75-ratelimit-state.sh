@@ -53,7 +53,7 @@ is "$(grep -c 'warning: state-reset path=' "$T/rl.$port.log")" 2 "reset with a l
 rm -f "$st"; mkdir "$st"
 out=$(rl_hit "$port" 12 127.0.0.7)
 is "$(rl_count "$out" 220)" 12 "state file unusable (a directory): everybody admitted"
-is "$(grep -c "^mxhold-ratelimit: warning: admitted client=127.0.0.7 reason=\"state file unusable\" path=$st error=\"Is a directory\"\$" "$T/rl.$port.log")" 12 "with a warning per connection"
+is "$(grep -c "^mxhold-ratelimit: warning: admitted client=127.0.0.7 reason=state-unusable path=$st error=\"Is a directory\"\$" "$T/rl.$port.log")" 12 "with a warning per connection"
 rmdir "$st"
 rl_stop
 
@@ -61,8 +61,8 @@ port=$(free_port)
 RL_ENV="MXHOLD_RL_NOW=1700000000" rl_server "$port" "$T/nonexistent"
 out=$(rl_hit "$port" 3 127.0.0.8)
 is "$(rl_count "$out" 220)" 3 "no config at all: admitted"
-like "$(log)" "^mxhold-ratelimit: warning: config-unreadable path=$T/nonexistent/config.cdb error=\"No such file or directory\" reason=\"using the default limits\"\$" "with a warning"
-like "$(log)" "^mxhold-ratelimit: warning: admitted client=127.0.0.8 reason=\"no state file \(no -f, no queue in config\)\"\$" "and, without a state file, a warning per connection"
+like "$(log)" "^mxhold-ratelimit: warning: config-unreadable path=$T/nonexistent/config.cdb error=\"No such file or directory\" reason=default-limits\$" "with a warning"
+like "$(log)" "^mxhold-ratelimit: warning: admitted client=127.0.0.8 reason=no-state-file\$" "and, without a state file, a warning per connection"
 rl_stop
 
 out=$(printf 'QUIT\r\n' | for i in 1 2 3; do MXHOLD_CONF=$T/c MXHOLD_RL_NOW=1700000000 TCPREMOTEIP=192.0.2.9 mxhold-ratelimit -f "$T/other.state" echo admitted 2>/dev/null; done)

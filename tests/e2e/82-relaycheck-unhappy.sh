@@ -92,13 +92,13 @@ is "$rc" 111 "unresolvable name: exit 111"
 
 secs $RC --timeout 0 127.0.0.1:$P
 is "$rc" 100 "bad option: exit 100"
-is "$(cat "$T/err")" 'mxhold-relaycheck: fatal: usage option=timeout value=0 reason="out of range"' "bad option diagnostic"
+is "$(cat "$T/err")" 'mxhold-relaycheck: fatal: usage option=timeout value=0 reason=out-of-range' "bad option diagnostic"
 secs $RC --domain 'a b' 127.0.0.1:$P
 is "$rc" 100 "blank in --domain refused: exit 100"
-is "$(cat "$T/err")" 'mxhold-relaycheck: fatal: usage option=domain value="a b" reason="blank, quote or bracket"' "blank in --domain: the value quoted in the log line"
+is "$(cat "$T/err")" 'mxhold-relaycheck: fatal: usage option=domain value="a b" reason=bad-character' "blank in --domain: the value quoted in the log line"
 secs $RC 'bad host:x'
 is "$rc" 100 "a bad HOST[:PORT]: exit 100"
-is "$(cat "$T/err")" 'mxhold-relaycheck: fatal: usage option=host value="bad host:x" reason="not HOST[:PORT]"' "a bad HOST[:PORT]: one fatal line"
+is "$(cat "$T/err")" 'mxhold-relaycheck: fatal: usage option=host value="bad host:x" reason=not-host-port' "a bad HOST[:PORT]: one fatal line"
 secs $RC --batch "$T/no-such-list"
 is "$rc" 111 "a batch file that cannot be opened: exit 111"
 is "$(cat "$T/err")" "mxhold-relaycheck: fatal: open-failed path=$T/no-such-list error=\"No such file or directory\"" "and one fatal line"
