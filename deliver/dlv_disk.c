@@ -230,7 +230,7 @@ static int take_in (char *id)
     queue_id_make(fresh) ;
     if (queue_path_new(to, sizeof to, g.q, fresh) == -1) return -1 ;
     if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == -1) continue ;   /* taken too: another fresh id */
-    mx_log_kv(MX_LOG_WARN, "renamed", "qid", id, "new", fresh, "reason", "qid-taken", (char const *)0) ;
+    mx_log_kv(MX_LOG_WARN, "renamed", "qid", id, "new_qid", fresh, "reason", "qid-taken", (char const *)0) ;
     strcpy(id, fresh) ;
   }
 }

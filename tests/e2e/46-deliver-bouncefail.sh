@@ -28,7 +28,7 @@ check "retried twice more as a bounce while mxhold-queue still fails" wait_until
 is "$(cat "$T/mbox/log" 2>/dev/null | grep -c 'held@example.com')" 0 "meanwhile nothing went downstream"
 rm -f "$T/failq"
 check "the DSN is queued on a retry" wait_until 15 grep -q "mxhold-deliver: info: dsn qid=$ID " "$T/deliver.log"
-check "the recipient logged as bounced by the operator" grep -q "bounced qid=$ID from=snd@example.net to=held@example.com host=- reply=\"bounced by the operator\" .*status=bounced reason=operator\$" "$T/deliver.log"
+check "the recipient logged as bounced by the operator" grep -q "bounced qid=$ID from=snd@example.net to=held@example.com host=- error=\"bounced by the operator\" .*status=bounced reason=operator\$" "$T/deliver.log"
 check "queue empty" wait_until 15 queue_empty
 is "$(cat "$T/mbox/log" 2>/dev/null | grep -c 'held@example.com')" 0 "the bounced message never went downstream"
 dlv_grammar "$T/deliver.log"

@@ -25,7 +25,7 @@ check "delete: its removal logged as such" grep -q "mxhold-deliver: info: remove
 mxhold-queuectl -c "$C" bounce "$B" >/dev/null || nok "queuectl bounce"
 check "bounce: DSN queued" wait_until 5 grep -q "mxhold-deliver: info: dsn qid=$B to=snd@example.net rcpts=1" "$T/deliver.log"
 check "bounce: message gone" wait_until 5 eval '! ls "$Q"/mess/*/"$B" >/dev/null 2>&1'
-check "bounce: logged as bounced" grep -q "bounced qid=$B from=snd@example.net to=bnc@example.com host=- reply=\"bounced by the operator\" .*status=bounced reason=operator" "$T/deliver.log"
+check "bounce: logged as bounced" grep -q "bounced qid=$B from=snd@example.net to=bnc@example.com host=- error=\"bounced by the operator\" .*status=bounced reason=operator" "$T/deliver.log"
 # (queuectl refuses an unknown id itself: the request goes into ctl/ by hand)
 printf 'delete %s\n' "$B" >"$Q/ctl/.t" && mv "$Q/ctl/.t" "$Q/ctl/test.1" && s6-ftrig-notify "$Q/trigger" c
 check "a request for a message no longer queued: refused, logged" wait_until 5 grep -q "mxhold-deliver: warning: ctl-refused request=delete qid=$B reason=no-such-message" "$T/deliver.log"

@@ -14,8 +14,8 @@ BODY=$T/m1 MXHOLD_QID=$ID inject snd@example.net one@example.com
 check "the first is taken in and deferred (downstream down)" wait_until 10 grep -q "deferred qid=$ID from=snd@example.net to=one@example.com .*status=deferred" "$T/deliver.log"
 BODY=$T/m2 MXHOLD_QID=$ID inject snd@example.net two@example.com
 check "the second is queued too" wait_until 5 eval '[ "$(queue_count "$Q")" -eq 2 ]'
-check "deliver gave the second a fresh id at its take-in, and said so" wait_until 10 grep -q "mxhold-deliver: warning: renamed qid=$ID new=[0-9]*\.[0-9]*\.[0-9]* reason=qid-taken" "$T/deliver.log"
-NEW=$(grep -o "renamed qid=$ID new=[0-9.]*" "$T/deliver.log" | head -1 | sed 's/.*new=//')
+check "deliver gave the second a fresh id at its take-in, and said so" wait_until 10 grep -q "mxhold-deliver: warning: renamed qid=$ID new_qid=[0-9]*\.[0-9]*\.[0-9]* reason=qid-taken" "$T/deliver.log"
+NEW=$(grep -o "renamed qid=$ID new_qid=[0-9.]*" "$T/deliver.log" | head -1 | sed 's/.*new_qid=//')
 check "the second is taken in under its new id" wait_until 10 grep -q "deferred qid=$NEW from=snd@example.net to=two@example.com " "$T/deliver.log"
 is "$(queue_count "$Q")" 2 "after deliver took the second in: still two messages"
 sink_start "$P" "$T/mbox"

@@ -72,7 +72,7 @@ s6-svc -u "$T/svc/deliver"
 check "deliver started again" wait_until 10 eval '[ "$(logcount "info: started")" -ge 2 ]'
 inject s@sender.org p1@example.com
 check "protocol error logged" wait_until 10 grep -q "mxhold-deliver: warning: remote-failed route=127.0.0.1:$P reason=idle-before-results" "$T/deliver.log"
-check "the recipient was deferred" wait_until 5 grep -q 'to=p1@example.com host=- reply="mxhold-remote protocol error (idle before every result)" .*status=deferred' "$T/deliver.log"
+check "the recipient was deferred" wait_until 5 grep -q 'to=p1@example.com host=- error="mxhold-remote protocol error (idle before every result)" .*status=deferred' "$T/deliver.log"
 check "then delivered by a real remote" wait_until 15 grep -q ' p1@example.com ' "$T/s2a/log"
 is "$(grep -c ' p1@example.com ' "$T/s2a/log")" 1 "once"
 check "the broken remote was ended (no sleeping child left)" wait_until 5 eval '! pgrep -f "sleep 30" -P "$(dlv_pid)" >/dev/null'

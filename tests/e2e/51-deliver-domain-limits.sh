@@ -82,7 +82,7 @@ check "the stalled downstream gives a temporary failure" \
 t1=$(date +%s)
 diag "after $((t1 - t0)) s: $(grep "qid=$X from=[^ ]* to=z@stall.example" "$T/deliver.log" | grep -o 'reply=.*' | head -1)"
 check "after the domain's timeout_remote=2 (<= 8 s), not the global 60" [ $((t1 - t0)) -le 8 ]
-like "$(grep "qid=$X from=[^ ]* to=z@stall.example" "$T/deliver.log")" 'reply="timeout' "the reply says timeout"
+like "$(grep "qid=$X from=[^ ]* to=z@stall.example" "$T/deliver.log")" 'error="timeout' "the reply says timeout"
 check "remote logs where it waited in vain" grep -q "mxhold-remote: warning: disconnect host=127.0.0.1 ip=127.0.0.1 port=$PX messages=0 duration=[0-9.]* stage=helo reason=timeout" "$T/deliver.log"
 
 # ---- concurrency_host: the smallest of the route's domains ----
