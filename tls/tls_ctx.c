@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 #include "tls/tls_ctx.h"
 
 /* TLS 1.2: ECDHE with an AEAD only, the server's order; TLS 1.3's
@@ -36,6 +37,12 @@ static int policy (SSL_CTX *ctx)
     && SSL_CTX_set_ciphersuites(ctx, TLS_SUITES_13) ;
 }
 
+static int mismatch (void)
+{
+  unsigned long e = ERR_peek_error() ;
+  return ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ;
+}
+
 static int file_path (char *path, size_t max, char const *dir, char const *name)
 {
   int n = snprintf(path, max, "%s/%s", dir, name) ;
@@ -51,7 +58,12 @@ SSL_CTX *tls_ctx_new (char const *dir, char const **reason, char *path, size_t p
   *reason = "cert" ;
   if (!file_path(path, pathmax, dir, TLS_CERT_FILE) || SSL_CTX_use_certificate_chain_file(ctx, path) != 1) goto fail ;
   *reason = "key" ;
-  if (!file_path(path, pathmax, dir, TLS_KEY_FILE) || SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1) goto fail ;
+  if (!file_path(path, pathmax, dir, TLS_KEY_FILE) || SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM) != 1)
+  {
+    /* a key that parses but is not the certificate's is caught here */
+    if (mismatch()) *reason = "mismatch" ;
+    goto fail ;
+  }
   *reason = "mismatch" ;
   if (SSL_CTX_check_private_key(ctx) != 1) goto fail ;
   return ctx ;

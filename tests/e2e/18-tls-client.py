@@ -18,8 +18,8 @@ one fact a line; every socket has a deadline.
   vanish PORT               220 to STARTTLS, half a ClientHello, close
   quitreset PORT            a TLS session: EHLO, QUIT, read 221, then close
                             with a TCP reset (SO_LINGER 0)
-  raw PORT LINE...          plain text: greeting, then each LINE (CRLF
-                            added) and its reply, printed
+  raw PORT LINE...          plain text: greeting, then each LINE (Python
+                            escapes, CRLF added) and its reply, printed
 """
 import hashlib, smtplib, socket, ssl, struct, sys, time
 
@@ -172,7 +172,7 @@ def raw(port, lines):
     r = Lines(s)
     print(r.reply())
     for l in lines:
-        s.sendall(l.encode() + b"\r\n")
+        s.sendall(l.encode().decode("unicode_escape").encode("latin-1") + b"\r\n")
         print(r.reply())
 
 
