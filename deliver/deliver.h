@@ -35,7 +35,7 @@
 #define DLV_TICK_MS 1000             /* timer: config check, expiry */
 #define DLV_NEWSCAN_SECS 10          /* safety net if a wake-up was missed */
 #define DLV_REPLY_KEEP 400           /* reply bytes kept in memory per recipient */
-#define DLV_HDR_MAX_BYTES 65536      /* original headers attached to a DSN */
+#define DLV_HDR_MAX_BYTES 16384      /* original headers attached to a DSN: at most this, cut at a field boundary */
 #define DLV_POP_MAX 5000             /* due messages taken per loop turn */
 #define DLV_RENAME_TRIES 100         /* fresh ids tried for a message whose id is taken */
 #define DLV_REUSE_MAX 100            /* messages one session carries at most (Postfix's smtp_connection_reuse_count_limit) */
