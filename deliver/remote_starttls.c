@@ -173,10 +173,13 @@ int remote_starttls (struct remote_io *io, char const *me, struct remote_cfg con
     else remote_fail_reply("starttls-refused", "STARTTLS refused: ", t.s ? t.s : "") ;
     goto end ;
   }
-  /* the server's bytes after its 220 would come from before TLS: none are allowed */
+  /* the server's bytes after its 220 would come from before TLS: none
+     are allowed; under tls=may, as any failed handshake, the host is
+     tried again plain */
   if (io->len)
   {
     remote_fail("starttls-pipelined", "protocol error: data after the reply to STARTTLS") ;
+    rc = may ? -2 : -1 ;
     goto end ;
   }
   if (tls_up(io, cfg, p) == -1)

@@ -10,8 +10,9 @@ and "SESSION starttls" for each STARTTLS it answered 220.
                  [--refuse-starttls]
 
   --cert/--key       offer STARTTLS with this certificate chain and key
-  --garbage N        the first N STARTTLS get "220" and then bytes that are
-                     no TLS (the handshake fails); later ones work
+  --garbage N        the first N STARTTLS get "220", and the client's
+                     ClientHello gets bytes that are no TLS (the handshake
+                     fails); later ones work
   --refuse-starttls  offer STARTTLS but answer it 454
 """
 import argparse, asyncio, itertools, os, ssl, time
@@ -73,6 +74,7 @@ async def handle(r, w):
                 log("%d starttls" % sid)
                 if garbage[0] > 0:
                     garbage[0] -= 1
+                    await r.read(1)   # the ClientHello has begun: answer it with junk
                     w.write(b"this is not TLS at all\r\n" * 8)
                     await w.drain()
                     break
