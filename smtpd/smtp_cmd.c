@@ -36,6 +36,7 @@ static struct
   { "VRFY", SMTP_V_VRFY },
   { "HELP", SMTP_V_HELP },
   { "STARTTLS", SMTP_V_STARTTLS },
+  { "BDAT", SMTP_V_BDAT },
   { 0, SMTP_V_UNKNOWN }
 } ;
 
@@ -136,4 +137,23 @@ enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struc
     if (e != SMTP_P_OK) return e ;
   }
   return SMTP_P_OK ;
+}
+
+int smtp_cmd_bdat (struct span arg, uint64_t *count, int *last)
+{
+  size_t n ;
+  struct span rest ;
+  for (n = 0 ; n < arg.len && arg.p[n] != ' ' ; n++) ;
+  if (!n || n > SMTPD_BDAT_DIGITS_MAX || !mx_u64_scan_all(arg.p, n, UINT64_MAX, count)) return -1 ;
+  rest.p = arg.p + n ;
+  rest.len = arg.len - n ;
+  rest = trim(rest) ;
+  if (!rest.len)
+  {
+    *last = 0 ;
+    return 0 ;
+  }
+  if (rest.len != 4 || !ci_eq(rest.p, "LAST", 4)) return -1 ;
+  *last = 1 ;
+  return 0 ;
 }

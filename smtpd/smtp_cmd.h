@@ -26,7 +26,8 @@ enum smtp_verb
   SMTP_V_QUIT,
   SMTP_V_VRFY,
   SMTP_V_HELP,
-  SMTP_V_STARTTLS
+  SMTP_V_STARTTLS,
+  SMTP_V_BDAT
 } ;
 
 /* Splits a command line (line end removed) into its verb and its argument
@@ -56,5 +57,15 @@ struct smtp_path
 /* Parses the argument of MAIL (kw "FROM:", params 1: SIZE= BODY= allowed)
    or RCPT (kw "TO:", params 0: none allowed). */
 enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struct smtp_path *out) ;
+
+/* RFC 3030 2: a BDAT chunk size is 1*DIGIT; more digits than UINT64_MAX
+   has is refused as syntax, not cut. */
+#define SMTPD_BDAT_DIGITS_MAX 20
+
+/* Parses BDAT's argument, "COUNT" or "COUNT LAST" (LAST in any case, one
+   or more spaces between): 0 and *count, *last set; -1 if it is anything
+   else (empty, a sign, a non-digit, over SMTPD_BDAT_DIGITS_MAX digits or
+   UINT64_MAX, another word). */
+int smtp_cmd_bdat (struct span arg, uint64_t *count, int *last) ;
 
 #endif

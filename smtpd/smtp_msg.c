@@ -7,21 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <skalibs/uint64.h>
-#include "smtpd/smtp_child.h"
-#include "smtpd/smtp_data.h"
 #include "smtpd/smtp_msg.h"
 
-#define SMTPD_PIPE_BYTES 16384      /* message bytes buffered for the child */
 #define SMTPD_RECEIVED_MAX 1024     /* helo 255 + me 255 + rcpt 256 + the rest */
 #define SMTPD_USEC_DIGITS 6
 #define SMTPD_USEC_PER_SEC 1000000
 #define SMTPD_DATE_LEN 31           /* "Mon, 01 Jan 2026 00:00:00 +0000" */
-
-struct msg
-{
-  struct smtp_conn *g ;
-  struct smtp_child ch ;
-} ;
 
 /* "SECONDS.MICROS.PID", the queue's id form, strictly increasing per
    process. By hand, not snprintf: stdio's formatter is most of a static
@@ -151,12 +142,12 @@ static size_t received (struct smtp_conn *g, char *b)
 
 static int sink (void *ctx, char const *p, size_t n)
 {
-  struct msg *m = ctx ;
+  struct smtp_msg *m = ctx ;
   return smtp_child_write(&m->ch, p, n, (unsigned)CONF_LIM(&m->g->lim, timeout_queue)) ;
 }
 
 /* The refusal of a message that was read whole, and its reason. */
-static char const *refusal (unsigned err, char const **reason)
+char const *smtp_msg_refusal (unsigned err, char const **reason)
 {
   if (err & SMTP_DATA_ERR_SIZE)
   {
@@ -195,12 +186,10 @@ static int data_read (struct smtp_conn *g, struct smtp_data *d)
   }
 }
 
-/* The client is gone, or silent for timeout_data: nothing is queued. */
-static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq) __attribute__((noreturn)) ;
-static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq)
+void smtp_msg_cut (struct smtp_conn *g, struct smtp_msg *m)
 {
   int timeout = errno == ETIMEDOUT ;
-  smtp_child_abort(&m->ch, tq) ;   /* no envelope: nothing is queued */
+  smtp_child_abort(&m->ch, (unsigned)CONF_LIM(&g->lim, timeout_queue)) ;   /* no envelope: nothing is queued */
   if (!timeout)
   {
     smtp_conn_aborted(g, SMTPD_END_EOF) ;
@@ -210,38 +199,40 @@ static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq)
   smtp_conn_end(g, SMTPD_END_TIMEOUT, 0) ;
 }
 
-void smtp_msg_data (struct smtp_conn *g)
+int smtp_msg_start (struct smtp_conn *g, struct smtp_msg *m, int raw)
 {
-  static char buf[SMTPD_PIPE_BYTES] ;
   char hdr[SMTPD_RECEIVED_MAX] ;
-  char reply[SMTPD_REPLY_LINE] ;
-  struct msg m = { .g = g } ;
-  struct smtp_data d ;
-  unsigned tq = (unsigned)CONF_LIM(&g->lim, timeout_queue) ;
+  m->g = g ;
   qid_make(g) ;
   g->size = 0 ;
-  if (smtp_child_start(&m.ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
+  if (smtp_child_start(&m->ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
   {
     smtp_conn_refuse_errno(g, "queue", "451 4.3.0 cannot start the queue, try again later", errno) ;
     g->qid[0] = 0 ;
-    return ;
+    return -1 ;
   }
-  smtp_conn_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
-  smtp_data_init(&d, g->txsize, CONF_LIM(&g->lim, hops), buf, sizeof buf, &sink, &m) ;
-  smtp_data_put(&d, hdr, received(g, hdr)) ;
-  if (data_read(g, &d) == -1) cut_short(g, &m, tq) ;
-  smtp_data_flush(&d) ;
-  if (d.err & ~SMTP_DATA_ERR_SINK)
+  smtp_data_init(&m->d, g->txsize, CONF_LIM(&g->lim, hops), m->buf, sizeof m->buf, &sink, m) ;
+  if (raw) smtp_data_raw(&m->d) ;
+  smtp_data_put(&m->d, hdr, received(g, hdr)) ;
+  return 0 ;
+}
+
+void smtp_msg_finish (struct smtp_conn *g, struct smtp_msg *m)
+{
+  char reply[SMTPD_REPLY_LINE] ;
+  unsigned tq = (unsigned)CONF_LIM(&g->lim, timeout_queue) ;
+  smtp_data_flush(&m->d) ;
+  if (m->d.err & ~SMTP_DATA_ERR_SINK)
   {
     char const *reason ;
-    char const *r = refusal(d.err, &reason) ;
-    smtp_child_abort(&m.ch, tq) ;
+    char const *r = smtp_msg_refusal(m->d.err, &reason) ;
+    smtp_child_abort(&m->ch, tq) ;
     smtp_conn_refuse(g, reason, r) ;
   }
   else
   {
     g->env[g->envlen] = 0 ;   /* the envelope's final NUL */
-    if (smtp_child_finish(&m.ch, g->env, g->envlen + 1, tq, g->qid, reply) == 250)
+    if (smtp_child_finish(&m->ch, g->env, g->envlen + 1, tq, g->qid, reply) == 250)
     {
       smtp_conn_accepted(g) ;
       smtp_conn_reply(g, reply) ;
@@ -249,4 +240,13 @@ void smtp_msg_data (struct smtp_conn *g)
     else smtp_conn_refuse(g, "queue", reply) ;
   }
   g->qid[0] = 0 ;
+}
+
+void smtp_msg_data (struct smtp_conn *g)
+{
+  static struct smtp_msg m ;
+  if (smtp_msg_start(g, &m, 0) == -1) return ;
+  smtp_conn_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
+  if (data_read(g, &m.d) == -1) smtp_msg_cut(g, &m) ;
+  smtp_msg_finish(g, &m) ;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <skalibs/uint64.h>
 #include "smtpd/smtp_addr.h"
+#include "smtpd/smtp_bdat.h"
 #include "smtpd/smtp_cmd.h"
 #include "smtpd/smtp_conn.h"
 #include "smtpd/smtp_msg.h"
@@ -28,7 +29,8 @@ static char const *const stages[] =
   [SMTP_V_QUIT] = "quit",
   [SMTP_V_VRFY] = "vrfy",
   [SMTP_V_HELP] = "help",
-  [SMTP_V_STARTTLS] = "starttls"
+  [SMTP_V_STARTTLS] = "starttls",
+  [SMTP_V_BDAT] = "bdat"
 } ;
 
 /* A refused command: too many in a row and the client is not an MTA. */
@@ -91,6 +93,7 @@ static void env_domain_norm (struct smtp_conn *g, size_t dlen)
 
 static void txn_reset (struct smtp_conn *g)
 {
+  smtp_bdat_close(g, 0) ;   /* RFC 3030 3: RSET (MAIL, EHLO) drops the chunks so far */
   g->inmail = 0 ;
   g->nrcpt = 0 ;
   g->envlen = 0 ;
@@ -145,6 +148,7 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
   smtp_conn_reply(g, " hello") ;
   smtp_conn_reply(g, "250-PIPELINING") ;
   smtp_conn_reply(g, "250-8BITMIME") ;
+  smtp_conn_reply(g, "250-CHUNKING") ;
   if (CONF_LIM(&g->lim, size) == CONF_UNLIMITED) smtp_conn_reply(g, "250-SIZE") ;
   else
   {
@@ -224,6 +228,11 @@ static void rcpt (struct smtp_conn *g, struct span arg)
     bad(g, "sequence", "503 5.5.1 need MAIL before RCPT") ;
     return ;
   }
+  if (g->bdat)
+  {
+    bad(g, "sequence", "503 5.5.1 no RCPT after BDAT") ;
+    return ;
+  }
   if (g->nrcpt >= CONF_LIM(&g->lim, recipients))
   {
     smtp_conn_refuse(g, "too-many-recipients", "452 4.5.3 Too many recipients") ;
@@ -283,6 +292,12 @@ static void data (struct smtp_conn *g, struct span arg)
     bad(g, "sequence", "503 5.5.1 need MAIL before DATA") ;
     return ;
   }
+  if (g->bdat)
+  {
+    /* RFC 3030 2: DATA and BDAT cannot be mixed in one transaction */
+    bad(g, "sequence", "503 5.5.1 no DATA after BDAT") ;
+    return ;
+  }
   if (!g->nrcpt)
   {
     bad(g, "no-recipients", "554 5.5.1 no valid recipients") ;
@@ -296,6 +311,22 @@ static void data (struct smtp_conn *g, struct span arg)
   g->errors = 0 ;
   smtp_msg_data(g) ;
   txn_reset(g) ;
+}
+
+/* BDAT (smtp_bdat.c): its flags say whether the transaction is over
+   and whether the command counts as a refused one. */
+static void bdat (struct smtp_conn *g, struct span arg)
+{
+  int r = smtp_bdat(g, arg) ;
+  if (r & SMTP_BDAT_END) txn_reset(g) ;
+  if (!(r & SMTP_BDAT_ERROR))
+  {
+    g->errors = 0 ;
+    return ;
+  }
+  if (++g->errors < CONF_LIM(&g->lim, errors)) return ;
+  smtp_conn_refuse(g, "too-many-errors", "421 4.7.0 too many errors, closing connection") ;
+  smtp_conn_end(g, "too-many-errors", 0) ;
 }
 
 /* One command line: g->line, len bytes. */
@@ -324,6 +355,9 @@ static void dispatch (struct smtp_conn *g, size_t len)
     case SMTP_V_DATA :
       data(g, arg) ;
       break ;
+    case SMTP_V_BDAT :
+      bdat(g, arg) ;
+      break ;
     case SMTP_V_RSET :
       txn_reset(g) ;
       good(g, "250 2.0.0 Ok") ;
@@ -335,10 +369,11 @@ static void dispatch (struct smtp_conn *g, size_t len)
       good(g, "252 2.1.5 cannot VRFY, but will accept the message and try to deliver it") ;
       break ;
     case SMTP_V_HELP :
-      good(g, "214 2.0.0 commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP") ;
+      good(g, "214 2.0.0 commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP") ;
       break ;
     case SMTP_V_QUIT :
       smtp_conn_reply(g, "221 2.0.0 closing connection") ;
+      smtp_bdat_close(g, SMTPD_END_QUIT) ;
       smtp_conn_end(g, SMTPD_END_QUIT, 0) ;
     case SMTP_V_STARTTLS :
       if (smtp_tls_start(g, arg)) tls_reset(g) ;
@@ -392,9 +427,14 @@ void smtp_session_run (struct smtp_conn *g)
       continue ;
     }
     /* a reset is the client going away too */
-    if (!r || errno == ECONNRESET) smtp_conn_end(g, SMTPD_END_EOF, 0) ;
+    if (!r || errno == ECONNRESET)
+    {
+      smtp_bdat_close(g, SMTPD_END_EOF) ;   /* between chunks: no message */
+      smtp_conn_end(g, SMTPD_END_EOF, 0) ;
+    }
     if (errno != ETIMEDOUT) smtp_conn_end(g, SMTPD_END_ERROR, 0) ;
     smtp_conn_refuse(g, "timeout", "421 4.4.2 timeout, closing connection") ;
+    smtp_bdat_close(g, SMTPD_END_TIMEOUT) ;
     smtp_conn_end(g, SMTPD_END_TIMEOUT, 0) ;
   }
 }

@@ -54,5 +54,27 @@ int main (void)
   CHECK(smtp_cmd_path(L("TO:<a@b>x"), "TO:", 0, &p) == SMTP_P_GARBAGE, "garbage glued after >") ;
   CHECK(smtp_cmd_path(L("TO:<a@b>   "), "TO:", 0, &p) == SMTP_P_OK, "trailing spaces fine") ;
   CHECK(smtp_cmd_path(L("TO:<a\0b@c>"), "TO:", 0, &p) == SMTP_P_OK && p.path.len == 5, "NUL in path kept in the span (address parser refuses it)") ;
+
+  {
+    uint64_t c = 7 ;
+    int last = 7 ;
+    char d20[] = "18446744073709551615" ;
+    CHECK(smtp_cmd_parse(L("BDAT 10 LAST"), &a) == SMTP_V_BDAT && argis(a, "10 LAST"), "BDAT verb") ;
+    CHECK(smtp_cmd_bdat(L("10"), &c, &last) == 0 && c == 10 && !last, "BDAT 10") ;
+    CHECK(smtp_cmd_bdat(L("0 LAST"), &c, &last) == 0 && c == 0 && last, "BDAT 0 LAST") ;
+    CHECK(smtp_cmd_bdat(L("5   last"), &c, &last) == 0 && c == 5 && last, "LAST any case, spaces between") ;
+    CHECK(smtp_cmd_bdat(L("007"), &c, &last) == 0 && c == 7, "leading zeros") ;
+    CHECK(smtp_cmd_bdat(S(d20, 20), &c, &last) == 0 && c == UINT64_MAX, "20 digits, UINT64_MAX") ;
+    CHECK(smtp_cmd_bdat(L("18446744073709551616"), &c, &last) == -1, "UINT64_MAX + 1") ;
+    CHECK(smtp_cmd_bdat(L("000000000000000000001"), &c, &last) == -1, "21 digits") ;
+    CHECK(smtp_cmd_bdat(L(""), &c, &last) == -1, "no count") ;
+    CHECK(smtp_cmd_bdat(L("LAST"), &c, &last) == -1, "LAST without a count") ;
+    CHECK(smtp_cmd_bdat(L("-1"), &c, &last) == -1, "a sign") ;
+    CHECK(smtp_cmd_bdat(L("+1"), &c, &last) == -1, "a plus") ;
+    CHECK(smtp_cmd_bdat(L("0x10"), &c, &last) == -1, "hex") ;
+    CHECK(smtp_cmd_bdat(L("10 LASTX"), &c, &last) == -1, "LASTX") ;
+    CHECK(smtp_cmd_bdat(L("10 LAST LAST"), &c, &last) == -1, "two words") ;
+    CHECK(smtp_cmd_bdat(L("1\0 LAST"), &c, &last) == -1, "NUL in the count") ;
+  }
   return check_done() ;
 }
