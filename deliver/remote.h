@@ -41,6 +41,7 @@ struct remote_ext {
   uint64_t sizemax ;      /* its value; 0 = no fixed limit (RFC 1870) */
   int pipelining ;
   int starttls ;
+  int chunking ;          /* CHUNKING (RFC 3030): the body goes as one BDAT LAST */
 } ;
 
 /* Parses one complete SMTP reply at the start of s[0..len): "ddd-text" lines

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "lib/u64.h"
 #include "queue/queue.h"
 #include "deliver/remote_txn.h"
 
@@ -39,6 +40,39 @@ static int send_body (struct remote_io *io, int fd)
   /* a message always ends with CRLF before the dot, or the dot would join its last line */
   if (last != '\n' && remote_io_put(io, "\r\n", 2) == -1) return -1 ;
   return remote_io_put(io, ".\r\n", 3) ;
+}
+
+/* The body as one chunk (RFC 3030): "BDAT size LAST", then exactly size
+   bytes of the file as stored, nothing stuffed, nothing added: the count
+   is the file's, so a file that ends early fails the connection (the
+   server would take what follows for the rest of the chunk). */
+static int send_bdat (struct remote_io *io, int fd, off_t size)
+{
+  static char out[REMOTE_IO_BYTES] ;
+  size_t o = 5 ;
+  memcpy(out, "BDAT ", 5) ;
+  o += mx_u64_fmt(out + o, (uint64_t)size) ;
+  memcpy(out + o, " LAST\r\n", 7) ;
+  o += 7 ;
+  for (;;)
+  {
+    while (size > 0 && o < sizeof out)   /* the command and the first bytes in one write */
+    {
+      size_t room = sizeof out - o ;
+      ssize_t n = read(fd, out + o, (uint64_t)size < room ? (size_t)size : room) ;
+      if (n == -1 && errno == EINTR) continue ;
+      if (n <= 0)
+      {
+        remote_fail_errno("read-failed", "read message: ", n ? errno : EIO) ;
+        return -1 ;
+      }
+      o += (size_t)n ;
+      size -= n ;
+    }
+    if (remote_io_put(io, out, o) == -1) return -1 ;
+    if (!size) return 0 ;
+    o = 0 ;
+  }
 }
 
 /* Reads the envelope of m's file: sender and the offset of the message. */
@@ -98,6 +132,8 @@ struct txn {
   struct remote_msg *m ;
   int fd ;
   off_t body ;
+  off_t size ;                /* the message's bytes after the queue header */
+  int bdat ;                  /* the server offers CHUNKING: BDAT, not DATA */
   char const *from ;
   char const *sz ;            /* ">" or "> SIZE=n" */
   size_t *pend ;              /* recipients still to send */
@@ -133,6 +169,18 @@ static void rcpt_reply (struct txn *x, size_t r, unsigned int code, size_t *carr
   if (code / 100 == 2) x->acc[x->nacc++] = r ;
   else if (code == 452 && x->nacc) carry[(*ncarry)++] = r ;
   else remote_result_code(x->m, r, code, x->io->host, &x->t) ;
+}
+
+/* After MAIL and the RCPTs, with CHUNKING: the body as BDAT LAST (no
+   354 round trip, no dot-stuffing) and its reply. */
+static int txn_bdat (struct txn *x)
+{
+  unsigned int code ;
+  x->io->stage = "bdat" ;
+  x->data = 1 ;   /* from the first byte of the chunk on, never send it again */
+  if (send_bdat(x->io, x->fd, x->size) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
+  for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code, x->io->host, &x->t) ;
+  return 0 ;
 }
 
 /* After MAIL and the RCPTs: DATA's reply in code; sends the body if 354. */
@@ -174,6 +222,7 @@ static int txn_plain (struct txn *x, size_t *carry, size_t *ncarry)
     rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
   }
   if (!x->nacc) return rset(x) ;
+  if (x->bdat) return txn_bdat(x) ;
   x->io->stage = "data" ;
   if (remote_io_cmd(x->io, "DATA", "", "", &code, &x->t) == -1) return -1 ;
   return txn_data(x, code) ;
@@ -198,7 +247,7 @@ static int pipe_put (struct txn *x, size_t k, size_t end)
     dlv_buf_cats(&cmds, x->m->rcpt[x->pend[j]]) ;
     dlv_buf_cats(&cmds, ">\r\n") ;
   }
-  if (end == x->npend) dlv_buf_cats(&cmds, "DATA\r\n") ;
+  if (end == x->npend && !x->bdat) dlv_buf_cats(&cmds, "DATA\r\n") ;
   if (!cmds.s)
   {
     remote_fail("out-of-memory", "out of memory") ;
@@ -234,6 +283,11 @@ static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
       if (mcode / 100 == 2) rcpt_reply(x, x->pend[j], code, carry, ncarry) ;
       else remote_result_code(x->m, x->pend[j], mcode, x->io->host, &mt) ;   /* the sender was refused */
     }
+  }
+  if (x->bdat)   /* BDAT is sent only once a recipient was accepted */
+  {
+    rc = x->nacc ? txn_bdat(x) : rset(x) ;
+    goto end ;
   }
   x->io->stage = "data" ;
   if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
@@ -314,6 +368,8 @@ int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct 
   }
   x.from = from.s ? from.s : "" ;
   x.sz = sz ;
+  x.size = size ;
+  x.bdat = ext->chunking ;
   x.pend = malloc((m->n + 1) * sizeof *x.pend) ;
   x.acc = malloc((m->n + 1) * sizeof *x.acc) ;
   carry = malloc((m->n + 1) * sizeof *carry) ;
