@@ -94,6 +94,12 @@ static enum smtp_perr param (struct span p, struct smtp_path *out)
     else return SMTP_P_SYNTAX ;
     return SMTP_P_OK ;
   }
+  if (name.len == 8 && ci_eq(name.p, "SMTPUTF8", 8))
+  {
+    if (eq || out->smtputf8) return SMTP_P_SYNTAX ;   /* RFC 6531 3.4: no value */
+    out->smtputf8 = 1 ;
+    return SMTP_P_OK ;
+  }
   return SMTP_P_PARAM ;
 }
 

@@ -52,9 +52,10 @@ struct smtp_path
   uint64_t size ;      /* SIZE= value, if has_size */
   int has_size ;
   int body ;           /* 0 or SMTP_BODY_* */
+  int smtputf8 ;       /* MAIL's SMTPUTF8 (RFC 6531 3.4) */
 } ;
 
-/* Parses the argument of MAIL (kw "FROM:", params 1: SIZE= BODY= allowed)
+/* Parses the argument of MAIL (kw "FROM:", params 1: SIZE= BODY= SMTPUTF8 allowed)
    or RCPT (kw "TO:", params 0: none allowed). */
 enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struct smtp_path *out) ;
 

@@ -48,7 +48,12 @@ int main (void)
   CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=1x"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SIZE not a number") ;
   CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=1 SIZE=2"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SIZE twice") ;
   CHECK(smtp_cmd_path(L("FROM:<a@b> BODY=BINARYMIME"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "BODY=BINARYMIME refused") ;
-  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8"), "FROM:", 1, &p) == SMTP_P_PARAM, "unknown parameter: 555") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> AUTH=<>"), "FROM:", 1, &p) == SMTP_P_PARAM, "unknown parameter: 555") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8"), "FROM:", 1, &p) == SMTP_P_OK && p.smtputf8, "SMTPUTF8 (RFC 6531)") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> smtputf8 BODY=8BITMIME"), "FROM:", 1, &p) == SMTP_P_OK && p.smtputf8 && p.body == SMTP_BODY_8BITMIME, "smtputf8 any case, with BODY") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8=1"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SMTPUTF8 takes no value") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8 SMTPUTF8"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SMTPUTF8 twice") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b> SMTPUTF8"), "TO:", 0, &p) == SMTP_P_PARAM, "no SMTPUTF8 on RCPT") ;
   CHECK(smtp_cmd_path(L("FROM:<a@b> RET=FULL"), "FROM:", 1, &p) == SMTP_P_PARAM, "RET= not supported: 555") ;
   CHECK(smtp_cmd_path(L("TO:<a@b> NOTIFY=NEVER"), "TO:", 0, &p) == SMTP_P_PARAM, "RCPT takes no parameters") ;
   CHECK(smtp_cmd_path(L("TO:<a@b>x"), "TO:", 0, &p) == SMTP_P_GARBAGE, "garbage glued after >") ;
