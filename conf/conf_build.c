@@ -9,7 +9,7 @@
 
 #define VAL_MAX (2 * CONF_LINE_MAX_BYTES)  /* canonical values may grow: "20M" -> "20971520" */
 
-static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf", "aliases" } ;
+static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf", "aliases", "rcptcache" } ;
 static char const *const spf_actions[] = { "accept", "mark", "reject", "defer", 0 } ;
 
 char const *conf_build_filename (enum conf_file f)
@@ -22,6 +22,12 @@ char const *conf_build_filename (enum conf_file f)
 /* Reports an error: why, then optionally ": " and the offending word with
    bytes outside 33..126 shown as '?'. Returns 0, a line's result after an
    error (checking goes on). */
+static int fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what) ;
+int conf_build_fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what)
+{
+  return fail(b, file, line, why, what) ;
+}
+
 static int fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what)
 {
   struct conf_obuf o = { b->msg, 0, sizeof b->msg - 1, 0 } ;
@@ -90,11 +96,45 @@ static int add_unique (struct conf_build *b, char const *k, size_t kl, char cons
   return conf_cdbw_add(&b->w, k, kl, v, vl) == -1 ? -1 : 1 ;
 }
 
+int conf_build_add (struct conf_build *b, char const *k, size_t kl, char const *v, size_t vl, unsigned long line, unsigned long *first)
+{
+  return add_unique(b, k, kl, v, vl, line, first) ;
+}
+
+/* The domain-only words: tls=, recipients=, verify_fail=. 0 if key is
+   none of them, else its slot past the limits' and the check of val
+   (*why 0 if good). */
+static unsigned int domain_word (struct span key, struct span val, char const **why)
+{
+  static char const *const fails[] = { "accept", "defer", 0 } ;
+  unsigned int i ;
+  *why = 0 ;
+  if (conf_word_is(key, "tls"))
+  {
+    if (!conf_word_is(val, "none") && !conf_word_is(val, "may") && !conf_word_is(val, "require"))
+      *why = "bad tls value (want none, may or require)" ;
+    return CONF_LIMIT_N ;
+  }
+  if (conf_word_is(key, "recipients"))
+  {
+    for (i = 0 ; conf_rcpt_policy_name(i) ; i++) if (conf_word_is(val, conf_rcpt_policy_name(i))) return CONF_LIMIT_N + 2 ;
+    *why = "bad recipients value (want any, list, verify or learn)" ;
+    return CONF_LIMIT_N + 2 ;
+  }
+  if (conf_word_is(key, "verify_fail"))
+  {
+    for (i = 0 ; fails[i] ; i++) if (conf_word_is(val, fails[i])) return CONF_LIMIT_N + 3 ;
+    *why = "bad verify_fail value (want accept or defer)" ;
+    return CONF_LIMIT_N + 3 ;
+  }
+  return 0 ;
+}
+
 /* key=value options of a domains (tls=) or clients (trusted) line,
    canonicalised into o. 0, or a reason and *bad the word. */
 static char const *options_check (struct conf_build *b, struct span const *w, size_t n, int domain, struct conf_obuf *o, struct span const **bad)
 {
-  unsigned char seen[CONF_LIMIT_N + 2] = { 0 } ;   /* + tls, trusted */
+  unsigned char seen[CONF_LIMIT_N + 4] = { 0 } ;   /* + tls, trusted, recipients, verify_fail */
   size_t k ;
   for (k = 0 ; k < n ; k++)
   {
@@ -103,11 +143,13 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
     struct span key = { w[k].p, eq ? (size_t)(eq - w[k].p) : w[k].len } ;
     struct span val = { eq ? eq + 1 : 0, eq ? w[k].len - key.len - 1 : 0 } ;
     int i = conf_limit_index(key.p, key.len) ;
-    unsigned int slot = i >= 0 ? (unsigned int)i : conf_word_is(key, "tls") ? CONF_LIMIT_N : CONF_LIMIT_N + 1 ;
+    char const *dwhy = 0 ;
+    unsigned int dslot = domain && eq ? domain_word(key, val, &dwhy) : 0 ;
+    unsigned int slot = i >= 0 ? (unsigned int)i : dslot ? dslot : CONF_LIMIT_N + 1 ;
     uint64_t v ;
     uint64_t days ;
     *bad = &w[k] ;
-    if (i < 0 && !(domain && eq && conf_word_is(key, "tls")) && !(!domain && !eq && conf_word_is(key, "trusted")))
+    if (i < 0 && !dslot && !(!domain && !eq && conf_word_is(key, "trusted")))
       return eq ? "unknown option" : domain ? "unknown option (want key=value)" : "unknown option (want key=value or trusted)" ;
     if (seen[slot]++) return "duplicate option" ;
     if (o->len) conf_obuf_put(o, " ", 1) ;
@@ -117,10 +159,9 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
       continue ;
     }
     if (!eq) return "missing =value" ;
-    if (slot == CONF_LIMIT_N)
+    if (dslot)
     {
-      if (!conf_word_is(val, "none") && !conf_word_is(val, "may") && !conf_word_is(val, "require"))
-        return "bad tls value (want none, may or require)" ;
+      if (dwhy) return dwhy ;
       conf_obuf_put(o, w[k].p, w[k].len) ;
       continue ;
     }
@@ -215,6 +256,18 @@ static int line_alias (struct line const *l)
   return 0 ;
 }
 
+/* recipients=: a list domain's file is read later; verify and learn
+   probe the route, which must name the customer's server. */
+static int domain_policy (struct line const *l, struct span val, char const *dom, size_t n)
+{
+  enum conf_rcpt_policy p = conf_rcpt_policy(val) ;
+  struct span route = conf_route(val) ;
+  if (p == CONF_RCPT_LIST) return conf_rcpt_domain(l->b, dom, n, l->no) ;
+  if ((p == CONF_RCPT_VERIFY || p == CONF_RCPT_LEARN) && conf_word_is(route, "mx"))
+    return fail(l->b, l->file, l->no, "recipients=verify and learn need a route to the customer's server, not mx", &l->w[1]) ;
+  return 0 ;
+}
+
 static int line_domain (struct line const *l)
 {
   char key[2 + CONF_HOST_MAX] = "d:" ;
@@ -243,8 +296,9 @@ static int line_domain (struct line const *l)
   if (o.over) return fail(l->b, l->file, l->no, "line too long once values are expanded", 0) ;
   r = add_unique(l->b, key, 2 + n, val, o.len, l->no, &first) ;
   if (r == 0) return report_dup(l, "domain", first) ;
-  if (r == 1) l->b->ndomains++ ;
-  return r == -1 ? -1 : 0 ;
+  if (r == -1) return -1 ;
+  l->b->ndomains++ ;
+  return domain_policy(l, (struct span){ val, o.len }, key + 2, n) ;
 }
 
 static int line_client (struct line const *l)
@@ -334,6 +388,18 @@ static int line_spf (struct line const *l)
   return 0 ;
 }
 
+/* rcptcache: the recipient cache's directory, one absolute path */
+static int line_rcptcache (struct line const *l)
+{
+  unsigned long first ;
+  int r ;
+  if (l->n != 1) return fail(l->b, l->file, l->no, "want exactly one word on the line", 0) ;
+  if (l->w[0].p[0] != '/' || l->w[0].len >= CONF_PATH_MAX) return fail(l->b, l->file, l->no, "want an absolute path", &l->w[0]) ;
+  r = add_unique(l->b, "rcptcache", 9, l->w[0].p, l->w[0].len, l->no, &first) ;
+  if (r == 0) return fail(l->b, l->file, l->no, "only one line allowed", 0) ;
+  return r == -1 ? -1 : 0 ;
+}
+
 /* ---- files ---- */
 
 /* One line of file f, by the file's syntax. */
@@ -354,6 +420,10 @@ static int line_of (struct line const *l, enum conf_file f)
       return line_spf(l) ;
     case CONF_F_ALIASES :
       return line_alias(l) ;
+    case CONF_F_RCPTCACHE :
+      return line_rcptcache(l) ;
+    case CONF_F_RCPTS :
+      return conf_rcpt_line(l->b, l->file, l->no, l->w, l->n) ;
     default :
       return 0 ;
   }
@@ -363,7 +433,7 @@ int conf_build_text (struct conf_build *b, enum conf_file f, char const *fname, 
 {
   size_t pos = 0 ;
   unsigned long no = 0 ;
-  b->have[f] = 1 ;
+  if (f < CONF_F_N) b->have[f] = 1 ;
   while (pos < len)
   {
     char const *nl = memchr(data + pos, '\n', len - pos) ;
@@ -489,4 +559,6 @@ void conf_build_free (struct conf_build *b)
   conf_cdbw_free(&b->w) ;
   free(b->set) ;
   b->set = 0 ;
+  free(b->rdoms) ;
+  b->rdoms = 0 ;
 }

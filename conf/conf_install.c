@@ -21,8 +21,7 @@ static int close_fail (int fd)
   return -1 ;
 }
 
-/* Reads path whole. 1 read (*data malloced), 0 missing, -1 + errno. */
-static int slurp (char const *path, char **data, size_t *len)
+int conf_build_slurp (char const *path, char **data, size_t *len)
 {
   struct stat st ;
   size_t got = 0 ;
@@ -62,14 +61,14 @@ int conf_build_dir (struct conf_build *b, char const *dir)
     size_t len ;
     int r ;
     if (conf_path(b->path, dir, conf_build_filename((enum conf_file)f)) == -1) return -1 ;
-    r = slurp(b->path, &data, &len) ;
+    r = conf_build_slurp(b->path, &data, &len) ;
     if (r == -1) return -1 ;
     if (!r) continue ;
     r = conf_build_text(b, (enum conf_file)f, b->path, data, len) ;
     free(data) ;
     if (r == -1) return -1 ;
   }
-  return 0 ;
+  return conf_rcpt_files(b, dir) ;
 }
 
 int conf_build_install (char const *dir, char const *data, size_t len)
