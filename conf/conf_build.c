@@ -118,7 +118,9 @@ static unsigned int domain_word (struct span key, struct span val, char const **
   if (conf_word_is(key, "recipients"))
   {
     for (i = 0 ; conf_rcpt_policy_name(i) ; i++) if (conf_word_is(val, conf_rcpt_policy_name(i))) return CONF_LIMIT_N + 2 ;
-    *why = "bad recipients value (want any, list, verify or learn)" ;
+    *why = val.len && val.p[0] >= '0' && val.p[0] <= '9'
+      ? "recipients= on a domains line is the recipient policy (any, list, verify or learn); the recipients limit is set in limits or clients"
+      : "bad recipients value (want any, list, verify or learn)" ;
     return CONF_LIMIT_N + 2 ;
   }
   if (conf_word_is(key, "verify_fail"))

@@ -94,14 +94,13 @@ int conf_build_add (struct conf_build *b, char const *k, size_t kl, char const *
 /* conf_rcpt.c: recipients=list. conf_rcpt_domain remembers a domains line's
    domain (0, or -1 + ENOMEM); conf_rcpt_line checks one line of
    recipients/DOMAIN (b->rdom) and adds its key (0, or -1 + errno);
-   conf_rcpt_files reads the file of every remembered domain (a missing one
-   is an error at its domains line; -1 + errno on I/O errors, b->path the
-   file). */
+   conf_rcpt_files (conf_install.c, with the other file I/O) reads the file
+   of every remembered domain (a missing one is an error at its domains
+   line; -1 + errno on I/O errors, b->path the file). */
 int conf_rcpt_domain (struct conf_build *b, char const *dom, size_t len, unsigned long line) ;
 int conf_rcpt_line (struct conf_build *b, char const *file, unsigned long no, struct span const *w, size_t n) ;
 int conf_rcpt_files (struct conf_build *b, char const *dir) ;
-/* Reads path whole (conf_install.c): 1 read (*data malloced), 0 missing, -1 + errno. */
-int conf_build_slurp (char const *path, char **data, size_t *len) ;
+
 
 /* Writes data as DIR/config.cdb: DIR/config.cdb.tmp, fsync, rename,
    fsync DIR, so a reader sees the old file or the new one. 0, or -1 +

@@ -79,29 +79,20 @@ static int conn_open (struct conn *c, struct rcpt_addr const *a)
   return 0 ;
 }
 
-/* One reply, multi-line joined: its code (0: malformed), its last line
-   in text. 0, or -1 + errno (EPROTO: not SMTP). */
+/* One reply, its lines read to the last: its code, its last line in
+   text. 0, or -1 + errno (EPROTO: not SMTP). */
 static int reply (struct conn *c, unsigned int *code, char *text, size_t tmax)
 {
   for (;;)
   {
-    char *nl = memchr(c->buf, '\n', c->len) ;
+    int last ;
+    long n = rcpt_reply_line(c->buf, c->len, code, &last, text, tmax) ;
     ssize_t r ;
-    if (nl)
+    if (n < 0) return (errno = EPROTO, -1) ;
+    if (n > 0)
     {
-      size_t ll = (size_t)(nl - c->buf) + 1 ;
-      size_t tl = ll - 1 ;
-      uint64_t v ;
-      int last = ll < 5 || c->buf[3] != '-' ;
-      if (tl && c->buf[tl - 1] == '\r') tl-- ;
-      if (ll < 4 || !mx_u64_scan_all(c->buf, 3, 999, &v)) return (errno = EPROTO, -1) ;
-      *code = (unsigned int)v ;
-      if (tl >= tmax) tl = tmax - 1 ;
-      for (size_t i = 0 ; i < tl ; i++)
-        text[i] = (unsigned char)c->buf[i] >= 32 && (unsigned char)c->buf[i] < 127 ? c->buf[i] : '?' ;
-      text[tl] = 0 ;
-      memmove(c->buf, c->buf + ll, c->len - ll) ;
-      c->len -= ll ;
+      memmove(c->buf, c->buf + n, c->len - (size_t)n) ;
+      c->len -= (size_t)n ;
       if (last) return 0 ;
       continue ;
     }

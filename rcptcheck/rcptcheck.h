@@ -30,6 +30,14 @@ struct rcpt_probe
   int err ;                          /* an errno value when no reply decided */
 } ;
 
+/* One reply line at the start of buf (len bytes, not NUL-terminated): 0
+   when no whole line is there yet; -1 when it is not a reply line (no
+   code 200..599, or a fourth byte neither ' ' nor '-'); else the line's
+   length with its LF, *code, *last (1: the reply's last line) and the
+   line in text (tmax bytes, NUL-terminated, cut, bytes outside 32..126 as
+   '?'; tmax 0: no text). */
+long rcpt_reply_line (char const *buf, size_t len, unsigned int *code, int *last, char *text, size_t tmax) ;
+
 /* Monotonic milliseconds. */
 uint64_t rcpt_ms (void) ;
 
