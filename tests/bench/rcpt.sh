@@ -69,12 +69,42 @@ print("%.3f %.3f %.3f" % (t[len(t) // 2], t[min(len(t) - 1, int(len(t) * 0.99))]
 PYEOF
 }
 
+# conn PREFIX DOMAIN M: M connections of one RCPT each (EHLO, MAIL, RCPT,
+# QUIT): the mean ms of a whole connection, so the cache's open per
+# connection is in it
+conn () {
+  $PY - "$PORT" "$1" "$2" "$3" <<'PYEOF'
+import socket, sys, time
+port, pre, dom, m = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+t0 = time.perf_counter()
+for i in range(1, m + 1):
+    s = socket.create_connection(("127.0.0.1", port), 30)
+    f = s.makefile("rb")
+    def reply():
+        while True:
+            l = f.readline()
+            if not l: raise SystemExit("closed")
+            if l[3:4] != b"-": return l
+    reply()
+    for c in (b"EHLO bench.example\r\n", b"MAIL FROM:<b@bench.example>\r\n", b"RCPT TO:<%s%d@%s>\r\n" % (pre.encode(), i, dom.encode())):
+        s.sendall(c)
+        r = reply()
+    if not r.startswith(b"250"): raise SystemExit("RCPT: %r" % r)
+    s.sendall(b"QUIT\r\n"); reply(); s.close()
+print("%.3f" % ((time.perf_counter() - t0) * 1000 / m))
+PYEOF
+}
+
 bdiag "rcpt: $N RCPTs per case"
 any=$(lat u example.com) || exit 1
 list=$(lat l example.org) || exit 1
 cold=$(lat w example.net) || exit 1       # first pass: one probe each
 warm=$(lat w example.net) || exit 1       # second pass: the same, cached
 any2=$(lat v example.com) || exit 1       # the floor again, after
+M=$((N / 4))
+cany=$(conn u example.com "$M") || exit 1
+cwarm=$(conn w example.net "$M") || exit 1
+cany2=$(conn v example.com "$M") || exit 1
 probes=$(grep -c 'mxhold-rcptcheck: info: probe ' "$T/smtpd.$PORT.log")
 cc -O2 -o "$T/spawnloop" "$TOP/tests/bench/spawnloop.c" || exit 1
 spawn=$("$T/spawnloop" "$N" mxhold-rcptcheck w1@example.net 2>>"$T/spawn.log") || { echo "rcpt bench: spawnloop failed"; exit 1; }
@@ -86,6 +116,10 @@ row "list (cdb lookup)" $(ms "$list" 1) $(ms "$list" 2) $(ms "$list" 3)
 row "verify, warm cache (LMDB read)" $(ms "$warm" 1) $(ms "$warm" 2) $(ms "$warm" 3)
 row "verify, cold cache (1 probe)" $(ms "$cold" 1) $(ms "$cold" 2) $(ms "$cold" 3)
 row "any again (after)" $(ms "$any2" 1) $(ms "$any2" 2) $(ms "$any2" 3)
+table_head "a whole connection with one RCPT, ms ($M connections a case, through tcpserver)" case mean
+row "any" "$cany"
+row "verify, warm cache (opens the cache)" "$cwarm"
+row "any again (after)" "$cany2"
 tnote "probes made: $probes (want $N: one per cold RCPT, none warm)"
 tnote "not taken: one mxhold-rcptcheck run per RCPT with a warm cache costs $(awk -v u="$spawn" 'BEGIN { printf "%.3f", u / 1000 }') ms"
 tnote "(posix_spawn + exec + config + LMDB open + lookup), on top of the any row"
