@@ -4,10 +4,11 @@ recipient validation tests (25-29). RCPT to a user listed in USERS (one
 address a line, any case) gets 250, anyone else 550 5.1.1. Every RCPT is
 appended to DIR/rcpt.log as "SENDER RCPT CODE" (SENDER "-" for <>), every
 message stored as DIR/N.eml. With --greet 421 the server is "down": it
-answers every connection with 421 and closes it. Logs "listening" on
+answers every connection with 421 and closes it; with --silent it accepts
+connections and never says a word (a hung server). Logs "listening" on
 stderr when it accepts connections.
 
-  25-users.py PORT USERS DIR [--greet CODE]
+  25-users.py PORT USERS DIR [--greet CODE] [--silent]
 """
 import argparse, asyncio, itertools, os, sys
 
@@ -16,6 +17,7 @@ ap.add_argument("port", type=int)
 ap.add_argument("users")
 ap.add_argument("dir")
 ap.add_argument("--greet", type=int, default=220)
+ap.add_argument("--silent", action="store_true")
 a = ap.parse_args()
 os.makedirs(a.dir, exist_ok=True)
 seq = itertools.count(1)
@@ -32,6 +34,9 @@ async def handle(r, w):
     def reply(s):
         w.write((s + "\r\n").encode())
     try:
+        if a.silent:
+            await r.read()   # until the client gives up
+            return
         if a.greet != 220:
             reply(f"{a.greet} 4.3.2 down for maintenance")
             await w.drain()

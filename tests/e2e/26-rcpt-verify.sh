@@ -12,7 +12,8 @@ S=$T/server
 mkdir -p "$S"
 printf 'alice@example.net\nbob@example.net\nAlice@example.org\n' >"$S/users"
 export MXHOLD_RCPT_NOW=2000000000
-rc_conf "example.net 127.0.0.1:$DOWN recipients=verify\nexample.org 127.0.0.1:$DOWN recipients=verify verify_fail=defer\n" \
+DEAD=$(free_port)
+rc_conf "example.net 127.0.0.1:$DOWN recipients=verify\nexample.org 127.0.0.1:$DOWN recipients=verify verify_fail=defer verify_timeout=1\nexample.com 127.0.0.1:$DEAD,127.0.0.1:$DOWN recipients=verify\n" \
   verify_negative 100 verify_positive 1000 || exit 1
 users_start "$DOWN" "$S"
 PORT=$(free_port)
@@ -33,6 +34,10 @@ wait_until 5 eval '[ "$(grep refused "$LOG" | grep -c "to=eve@example.net")" -ge
 like "$(grep refused "$LOG" | grep 'to=eve@example.net' | head -1)" 'reply="550 5.1.1 no such recipient here" reason=unknown-recipient verify=probe' "the first refusal rests on a probe"
 like "$(grep refused "$LOG" | grep 'to=eve@example.net' | tail -1)" 'reason=unknown-recipient verify=cache' "the second on the cache"
 like "$(grep 'mxhold-rcptcheck: info: probe to=eve@example.net' "$LOG")" "host=127.0.0.1\\[127.0.0.1\\]:$DOWN reply=\"550 5.1.1 .*result=unknown" "rcptcheck logs the probe: host, reply, result"
+echo zoe@example.com >>"$S/users"
+out=$(rcpt "$PORT" zoe@example.com nobody@example.com)
+is "$(code_of "$out" zoe@example.com)" 250 "a route of two hosts, the first down: the second answers the probe"
+is "$(code_of "$out" nobody@example.com)" 550 "and refuses an unknown user"
 list=$(mxhold-rcptctl list)
 like "$list" 'alice@example.net known probe 2000000000 fresh' "rcptctl list: a known address, its source, time and freshness"
 like "$list" 'eve@example.net unknown probe 2000000000 fresh' "rcptctl list: an unknown one"
@@ -54,6 +59,17 @@ is "$(mxhold-rcptctl list | grep -c carol)" 0 "an unverified address is not cach
 users_start "$DOWN" "$S" --greet 421
 out=$(rcpt "$PORT" dave@example.org)
 is "$(code_of "$out" dave@example.org)" 450 "a server answering 421: unverified, 450 with defer"
+users_stop "$DOWN"
+
+# a hung server: the probe gives up after verify_timeout (1 s for example.org)
+users_start "$DOWN" "$S" --silent
+t0=$(date +%s%N)
+out=$(rcpt "$PORT" hung@example.org)
+ms=$((($(date +%s%N) - t0) / 1000000))
+is "$(code_of "$out" hung@example.org)" 450 "a server that never answers: unverified, 450 with defer"
+between "$ms" 900 5000 "after about verify_timeout (1 s): ${ms} ms"
+wait_until 5 grep -q 'probe to=hung@example.org' "$LOG"
+like "$(grep 'probe to=hung@example.org' "$LOG")" 'error="Connection timed out" result=unverified' "the probe's timeout is logged"
 users_stop "$DOWN"
 
 # expiry, on the settable clock: eve's negative entry (100 s) has expired
