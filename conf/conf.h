@@ -11,6 +11,8 @@
      limits    NAME VALUE                            recipients 50
      clients   ADDR[/LEN] key=value ... | trusted    192.0.2.0/24 trusted connections=unlimited
      spf       RESULT ACTION                         fail reject
+     rcptcache path of the recipient cache          /var/lib/mxhold/rcpt
+     recipients/DOMAIN  local parts (recipients=list)  alice
 
    `mxhold-conf compile DIR` checks them all and writes DIR/config.cdb
    atomically (tmp file, fsync, rename). Programs read only config.cdb, so a
