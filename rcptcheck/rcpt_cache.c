@@ -122,6 +122,7 @@ int rcpt_cache_open (struct rcpt_cache *c, char const *dir, uint64_t maxentries,
   if (rc) return fail(rc) ;
   rc = mdb_env_set_maxdbs(c->env, 3) ;
   if (!rc) rc = mdb_env_set_mapsize(c->env, (size_t)map) ;
+  if (!rc) rc = mdb_env_set_maxreaders(c->env, RCPT_READERS_MAX) ;
   /* MDB_NOTLS: no thread owns a reader slot; we are single-threaded */
   if (!rc) rc = mdb_env_open(c->env, dir, MDB_NOTLS, 0660) ;
   if (rc)
@@ -129,6 +130,14 @@ int rcpt_cache_open (struct rcpt_cache *c, char const *dir, uint64_t maxentries,
     mdb_env_close(c->env) ;
     c->env = 0 ;
     return fail(rc) ;
+  }
+  /* a process killed inside a read transaction leaves its reader slot
+     taken, and the snapshot it pinned keeps freed pages from being
+     reused: writers clear such slots (LMDB checks each owner's pid) */
+  if (write)
+  {
+    int dead ;
+    mdb_reader_check(c->env, &dead) ;
   }
   if (open_dbis(c, write) == -1)
   {

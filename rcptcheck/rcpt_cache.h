@@ -33,6 +33,10 @@
    LMDB's pages half full at worst */
 #define RCPT_ENTRY_BYTES 2048
 #define RCPT_MAP_MIN_BYTES (1UL << 20)
+/* read transactions at once across all processes: a slot is held only
+   for one lookup (MDB_NOTLS), so this bounds lookups in flight, not
+   connections; LMDB's default is 126 */
+#define RCPT_READERS_MAX 1024
 /* the settable clock of the tests: unix seconds */
 #define RCPT_NOW_ENV "MXHOLD_RCPT_NOW"
 
