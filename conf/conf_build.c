@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lib/u64.h"
 #include "conf/conf_build.h"
 #include "conf/conf_value.h"
@@ -101,42 +102,71 @@ int conf_build_add (struct conf_build *b, char const *k, size_t kl, char const *
   return add_unique(b, k, kl, v, vl, line, first) ;
 }
 
-/* The domain-only words: tls=, recipients=, verify_fail=. 0 if key is
-   none of them, else its slot past the limits' and the check of val
-   (*why 0 if good). */
-static unsigned int domain_word (struct span key, struct span val, char const **why)
+/* The word options of a domains line (conf.md: tls=, tls_ca=,
+   dane_fallback=), in the slots after the limits. */
+enum { OPT_TLS = CONF_LIMIT_N, OPT_TRUSTED, OPT_TLS_CA, OPT_DANE_FALLBACK, OPT_RECIPIENTS, OPT_VERIFY_FAIL, OPT_N } ;
+
+/* domain: a domains line, where recipients= is the recipient policy (the
+   recipients limit is per client, not per domain) */
+static unsigned int option_slot (struct span key, int domain)
+{
+  int i ;
+  if (domain && conf_word_is(key, "recipients")) return OPT_RECIPIENTS ;
+  if (conf_word_is(key, "verify_fail")) return OPT_VERIFY_FAIL ;
+  i = conf_limit_index(key.p, key.len) ;
+  if (i >= 0) return (unsigned int)i ;
+  if (conf_word_is(key, "tls")) return OPT_TLS ;
+  if (conf_word_is(key, "trusted")) return OPT_TRUSTED ;
+  if (conf_word_is(key, "tls_ca")) return OPT_TLS_CA ;
+  if (conf_word_is(key, "dane_fallback")) return OPT_DANE_FALLBACK ;
+  return OPT_N ;
+}
+
+/* recipients= and verify_fail= (conf.md, Recipient validation) */
+static char const *rcpt_option_check (unsigned int slot, struct span val)
 {
   static char const *const fails[] = { "accept", "defer", 0 } ;
   unsigned int i ;
-  *why = 0 ;
-  if (conf_word_is(key, "tls"))
+  if (slot == OPT_VERIFY_FAIL)
   {
-    if (!conf_word_is(val, "none") && !conf_word_is(val, "may") && !conf_word_is(val, "require"))
-      *why = "bad tls value (want none, may or require)" ;
-    return CONF_LIMIT_N ;
+    for (i = 0 ; fails[i] ; i++) if (conf_word_is(val, fails[i])) return 0 ;
+    return "bad verify_fail value (want accept or defer)" ;
   }
-  if (conf_word_is(key, "recipients"))
-  {
-    for (i = 0 ; conf_rcpt_policy_name(i) ; i++) if (conf_word_is(val, conf_rcpt_policy_name(i))) return CONF_LIMIT_N + 2 ;
-    *why = val.len && val.p[0] >= '0' && val.p[0] <= '9'
-      ? "recipients= on a domains line is the recipient policy (any, list, verify or learn); the recipients limit is set in limits or clients"
-      : "bad recipients value (want any, list, verify or learn)" ;
-    return CONF_LIMIT_N + 2 ;
-  }
-  if (conf_word_is(key, "verify_fail"))
-  {
-    for (i = 0 ; fails[i] ; i++) if (conf_word_is(val, fails[i])) return CONF_LIMIT_N + 3 ;
-    *why = "bad verify_fail value (want accept or defer)" ;
-    return CONF_LIMIT_N + 3 ;
-  }
-  return 0 ;
+  for (i = 0 ; conf_rcpt_policy_name(i) ; i++) if (conf_word_is(val, conf_rcpt_policy_name(i))) return 0 ;
+  return val.len && val.p[0] >= '0' && val.p[0] <= '9'
+    ? "recipients= on a domains line is the recipient policy (any, list, verify or learn); the recipients limit is set in limits or clients"
+    : "bad recipients value (want any, list, verify or learn)" ;
 }
 
-/* key=value options of a domains (tls=) or clients (trusted) line,
-   canonicalised into o. 0, or a reason and *bad the word. */
+/* The value of a domain's word option: 0 if good, else why. */
+static char const *word_option_check (unsigned int slot, struct span val)
+{
+  static char const *const tls_words[] = { "none", "may", "require", "verify", "dane", 0 } ;
+  static char const *const fallback_words[] = { "none", "may", "require", "verify", 0 } ;
+  char path[CONF_PATH_MAX] ;
+  size_t i ;
+  if (slot == OPT_RECIPIENTS || slot == OPT_VERIFY_FAIL) return rcpt_option_check(slot, val) ;
+  if (slot == OPT_TLS_CA)
+  {
+    if (!val.len || val.p[0] != '/') return "bad tls_ca (want an absolute path)" ;
+    if (val.len >= sizeof path) return "bad tls_ca (path too long)" ;
+    memcpy(path, val.p, val.len) ;
+    path[val.len] = 0 ;
+    if (access(path, R_OK) == -1) return "bad tls_ca (file not readable)" ;
+    return 0 ;
+  }
+  for (i = 0 ; (slot == OPT_TLS ? tls_words : fallback_words)[i] ; i++)
+    if (conf_word_is(val, (slot == OPT_TLS ? tls_words : fallback_words)[i])) return 0 ;
+  return slot == OPT_TLS ? "bad tls value (want none, may, require, verify or dane)"
+    : "bad dane_fallback value (want none, may, require or verify)" ;
+}
+
+/* key=value options of a domains (tls=, tls_ca=, dane_fallback=, limits)
+   or clients (trusted, limits) line, canonicalised into o. 0, or a reason
+   and *bad the word. */
 static char const *options_check (struct conf_build *b, struct span const *w, size_t n, int domain, struct conf_obuf *o, struct span const **bad)
 {
-  unsigned char seen[CONF_LIMIT_N + 4] = { 0 } ;   /* + tls, trusted, recipients, verify_fail */
+  unsigned char seen[OPT_N] = { 0 } ;
   size_t k ;
   for (k = 0 ; k < n ; k++)
   {
@@ -144,30 +174,29 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
     char const *why ;
     struct span key = { w[k].p, eq ? (size_t)(eq - w[k].p) : w[k].len } ;
     struct span val = { eq ? eq + 1 : 0, eq ? w[k].len - key.len - 1 : 0 } ;
-    int i = conf_limit_index(key.p, key.len) ;
-    char const *dwhy = 0 ;
-    unsigned int dslot = domain && eq ? domain_word(key, val, &dwhy) : 0 ;
-    unsigned int slot = i >= 0 ? (unsigned int)i : dslot ? dslot : CONF_LIMIT_N + 1 ;
+    unsigned int slot = option_slot(key, domain) ;
+    int word = slot == OPT_TLS || slot == OPT_TLS_CA || slot == OPT_DANE_FALLBACK || slot == OPT_RECIPIENTS || slot == OPT_VERIFY_FAIL ;
     uint64_t v ;
     uint64_t days ;
     *bad = &w[k] ;
-    if (i < 0 && !dslot && !(!domain && !eq && conf_word_is(key, "trusted")))
+    if (slot == OPT_N || (word && !(domain && eq)) || (slot == OPT_TRUSTED && (domain || eq)))
       return eq ? "unknown option" : domain ? "unknown option (want key=value)" : "unknown option (want key=value or trusted)" ;
     if (seen[slot]++) return "duplicate option" ;
     if (o->len) conf_obuf_put(o, " ", 1) ;
-    if (slot == CONF_LIMIT_N + 1)
+    if (slot == OPT_TRUSTED)
     {
       conf_obuf_puts(o, "trusted") ;
       continue ;
     }
     if (!eq) return "missing =value" ;
-    if (dslot)
+    if (word)
     {
-      if (dwhy) return dwhy ;
+      why = word_option_check(slot, val) ;
+      if (why) return why ;
       conf_obuf_put(o, w[k].p, w[k].len) ;
       continue ;
     }
-    why = conf_value_limit(b->vmsg, (unsigned int)i, val, &v, &days) ;
+    why = conf_value_limit(b->vmsg, slot, val, &v, &days) ;
     if (why) return why ;
     conf_obuf_put(o, key.p, key.len) ;
     conf_obuf_put(o, "=", 1) ;

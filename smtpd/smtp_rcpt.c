@@ -131,7 +131,7 @@ static void unverified (struct smtp_conn *g, struct smtp_addr const *a, char con
   mx_log_start(&l, MX_LOG_INFO, "unverified") ;
   mx_log_str(&l, "client", g->ip) ;
   mx_log_bytes(&l, "to", a->mailbox.p, a->mailbox.len) ;
-  mx_log_str(&l, "verify", how) ;
+  mx_log_str(&l, "basis", how) ;
   mx_log_str(&l, "action", "accept") ;
   mx_log_end(&l) ;
 }
@@ -141,22 +141,22 @@ char const *smtp_rcpt_check (struct smtp_conn *g, struct smtp_addr const *a, str
   enum conf_rcpt_policy p = conf_rcpt_policy(domval) ;
   char const *how ;
   int v ;
-  g->verify = 0 ;
+  g->basis = 0 ;
   if (p == CONF_RCPT_ANY) return 0 ;
   if (p == CONF_RCPT_LIST)
   {
     if (conf_rcpt_listed(&g->conf, a->local.p, a->local.len, a->domain.p, a->domain.len)) return 0 ;
-    g->verify = "list" ;
+    g->basis = "list" ;
     *reason = "unknown-recipient" ;
     return REPLY_UNKNOWN ;
   }
   v = verdict(g, a, domval, &how) ;
   if (v == 'k') return 0 ;
-  g->verify = how ;
+  g->basis = how ;
   *reason = v == 'u' ? "unknown-recipient" : "unverified-recipient" ;
   if (v == 'u') return REPLY_UNKNOWN ;
   if (conf_rcpt_defer(domval)) return REPLY_UNVERIFIED ;
-  g->verify = 0 ;
+  g->basis = 0 ;
   unverified(g, a, how) ;
   return 0 ;
 }

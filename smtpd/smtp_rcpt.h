@@ -16,8 +16,8 @@
 
 /* 0 if the recipient a (at the domain whose value is domval) may be
    accepted; else the reply to refuse it with, *reason its reason= and
-   g->verify what the verdict rests on (smtp_conn_refuse logs it as
-   verify=). An accepted address that could not be verified is logged. */
+   g->basis what the verdict rests on (smtp_conn_refuse logs it as
+   basis=). An accepted address that could not be verified is logged. */
 char const *smtp_rcpt_check (struct smtp_conn *g, struct smtp_addr const *a, struct span domval, char const **reason) ;
 
 #endif

@@ -25,8 +25,8 @@ is "$(code_of "$out" anyone@example.org)" 250 "a catch-all (*) accepts anyone"
 is "$(code_of "$out" x@example.net)" 250 "recipients=any (the default) accepts anyone"
 LOG=$T/smtpd.$PORT.log
 wait_until 5 grep -q 'to=alice.x@example.com' "$LOG"
-like "$(grep 'to=bob@example.com' "$LOG")" 'refused stage=rcpt .*reply="550 5.1.1 no such recipient here" reason=unknown-recipient verify=list' \
-  "the refusal is logged: 550 5.1.1, reason=unknown-recipient, verify=list"
+like "$(grep 'to=bob@example.com' "$LOG")" 'refused stage=rcpt .*reply="550 5.1.1 no such recipient here" reason=unknown-recipient basis=list' \
+  "the refusal is logged: 550 5.1.1, reason=unknown-recipient, basis=list"
 
 # a change takes effect at the next compile, for the next connection
 echo bob >>"$C/recipients/example.com"

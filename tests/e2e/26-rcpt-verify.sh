@@ -31,8 +31,8 @@ out=$(rcpt "$PORT" alice@example.net eve@example.net)
 is "$(code_of "$out" eve@example.net)" 550 "again: 550 from the cache"
 is "$(probes "$S")" 2 "no probe for cached addresses"
 wait_until 5 eval '[ "$(grep refused "$LOG" | grep -c "to=eve@example.net")" -ge 2 ]'
-like "$(grep refused "$LOG" | grep 'to=eve@example.net' | head -1)" 'reply="550 5.1.1 no such recipient here" reason=unknown-recipient verify=probe' "the first refusal rests on a probe"
-like "$(grep refused "$LOG" | grep 'to=eve@example.net' | tail -1)" 'reason=unknown-recipient verify=cache' "the second on the cache"
+like "$(grep refused "$LOG" | grep 'to=eve@example.net' | head -1)" 'reply="550 5.1.1 no such recipient here" reason=unknown-recipient basis=probe' "the first refusal rests on a probe"
+like "$(grep refused "$LOG" | grep 'to=eve@example.net' | tail -1)" 'reason=unknown-recipient basis=cache' "the second on the cache"
 like "$(grep 'mxhold-rcptcheck: info: probe to=eve@example.net' "$LOG")" "host=127.0.0.1\\[127.0.0.1\\]:$DOWN reply=\"550 5.1.1 .*result=unknown" "rcptcheck logs the probe: host, reply, result"
 echo zoe@example.com >>"$S/users"
 out=$(rcpt "$PORT" zoe@example.com nobody@example.com)
@@ -50,8 +50,8 @@ is "$(code_of "$out" carol@example.org)" 450 "server down, verify_fail=defer: 45
 is "$(code_of "$out" alice@example.net)" 250 "server down: a cached known address is accepted"
 is "$(code_of "$out" eve@example.net)" 550 "server down: a cached unknown address is still refused"
 wait_until 5 grep -q 'to=carol@example.org' "$LOG"
-like "$(grep 'unverified' "$LOG" | grep carol@example.net)" 'info: unverified client=127.0.0.1 to=carol@example.net verify=failed action=accept' "the unverified accept is logged"
-like "$(grep 'refused' "$LOG" | grep carol@example.org)" 'reply="450 4.1.1 .*reason=unverified-recipient verify=failed' "the 450 is logged with reason=unverified-recipient"
+like "$(grep 'unverified' "$LOG" | grep carol@example.net)" 'info: unverified client=127.0.0.1 to=carol@example.net basis=failed action=accept' "the unverified accept is logged"
+like "$(grep 'refused' "$LOG" | grep carol@example.org)" 'reply="450 4.1.1 .*reason=unverified-recipient basis=failed' "the 450 is logged with reason=unverified-recipient"
 like "$(grep 'probe to=carol@example.net' "$LOG")" 'error="Connection refused" result=unverified' "the failed probe is logged with its error"
 is "$(mxhold-rcptctl list | grep -c carol)" 0 "an unverified address is not cached"
 
@@ -75,7 +75,7 @@ users_stop "$DOWN"
 # expiry, on the settable clock: eve's negative entry (100 s) has expired
 # at +101; with the server down the expired verdict stands (stale)...
 is "$(MXHOLD_RCPT_NOW=2000000101 pipe_rcpt eve@example.net)" 550 "expired, server down: the stale verdict stands"
-like "$(grep 'to=eve@example.net' "$T/pipe.log" | grep refused)" 'verify=stale' "logged verify=stale"
+like "$(grep 'to=eve@example.net' "$T/pipe.log" | grep refused)" 'basis=stale' "logged basis=stale"
 is "$(MXHOLD_RCPT_NOW=2000000099 mxhold-rcptctl list | grep eve)" "eve@example.net unknown probe 2000000000 fresh" "rcptctl: fresh before its lifetime"
 is "$(MXHOLD_RCPT_NOW=2000000101 mxhold-rcptctl list | grep eve)" "eve@example.net unknown probe 2000000000 expired" "rcptctl: expired after it"
 # ...and with the server up it is asked again

@@ -43,8 +43,8 @@ is "$(code_of "$out" bob@example.net)" 250 "bob too"
 is "$(code_of "$out" carol@example.net)" 250 "a never-seen address is accepted (verify_fail=accept)"
 LOG=$T/smtpd.$PORT.log
 wait_until 5 grep -q 'to=carol@example.net' "$LOG"
-like "$(grep refused "$LOG" | grep eve@)" 'reason=unknown-recipient verify=cache' "the refusal is logged with verify=cache"
-like "$(grep unverified "$LOG" | grep carol@)" 'verify=limited action=accept' "carol: accepted unverified, no probe (the budget), logged"
+like "$(grep refused "$LOG" | grep eve@)" 'reason=unknown-recipient basis=cache' "the refusal is logged with basis=cache"
+like "$(grep unverified "$LOG" | grep carol@)" 'basis=limited action=accept' "carol: accepted unverified, no probe (the budget), logged"
 
 # a user the server later refuses (left the company): learned again
 users_start "$DOWN" "$S"

@@ -45,8 +45,8 @@ n450=$(grep -c '^450 ' "$T/out")
 is "$n550" "$((BURST - 2))" "the probed unknown addresses get 550 5.1.1"
 is "$n450" "$((10000 - BURST + 2))" "the others get 450 (verify_fail=defer): never a 250 for an unknown address"
 between "$ms" 0 60000 "fast enough: 10,004 RCPTs in ${ms} ms from 4 clients"
-wait_until 10 eval '[ "$(grep -c "refused stage=rcpt.*verify=" "$LOG")" -ge 10000 ]'
-is "$(grep -c 'reason=unverified-recipient verify=limited' "$LOG")" "$n450" "every 450 is logged: reason=unverified-recipient verify=limited"
+wait_until 10 eval '[ "$(grep -c "refused stage=rcpt.*basis=" "$LOG")" -ge 10000 ]'
+is "$(grep -c 'reason=unverified-recipient basis=limited' "$LOG")" "$n450" "every 450 is logged: reason=unverified-recipient basis=limited"
 is "$(grep -c 'mxhold-rcptcheck: info: probe ' "$LOG")" "$((BURST))" "every probe is logged by rcptcheck"
 
 # the same dictionary again: the probed ones are cached, no new probe
@@ -60,8 +60,8 @@ for i in $(seq -w 1 1000); do echo "v$i@example.net"; done >"$T/dict.net"
 $PY "$CLIENT_PY" "$PORT" --per 500 --file "$T/dict.net" >"$T/out.net"
 is "$(grep -c '^250 ' "$T/out.net")" 1000 "verify_fail=accept: over the budget, accepted"
 is "$(probes "$S")" "$BURST" "the two domains share their server's budget: no probe"
-wait_until 10 eval '[ "$(grep -c "unverified client=.*@example.net verify=limited action=accept" "$LOG")" -ge 1000 ]'
-is "$(grep -c 'unverified client=.*@example.net verify=limited action=accept' "$LOG")" 1000 "each is logged: unverified verify=limited action=accept"
+wait_until 10 eval '[ "$(grep -c "unverified client=.*@example.net basis=limited action=accept" "$LOG")" -ge 1000 ]'
+is "$(grep -c 'unverified client=.*@example.net basis=limited action=accept' "$LOG")" 1000 "each is logged: unverified basis=limited action=accept"
 
 # time passes (60 an hour): a minute brings one more probe
 is "$(MXHOLD_RCPT_NOW=2000000060 pipe_rcpt w1@example.org w2@example.org | tr '\n' ' ')" "550 450 " "a minute later: one token, one probe"
