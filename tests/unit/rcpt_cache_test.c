@@ -44,14 +44,16 @@ static int get (struct rcpt_cache *c, char const *a, struct rcpt_entry *e)
 
 int main (void)
 {
-  char dir[] = "/tmp/rcpt_cache_test.XXXXXX" ;
-  char sub[64] ;
+  char dir[512] ;
+  char sub[600] ;
   char k[RCPT_ADDR_MAX] ;
   char big[RCPT_ADDR_MAX + 2] ;
   struct rcpt_cache c, r ;
   struct rcpt_entry e ;
   uint64_t n ;
   int cnt ;
+  char const *tmp = getenv("TMPDIR") ;
+  snprintf(dir, sizeof dir, "%s/rcpt_cache_test.XXXXXX", tmp && *tmp ? tmp : "/tmp") ;
   if (!mkdtemp(dir)) return 1 ;
   snprintf(sub, sizeof sub, "%s/cache", dir) ;
 
@@ -110,7 +112,7 @@ int main (void)
   CHECK(rcpt_cache_open(&c, sub, 100, 1) == 0 && get(&c, "b@x.example", &e) == 1, "reopened: the entries survived") ;
   rcpt_cache_close(&c) ;
   {
-    char cmd[128] ;
+    char cmd[640] ;
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir) ;
     if (system(cmd)) return 1 ;
   }
