@@ -93,7 +93,7 @@ S MAIL FROM:<a b@c>\r\n
 R
 S MAIL FROM:a@b.example\r\n
 R
-S MAIL FROM:<a@b.example> SMTPUTF8\r\n
+S MAIL FROM:<a@b.example> XFOO=1\r\n
 R
 S MAIL FROM:<a@b.example> SIZE=x\r\n
 R
