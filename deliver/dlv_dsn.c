@@ -170,6 +170,17 @@ static int memfd_with (char const *name, char const *s, size_t len)
   return fd ;
 }
 
+/* A DSN to an address with UTF-8 (an SMTPUTF8 sender) can only be
+   delivered with SMTPUTF8 (RFC 6531): mxhold-queue marks it when
+   $MXHOLD_SMTPUTF8 is 1 (queue.h). 0, or an errno value. */
+static int utf8_mark (struct dlv_buf const *env)
+{
+  int utf8 = 0 ;
+  for (size_t k = 0 ; k < env->len ; k++) if ((unsigned char)env->s[k] >= 0x80) utf8 = 1 ;
+  if ((utf8 ? setenv(QUEUE_ENV_SMTPUTF8, "1", 1) : unsetenv(QUEUE_ENV_SMTPUTF8)) == -1) return errno ;
+  return 0 ;
+}
+
 /* Runs mxhold-queue with msg on fd 0, env on fd 1, our log on fd 2, and
    nothing else. 0 if it exited 0; else -1 (logged for message i). */
 static int run_queue (uint32_t i, struct dlv_buf const *msg, struct dlv_buf const *env)
@@ -190,7 +201,8 @@ static int run_queue (uint32_t i, struct dlv_buf const *msg, struct dlv_buf cons
     errno = e ;
     goto syserr ;
   }
-  e = mx_spawn(&pid, argv, fds, 3) ;
+  e = utf8_mark(env) ;
+  if (!e) e = mx_spawn(&pid, argv, fds, 3) ;
   close(fds[0]) ;
   close(fds[1]) ;
   if (e)

@@ -76,7 +76,7 @@ static int send_bdat (struct remote_io *io, int fd, off_t size)
 }
 
 /* Reads the envelope of m's file: sender and the offset of the message. */
-static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, off_t *body)
+static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, off_t *body, int *utf8)
 {
   struct dlv_buf h = DLV_BUF_ZERO ;
   struct queue_env e ;
@@ -119,6 +119,7 @@ static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, of
   }
   *size = st.st_size - (off_t)e.hdrlen ;
   *body = (off_t)e.hdrlen ;
+  *utf8 = e.smtputf8 ;
   dlv_buf_free(&h) ;
   return fd ;
  fail:
@@ -337,6 +338,15 @@ static void too_big (struct remote_io *io, struct remote_ext const *ext, struct 
   dlv_buf_free(&b) ;
 }
 
+/* An SMTPUTF8 message and a server without SMTPUTF8: a permanent failure
+   for every recipient, never a silent downgrade (RFC 6531 3.2: the
+   addresses or headers may hold UTF-8 the server cannot take). */
+static void no_utf8 (struct remote_io *io, struct remote_msg *m)
+{
+  static char const t[] = "553 5.6.7 the message needs SMTPUTF8 (RFC 6531) and the downstream does not offer it" ;
+  for (size_t r = 0 ; r < m->n ; r++) remote_result(m, r, 'p', io->host, t, sizeof t - 1) ;
+}
+
 int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, int retry)
 {
   struct dlv_buf from = DLV_BUF_ZERO ;
@@ -345,12 +355,19 @@ int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct 
   size_t ncarry ;
   off_t size ;
   int rc = -1 ;
-  char sz[40] = ">" ;
-  x.fd = msg_open(m, &from, &size, &x.body) ;
+  int utf8 = 0 ;
+  char sz[48] = ">" ;
+  x.fd = msg_open(m, &from, &size, &x.body, &utf8) ;
   if (x.fd == -1)
   {
     unreadable(io, m) ;
     return 0 ;
+  }
+  if (utf8 && !ext->smtputf8)
+  {
+    no_utf8(io, m) ;
+    rc = 0 ;
+    goto end ;
   }
   if (ext->size && ext->sizemax && (uint64_t)size > ext->sizemax)
   {
@@ -365,6 +382,12 @@ int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct 
     dlv_buf_catu(&b, (uint64_t)size) ;
     if (b.s && b.len < sizeof sz) memcpy(sz, b.s, b.len + 1) ;
     dlv_buf_free(&b) ;
+  }
+  if (utf8)   /* RFC 6531 3.4; sz has room for "> SIZE=", 20 digits and this */
+  {
+    static char const kw[] = " SMTPUTF8" ;
+    size_t k = strlen(sz) ;
+    memcpy(sz + k, kw, sizeof kw) ;
   }
   x.from = from.s ? from.s : "" ;
   x.sz = sz ;

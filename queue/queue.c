@@ -189,6 +189,7 @@ int main (int argc, char const *const *argv)
   if (queue_msg_read(&msg, 0, g.tmpdir) == -1) die(111, "unable-read-message", 0, 0, errno) ;
   if (queue_hdr_start(&h, (uint64_t)time(0), getenv("TCPREMOTEIP"), getenv(QUEUE_ENV_HELO), getenv(QUEUE_ENV_SPF)) == -1)
     die(111, "unable-allocate", 0, 0, errno) ;
+  if (queue_env_flag(QUEUE_ENV_SMTPUTF8) && queue_hdr_flag(&h, "smtputf8") == -1) die(111, "unable-allocate", 0, 0, errno) ;
   envelope(&h) ;
   fd = open_tmp() ;
   if (queue_msg_out(&msg, fd, h.s, h.len) == -1) die(111, "unable-write", "tmp", g.id, errno) ;

@@ -39,6 +39,9 @@
      helo mail.sender.example    $MXHOLD_HELO, bytes outside 33..126 as '?', or "-"
      spf pass                    $MXHOLD_SPF (pass fail softfail neutral none
                                  permerror temperror skipped), or "-"
+     smtputf8 1                  only if $MXHOLD_SMTPUTF8 is "1": the message
+                                 came with SMTPUTF8 (RFC 6531) and may go only
+                                 to a server that offers it
      from sender@example.org     "from " alone for the null sender <>
      to rcpt1@example.com        one line per recipient, in RCPT order
      to rcpt2@example.com
@@ -78,6 +81,7 @@
 #define QUEUE_ENV_QID "MXHOLD_QID"
 #define QUEUE_ENV_HELO "MXHOLD_HELO"
 #define QUEUE_ENV_SPF "MXHOLD_SPF"
+#define QUEUE_ENV_SMTPUTF8 "MXHOLD_SMTPUTF8"   /* "1": an SMTPUTF8 message (RFC 6531) */
 
 /* Bucket of an id: 0 .. QUEUE_SPLIT-1 (FNV-1a of the id bytes). */
 unsigned int queue_hash (char const *id, size_t len) ;
@@ -98,10 +102,14 @@ struct queue_env {
   struct span client, helo, spf ;  /* "-" when unknown */
   struct span from ;               /* empty for the null sender */
   size_t nto ;                     /* number of "to" lines */
+  int smtputf8 ;                   /* "smtputf8 1": deliver only with SMTPUTF8 */
   size_t hdrlen ;                  /* bytes of the header, empty line included:
                                       the message body starts at this offset */
 } ;
 
+/* 1 if the environment variable name is "1" (a flag smtpd or deliver
+   passes to mxhold-queue), else 0. */
+int queue_env_flag (char const *name) ;
 /* Parses the envelope header at the start of buf. 1: complete, *e filled.
    0: incomplete (no empty line yet: read more bytes, or the file was cut).
    -1: malformed or unknown version (errno EPROTO). Unknown lines ignored;

@@ -5,6 +5,7 @@
    termination. */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -107,6 +108,12 @@ static int env_key (char const *s, size_t len, char const *key, struct span *val
   return 1 ;
 }
 
+int queue_env_flag (char const *name)
+{
+  char const *x = getenv(name) ;
+  return x && x[0] == '1' && !x[1] ;
+}
+
 int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
 {
   static struct span const dash = { "-", 1 } ;
@@ -123,6 +130,7 @@ int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
   e->client = dash ;
   e->helo = dash ;
   e->spf = dash ;
+  e->smtputf8 = 0 ;
   e->from.p = buf ;
   e->from.len = 0 ;
   for (pos = fl + 1 ; ; )
@@ -154,6 +162,7 @@ int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
     else if (env_key(buf + pos, ll, "client", &v) && v.len) e->client = v ;
     else if (env_key(buf + pos, ll, "helo", &v) && v.len) e->helo = v ;
     else if (env_key(buf + pos, ll, "spf", &v) && v.len) e->spf = v ;
+    else if (env_key(buf + pos, ll, "smtputf8", &v)) e->smtputf8 = v.len == 1 && v.p[0] == '1' ;
     pos += ll + 1 ;
   }
   if (!have_from || !have_arrived || !e->nto) goto bad ;

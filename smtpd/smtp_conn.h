@@ -57,6 +57,9 @@ struct smtp_conn
   long long lastsec ;               /* the previous qid's time: ids never repeat */
   long long lastusec ;
 
+  int smtputf8 ;                    /* MAIL had SMTPUTF8 (RFC 6531): UTF-8 addresses,
+                                       the message marked for the queue */
+
   /* BDAT (smtp_bdat): the transaction's chunks */
   int bdat ;                        /* a BDAT transaction is open: its child runs */
   uint64_t chunks ;                 /* BDAT chunks taken in this transaction; 0 for DATA */

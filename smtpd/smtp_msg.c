@@ -2,6 +2,7 @@
    message streamed to the child as it arrives, the reply from the child's
    exit status, one log line. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include <skalibs/uint64.h>
 #include "smtpd/smtp_msg.h"
 
+#define SMTPD_ENV_SMTPUTF8 "MXHOLD_SMTPUTF8"   /* "1" for an SMTPUTF8 message, else unset */
 #define SMTPD_RECEIVED_MAX 1024     /* helo 255 + me 255 + rcpt 256 + the rest */
 #define SMTPD_USEC_DIGITS 6
 #define SMTPD_USEC_PER_SEC 1000000
@@ -126,7 +128,12 @@ static size_t received (struct smtp_conn *g, char *b)
   if (g->tls[0]) n = tls_comment(g, b, n) ;
   n = cat(b, n, "\r\n\tby ", 6) ;
   n = cat(b, n, g->me.p, g->me.len) ;
-  n = g->tls[0] ? cat(b, n, " (mxhold) with ESMTPS id ", 25) : cat(b, n, " (mxhold) with ESMTP id ", 24) ;
+  /* RFC 3848 ESMTPS; RFC 6531 4.3 UTF8SMTP(S) for an SMTPUTF8 message */
+  n = cat(b, n, " (mxhold) with ", 15) ;
+  if (g->smtputf8) n = cat(b, n, "UTF8SMTP", 8) ;
+  else n = cat(b, n, "ESMTP", 5) ;
+  if (g->tls[0]) n = cat(b, n, "S", 1) ;
+  n = cat(b, n, " id ", 4) ;
   n = cat(b, n, g->qid, strlen(g->qid)) ;
   if (g->nrcpt == 1)
   {
@@ -205,6 +212,13 @@ int smtp_msg_start (struct smtp_conn *g, struct smtp_msg *m, int raw)
   m->g = g ;
   qid_make(g) ;
   g->size = 0 ;
+  /* the queue marks the message (queue.md: smtputf8); each message anew */
+  if ((g->smtputf8 ? setenv(SMTPD_ENV_SMTPUTF8, "1", 1) : unsetenv(SMTPD_ENV_SMTPUTF8)) == -1)
+  {
+    smtp_conn_refuse_errno(g, "queue", "451 4.3.0 cannot start the queue, try again later", errno) ;
+    g->qid[0] = 0 ;
+    return -1 ;
+  }
   if (smtp_child_start(&m->ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
   {
     smtp_conn_refuse_errno(g, "queue", "451 4.3.0 cannot start the queue, try again later", errno) ;

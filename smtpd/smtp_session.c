@@ -94,6 +94,7 @@ static void env_domain_norm (struct smtp_conn *g, size_t dlen)
 
 static void txn_reset (struct smtp_conn *g)
 {
+  g->smtputf8 = 0 ;
   smtp_bdat_close(g, 0) ;   /* RFC 3030 3: RSET (MAIL, EHLO) drops the chunks so far */
   g->inmail = 0 ;
   g->nrcpt = 0 ;
@@ -150,6 +151,7 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
   smtp_conn_reply(g, "250-PIPELINING") ;
   smtp_conn_reply(g, "250-8BITMIME") ;
   smtp_conn_reply(g, "250-CHUNKING") ;
+  smtp_conn_reply(g, "250-SMTPUTF8") ;
   if (CONF_LIM(&g->lim, size) == CONF_UNLIMITED) smtp_conn_reply(g, "250-SIZE") ;
   else
   {
@@ -163,8 +165,25 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
   smtp_conn_reply(g, "250 ENHANCEDSTATUSCODES") ;
 }
 
+/* An address whose domain held UTF-8 is matched, checked and stored with
+   its A-labels (smtp_addr.h: host): a's mailbox and domain are rewritten
+   into buf (SMTPD_PATH_MAX bytes) as "local@A-labels". */
+static void addr_ascii (struct smtp_addr *a, char *buf)
+{
+  if (!a->host.len || a->host.p == a->domain.p) return ;
+  memcpy(buf, a->local.p, a->local.len) ;
+  buf[a->local.len] = '@' ;
+  memcpy(buf + a->local.len + 1, a->host.p, a->host.len) ;
+  a->local.p = buf ;
+  a->domain.p = buf + a->local.len + 1 ;
+  a->domain.len = a->host.len ;
+  a->mailbox.p = buf ;
+  a->mailbox.len = a->local.len + 1 + a->host.len ;
+}
+
 static void mail (struct smtp_conn *g, struct span arg)
 {
+  char abuf[SMTPD_PATH_MAX] ;
   struct smtp_path p ;
   struct smtp_addr a ;
   enum smtp_perr pe ;
@@ -198,7 +217,12 @@ static void mail (struct smtp_conn *g, struct span arg)
   }
   g->addrkind = 'F' ;
   g->addr = p.path ;
-  r = smtp_addr_parse(p.path, SMTP_ADDR_SENDER, &a) ;
+  r = smtp_addr_parse(p.path, SMTP_ADDR_SENDER | (p.smtputf8 ? SMTP_ADDR_UTF8 : 0), &a) ;
+  if (r == SMTP_ADDR_NEEDUTF8)
+  {
+    bad(g, "smtputf8", "553 5.6.7 non-ASCII address without SMTPUTF8") ;   /* RFC 6531 3.5 */
+    return ;
+  }
   if (r != SMTP_ADDR_OK && r != SMTP_ADDR_NULL)
   {
     bad(g, "syntax", "501 5.1.7 bad sender address syntax") ;
@@ -211,6 +235,8 @@ static void mail (struct smtp_conn *g, struct span arg)
   }
   txn_reset(g) ;
   if (p.has_size) g->declared = p.size ;
+  g->smtputf8 = p.smtputf8 ;
+  addr_ascii(&a, abuf) ;
   env_add(g, 'F', a.mailbox.p, a.mailbox.len) ;
   g->inmail = 1 ;
   g->nmail++ ;
@@ -219,6 +245,7 @@ static void mail (struct smtp_conn *g, struct span arg)
 
 static void rcpt (struct smtp_conn *g, struct span arg)
 {
+  char abuf[SMTPD_PATH_MAX] ;
   struct smtp_path p ;
   struct smtp_addr a ;
   struct span val ;
@@ -261,7 +288,12 @@ static void rcpt (struct smtp_conn *g, struct span arg)
   }
   g->addrkind = 'T' ;
   g->addr = p.path ;
-  r = smtp_addr_parse(p.path, 0, &a) ;
+  r = smtp_addr_parse(p.path, g->smtputf8 ? SMTP_ADDR_UTF8 : 0, &a) ;
+  if (r == SMTP_ADDR_NEEDUTF8)
+  {
+    bad(g, "smtputf8", "553 5.6.7 non-ASCII address without SMTPUTF8") ;   /* RFC 6531 3.5 */
+    return ;
+  }
   if (r == SMTP_ADDR_RELAY)
   {
     bad(g, "relay", "550 5.7.1 relaying denied") ;
@@ -272,6 +304,7 @@ static void rcpt (struct smtp_conn *g, struct span arg)
     bad(g, "syntax", "501 5.1.3 bad recipient address syntax") ;
     return ;
   }
+  addr_ascii(&a, abuf) ;   /* a U-label domain matches its A-label form */
   if (!conf_domain_find(&g->conf, a.domain.p, a.domain.len, &val))
   {
     bad(g, "relay", "550 5.7.1 relaying denied") ;
