@@ -84,6 +84,9 @@ static void test_env (void)
   CHECK(!bad, "every cut header is incomplete (0)") ;
   CHECK(queue_env_parse(S("mxhold 2\nfrom a\n\n"), &e) == -1 && errno == EPROTO, "other version -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 1\nfrom \n\n"), &e) == -1, "no recipient -> -1") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived 1\nfrom \nto a@b\n\n"), &e) == 1 && !e.smtputf8, "no smtputf8 line: not marked") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived 1\nsmtputf8 1\nfrom j\xc3\xb6rg@b\nto a@b\n\n"), &e) == 1 && e.smtputf8, "smtputf8 1: marked") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived 1\nsmtputf8 0\nfrom \nto a@b\n\n"), &e) == 1 && !e.smtputf8, "smtputf8 0: not marked") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 1\nto a@b\n\n"), &e) == -1, "no from -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived x\nfrom \nto a@b\n\n"), &e) == -1, "bad arrived -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 99999999999999999999\nfrom \nto a@b\n\n"), &e) == -1, "arrived overflow -> -1") ;

@@ -41,6 +41,9 @@ int main (void)
   r = parse("250-relay\r\n250 CHUNKINGX\r\n", 26, &code, &t, &x) ;
   CHECK(r == 26 && !x.chunking, "CHUNKINGX is not CHUNKING") ;
   memset(&x, 0, sizeof x) ;
+  r = parse("250-relay\r\n250 SMTPUTF8\r\n", 25, &code, &t, &x) ;
+  CHECK(r == 25 && x.smtputf8 && !x.chunking, "SMTPUTF8") ;
+  memset(&x, 0, sizeof x) ;
   r = parse("250-x\r\n250 size\r\n", 17, &code, &t, &x) ;
   CHECK(r == 17 && x.size && !x.sizemax, "SIZE without a number, lower case") ;
   r = parse("250-x\r\n251 y\r\n", 14, &code, &t, 0) ;
