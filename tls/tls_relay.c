@@ -163,5 +163,5 @@ char const *tls_relay (SSL *ssl, int plain, unsigned secs, char *detail, size_t 
     if (!moved && !relay_wait(&r, secs)) return 0 ;
   }
   if (!r.client_dead) SSL_shutdown(ssl) ;   /* our close_notify; the client's is not awaited */
-  return 0 ;
+  return r.error ;   /* smtpd may have read our shutdown and closed first */
 }

@@ -89,6 +89,22 @@ like "${r[7]}" "^503 5\.5\.1 mail transaction" "STARTTLS inside a transaction: 5
 like "${r[8]}" "^221 " "the plain session goes on after each refusal"
 check "STARTTLS with an argument: refused reason=syntax, command logged" match 'smtpd refused stage=starttls reason=syntax command'
 
+# --- PIPELINING inside TLS, and a 2 MB message through the relay
+out=$($CL pipeline "$port" 2>&1)
+mapfile -t r <<<"$out"
+is "${r[0]}|${r[1]}|${r[2]}" "250 2.1.0 Ok|250 2.1.5 Ok|250 2.1.5 Ok" "inside TLS: MAIL RCPT RCPT pipelined in one record, each answered"
+like "${r[3]}" "^354 " "inside TLS: DATA pipelined behind them: 354"
+like "${r[4]}" "^250 2\.0\.0 .*queued as" "inside TLS: a 2 MB message relayed whole: 250"
+like "${r[5]}" "^221 " "inside TLS: QUIT in the same write as the message's end"
+wait_until 5 match 'smtpd accepted rcpts=2 size=2000025 tls' && ok "its accepted line: 2 recipients, every byte (size=2000025), tls=" || nok "2 MB accepted line ($(grep 'rcpts=2' "$L" | tail -1))"
+
+# --- a TLS record that does not decrypt, mid-session
+n0=$(count "reason=protocol")
+out=$($CL badrecord "$port" 2>&1)
+is "$out" "closed" "a forged record inside TLS: the connection ends"
+wait_until 5 match 'tls tls-failed client=127.0.0.1 reason=protocol detail' && ok "forged record: tls-failed reason=protocol with OpenSSL's detail" || nok "forged record: tls-failed reason=protocol"
+is "$(count "reason=protocol")" $((n0 + 1)) "forged record: one line"
+
 # --- a client that speaks no TLS after 220, one that vanishes, a reset after QUIT
 n0=$(count "reason=tls-failed")
 out=$($CL garbage "$port" 2>&1)

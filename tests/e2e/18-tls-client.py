@@ -18,10 +18,15 @@ one fact a line; every socket has a deadline.
   vanish PORT               220 to STARTTLS, half a ClientHello, close
   quitreset PORT            a TLS session: EHLO, QUIT, read 221, then close
                             with a TCP reset (SO_LINGER 0)
+  pipeline PORT             inside TLS, MAIL RCPT RCPT DATA in one write, then
+                            a 2 MB message and QUIT in one write: prints
+                            the replies, one a line
+  badrecord PORT            inside TLS, after EHLO, a TLS record that does
+                            not decrypt, on the raw socket: prints "closed"
   raw PORT LINE...          plain text: greeting, then each LINE (Python
                             escapes, CRLF added) and its reply, printed
 """
-import hashlib, smtplib, socket, ssl, struct, sys, time
+import hashlib, os, smtplib, socket, ssl, struct, sys, time
 
 T = 20
 
@@ -167,6 +172,41 @@ def quitreset(port):
     t.close()
 
 
+def tls_session(port):
+    s, _ = to_220(port)
+    t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
+    tr = Lines(t)
+    t.sendall(b"EHLO client.test\r\n")
+    tr.reply()
+    return s, t, tr
+
+
+def pipeline(port):
+    _, t, tr = tls_session(port)
+    t.sendall(b"MAIL FROM:<p@example.org>\r\nRCPT TO:<a@example.com>\r\n"
+              b"RCPT TO:<b@example.net>\r\nDATA\r\n")
+    for _ in range(4):
+        print(tr.reply())
+    line = b"y" * 998 + b"\r\n"
+    msg = b"Subject: big over tls\r\n\r\n" + line * 2000 + b".\r\nQUIT\r\n"
+    t.sendall(msg)
+    print(tr.reply())
+    print(tr.reply())
+
+
+def badrecord(port):
+    s, t, tr = tls_session(port)
+    # application data record, TLS 1.2 framing, 32 bytes that are no ciphertext
+    raw = socket.socket(fileno=os.dup(t.fileno()))
+    raw.sendall(b"\x17\x03\x03\x00\x20" + b"\x42" * 32)
+    try:
+        while t.recv(4096):
+            pass
+    except (ssl.SSLError, ConnectionResetError, OSError):
+        pass
+    print("closed")
+
+
 def raw(port, lines):
     s = plain(port)
     r = Lines(s)
@@ -182,7 +222,7 @@ def main():
     if cmd == "raw":
         return raw(port, args)
     f = {"send": send, "inject": inject, "again": again, "cert": cert, "garbage": garbage,
-         "vanish": vanish, "quitreset": quitreset}[cmd]
+         "vanish": vanish, "quitreset": quitreset, "pipeline": pipeline, "badrecord": badrecord}[cmd]
     f(port, *args)
 
 
