@@ -152,22 +152,23 @@ static int status_line (int fd, char *buf, size_t max, unsigned secs)
   return -1 ;
 }
 
-/* "PROTOCOL CIPHER" as g->tls, "PROTOCOL/CIPHER" (doc/log.md's tls=). */
+static int name_byte (char c)
+{
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ;
+}
+
+/* "PROTOCOL CIPHER" (two names, one space) as g->tls, "PROTOCOL/CIPHER"
+   (doc/log.md's tls=). 0 if the line is not that. */
 static int negotiated (struct smtp_conn *g, char const *s, size_t n)
 {
+  char const *sp = memchr(s, ' ', n) ;
   size_t i ;
-  size_t spaces = 0 ;
-  if (!n || n >= sizeof g->tls) return 0 ;
+  if (!sp || sp == s || sp == s + n - 1 || n >= sizeof g->tls) return 0 ;
   for (i = 0 ; i < n ; i++)
-  {
-    char c = s[i] ;
-    if (c == ' ' && i && i + 1 < n && !spaces++) continue ;
-    if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-') return 0 ;
-  }
-  if (spaces != 1) return 0 ;
+    if (s + i != sp && !name_byte(s[i])) return 0 ;
   memcpy(g->tls, s, n) ;
   g->tls[n] = 0 ;
-  *strchr(g->tls, ' ') = '/' ;
+  g->tls[sp - s] = '/' ;
   return 1 ;
 }
 
