@@ -26,25 +26,32 @@
 
 enum { TLS_UNKNOWN, TLS_OFF, TLS_BROKEN, TLS_READY } ;
 
-static int usable (struct smtp_conn *g, char const *name, char const **reason, int *e)
+/* name is a non-empty regular file; with readable, one we can open too.
+   The key is only stat(2)ed: mxhold-tls reads it, and an operator may
+   make it readable to mxhold-tls's group alone (tls/tls.md). */
+static int usable (struct smtp_conn *g, char const *name, int readable, char const **reason, int *e)
 {
   char path[CONF_PATH_MAX] ;
   struct stat st ;
   int r ;
-  int fd ;
+  int fd = -1 ;
   *e = 0 ;
   if (conf_path(path, g->conf.dir, name) == -1) return 0 ;
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) ;
-  if (fd == -1)
+  if (readable)
+  {
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) ;
+    r = fd == -1 ? -1 : fstat(fd, &st) ;
+  }
+  else r = stat(path, &st) ;
+  if (r == -1)
   {
     *e = errno ;
     *reason = errno == ENOENT ? "missing" : "unreadable" ;
-    return 0 ;
   }
-  r = fstat(fd, &st) ;
-  close(fd) ;
+  if (fd != -1) close(fd) ;
+  if (r == -1) return 0 ;
   *reason = "empty" ;
-  return r == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ;
+  return S_ISREG(st.st_mode) && st.st_size > 0 ;
 }
 
 static void check (struct smtp_conn *g)
@@ -58,10 +65,10 @@ static void check (struct smtp_conn *g)
   if (conf_path(path, g->conf.dir, SMTPD_TLS_DIR) == -1 || (stat(path, &st) == -1 && errno == ENOENT)) return ;
   g->tlsstate = TLS_READY ;
   name = SMTPD_TLS_CERT ;
-  if (usable(g, name, &reason, &e))
+  if (usable(g, name, 1, &reason, &e))
   {
     name = SMTPD_TLS_KEY ;
-    if (usable(g, name, &reason, &e)) return ;
+    if (usable(g, name, 0, &reason, &e)) return ;
   }
   g->tlsstate = TLS_BROKEN ;
   if (conf_path(path, g->conf.dir, name) == -1) path[0] = 0 ;
