@@ -122,6 +122,12 @@ wait_until 5 sh -c "[ \$(grep -c 'reason=quit' '$L') -gt $nq ]" && ok "reset aft
 # the session's mxhold-tls has exited when smtpd has (smtpd waits for it)
 wait_until 5 sh -c "! pgrep -x mxhold-tls -P \$(pgrep -d, -x mxhold-smtpd || echo 1) >/dev/null"
 is "$(count "mxhold-tls: info: tls-failed")" "$nf" "reset after QUIT: no tls-failed line (a clean end)"
+nq=$(count "reason=quit")
+out=$($CL quitreset "$port" "$L" $((nq + 1)) 2>&1)
+like "$out" "^quit 221 " "QUIT inside TLS, the reset only after smtpd's disconnect line: 221"
+wait_until 5 sh -c "[ \$(grep -c 'reason=quit' '$L') -gt $nq ]"
+wait_until 5 sh -c "! pgrep -x mxhold-tls -P \$(pgrep -d, -x mxhold-smtpd || echo 1) >/dev/null"
+is "$(count "mxhold-tls: info: tls-failed")" "$nf" "reset after smtpd closed: still no tls-failed line"
 
 # --- handshake timeout (timeout_command 2)
 C2=$T/conf2

@@ -16,8 +16,9 @@ one fact a line; every socket has a deadline.
   garbage PORT              220 to STARTTLS, then bytes that are not TLS;
                             prints "closed" when the server hangs up
   vanish PORT               220 to STARTTLS, half a ClientHello, close
-  quitreset PORT            a TLS session: EHLO, QUIT, read 221, then close
-                            with a TCP reset (SO_LINGER 0)
+  quitreset PORT [LOG N]    a TLS session: EHLO, QUIT, read 221, then close
+                            with a TCP reset (SO_LINGER 0); with LOG, only
+                            once LOG holds N lines with reason=quit
   pipeline PORT             inside TLS, MAIL RCPT RCPT DATA in one write, then
                             a 2 MB message and QUIT in one write: prints
                             the replies, one a line
@@ -159,7 +160,7 @@ def vanish(port):
     print("gone")
 
 
-def quitreset(port):
+def quitreset(port, log=None, want=None):
     s, _ = to_220(port)
     t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
     tr = Lines(t)
@@ -167,6 +168,11 @@ def quitreset(port):
     tr.reply()
     t.sendall(b"QUIT\r\n")
     print("quit", tr.reply())
+    if log:
+        # first smtpd has logged its end (so it has closed its fds)
+        end = time.time() + 10
+        while open(log, "rb").read().count(b"reason=quit") < int(want) and time.time() < end:
+            time.sleep(0.02)
     # no close_notify, no FIN: a reset, as some clients end a session
     t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     t.close()
