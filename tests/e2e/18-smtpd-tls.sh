@@ -75,6 +75,13 @@ like "$out" "^rcpt 503 5\.5\.1 need MAIL" "inject: the MAIL sent with STARTTLS w
 like "$out" "^quit 221 " "inject: QUIT"
 unlike "$(cat "$L")" "injected@evil" "inject: the injected sender is nowhere in the log"
 
+# --- EHLO and STARTTLS in one packet: both answered, in order (the EHLO
+# reply flushed with the 220)
+out=$($CL batch "$port" 2>&1)
+like "$out" "^ehlo 250-relay\.test hello .*250-STARTTLS" "EHLO+STARTTLS in one packet: EHLO answered first"
+like "$out" "^starttls 220 2\.0\.0 " "EHLO+STARTTLS in one packet: then 220"
+like "$out" "^ehlo2 250-relay\.test hello" "EHLO+STARTTLS in one packet: the handshake, EHLO inside TLS"
+
 # --- state reset, second STARTTLS; STARTTLS before EHLO, with an argument, in a transaction
 out=$($CL again "$port" 2>&1)
 like "$out" "^mail-before-ehlo 503 5\.5\.1 send HELO" "after the handshake: EHLO required again (MAIL: 503)"

@@ -9,6 +9,8 @@ one fact a line; every socket has a deadline.
                             keywords ("ehlo2 ...")
   inject PORT               STARTTLS and "MAIL FROM" in one packet, then TLS,
                             EHLO, RCPT: prints each reply after TLS
+  batch PORT                EHLO and STARTTLS in one packet: prints both
+                            replies, then EHLO inside TLS
   again PORT                STARTTLS, then EHLO, then STARTTLS again: prints
                             the reply to the second STARTTLS
   cert PORT                 the server certificate's SHA-256 (DER), no
@@ -115,6 +117,21 @@ def inject(port):
     print("ehlo", tr.reply())
     t.sendall(b"RCPT TO:<u@example.com>\r\n")
     print("rcpt", tr.reply())
+    t.sendall(b"QUIT\r\n")
+    print("quit", tr.reply())
+
+
+def batch(port):
+    s = plain(port)
+    r = Lines(s)
+    r.reply()
+    s.sendall(b"EHLO client.test\r\nSTARTTLS\r\n")
+    print("ehlo", r.reply())
+    print("starttls", r.reply())
+    t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
+    tr = Lines(t)
+    t.sendall(b"EHLO client.test\r\n")
+    print("ehlo2", tr.reply())
     t.sendall(b"QUIT\r\n")
     print("quit", tr.reply())
 
@@ -228,7 +245,7 @@ def main():
     if cmd == "raw":
         return raw(port, args)
     f = {"send": send, "inject": inject, "again": again, "cert": cert, "garbage": garbage,
-         "vanish": vanish, "quitreset": quitreset, "pipeline": pipeline, "badrecord": badrecord}[cmd]
+         "vanish": vanish, "quitreset": quitreset, "pipeline": pipeline, "batch": batch, "badrecord": badrecord}[cmd]
     f(port, *args)
 
 

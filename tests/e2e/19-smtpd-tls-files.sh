@@ -99,6 +99,14 @@ wait_until 5 grep -q 'reason=quit' "$L3"
 check "no mxhold-tls in \$PATH: refused reason=tls-unavailable with error=" \
   $PY "$TOP/tests/log_grammar.py" --match "smtpd refused stage=starttls reason=tls-unavailable error" "$L3"
 
-out=$($PY "$TOP/tests/log_grammar.py" "$L" "$L3")
+# --- mxhold-tls alone: its usage
+mxhold-tls 2>"$T/usage.log"; rc=$?
+is "$rc" 100 "mxhold-tls without a config directory: exit 100"
+mxhold-tls -t 0 "$C" 2>>"$T/usage.log"; rc=$?
+is "$rc" 100 "mxhold-tls -t 0: exit 100"
+check "usage lines: fatal usage, the bad option named" \
+  $PY "$TOP/tests/log_grammar.py" --match "tls usage option=t value=0" "$T/usage.log"
+
+out=$($PY "$TOP/tests/log_grammar.py" "$L" "$L3" "$T/usage.log")
 like "$out" "^ok - " "log lines in doc/log.md's grammar"
 exit 0
