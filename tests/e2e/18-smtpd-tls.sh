@@ -162,6 +162,13 @@ like "$out" "eof$" "timeout: silent client is hung up on"
 between $(( $(date +%s) - start )) 1 10 "timeout: within timeout_command (2 s) and a margin"
 wait_until 5 grep -q 'mxhold-tls: info: tls-failed .*reason=timeout' "$L2" && ok "timeout: tls-failed reason=timeout" || nok "timeout: tls-failed reason=timeout"
 
+# --- a client that never reads smtpd's replies (timeout_command 2)
+start=$(date +%s)
+out=$($CL deaf "$port2" 2>&1)
+is "$out" "ended" "a client that reads nothing inside TLS: hung up on"
+between $(( $(date +%s) - start )) 0 30 "a client that reads nothing: within the write timeouts and a margin"
+wait_until 10 sh -c "[ \$(grep -c ' disconnect ' '$L2') -ge 3 ]" && ok "a client that reads nothing: disconnect logged" || nok "deaf client: disconnect line ($(tail -2 "$L2"))"
+
 # --- every line in the grammar
 out=$($PY "$TOP/tests/log_grammar.py" "$L" "$L2")
 like "$out" "^ok - " "log lines in doc/log.md's grammar"

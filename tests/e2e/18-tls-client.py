@@ -26,6 +26,9 @@ one fact a line; every socket has a deadline.
                             the replies, one a line
   badrecord PORT            inside TLS, after EHLO, a TLS record that does
                             not decrypt, on the raw socket: prints "closed"
+  deaf PORT                 inside TLS, NOOPs pipelined for ever and no
+                            reply read (a small receive buffer): prints
+                            "ended" when the server has hung up (at most 60 s)
   raw PORT LINE...          plain text: greeting, then each LINE (Python
                             escapes, CRLF added) and its reply, printed
 """
@@ -230,6 +233,30 @@ def badrecord(port):
     print("closed")
 
 
+def deaf(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(T)
+    s.connect(("127.0.0.1", port))
+    r = Lines(s)
+    r.reply()
+    s.sendall(b"EHLO client.test\r\n")
+    r.reply()
+    s.sendall(b"STARTTLS\r\n")
+    r.reply()
+    t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
+    t.settimeout(60)
+    batch = b"NOOP\r\n" * 10000
+    end = time.time() + 60
+    try:
+        while time.time() < end:
+            t.sendall(batch)
+    except (OSError, ssl.SSLError):
+        print("ended")
+        return
+    print("still open")
+
+
 def raw(port, lines):
     s = plain(port)
     r = Lines(s)
@@ -245,7 +272,7 @@ def main():
     if cmd == "raw":
         return raw(port, args)
     f = {"send": send, "inject": inject, "again": again, "cert": cert, "garbage": garbage,
-         "vanish": vanish, "quitreset": quitreset, "pipeline": pipeline, "batch": batch, "badrecord": badrecord}[cmd]
+         "vanish": vanish, "quitreset": quitreset, "pipeline": pipeline, "batch": batch, "deaf": deaf, "badrecord": badrecord}[cmd]
     f(port, *args)
 
 
