@@ -11,6 +11,8 @@
 #include "queue/queue.h"
 #include "deliver/remote_txn.h"
 
+#define REMOTE_MAIL_PARAMS_MAX 48   /* ">", " SIZE=" and 20 digits, " SMTPUTF8", NUL */
+
 /* Streams the message from fd (at its body), dot-stuffed, then the final dot. */
 static int send_body (struct remote_io *io, int fd)
 {
@@ -347,6 +349,46 @@ static void no_utf8 (struct remote_io *io, struct remote_msg *m)
   for (size_t r = 0 ; r < m->n ; r++) remote_result(m, r, 'p', io->host, t, sizeof t - 1) ;
 }
 
+/* Whether m can go to this server at all: an SMTPUTF8 message needs
+   SMTPUTF8, a message needs room under the server's SIZE. 0: every
+   recipient got its p result. */
+static int sendable (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, off_t size, int utf8)
+{
+  if (utf8 && !ext->smtputf8)
+  {
+    no_utf8(io, m) ;
+    return 0 ;
+  }
+  if (ext->size && ext->sizemax && (uint64_t)size > ext->sizemax)
+  {
+    too_big(io, ext, m, size) ;
+    return 0 ;
+  }
+  return 1 ;
+}
+
+/* What follows MAIL's path into sz (REMOTE_MAIL_PARAMS_MAX bytes): ">",
+   " SIZE=n" (RFC 1870 6: declare the size), " SMTPUTF8" (RFC 6531 3.4). */
+static void mail_params (struct remote_ext const *ext, off_t size, int utf8, char *sz)
+{
+  static char const skw[] = " SIZE=" ;
+  static char const ukw[] = " SMTPUTF8" ;
+  size_t n = 1 ;
+  sz[0] = '>' ;
+  if (ext->size)
+  {
+    memcpy(sz + n, skw, sizeof skw - 1) ;
+    n += sizeof skw - 1 ;
+    n += mx_u64_fmt(sz + n, (uint64_t)size) ;
+  }
+  if (utf8)
+  {
+    memcpy(sz + n, ukw, sizeof ukw - 1) ;
+    n += sizeof ukw - 1 ;
+  }
+  sz[n] = 0 ;
+}
+
 int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, int retry)
 {
   struct dlv_buf from = DLV_BUF_ZERO ;
@@ -356,39 +398,19 @@ int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct 
   off_t size ;
   int rc = -1 ;
   int utf8 = 0 ;
-  char sz[48] = ">" ;
+  char sz[REMOTE_MAIL_PARAMS_MAX] ;
   x.fd = msg_open(m, &from, &size, &x.body, &utf8) ;
   if (x.fd == -1)
   {
     unreadable(io, m) ;
     return 0 ;
   }
-  if (utf8 && !ext->smtputf8)
+  if (!sendable(io, ext, m, size, utf8))
   {
-    no_utf8(io, m) ;
     rc = 0 ;
     goto end ;
   }
-  if (ext->size && ext->sizemax && (uint64_t)size > ext->sizemax)
-  {
-    too_big(io, ext, m, size) ;
-    rc = 0 ;
-    goto end ;
-  }
-  if (ext->size)   /* RFC 1870 6: declare the size */
-  {
-    struct dlv_buf b = DLV_BUF_ZERO ;
-    dlv_buf_cats(&b, "> SIZE=") ;
-    dlv_buf_catu(&b, (uint64_t)size) ;
-    if (b.s && b.len < sizeof sz) memcpy(sz, b.s, b.len + 1) ;
-    dlv_buf_free(&b) ;
-  }
-  if (utf8)   /* RFC 6531 3.4; sz has room for "> SIZE=", 20 digits and this */
-  {
-    static char const kw[] = " SMTPUTF8" ;
-    size_t k = strlen(sz) ;
-    memcpy(sz + k, kw, sizeof kw) ;
-  }
+  mail_params(ext, size, utf8, sz) ;
   x.from = from.s ? from.s : "" ;
   x.sz = sz ;
   x.size = size ;

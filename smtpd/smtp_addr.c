@@ -177,3 +177,17 @@ enum smtp_ares smtp_addr_parse (struct span path, unsigned flags, struct smtp_ad
   if (flags & SMTP_ADDR_SENDER) relay = 0 ;   /* a sender may be odd; it is not a destination */
   return domain(a->domain, flags, relay, a) ;
 }
+
+void smtp_addr_ascii (struct smtp_addr *a, char *buf)
+{
+  if (!a->host.len || a->host.p == a->domain.p) return ;
+  memcpy(buf, a->local.p, a->local.len) ;
+  buf[a->local.len] = '@' ;
+  memcpy(buf + a->local.len + 1, a->host.p, a->host.len) ;
+  a->local.p = buf ;
+  a->domain.p = buf + a->local.len + 1 ;
+  a->domain.len = a->host.len ;
+  a->host = a->domain ;
+  a->mailbox.p = buf ;
+  a->mailbox.len = a->local.len + 1 + a->host.len ;
+}

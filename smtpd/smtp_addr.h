@@ -43,6 +43,11 @@ struct smtp_addr
    and qtext (RFC 6531 3.3), and a domain with UTF-8 is converted to
    A-labels, which must then be a host name. */
 enum smtp_ares smtp_addr_parse (struct span path, unsigned flags, struct smtp_addr *a) ;
+/* An address whose domain held UTF-8 is matched, checked and stored with
+   its A-labels: a's mailbox, local and domain are rewritten into buf
+   (SMTPD_PATH_MAX bytes, the caller's) as "local@A-labels". Nothing
+   changes for an ASCII domain. */
+void smtp_addr_ascii (struct smtp_addr *a, char *buf) ;
 /* Is d a host name: LDH labels of 1..63 bytes, no '-' at either end, at
    most 255 bytes, one trailing dot tolerated? */
 int smtp_addr_hostname (struct span d) ;

@@ -165,22 +165,6 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
   smtp_conn_reply(g, "250 ENHANCEDSTATUSCODES") ;
 }
 
-/* An address whose domain held UTF-8 is matched, checked and stored with
-   its A-labels (smtp_addr.h: host): a's mailbox and domain are rewritten
-   into buf (SMTPD_PATH_MAX bytes) as "local@A-labels". */
-static void addr_ascii (struct smtp_addr *a, char *buf)
-{
-  if (!a->host.len || a->host.p == a->domain.p) return ;
-  memcpy(buf, a->local.p, a->local.len) ;
-  buf[a->local.len] = '@' ;
-  memcpy(buf + a->local.len + 1, a->host.p, a->host.len) ;
-  a->local.p = buf ;
-  a->domain.p = buf + a->local.len + 1 ;
-  a->domain.len = a->host.len ;
-  a->mailbox.p = buf ;
-  a->mailbox.len = a->local.len + 1 + a->host.len ;
-}
-
 static void mail (struct smtp_conn *g, struct span arg)
 {
   char abuf[SMTPD_PATH_MAX] ;
@@ -236,7 +220,7 @@ static void mail (struct smtp_conn *g, struct span arg)
   txn_reset(g) ;
   if (p.has_size) g->declared = p.size ;
   g->smtputf8 = p.smtputf8 ;
-  addr_ascii(&a, abuf) ;
+  smtp_addr_ascii(&a, abuf) ;
   env_add(g, 'F', a.mailbox.p, a.mailbox.len) ;
   g->inmail = 1 ;
   g->nmail++ ;
@@ -304,7 +288,7 @@ static void rcpt (struct smtp_conn *g, struct span arg)
     bad(g, "syntax", "501 5.1.3 bad recipient address syntax") ;
     return ;
   }
-  addr_ascii(&a, abuf) ;   /* a U-label domain matches its A-label form */
+  smtp_addr_ascii(&a, abuf) ;   /* a U-label domain matches its A-label form */
   if (!conf_domain_find(&g->conf, a.domain.p, a.domain.len, &val))
   {
     bad(g, "relay", "550 5.7.1 relaying denied") ;
