@@ -6,6 +6,7 @@
 #include <skalibs/buffer.h>
 #include <skalibs/sgetopt.h>
 #include <skalibs/types.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "conf/conf.h"
 #include "conf/conf_build.h"
@@ -182,6 +183,7 @@ int main (int argc, char const *const *argv)
   struct conf c ;
   int opt ;
   mx_log_prog = "mxhold-conf" ;
+  mx_cli_std(argc, argv, USAGE, "checks the config directory, compiles it to config.cdb, reads keys from it") ;
   while ((opt = subgetopt_r(argc, argv, "c:", &l)) != -1)
     switch (opt)
     {

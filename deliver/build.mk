@@ -10,6 +10,7 @@ PROGS += remote
 remote_OBJS := deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliver/remote_io.o \
   deliver/remote_reply.o deliver/remote_route.o \
   $(DLV_LIBC_OBJS) lib/log.o lib/write_all.o $(QUEUE_FMT_OBJS) $(CONF_OBJS)
+remote_OBJS += lib/cli.o lib/write_all.o
 remote_LIBS := $(OWFAT)
 # Fully static outside sanitizer builds: one exec per session.
 ifneq ($(SAN),1)
@@ -27,6 +28,7 @@ PROGS += deliver
 deliver_OBJS := deliver/deliver.o deliver/dlv_sched.o deliver/dlv_disk.o deliver/dlv_outcome.o \
   deliver/dlv_dsn.o deliver/dlv_result.o deliver/dlv_commit.o deliver/dlv_sess.o deliver/dlv_ctl.o \
   $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o lib/dir_sync.o lib/spawn.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS)
+deliver_OBJS += lib/cli.o lib/write_all.o
 deliver_LIBS := -ls6 -lskarnet
 
 UNITS += dlv_sched

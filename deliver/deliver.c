@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <skalibs/sgetopt.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "deliver/deliver.h"
 
@@ -160,6 +161,7 @@ int main (int argc, char const *const *argv)
   uint64_t lastscan ;
   uint64_t lasttick ;
   mx_log_prog = "mxhold-deliver" ;
+  mx_cli_std(argc, argv, USAGE, "the queue's scheduler: delivers, retries, expires and bounces queued mail") ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <skalibs/sgetopt.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "queue/queue.h"
 #include "queue/queuectl.h"
@@ -43,6 +44,7 @@ int main (int argc, char const *const *argv)
   char q[QUEUE_PATH_MAX] ;
   subgetopt l = SUBGETOPT_ZERO ;
   mx_log_prog = "mxhold-queuectl" ;
+  mx_cli_std(argc, argv, USAGE, "the operator's tool for the queue") ;
   for (;;)
   {
     int opt = subgetopt_r(argc, argv, "c:q:", &l) ;
