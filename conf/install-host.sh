@@ -1,0 +1,130 @@
+#!/bin/sh
+# conf/install-host.sh (make install-host): turns a host where `make install`
+# put the programs into a relay, as root. Each step leaves alone what is
+# there already, so running it again (after an upgrade) is safe:
+#
+#   users     SMTPD_USER (mxsmtpd) runs ratelimit, smtpd and spfcheck, the
+#             programs that parse what clients send; QUEUE_USER (mxqueue)
+#             owns the queue and runs deliver and remote; LOG_USER (mxlog)
+#             runs s6-log. System users, no home, no shell (useradd).
+#   binary    PREFIX/bin/mxhold-queue owned by QUEUE_USER, mode 4711: the
+#             SMTP user writes the queue only through it (qmail's split).
+#   config    CONF (/etc/mxhold) from PREFIX/share/mxhold/example, its
+#             `queue` set to QUEUE and `me` to ME, compiled; an existing
+#             CONF is never touched (only compiled if it has no config.cdb).
+#   queue     QUEUE (/var/spool/mxhold), owned by QUEUE_USER, made by
+#             `mxhold-queuectl init` run as QUEUE_USER; its rate-limit state
+#             file ratelimit.state owned by SMTPD_USER, mode 0600.
+#   logs      LOGDIR/smtpd and LOGDIR/deliver (/var/log/mxhold), LOG_USER's,
+#             mode 0750.
+#   services  SERVICE/smtpd and SERVICE/deliver (/var/lib/mxhold/service),
+#             each with log/, from PREFIX/share/mxhold/service, the
+#             placeholders filled in; an existing run script is kept.
+#             SERVICE is a scan directory: `s6-svscan SERVICE`, or link the
+#             two into yours.
+#
+# Then it runs `mxhold-conf check` (which also checks the owners and modes
+# above) and says what is left to do.
+#
+# Settings (environment, or make variables for `make install-host`):
+#   PREFIX=/usr/local  CONF=/etc/mxhold  QUEUE=/var/spool/mxhold
+#   LOGDIR=/var/log/mxhold  SERVICE=/var/lib/mxhold/service
+#   ADDR=0  PORT=25  DNSCACHEIP=127.0.0.1  ME=$(hostname -f)
+#   SMTPD_USER=mxsmtpd  QUEUE_USER=mxqueue  LOG_USER=mxlog
+#   DESTDIR: everything is made under it (paths inside the files stay
+#   without it), for packaging and tests; users are still made system-wide.
+set -eu
+PREFIX=${PREFIX:-/usr/local}
+CONF=${CONF:-/etc/mxhold}
+QUEUE=${QUEUE:-/var/spool/mxhold}
+LOGDIR=${LOGDIR:-/var/log/mxhold}
+SERVICE=${SERVICE:-/var/lib/mxhold/service}
+ADDR=${ADDR:-0}
+PORT=${PORT:-25}
+DNSCACHEIP=${DNSCACHEIP:-127.0.0.1}
+ME=${ME:-$(hostname -f 2>/dev/null || hostname)}
+SMTPD_USER=${SMTPD_USER:-mxsmtpd}
+QUEUE_USER=${QUEUE_USER:-mxqueue}
+LOG_USER=${LOG_USER:-mxlog}
+D=${DESTDIR:-}
+BIN=$PREFIX/bin
+SHARE=$D$PREFIX/share/mxhold
+
+say () { echo "install-host: $*"; }
+die () { echo "install-host: fatal: $*" >&2; exit 100; }
+
+[ "$(id -u)" = 0 ] || die "run me as root (I make users and set owners)"
+[ -x "$D$BIN/mxhold-queue" ] && [ -d "$SHARE/example" ] && [ -d "$SHARE/service" ] ||
+  die "no installed mxhold in $D$PREFIX: run make install PREFIX=$PREFIX first"
+for v in "$CONF" "$QUEUE" "$LOGDIR" "$SERVICE" "$PREFIX"; do
+  case $v in /*) ;; *) die "$v: not an absolute path" ;; esac
+done
+
+for u in "$SMTPD_USER" "$QUEUE_USER" "$LOG_USER"; do
+  if getent passwd "$u" >/dev/null; then
+    say "user $u: exists"
+  else
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin --comment "mxhold" "$u"
+    say "user $u: made"
+  fi
+done
+[ "$SMTPD_USER" != "$QUEUE_USER" ] || die "SMTPD_USER and QUEUE_USER must differ"
+
+chown "$QUEUE_USER:$QUEUE_USER" "$D$BIN/mxhold-queue"
+chmod 4711 "$D$BIN/mxhold-queue"
+say "$D$BIN/mxhold-queue: setuid $QUEUE_USER (4711)"
+
+if [ -e "$D$CONF" ]; then
+  say "$D$CONF: exists, kept as it is"
+else
+  mkdir -p "$D$CONF"
+  chmod 0755 "$D$CONF"
+  for f in "$SHARE"/example/*; do install -m 0644 "$f" "$D$CONF/"; done
+  printf '# queue: the queue directory (one filesystem: every state change is a rename).\n%s\n' "$QUEUE" >"$D$CONF/queue"
+  printf '# me: the relay'"'"'s own host name (SMTP greeting, Received lines, DSNs).\n%s\n' "$ME" >"$D$CONF/me"
+  say "$D$CONF: made from the example (edit domains, me; then mxhold-conf compile)"
+fi
+[ -e "$D$CONF/config.cdb" ] || "$D$BIN/mxhold-conf" compile "$D$CONF"
+
+if [ ! -d "$D$QUEUE" ]; then
+  mkdir -p "$D$QUEUE"
+  chown "$QUEUE_USER:$QUEUE_USER" "$D$QUEUE"
+  chmod 0755 "$D$QUEUE"    # the SMTP user reaches its rate-limit state through it
+fi
+s6-setuidgid "$QUEUE_USER" "$D$BIN/mxhold-queuectl" -q "$D$QUEUE" init >/dev/null
+[ -e "$D$QUEUE/ratelimit.state" ] ||
+  install -o "$SMTPD_USER" -g "$SMTPD_USER" -m 0600 /dev/null "$D$QUEUE/ratelimit.state"
+say "$D$QUEUE: queue ready, owned by $QUEUE_USER; ratelimit.state $SMTPD_USER's"
+
+for s in smtpd deliver; do
+  mkdir -p "$D$LOGDIR/$s"
+  chown "$LOG_USER:$LOG_USER" "$D$LOGDIR/$s"
+  chmod 0750 "$D$LOGDIR/$s"
+done
+
+fill () {
+  sed -e "s|@CONF@|$CONF|g" -e "s|@BIN@|$BIN|g" -e "s|@ADDR@|$ADDR|g" \
+    -e "s|@PORT@|$PORT|g" -e "s|@DNSCACHEIP@|$DNSCACHEIP|g" -e "s|@LOGDIR@|$LOGDIR|g" \
+    -e "s|@SMTPD_USER@|$SMTPD_USER|g" -e "s|@QUEUE_USER@|$QUEUE_USER|g" \
+    -e "s|@LOG_USER@|$LOG_USER|g" "$1" >"$2.tmp"
+  chmod 0755 "$2.tmp"
+  mv "$2.tmp" "$2"
+}
+for s in smtpd deliver; do
+  for r in run log/run; do
+    dst=$D$SERVICE/$s/$r
+    mkdir -p "$(dirname "$dst")"
+    if [ -e "$dst" ]; then say "$dst: exists, kept"; else fill "$SHARE/service/$s/$r" "$dst"; fi
+  done
+done
+say "$D$SERVICE: smtpd and deliver, each with log/ (s6-svscan $SERVICE, or link them into your scan directory)"
+
+if [ -n "$D" ]; then
+  say "DESTDIR set: run mxhold-conf check on the host itself"
+elif "$D$BIN/mxhold-conf" check "$D$CONF"; then
+  say "mxhold-conf check: clean"
+else
+  say "mxhold-conf check found errors (above): fix them before starting the services"
+  exit 100
+fi
