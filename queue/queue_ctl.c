@@ -88,6 +88,15 @@ static void ctl_fail (char const *tmp, char const *event, char const *path)
   queue_ctl_die_sys(111, event, path) ;
 }
 
+/* An operator's queuectl may run as root; deliver runs as the queue's
+   owner and must read the request (0600): root gives it to that owner. */
+static void give_to_queue_owner (int fd, char const *q, char const *tmp)
+{
+  struct stat st ;
+  if (geteuid()) return ;
+  if (stat(q, &st) == -1 || fchown(fd, st.st_uid, st.st_gid) == -1) ctl_fail(tmp, "unable-chown", tmp) ;
+}
+
 /* Writes line (with its LF) as ctl/NAME through tmp/NAME: open O_EXCL,
    write, fsync, rename without overwriting, fsync ctl/ (doc/design.md,
    "Crash safety"). */
@@ -105,6 +114,7 @@ static void ctl_write (char const *q, char const *line, size_t len)
     if (fd == -1 && errno != EEXIST) queue_ctl_die_sys(111, "unable-create", tmp) ;
   }
   if (fd == -1) queue_ctl_die_sys(111, "unable-create", tmp) ;
+  give_to_queue_owner(fd, q, tmp) ;
   if (allwrite(fd, line, len) != len) ctl_fail(tmp, "unable-write", tmp) ;
   if (fsync(fd) == -1) ctl_fail(tmp, "unable-fsync", tmp) ;
   if (close(fd) == -1) ctl_fail(tmp, "unable-close", tmp) ;
