@@ -70,6 +70,14 @@ int conf_build_dir (struct conf_build *b, char const *dir) ;
 int conf_build_finish (struct conf_build *b) ;
 void conf_build_free (struct conf_build *b) ;
 
+/* After a clean conf_build_finish: where a value came from. data points
+   at the value of a record in b->w.buf (what conf_get on that image
+   returns); the line of the domains or clients line that made it, and
+   *key its cdb key ("d:DOMAIN", "c:" FAM LEN ADDR). 0 if no line made it
+   (limits, spf and the prefix lists are tracked in lim/limline,
+   spf/spfline). mxhold-conf explain. */
+unsigned long conf_build_source (struct conf_build const *b, char const *data, struct span *key) ;
+
 /* Writes data as DIR/config.cdb: DIR/config.cdb.tmp, fsync, rename,
    fsync DIR, so a reader sees the old file or the new one. 0, or -1 +
    errno (the tmp file is removed; the old config.cdb is untouched). */
