@@ -102,6 +102,7 @@ static void startup (char const *confdir)
   queue_sweep(g.q, (int64_t)g.now, swept, 0) ;
   dlv_tmp_clean() ;
   dlv_trigger_open() ;
+  dlv_hold_scan() ;     /* before the messages are scheduled */
   dlv_scan_mess() ;
   dlv_scan_new() ;
   dlv_ctl_scan() ;
