@@ -8,7 +8,7 @@ DLV_LIBC_OBJS := deliver/dlv_buf.o deliver/dlv_reply.o lib/u64.o
 
 PROGS += remote
 remote_OBJS := deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliver/remote_io.o \
-  deliver/remote_reply.o deliver/remote_route.o \
+  deliver/remote_reply.o deliver/remote_route.o deliver/remote_guard.o \
   $(DLV_LIBC_OBJS) lib/log.o lib/write_all.o $(QUEUE_FMT_OBJS) $(CONF_OBJS)
 remote_OBJS += lib/cli.o lib/write_all.o
 remote_LIBS := $(OWFAT)
@@ -32,5 +32,5 @@ deliver_OBJS += lib/cli.o lib/write_all.o
 deliver_LIBS := -ls6 -lskarnet
 
 UNITS += dlv_sched
-dlv_sched_test_OBJS := tests/unit/dlv_sched_test.o deliver/dlv_sched.o $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o $(CONF_OBJS)
+dlv_sched_test_OBJS := tests/unit/dlv_sched_test.o deliver/dlv_sched.o $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o $(CONF_OBJS) queue/queue_fmt.o
 dlv_sched_test_LIBS := -lskarnet

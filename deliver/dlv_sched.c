@@ -193,7 +193,7 @@ static void hold_fix (uint32_t i)
     struct dlv_rcpt *x = m->r + r ;
     uint64_t next ;
     if (x->status != 'p' || x->busy) continue ;
-    next = msgheld || g.dom[x->dom].held ? QUEUE_NEXT_HELD : x->next == QUEUE_NEXT_HELD ? g.now : x->next ;
+    next = msgheld || (x->dom < g.ndom && g.dom[x->dom].held) ? QUEUE_NEXT_HELD : x->next == QUEUE_NEXT_HELD ? g.now : x->next ;
     if (next == x->next) continue ;
     x->next = next ;
     changed = 1 ;
@@ -321,6 +321,7 @@ uint32_t dlv_dom_route (uint32_t d)
     if (rt->fresh || x->lim.conc_host < rt->conc) rt->conc = x->lim.conc_host ;
     if (rt->fresh || x->lim.session_idle < rt->idle) rt->idle = x->lim.session_idle ;
     rt->fresh = 0 ;
+    rt->bounce = found ? DLV_CUSTOMER : DLV_BOUNCE ;   /* only DSNs go to a domain not in `domains` */
   }
   return x->route ;
 }
