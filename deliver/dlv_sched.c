@@ -266,6 +266,7 @@ uint32_t dlv_dom_intern (char const *s, size_t len)
   g.dom[g.ndom].name = strdup(low) ;
   if (!g.dom[g.ndom].name) nomem() ;
   g.dom[g.ndom].route = DLV_NONE ;
+  g.dom[g.ndom].held = 0 ;   /* dlv_hold_scan sets it */
   g.domtab[j] = g.ndom + 1 ;
   return g.ndom++ ;
 }

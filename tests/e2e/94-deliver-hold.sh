@@ -5,6 +5,9 @@
 # release them, the hold survives a restart of deliver, release sends them
 # at once; the same for one message; list and show say held. The unhappy
 # paths: an unknown id, a release of what is not held, a bad domain.
+# Then the DSN to a sender whose domain does not exist (NXDOMAIN from a
+# real DNS server, tinydns) fails for good at its first attempt, while one
+# to a domain that exists without any address waits to be retried.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/40-deliver-lib.bash"
 qc () { mxhold-queuectl -c "$C" "$@" 2>>"$T/qc.log"; }
@@ -77,5 +80,32 @@ is "$rc:$(cat "$T/err")" "100:mxhold-queuectl: fatal: not-held domain=example.ne
 mxhold-queuectl -c "$C" hold "$(printf 'a\tb')" >/dev/null 2>"$T/err"; rc=$?
 is "$rc:$(cat "$T/err")" '100:mxhold-queuectl: fatal: bad-domain domain="a\x09b" reason=bad-byte' "hold of a bad domain: exit 100"
 is "$(ls "$Q/hold" | wc -l)" 0 "refused holds leave no file"
+
+# DSNs to a domain that does not exist: one attempt, permanent
+pick () { local n a; for n in $(seq 1 40); do a=127.94.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)); ! ss -lntu | grep -q " $a:" && { echo "$a"; return; }; done; }
+DNS=$(pick)
+mkdir -p "$T/dns"
+printf '%s\n' ".example:$DNS:a" "'noaddr.example:exists, with no address" >"$T/dns/data"
+(cd "$T/dns" && tinydns-data) || nok "tinydns-data"
+bg env IP="$DNS" ROOT="$T/dns" UID=0 GID=0 tinydns 2>"$T/tinydns.log"
+dns_up () { $PY -c "import dnslib; q=dnslib.DNSRecord.question('noaddr.example','TXT'); print(dnslib.DNSRecord.parse(q.send('$DNS',53,timeout=1)))" 2>/dev/null | grep -q exists; }
+check "tinydns answers on $DNS" wait_until 5 dns_up
+dlv_stop
+sink_stop
+sink_start "$P" "$T/mbox3" --reject '^bad'
+nstart=$(logcount "info: started")
+DLV_ENV="DNSCACHEIP=$DNS" dlv_start
+s6-svc -u "$T/svc/deliver"
+check "deliver back, asking $DNS" wait_until 10 eval '[ "$(logcount "info: started")" -gt "$nstart" ]'
+inject snd@nx.example bad@example.com; N=$(dlv_qid)
+check "the recipient is refused (550): bounced" wait_until 10 grep -q "bounced qid=$N .*to=bad@example.com .*status=bounced" "$T/deliver.log"
+check "a DSN is queued to the sender" wait_until 10 grep -q "dsn qid=$N to=snd@nx.example" "$T/deliver.log"
+check "its route fails: nxdomain" wait_until 10 grep -q "route-failed route=mx domain=nx.example reason=nxdomain" "$T/deliver.log"
+check "the DSN fails for good at its first attempt" wait_until 10 grep -q "bounced qid=[0-9.]* from=\"\" to=snd@nx.example host=- error=\"the domain does not exist (NXDOMAIN)\" .*attempts=1 status=bounced" "$T/deliver.log"
+unlike "$(grep "to=snd@nx.example" "$T/deliver.log")" "status=deferred" "never deferred"
+check "nothing left in the queue" wait_until 10 queue_empty
+inject snd@noaddr.example bad2@example.com; M2=$(dlv_qid)
+check "a DSN to a domain that exists without an address" wait_until 10 grep -q "dsn qid=$M2 to=snd@noaddr.example" "$T/deliver.log"
+check "is deferred, to be retried (no-address is temporary)" wait_until 10 grep -q "deferred qid=[0-9.]* from=\"\" to=snd@noaddr.example .*status=deferred" "$T/deliver.log"
 dlv_grammar "$T/deliver.log"
 exit 0
