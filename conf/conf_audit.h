@@ -23,7 +23,9 @@ struct conf_audit
    file are known; dot files and directories (tls/, a queue) are skipped. */
 void conf_audit_dir (struct conf_audit *a, char const *dir) ;
 
-/* config.cdb must be readable by the relay's users (they are not root). */
+/* config.cdb must be readable by the relay's users (they are not root);
+   tls/key.pem, if there, by nobody else (not by others, not writable by
+   its group). */
 void conf_audit_cdb (struct conf_audit *a, char const *dir) ;
 
 /* The queue q: absent is a warning (mxhold-queuectl init makes it); every

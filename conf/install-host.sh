@@ -15,6 +15,7 @@
 #   queue     QUEUE (/var/spool/mxhold), owned by QUEUE_USER, made by
 #             `mxhold-queuectl init` run as QUEUE_USER; its rate-limit state
 #             file ratelimit.state owned by SMTPD_USER, mode 0600.
+#   tls       CONF/tls/key.pem, if there, root:SMTPD_USER 0640 (cert.pem 0644).
 #   logs      LOGDIR/smtpd and LOGDIR/deliver (/var/log/mxhold), LOG_USER's,
 #             mode 0750.
 #   services  SERVICE/smtpd and SERVICE/deliver (/var/lib/mxhold/service),
@@ -86,6 +87,17 @@ else
   say "$D$CONF: made from the example (edit domains, me; then mxhold-conf compile)"
 fi
 [ -e "$D$CONF/config.cdb" ] || "$D$BIN/mxhold-conf" compile "$D$CONF"
+# STARTTLS's key: not for anyone else; mxhold-tls runs as the SMTP user
+# (smtpd's child) and reads it, so does smtpd's check that it is usable.
+if [ -d "$D$CONF/tls" ]; then
+  chown root:root "$D$CONF/tls"
+  chmod 0755 "$D$CONF/tls"
+  [ ! -e "$D$CONF/tls/cert.pem" ] || { chown root:root "$D$CONF/tls/cert.pem"; chmod 0644 "$D$CONF/tls/cert.pem"; }
+  [ ! -e "$D$CONF/tls/key.pem" ] || { chown "root:$SMTPD_USER" "$D$CONF/tls/key.pem"; chmod 0640 "$D$CONF/tls/key.pem"; }
+  say "$D$CONF/tls: key.pem root:$SMTPD_USER 0640, cert.pem 0644"
+else
+  say "$D$CONF/tls: none; STARTTLS is offered once cert.pem and key.pem are there (run me again for their modes)"
+fi
 
 if [ ! -d "$D$QUEUE" ]; then
   mkdir -p "$D$QUEUE"

@@ -4,4 +4,5 @@
 # TLS connection's process (tls.md, "Cost").
 PROGS += tls
 tls_OBJS := tls/tls.o tls/tls_ctx.o tls/tls_shake.o tls/tls_relay.o lib/log.o lib/u64.o lib/write_all.o
+tls_OBJS += lib/cli.o lib/write_all.o
 tls_LIBS := -lssl -lcrypto

@@ -106,6 +106,23 @@ check "deliver (mxqueue) delivers it" wait_until 15 grep -q 'by hand' -r "$T/mbo
 check "and acts on root's request" wait_until 10 grep -q 'ctl .*request=flush' "$T/log/deliver/current"
 unlike "$(cat "$T/log/deliver/current")" 'ctl-refused|unable-read' "deliver could read every request"
 
+# STARTTLS on the installed relay: the key root:mxsmtpd 0640 (install-host,
+# run again), mxhold-tls found in PATH and reading it as mxsmtpd.
+source "$TOP/tests/certs.sh"
+make_certs "$T/pki" || nok "make_certs"
+mkdir -p "$C/tls"
+cp "$T/pki/chain.pem" "$C/tls/cert.pem"
+cp "$T/pki/server.key" "$C/tls/key.pem"
+PREFIX=$T/usr CONF=$C QUEUE=$Q LOGDIR=$T/log SERVICE=$SV ADDR=127.0.0.1 PORT=$PORT \
+  DNSCACHEIP=$DNS ME=relay.test sh "$T/usr/share/mxhold/install-host.sh" >"$T/ih2.out" 2>&1 || nok "install-host again"
+is "$(stat -c '%U:%G %a' "$C/tls/key.pem")" "root:mxsmtpd 640" "the TLS key: root's, the SMTP user's group, 0640"
+! s6-setuidgid mxqueue cat "$C/tls/key.pem" >/dev/null 2>&1; is "$?" 0 "the queue user cannot read the TLS key"
+swaks --server "127.0.0.1:$PORT" --tls --from you@sender.example --to postmaster@example.com \
+  --h-Subject "over tls" --silent 2 >"$T/swaks-tls.out" 2>&1; rc=$?
+is "$rc" 0 "swaks --tls: STARTTLS and the message accepted" || diag "$(tail -5 "$T/swaks-tls.out")"
+check "the downstream got the TLS message" wait_until 15 grep -q 'over tls' -r "$T/mbox"
+like "$(grep -h 'tls=' "$T/log/smtpd/current" | tail -1)" 'tls=TLSv1\.[23]/' "smtpd logged the TLS protocol and cipher"
+
 # The logs: TAI64N stamps that s6-tai64nlocal turns into local time.
 like "$(head -1 "$T/log/smtpd/current")" '^@4[0-9a-f]{23} mxhold-' "smtpd's log lines start with a TAI64N stamp"
 like "$(s6-tai64nlocal <"$T/log/smtpd/current" | head -1)" '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ mxhold-' "s6-tai64nlocal shows local times"

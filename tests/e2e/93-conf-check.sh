@@ -44,6 +44,14 @@ is "$(tail -1 "$T/cerr")" "6 errors" "one error per missing directory"
 echo "$C/q" >"$C/queue"
 mc check "$C"; is "$?:$(cat "$T/cerr")" "0:" "back to the queue: clean"
 
+# the TLS key open to others, or writable by its group
+mkdir -p "$C/tls"; echo key >"$C/tls/key.pem"; chmod 644 "$C/tls/key.pem"
+mc check "$C"; is "$?:$(head -1 "$T/cerr")" "100:$C/tls/key.pem: the TLS key is open to others: only root and the SMTP user may read it (root:SMTP user, 0640)" "tls/key.pem 0644: an error"
+chmod 660 "$C/tls/key.pem"
+mc check "$C"; is "$?:$(head -1 "$T/cerr")" "100:$C/tls/key.pem: the TLS key is writable by its group (0640)" "tls/key.pem 0660: an error"
+chmod 640 "$C/tls/key.pem"
+mc check "$C"; is "$?:$(cat "$T/cerr")" "0:" "tls/key.pem 0640: clean"
+rm -r "$C/tls"
 # config.cdb unreadable by the relay's users
 chmod 600 "$C/config.cdb"
 mc check "$C"; is "$?:$(head -1 "$T/cerr")" "100:$C/config.cdb: not readable by others: the relay's users cannot read it (mode 0644)" "config.cdb 0600: an error"
