@@ -72,6 +72,23 @@ like "$(cat "$Q"/state/*/"$E")" "^0 p 1 18446744073709551614 " "its state line: 
 qc release "$E" >/dev/null
 check "release: the message delivered" wait_until 10 delivered "$E" e@example.com
 
+# a hold that comes while the recipient is in a session: its result (a
+# deferral) does not let it escape; it waits until the release
+sink_stop
+sink_start "$P" "$T/mbox4" --delay 1 --tempfail '^busy'
+inject snd@example.org busy@example.com; Bq=$(dlv_qid)
+check "the session to the slow server has begun" wait_until 10 eval '[ "$(grep -c "mxhold-remote: info: connect host=127.0.0.1 .*port=$P" "$T/deliver.log")" -ge 3 ]'
+qc hold example.com >/dev/null
+check "the hold taken while busy@ is in its session" wait_until 5 eval '[ "$(grep -c "ctl request=hold domain=example.com" "$T/deliver.log")" -ge 2 ]'
+check "its attempt ends deferred (451)" wait_until 20 grep -q "deferred qid=$Bq .*to=busy@example.com .*attempts=1 status=deferred" "$T/deliver.log"
+nf=$(logcount "ctl request=flush")
+qc flush >/dev/null
+check "a flush after it processed" wait_until 5 eval '[ "$(logcount "ctl request=flush")" -gt "$nf" ]'
+like "$(qc list -s held)" "to=busy@example.com state=held attempts=1 next=held reply=\"451 " "list: held, with the reply that deferred it"
+qc release example.com >/dev/null
+check "release: tried again at once" wait_until 20 grep -q "deferred qid=$Bq .*to=busy@example.com .*attempts=2 status=deferred" "$T/deliver.log"
+qc delete "$Bq" >/dev/null
+
 # unhappy paths
 mxhold-queuectl -c "$C" hold 1795800000.9.9 >/dev/null 2>"$T/err"; rc=$?
 is "$rc:$(cat "$T/err")" "100:mxhold-queuectl: fatal: no-message qid=1795800000.9.9 path=$Q" "hold of an unknown message: exit 100"
