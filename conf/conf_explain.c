@@ -103,6 +103,9 @@ static int domain_line (struct out *o, struct conf_build const *b, struct conf c
   mx_log_bytes(&l, "route", route.p, route.len) ;
   if (conf_opt(*dval, "tls", &tls)) mx_log_bytes(&l, "tls_policy", tls.p, tls.len) ;
   else mx_log_str(&l, "tls_policy", "-") ;
+  /* recipient validation (conf.md, domains: recipients=) */
+  if (conf_opt(*dval, "recipients", &tls)) mx_log_bytes(&l, "rcpt_policy", tls.p, tls.len) ;
+  else mx_log_str(&l, "rcpt_policy", "-") ;
   put_where(o, &l, "domains", *dline) ;
   end(o, &l) ;
   return 1 ;

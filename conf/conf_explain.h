@@ -10,7 +10,7 @@
    domain: NULL or a recipient domain. Writes to fd 1, in the log's
    key=value grammar without its head (doc/log.md; conf/conf.md, explain):
      client client=IP prefix=ADDR/LEN|- trusted=yes|no [file= line=]
-     domain domain=D route=R tls_policy=T file= line=   (or reason=not-customer)
+     domain domain=D route=R tls_policy=T rcpt_policy=P file= line=   (or reason=not-customer)
      limit name=N value=V source=default|limits|clients|domains [file= line=] [scope=domain]
      spf spf=RESULT action=A source=default|spf [file= line=]
    0, or -1 and errno when stdout cannot be written. */

@@ -112,16 +112,16 @@ printf 'recipients 20\n# x\nconnections 100 60\n' >"$C/limits"
 printf 'fail defer\n' >"$C/spf"
 cat >"$C/domains" <<'X'
 example.com 127.0.0.1:2526
-example.org 127.0.0.1:25,[::1]:26 tls=may size=1M retry_min=60 recipients=5
+example.org 127.0.0.1:25,[::1]:26 tls=may size=1M retry_min=60 messages=5
 X
 mc -c "$C" explain 192.0.2.7 example.org; rc=$?
 out=$(cat "$T/cout")
 is "$rc" 0 "explain exits 0"
 line () { printf '%s\n' "$out" | grep -E -- "$1" | head -1; }
 is "$(line '^client ')" "client client=192.0.2.7 prefix=192.0.2.0/24 trusted=yes file=$C/clients line=2" "the client's clients line, trusted, file:line"
-is "$(line '^domain ')" "domain domain=example.org route=127.0.0.1:25,[::1]:26 tls_policy=may file=$C/domains line=2" "the domain's route, tls policy, file:line"
+is "$(line '^domain ')" "domain domain=example.org route=127.0.0.1:25,[::1]:26 tls_policy=may rcpt_policy=- file=$C/domains line=2" "the domain's route, tls policy, file:line"
 is "$(line '^limit name=recipients ')" "limit name=recipients value=20 source=limits file=$C/limits line=1" "a limit from limits"
-is "$(line '^limit name=recipients .*scope')" "limit name=recipients value=5 source=domains file=$C/domains line=2 scope=none" "a domain's recipients: no per-domain effect"
+is "$(line '^limit name=messages .*scope')" "limit name=messages value=5 source=domains file=$C/domains line=2 scope=none" "a domain's messages: no per-domain effect"
 is "$(line '^limit name=window ')" "limit name=window value=60 source=limits file=$C/limits line=3" "connections N WINDOW sets window, same line"
 is "$(line '^limit name=connections ')" "limit name=connections value=unlimited source=clients file=$C/clients line=2" "a client override, unlimited"
 is "$(line '^limit name=size .*clients')" "limit name=size value=5242880 source=clients file=$C/clients line=2" "size for the client"
