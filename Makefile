@@ -139,10 +139,12 @@ man: $(MAN_PAGES)
 # and under PREFIX/share/mxhold what conf/install-host.sh makes a relay of:
 # the example config, the s6 service templates, the script itself; the
 # manuals as Markdown in PREFIX/share/doc/mxhold. mxhold-queue keeps its
-# setuid bit across a reinstall when the queue user exists (install-host).
+# setuid bit, mxhold-tls its setgid bit, across a reinstall when their user
+# and group exist (install-host).
 SHARE_DIR = $(DESTDIR)$(PREFIX)/share/mxhold
 DOC_DIR = $(DESTDIR)$(PREFIX)/share/doc/mxhold
 QUEUE_USER ?= mxqueue
+TLS_GROUP ?= mxtls
 install: all man
 	install -d -m 755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 $(DOC_DIR) \
 	  $(SHARE_DIR)/example $(SHARE_DIR)/service/smtpd/log $(SHARE_DIR)/service/deliver/log
@@ -150,6 +152,9 @@ install: all man
 	if [ "$$(id -u)" = 0 ] && getent passwd $(QUEUE_USER) >/dev/null; then \
 	  chown $(QUEUE_USER):$(QUEUE_USER) $(DESTDIR)$(PREFIX)/bin/mxhold-queue && \
 	  chmod 4711 $(DESTDIR)$(PREFIX)/bin/mxhold-queue; fi
+	if [ "$$(id -u)" = 0 ] && [ -e $(DESTDIR)$(PREFIX)/bin/mxhold-tls ] && getent group $(TLS_GROUP) >/dev/null; then \
+	  chown root:$(TLS_GROUP) $(DESTDIR)$(PREFIX)/bin/mxhold-tls && \
+	  chmod 2755 $(DESTDIR)$(PREFIX)/bin/mxhold-tls; fi
 	for f in $(MAN_PAGES); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man8/; done
 	for f in conf/example/*; do install -m 644 $$f $(SHARE_DIR)/example/; done
 	for s in smtpd deliver; do \

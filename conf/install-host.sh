@@ -6,7 +6,8 @@
 #   users     SMTPD_USER (mxsmtpd) runs ratelimit, smtpd and spfcheck, the
 #             programs that parse what clients send; QUEUE_USER (mxqueue)
 #             owns the queue and runs deliver and remote; LOG_USER (mxlog)
-#             runs s6-log. System users, no home, no shell (useradd).
+#             runs s6-log. System users, no home, no shell (useradd);
+#             TLS_GROUP (mxtls), the TLS key's group (groupadd).
 #   binary    PREFIX/bin/mxhold-queue owned by QUEUE_USER, mode 4711: the
 #             SMTP user writes the queue only through it (qmail's split).
 #   config    CONF (/etc/mxhold) from PREFIX/share/mxhold/example, its
@@ -15,7 +16,9 @@
 #   queue     QUEUE (/var/spool/mxhold), owned by QUEUE_USER, made by
 #             `mxhold-queuectl init` run as QUEUE_USER; its rate-limit state
 #             file ratelimit.state owned by SMTPD_USER, mode 0600.
-#   tls       CONF/tls/key.pem, if there, root:SMTPD_USER 0640 (cert.pem 0644).
+#   tls       PREFIX/bin/mxhold-tls setgid TLS_GROUP (mxtls, mode 2755), and
+#             CONF/tls/key.pem, if there, root:TLS_GROUP 0640 (cert.pem 0644):
+#             only mxhold-tls reads the key, not smtpd or the others.
 #   logs      LOGDIR/smtpd and LOGDIR/deliver (/var/log/mxhold), LOG_USER's,
 #             mode 0750.
 #   services  SERVICE/smtpd and SERVICE/deliver (/var/lib/mxhold/service),
@@ -31,7 +34,7 @@
 #   PREFIX=/usr/local  CONF=/etc/mxhold  QUEUE=/var/spool/mxhold
 #   LOGDIR=/var/log/mxhold  SERVICE=/var/lib/mxhold/service
 #   ADDR=0  PORT=25  DNSCACHEIP=127.0.0.1  ME=$(hostname -f)
-#   SMTPD_USER=mxsmtpd  QUEUE_USER=mxqueue  LOG_USER=mxlog
+#   SMTPD_USER=mxsmtpd  QUEUE_USER=mxqueue  LOG_USER=mxlog  TLS_GROUP=mxtls
 #   DESTDIR: everything is made under it (paths inside the files stay
 #   without it), for packaging and tests; users are still made system-wide.
 set -eu
@@ -47,6 +50,7 @@ ME=${ME:-$(hostname -f 2>/dev/null || hostname)}
 SMTPD_USER=${SMTPD_USER:-mxsmtpd}
 QUEUE_USER=${QUEUE_USER:-mxqueue}
 LOG_USER=${LOG_USER:-mxlog}
+TLS_GROUP=${TLS_GROUP:-mxtls}
 D=${DESTDIR:-}
 BIN=$PREFIX/bin
 SHARE=$D$PREFIX/share/mxhold
@@ -87,14 +91,25 @@ else
   say "$D$CONF: made from the example (edit domains, me; then mxhold-conf compile)"
 fi
 [ -e "$D$CONF/config.cdb" ] || "$D$BIN/mxhold-conf" compile "$D$CONF"
-# STARTTLS's key: not for anyone else; mxhold-tls runs as the SMTP user
-# (smtpd's child) and reads it, so does smtpd's check that it is usable.
+# STARTTLS's key: for mxhold-tls alone. It runs as the SMTP user (smtpd's
+# child) but setgid TLS_GROUP, the key's group; smtpd only stats the key.
+if getent group "$TLS_GROUP" >/dev/null; then
+  say "group $TLS_GROUP: exists"
+else
+  groupadd --system "$TLS_GROUP"
+  say "group $TLS_GROUP: made"
+fi
+if [ -e "$D$BIN/mxhold-tls" ]; then
+  chown "root:$TLS_GROUP" "$D$BIN/mxhold-tls"
+  chmod 2755 "$D$BIN/mxhold-tls"
+  say "$D$BIN/mxhold-tls: setgid $TLS_GROUP (2755)"
+fi
 if [ -d "$D$CONF/tls" ]; then
   chown root:root "$D$CONF/tls"
   chmod 0755 "$D$CONF/tls"
   [ ! -e "$D$CONF/tls/cert.pem" ] || { chown root:root "$D$CONF/tls/cert.pem"; chmod 0644 "$D$CONF/tls/cert.pem"; }
-  [ ! -e "$D$CONF/tls/key.pem" ] || { chown "root:$SMTPD_USER" "$D$CONF/tls/key.pem"; chmod 0640 "$D$CONF/tls/key.pem"; }
-  say "$D$CONF/tls: key.pem root:$SMTPD_USER 0640, cert.pem 0644"
+  [ ! -e "$D$CONF/tls/key.pem" ] || { chown "root:$TLS_GROUP" "$D$CONF/tls/key.pem"; chmod 0640 "$D$CONF/tls/key.pem"; }
+  say "$D$CONF/tls: key.pem root:$TLS_GROUP 0640, cert.pem 0644"
 else
   say "$D$CONF/tls: none; STARTTLS is offered once cert.pem and key.pem are there (run me again for their modes)"
 fi

@@ -17,10 +17,14 @@ is "$rc" 0 "make install DESTDIR PREFIX=/usr exits 0" || diag "$out"
 
 # The list of what make install puts there, with modes: exactly this.
 # mxhold-queue keeps its setuid bit when the queue user exists already
-qmode=755
+qmode=755 tmode=755
 [ "$(id -u)" = 0 ] && getent passwd mxqueue >/dev/null && qmode=4711
+[ "$(id -u)" = 0 ] && getent group mxtls >/dev/null && tmode=2755
 {
-  for p in $progs; do [ $p = queue ] && echo "$qmode usr/bin/mxhold-$p" || echo "755 usr/bin/mxhold-$p"; done
+  for p in $progs; do
+    case $p in queue) m=$qmode ;; tls) m=$tmode ;; *) m=755 ;; esac
+    echo "$m usr/bin/mxhold-$p"
+  done
   for p in $progs; do [ -z "$(manual $p)" ] || echo "644 usr/share/man/man8/mxhold-$p.8"; done
   for f in aliases clients domains limits me queue spf; do echo "644 usr/share/mxhold/example/$f"; done
   for s in smtpd deliver; do echo "755 usr/share/mxhold/service/$s/run"; echo "755 usr/share/mxhold/service/$s/log/run"; done
@@ -89,6 +93,8 @@ done
 # owner:group mode path, for everything install-host makes or changes
 st () { stat -c '%U:%G %a' "$D/$1"; }
 is "$(st usr/bin/mxhold-queue)" "mxqueue:mxqueue 4711" "mxhold-queue: setuid to the queue user"
+is "$(st usr/bin/mxhold-tls)" "root:mxtls 2755" "mxhold-tls: setgid mxtls, the key's group"
+check "group mxtls exists" eval "getent group mxtls >/dev/null"
 is "$(st etc/mxhold)" "root:root 755" "/etc/mxhold: root's"
 for f in aliases clients domains limits me queue spf config.cdb; do
   is "$(st etc/mxhold/$f)" "root:root 644" "/etc/mxhold/$f: root's, world-readable"
@@ -131,11 +137,12 @@ is "$rc" 0 "install-host a second time exits 0"
 is "$(cat "$D"/etc/mxhold/* "$sv/smtpd/run" 2>/dev/null | md5sum)" "$sum1" "the second run changed no config file and no run script"
 like "$(cat "$T/ih2.out")" "etc/mxhold: exists, kept" "and says it kept the config"
 like "$(cat "$T/ih2.out")" "user mxqueue: exists" "and made no user twice"
-is "$(st etc/mxhold/tls/key.pem)" "root:mxsmtpd 640" "tls/key.pem: root's, readable by the SMTP user alone"
+is "$(st etc/mxhold/tls/key.pem)" "root:mxtls 640" "tls/key.pem: root's, group mxtls (mxhold-tls alone reads it)"
 is "$(st etc/mxhold/tls/cert.pem)" "root:root 644" "tls/cert.pem: 0644"
 # make install again (an upgrade) keeps mxhold-queue setuid
 make -s -C "$TOP" B="$B" install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
 is "$(st usr/bin/mxhold-queue)" "mxqueue:mxqueue 4711" "make install over it keeps mxhold-queue setuid"
+is "$(st usr/bin/mxhold-tls)" "root:mxtls 2755" "and mxhold-tls setgid"
 # the pages and docs hold example log lines: not logs of this run
 rm -rf "$D/usr/share/man" "$D/usr/share/doc"
 exit 0

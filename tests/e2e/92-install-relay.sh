@@ -106,8 +106,9 @@ check "deliver (mxqueue) delivers it" wait_until 15 grep -q 'by hand' -r "$T/mbo
 check "and acts on root's request" wait_until 10 grep -q 'ctl .*request=flush' "$T/log/deliver/current"
 unlike "$(cat "$T/log/deliver/current")" 'ctl-refused|unable-read' "deliver could read every request"
 
-# STARTTLS on the installed relay: the key root:mxsmtpd 0640 (install-host,
-# run again), mxhold-tls found in PATH and reading it as mxsmtpd.
+# STARTTLS on the installed relay: the key root:mxtls 0640 (install-host,
+# run again), mxhold-tls found in PATH, setgid mxtls: the one process of
+# the SMTP user that can read the key.
 source "$TOP/tests/certs.sh"
 make_certs "$T/pki" || nok "make_certs"
 mkdir -p "$C/tls"
@@ -115,8 +116,9 @@ cp "$T/pki/chain.pem" "$C/tls/cert.pem"
 cp "$T/pki/server.key" "$C/tls/key.pem"
 PREFIX=$T/usr CONF=$C QUEUE=$Q LOGDIR=$T/log SERVICE=$SV ADDR=127.0.0.1 PORT=$PORT \
   DNSCACHEIP=$DNS ME=relay.test sh "$T/usr/share/mxhold/install-host.sh" >"$T/ih2.out" 2>&1 || nok "install-host again"
-is "$(stat -c '%U:%G %a' "$C/tls/key.pem")" "root:mxsmtpd 640" "the TLS key: root's, the SMTP user's group, 0640"
-! s6-setuidgid mxqueue cat "$C/tls/key.pem" >/dev/null 2>&1; is "$?" 0 "the queue user cannot read the TLS key"
+is "$(stat -c '%U:%G %a' "$C/tls/key.pem")" "root:mxtls 640" "the TLS key: root's, group mxtls, 0640"
+! s6-setuidgid mxsmtpd cat "$C/tls/key.pem" >/dev/null 2>&1; is "$?" 0 "the SMTP user (smtpd) cannot read the TLS key"
+! s6-setuidgid mxqueue cat "$C/tls/key.pem" >/dev/null 2>&1; is "$?" 0 "the queue user cannot read it either"
 swaks --server "127.0.0.1:$PORT" --tls --from you@sender.example --to postmaster@example.com \
   --h-Subject "over tls" --silent 2 >"$T/swaks-tls.out" 2>&1; rc=$?
 is "$rc" 0 "swaks --tls: STARTTLS and the message accepted" || diag "$(tail -5 "$T/swaks-tls.out")"

@@ -46,7 +46,7 @@ mc check "$C"; is "$?:$(cat "$T/cerr")" "0:" "back to the queue: clean"
 
 # the TLS key open to others, or writable by its group
 mkdir -p "$C/tls"; echo key >"$C/tls/key.pem"; chmod 644 "$C/tls/key.pem"
-mc check "$C"; is "$?:$(head -1 "$T/cerr")" "100:$C/tls/key.pem: the TLS key is open to others: only root and the SMTP user may read it (root:SMTP user, 0640)" "tls/key.pem 0644: an error"
+mc check "$C"; is "$?:$(head -1 "$T/cerr")" "100:$C/tls/key.pem: the TLS key is open to others: only mxhold-tls may read it (root:mxtls, 0640)" "tls/key.pem 0644: an error"
 chmod 660 "$C/tls/key.pem"
 mc check "$C"; is "$?:$(head -1 "$T/cerr")" "100:$C/tls/key.pem: the TLS key is writable by its group (0640)" "tls/key.pem 0660: an error"
 chmod 640 "$C/tls/key.pem"
