@@ -19,6 +19,9 @@
 #   tls       PREFIX/bin/mxhold-tls setgid TLS_GROUP (mxtls, mode 2755), and
 #             CONF/tls/key.pem, if there, root:TLS_GROUP 0640 (cert.pem 0644):
 #             only mxhold-tls reads the key, not smtpd or the others.
+#   rcpt      the recipient cache directory (config's rcptcache, default
+#             /var/lib/mxhold/rcpt), SMTPD_USER:QUEUE_USER 2770, its files
+#             made by SMTPD_USER 0660: both users write it.
 #   logs      LOGDIR/smtpd and LOGDIR/deliver (/var/log/mxhold), LOG_USER's,
 #             mode 0750.
 #   services  SERVICE/smtpd and SERVICE/deliver (/var/lib/mxhold/service),
@@ -123,6 +126,23 @@ s6-setuidgid "$QUEUE_USER" "$D$BIN/mxhold-queuectl" -q "$D$QUEUE" init >/dev/nul
 [ -e "$D$QUEUE/ratelimit.state" ] ||
   install -o "$SMTPD_USER" -g "$SMTPD_USER" -m 0600 /dev/null "$D$QUEUE/ratelimit.state"
 say "$D$QUEUE: queue ready, owned by $QUEUE_USER; ratelimit.state $SMTPD_USER's"
+
+# The recipient cache (recipients=verify|learn): an LMDB environment that
+# smtpd and mxhold-rcptcheck (the SMTP user) and deliver's learning (the
+# queue user) all write. tcpserver -U gives smtpd one group only, so the
+# directory and its two files are the SMTP user's, group the queue user's,
+# 0660 (the directory setgid 2770, so the files keep that group); made now,
+# by the SMTP user, before any program creates them with its own owner.
+RCPT=$("$D$BIN/mxhold-conf" -c "$D$CONF" get rcptcache 2>/dev/null || echo /var/lib/mxhold/rcpt)
+mkdir -p "$D$(dirname "$RCPT")"
+[ -d "$D$RCPT" ] || mkdir "$D$RCPT"
+chown "$SMTPD_USER:$QUEUE_USER" "$D$RCPT"
+chmod 2770 "$D$RCPT"
+if [ -z "$D" ] && [ ! -e "$RCPT/data.mdb" ]; then
+  ( umask 007 && s6-setuidgid "$SMTPD_USER" "$BIN/mxhold-rcptctl" -c "$CONF" forget postmaster@install-host.invalid >/dev/null ) ||
+    say "$RCPT: the cache could not be made now; the first prober makes it"
+fi
+say "$D$RCPT: recipient cache, $SMTPD_USER:$QUEUE_USER 2770"
 
 for s in smtpd deliver; do
   mkdir -p "$D$LOGDIR/$s"

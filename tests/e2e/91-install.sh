@@ -109,6 +109,7 @@ is "$(find "$D/var/spool/mxhold/mess" "$D/var/spool/mxhold/state" -mindepth 1 -t
 is "$(find "$D/var/spool/mxhold/mess" -mindepth 1 -type d | wc -l)" 64 "64 buckets in mess/"
 is "$(stat -c %U "$D/var/spool/mxhold/trigger")" mxqueue "the trigger fifodir: mxqueue's"
 is "$(st var/spool/mxhold/ratelimit.state)" "mxsmtpd:mxsmtpd 600" "ratelimit.state: the SMTP user's, 0600"
+is "$(st var/lib/mxhold/rcpt)" "mxsmtpd:mxqueue 2770" "the recipient cache directory: the SMTP user's, the queue user's group, setgid"
 for s in smtpd deliver; do
   is "$(st var/log/mxhold/$s)" "mxlog:mxlog 750" "log dir $s: the log user's"
   for r in run log/run; do is "$(st var/lib/mxhold/service/$s/$r)" "root:root 755" "service $s/$r: root's, 0755"; done

@@ -47,6 +47,13 @@ bg $PY "$SINK" "$DOWN" "$T/mbox"; SINK_PID=$LASTPID
 wait_until 10 port_open "$DOWN" || nok "sink did not start"
 
 PORT=$(free_port)
+# The config, made as install-host would, but with the recipient cache
+# under $T (its default is the host's /var/lib/mxhold/rcpt): install-host
+# keeps a config that is there.
+mkdir -p "$C" && cp "$T"/usr/share/mxhold/example/* "$C/"
+echo "$Q" >"$C/queue"
+echo relay.test >"$C/me"
+echo "$T/rcpt" >"$C/rcptcache"
 PREFIX=$T/usr CONF=$C QUEUE=$Q LOGDIR=$T/log SERVICE=$SV ADDR=127.0.0.1 PORT=$PORT \
   DNSCACHEIP=$DNS ME=relay.test sh "$T/usr/share/mxhold/install-host.sh" >"$T/ih.out" 2>&1; rc=$?
 is "$rc" 0 "install-host with every path under \$T" || diag "$(cat "$T/ih.out")"
@@ -83,6 +90,15 @@ check "deliver logged it delivered" wait_until 10 grep -q ' delivered .*to=postm
 like "$(grep -h 'spf' "$T/log/smtpd/current" | tail -1)" 'spf=pass' "spfcheck asked the DNS server in DNSCACHEIP (spf=pass)"
 is "$(find "$Q/new" "$Q/mess" -type f | wc -l)" 0 "the queue is empty again"
 unlike "$(cat "$T/log/smtpd/current")" ': (warning|fatal): ' "no warning inbound: mxsmtpd can use the rate-limit state"
+
+# The recipient cache: both users write it (smtpd and rcptcheck as
+# mxsmtpd, deliver's learning as mxqueue); nobody else reads it.
+R=$T/rcpt
+is "$(stat -c '%U:%G %a' "$R")" "mxsmtpd:mxqueue 2770" "the recipient cache directory: mxsmtpd's, group mxqueue, setgid"
+is "$(stat -c '%U:%G %a' "$R/data.mdb" "$R/lock.mdb" | sort -u)" "mxsmtpd:mxqueue 660" "its files, made at install: mxsmtpd's, group mxqueue, 0660"
+s6-setuidgid mxqueue "$T/usr/bin/mxhold-rcptctl" -c "$C" forget a@example.com >/dev/null 2>&1; is "$?" 0 "mxqueue (deliver) writes the cache"
+s6-setuidgid mxsmtpd "$T/usr/bin/mxhold-rcptctl" -c "$C" forget a@example.com >/dev/null 2>&1; is "$?" 0 "mxsmtpd (smtpd, rcptcheck) writes the cache"
+! s6-setuidgid mxlog ls "$R" >/dev/null 2>&1; is "$?" 0 "another user cannot look into it"
 
 # The SMTP user can reach the queue only through mxhold-queue.
 ! s6-setuidgid mxsmtpd sh -c ": >'$Q/new/x'" 2>/dev/null; is "$?" 0 "mxsmtpd cannot write Q/new"
