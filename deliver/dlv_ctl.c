@@ -71,6 +71,19 @@ void dlv_trigger_read (void)
   while (read(g.trigfd, buf, sizeof buf) > 0) ;
 }
 
+/* "hold X" or "release X" (X an ID or @DOMAIN): Q/hold/ is the truth, the
+   request only says when to look again. */
+static void hold_request (char const *verb, char const *arg, size_t alen)
+{
+  struct mx_log l ;
+  size_t at = arg[0] == '@' ;
+  dlv_hold_scan() ;
+  mx_log_start(&l, MX_LOG_INFO, "ctl") ;
+  mx_log_str(&l, "request", verb) ;
+  mx_log_bytes(&l, at ? "domain" : "qid", arg + at, alen - at) ;
+  mx_log_end(&l) ;
+}
+
 /* One request: "flush", "flush DOMAIN", "delete ID", "bounce ID", or
    "hold X" / "release X" (X an ID or @DOMAIN) (NUL-terminated at len).
    One log line, ctl or ctl-refused. */
@@ -96,11 +109,7 @@ static void request (char *s, size_t len)
   }
   if (arg && alen && (!strcmp(s, "hold") || !strcmp(s, "release")))
   {
-    dlv_hold_scan() ;   /* Q/hold/ is the truth; the request only says "look" */
-    mx_log_start(&l, MX_LOG_INFO, "ctl") ;
-    mx_log_str(&l, "request", s) ;
-    mx_log_bytes(&l, arg[0] == '@' ? "domain" : "qid", arg + (arg[0] == '@'), alen - (arg[0] == '@')) ;
-    mx_log_end(&l) ;
+    hold_request(s, arg, alen) ;
     return ;
   }
   if (!arg || (strcmp(s, "delete") && strcmp(s, "bounce")))
