@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <skalibs/allreadwrite.h>
 #include "lib/log.h"
@@ -71,13 +72,61 @@ static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
   free(buf) ;
 }
 
-/* Whether the DSN returns the whole message: RET=FULL (RFC 3461 4.3).
-   The envelope does not carry DSN parameters yet, so never: the headers
-   only. The hook for when it does. */
-static int ret_full (uint32_t i)
+/* The cats of one part: strings, NULL-terminated. */
+static void cat_all (struct dlv_buf *b, char const *const *s)
 {
-  (void)i ;
-  return 0 ;
+  for (; *s ; s++) dlv_buf_cats(b, *s) ;
+}
+
+/* RET=FULL (RFC 3461 4.3): the whole message as message/rfc822, if it
+   is at most DLV_RET_FULL_MAX_BYTES; 0 done, -1 not (too big, unreadable:
+   the caller returns the headers, as for RET=HDRS or no RET). */
+static int cat_full (struct dlv_buf *b, char const *bd, uint32_t i, size_t hdrlen)
+{
+  char path[QUEUE_PATH_MAX] ;
+  struct stat st ;
+  char *whole = 0 ;
+  size_t want ;
+  size_t got = 0 ;
+  int rc = -1 ;
+  int fd ;
+  if (queue_path_mess(path, sizeof path, g.q, g.m[i].id) == -1) return -1 ;
+  fd = open(path, O_RDONLY | O_CLOEXEC) ;
+  if (fd == -1) return -1 ;
+  if (fstat(fd, &st) == -1 || (uint64_t)st.st_size < hdrlen || (uint64_t)st.st_size - hdrlen > DLV_RET_FULL_MAX_BYTES) goto end ;
+  want = (size_t)st.st_size - hdrlen ;
+  whole = malloc(want ? want : 1) ;
+  if (!whole) goto end ;
+  while (got < want)
+  {
+    ssize_t n = pread(fd, whole + got, want - got, (off_t)(hdrlen + got)) ;
+    if (n <= 0) goto end ;
+    got += (size_t)n ;
+  }
+  cat_all(b, (char const *const []){ "\r\n--", bd, "\r\nContent-Type: message/rfc822\r\n\r\n", 0 }) ;
+  dlv_buf_cat(b, whole, want) ;
+  rc = 0 ;
+ end:
+  free(whole) ;
+  close(fd) ;
+  return rc ;
+}
+
+/* An xtext (RFC 3461 4) decoded, unsafe bytes as '?': for the report's
+   Original-Envelope-Id and Original-Recipient fields. */
+static void cat_xtext (struct dlv_buf *b, struct span x)
+{
+  for (size_t k = 0 ; k < x.len ; k++)
+  {
+    char c = x.p[k] ;
+    if (c == '+' && k + 2 < x.len)
+    {
+      char h[3] = { x.p[k + 1], x.p[k + 2], 0 } ;
+      c = (char)strtol(h, 0, 16) ;
+      k += 2 ;
+    }
+    dlv_buf_catsafe(b, &c, 1) ;
+  }
 }
 
 static void cat_status (struct dlv_buf *b, struct dlv_rcpt const *x)
@@ -86,12 +135,6 @@ static void cat_status (struct dlv_buf *b, struct dlv_rcpt const *x)
   if (x->status == 'x') dlv_buf_cats(b, "4.4.7") ;   /* RFC 3463: delivery time expired */
   else if (x->reply && dlv_reply_status(x->reply, strlen(x->reply), &st) && st.p[0] == '5') dlv_buf_cat(b, st.p, st.len) ;
   else dlv_buf_cats(b, "5.0.0") ;
-}
-
-/* The cats of one part: strings, NULL-terminated. */
-static void cat_all (struct dlv_buf *b, char const *const *s)
-{
-  for (; *s ; s++) dlv_buf_cats(b, *s) ;
 }
 
 static char const *reply_of (struct dlv_rcpt const *x)
@@ -132,12 +175,25 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
   }
   cat_all(b, (char const *const []){ "\r\n--", bd.s,
     "\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; ", me,
-    "\r\nX-Mxhold-Queue-ID: ", m->id, "\r\nArrival-Date: ", 0 }) ;
+    "\r\nX-Mxhold-Queue-ID: ", m->id, 0 }) ;
+  if (e->envid.len)
+  {
+    dlv_buf_cats(b, "\r\nOriginal-Envelope-Id: ") ;   /* RFC 3464 2.2.1: ENVID */
+    cat_xtext(b, e->envid) ;
+  }
+  dlv_buf_cats(b, "\r\nArrival-Date: ") ;
   cat_date(b, m->arrived) ;
   dlv_buf_cats(b, "\r\n") ;
   pos = 0 ;
   for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++) if (m->r[r].dsn)
   {
+    struct span nt ;
+    struct span oc ;
+    if (queue_env_dsn(hdr->s, e, r, &nt, &oc) && !(oc.len == 1 && oc.p[0] == '-'))
+    {
+      dlv_buf_cats(b, "\r\nOriginal-Recipient: ") ;   /* RFC 3464 2.3.1: ORCPT */
+      cat_xtext(b, oc) ;
+    }
     dlv_buf_cats(b, "\r\nFinal-Recipient: rfc822; ") ;
     dlv_buf_catsafe(b, to.p, to.len) ;
     dlv_buf_cats(b, "\r\nAction: failed\r\nStatus: ") ;
@@ -146,11 +202,11 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     cat_date(b, m->r[r].last ? m->r[r].last : g.now) ;
     dlv_buf_cats(b, "\r\n") ;
   }
-  /* the hook: with RET=FULL the whole message would go here, as
-     message/rfc822; until the envelope carries RET, headers only */
-  if (ret_full(i)) return -1 ;
-  cat_all(b, (char const *const []){ "\r\n--", bd.s, "\r\nContent-Type: text/rfc822-headers\r\n\r\n", 0 }) ;
-  cat_headers(b, i, e->hdrlen) ;
+  if (!(e->ret.len == 4 && !memcmp(e->ret.p, "FULL", 4)) || cat_full(b, bd.s, i, e->hdrlen) == -1)
+  {
+    cat_all(b, (char const *const []){ "\r\n--", bd.s, "\r\nContent-Type: text/rfc822-headers\r\n\r\n", 0 }) ;
+    cat_headers(b, i, e->hdrlen) ;
+  }
   cat_all(b, (char const *const []){ "\r\n--", bd.s, "--\r\n", 0 }) ;
   dlv_buf_free(&bd) ;
   return b->s ? 0 : -1 ;
@@ -221,6 +277,38 @@ static int run_queue (uint32_t i, struct dlv_buf const *msg, struct dlv_buf cons
   return -1 ;
 }
 
+/* NOTIFY= (RFC 3461 4.1): a recipient that asked for NEVER, or named
+   SUCCESS or DELAY without FAILURE, gets no failure DSN (dsn-withheld
+   reason=notify); it is settled all the same. Returns how many
+   recipients are still owed one. */
+static uint32_t notify_filter (uint32_t i, struct dlv_buf const *hdr, struct queue_env const *e)
+{
+  struct dlv_msg *m = g.m + i ;
+  struct span to ;
+  size_t pos = 0 ;
+  uint32_t n = 0 ;
+  for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++)
+  {
+    struct span nt ;
+    struct span oc ;
+    struct mx_log l ;
+    if (!m->r[r].dsn) continue ;
+    if (!queue_env_dsn(hdr->s, e, r, &nt, &oc) || (nt.len == 1 && nt.p[0] == '-') || memmem(nt.p, nt.len, "FAILURE", 7))
+    {
+      n++ ;
+      continue ;
+    }
+    m->r[r].dsn = 0 ;
+    mx_log_start(&l, MX_LOG_INFO, "dsn-withheld") ;
+    mx_log_str(&l, "qid", m->id) ;
+    mx_log_bytes(&l, "from", e->from.p, e->from.len) ;
+    mx_log_bytes(&l, "to", to.p, to.len) ;
+    mx_log_str(&l, "reason", "notify") ;
+    mx_log_end(&l) ;
+  }
+  return n ;
+}
+
 int dlv_dsn_send (uint32_t i)
 {
   static struct dlv_buf hdr = DLV_BUF_ZERO ;
@@ -239,6 +327,8 @@ int dlv_dsn_send (uint32_t i)
     return -1 ;
   }
   if (!e.from.len) goto done ;   /* never a DSN to the null sender */
+  n = notify_filter(i, &hdr, &e) ;
+  if (!n) goto done ;
   if (build(i, &msg, &hdr, &e) == -1)
   {
     mx_log_kv(MX_LOG_WARN, "dsn-failed", "qid", m->id, "reason", "out-of-memory", (char const *)0) ;

@@ -43,6 +43,7 @@ struct remote_ext {
   int starttls ;
   int chunking ;          /* CHUNKING (RFC 3030): the body goes as one BDAT LAST */
   int smtputf8 ;          /* SMTPUTF8 (RFC 6531): an SMTPUTF8 message may go */
+  int dsn ;               /* DSN (RFC 3461): NOTIFY, ORCPT, RET, ENVID passed on */
 } ;
 
 /* Parses one complete SMTP reply at the start of s[0..len): "ddd-text" lines

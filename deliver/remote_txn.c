@@ -11,7 +11,8 @@
 #include "queue/queue.h"
 #include "deliver/remote_txn.h"
 
-#define REMOTE_MAIL_PARAMS_MAX 48   /* ">", " SIZE=" and 20 digits, " SMTPUTF8", NUL */
+#define REMOTE_ENVID_MAX 100          /* RFC 3461 4.4 */
+#define REMOTE_MAIL_PARAMS_MAX 192    /* ">", " SIZE=" and 20 digits, " SMTPUTF8", " RET=HDRS", " ENVID=" and 100, NUL */
 
 /* Streams the message from fd (at its body), dot-stuffed, then the final dot. */
 static int send_body (struct remote_io *io, int fd)
@@ -78,7 +79,7 @@ static int send_bdat (struct remote_io *io, int fd, off_t size)
 }
 
 /* Reads the envelope of m's file: sender and the offset of the message. */
-static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, off_t *body, int *utf8)
+static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, off_t *body, struct dlv_buf *hb, struct queue_env *ep)
 {
   struct dlv_buf h = DLV_BUF_ZERO ;
   struct queue_env e ;
@@ -121,8 +122,8 @@ static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, of
   }
   *size = st.st_size - (off_t)e.hdrlen ;
   *body = (off_t)e.hdrlen ;
-  *utf8 = e.smtputf8 ;
-  dlv_buf_free(&h) ;
+  *hb = h ;    /* the header stays: e's spans point into it (DSN lines) */
+  *ep = e ;
   return fd ;
  fail:
   dlv_buf_free(&h) ;
@@ -137,6 +138,10 @@ struct txn {
   off_t body ;
   off_t size ;                /* the message's bytes after the queue header */
   int bdat ;                  /* the server offers CHUNKING: BDAT, not DATA */
+  int dsn ;                   /* the server offers DSN: NOTIFY=, ORCPT= passed on */
+  struct dlv_buf hdr ;        /* the message file's header, */
+  struct queue_env e ;        /* as parsed: its dsn lines */
+  struct dlv_buf rt ;         /* a RCPT's ">" and parameters */
   char const *from ;
   char const *sz ;            /* ">" or "> SIZE=n" */
   size_t *pend ;              /* recipients still to send */
@@ -147,6 +152,32 @@ struct txn {
   int retry ;                 /* first message on a kept connection: a 421 to MAIL is a lost connection */
   int data ;                  /* a DATA was accepted (354): never send this message again */
 } ;
+
+/* What follows RCPT's path: ">", and with a server that offers DSN the
+   recipient's NOTIFY= and ORCPT= as they came (RFC 3461 4.1, 4.2: a
+   relay passes them on). Points into x->rt (or is static). */
+static char const *rcpt_tail (struct txn *x, size_t r)
+{
+  struct span nt ;
+  struct span oc ;
+  uint64_t index ;
+  char const *s = x->m->idx[r] ;
+  if (!x->dsn || !mx_u64_scan_all(s, strlen(s), UINT64_MAX, &index)
+   || !queue_env_dsn(x->hdr.s, &x->e, (size_t)index, &nt, &oc)) return ">" ;
+  x->rt.len = 0 ;
+  dlv_buf_cats(&x->rt, ">") ;
+  if (!(nt.len == 1 && nt.p[0] == '-'))
+  {
+    dlv_buf_cats(&x->rt, " NOTIFY=") ;
+    dlv_buf_cat(&x->rt, nt.p, nt.len) ;
+  }
+  if (!(oc.len == 1 && oc.p[0] == '-'))
+  {
+    dlv_buf_cats(&x->rt, " ORCPT=") ;
+    dlv_buf_cat(&x->rt, oc.p, oc.len) ;
+  }
+  return x->rt.s ? x->rt.s : ">" ;
+}
 
 /* RSET after an aborted transaction. 0, or -1 with the failure set. */
 static int rset (struct txn *x)
@@ -221,7 +252,7 @@ static int txn_plain (struct txn *x, size_t *carry, size_t *ncarry)
       carry[(*ncarry)++] = x->pend[k] ;
       continue ;
     }
-    if (remote_io_cmd(x->io, "RCPT TO:<", x->m->rcpt[x->pend[k]], ">", &code, &x->t) == -1) return -1 ;
+    if (remote_io_cmd(x->io, "RCPT TO:<", x->m->rcpt[x->pend[k]], rcpt_tail(x, x->pend[k]), &code, &x->t) == -1) return -1 ;
     rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
   }
   if (!x->nacc) return rset(x) ;
@@ -248,7 +279,8 @@ static int pipe_put (struct txn *x, size_t k, size_t end)
   {
     dlv_buf_cats(&cmds, "RCPT TO:<") ;
     dlv_buf_cats(&cmds, x->m->rcpt[x->pend[j]]) ;
-    dlv_buf_cats(&cmds, ">\r\n") ;
+    dlv_buf_cats(&cmds, rcpt_tail(x, x->pend[j])) ;
+    dlv_buf_cats(&cmds, "\r\n") ;
   }
   if (end == x->npend && !x->bdat) dlv_buf_cats(&cmds, "DATA\r\n") ;
   if (!cmds.s)
@@ -369,10 +401,11 @@ static int sendable (struct remote_io *io, struct remote_ext const *ext, struct 
 
 /* What follows MAIL's path into sz (REMOTE_MAIL_PARAMS_MAX bytes): ">",
    " SIZE=n" (RFC 1870 6: declare the size), " SMTPUTF8" (RFC 6531 3.4). */
-static void mail_params (struct remote_ext const *ext, off_t size, int utf8, char *sz)
+static void mail_params (struct remote_ext const *ext, off_t size, struct queue_env const *e, char *sz)
 {
   static char const skw[] = " SIZE=" ;
   static char const ukw[] = " SMTPUTF8" ;
+  int utf8 = e->smtputf8 ;
   size_t n = 1 ;
   sz[0] = '>' ;
   if (ext->size)
@@ -386,35 +419,47 @@ static void mail_params (struct remote_ext const *ext, off_t size, int utf8, cha
     memcpy(sz + n, ukw, sizeof ukw - 1) ;
     n += sizeof ukw - 1 ;
   }
+  if (ext->dsn && e->ret.len == 4)   /* RFC 3461 4.3, 4.4: passed on */
+  {
+    memcpy(sz + n, " RET=", 5) ;
+    memcpy(sz + n + 5, e->ret.p, 4) ;
+    n += 9 ;
+  }
+  if (ext->dsn && e->envid.len && e->envid.len <= REMOTE_ENVID_MAX)
+  {
+    memcpy(sz + n, " ENVID=", 7) ;
+    memcpy(sz + n + 7, e->envid.p, e->envid.len) ;
+    n += 7 + e->envid.len ;
+  }
   sz[n] = 0 ;
 }
 
 int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, int retry)
 {
   struct dlv_buf from = DLV_BUF_ZERO ;
-  struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO, .retry = retry } ;
+  struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO, .hdr = DLV_BUF_ZERO, .rt = DLV_BUF_ZERO, .retry = retry } ;
   size_t *carry = 0 ;
   size_t ncarry ;
   off_t size ;
   int rc = -1 ;
-  int utf8 = 0 ;
   char sz[REMOTE_MAIL_PARAMS_MAX] ;
-  x.fd = msg_open(m, &from, &size, &x.body, &utf8) ;
+  x.fd = msg_open(m, &from, &size, &x.body, &x.hdr, &x.e) ;
   if (x.fd == -1)
   {
     unreadable(io, m) ;
     return 0 ;
   }
-  if (!sendable(io, ext, m, size, utf8))
+  if (!sendable(io, ext, m, size, x.e.smtputf8))
   {
     rc = 0 ;
     goto end ;
   }
-  mail_params(ext, size, utf8, sz) ;
+  mail_params(ext, size, &x.e, sz) ;
   x.from = from.s ? from.s : "" ;
   x.sz = sz ;
   x.size = size ;
   x.bdat = ext->chunking ;
+  x.dsn = ext->dsn ;
   x.pend = malloc((m->n + 1) * sizeof *x.pend) ;
   x.acc = malloc((m->n + 1) * sizeof *x.acc) ;
   carry = malloc((m->n + 1) * sizeof *carry) ;
@@ -458,6 +503,8 @@ int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct 
   free(carry) ;
   dlv_buf_free(&from) ;
   dlv_buf_free(&x.t) ;
+  dlv_buf_free(&x.hdr) ;
+  dlv_buf_free(&x.rt) ;
   return rc ;
 }
 

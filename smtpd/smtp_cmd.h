@@ -53,10 +53,20 @@ struct smtp_path
   int has_size ;
   int body ;           /* 0 or SMTP_BODY_* */
   int smtputf8 ;       /* MAIL's SMTPUTF8 (RFC 6531 3.4) */
+  char ret ;           /* MAIL's RET= (RFC 3461 4.3): 'F' FULL, 'H' HDRS, 0 none */
+  struct span envid ;  /* MAIL's ENVID= (4.4), xtext; empty if none */
+  unsigned notify ;    /* RCPT's NOTIFY= (4.1): SMTP_NOTIFY_* (smtp_dsn.h), 0 if none */
+  struct span orcpt ;  /* RCPT's ORCPT= (4.2), "type;xtext"; empty if none */
 } ;
 
-/* Parses the argument of MAIL (kw "FROM:", params 1: SIZE= BODY= SMTPUTF8 allowed)
-   or RCPT (kw "TO:", params 0: none allowed). */
+#define SMTP_PARAMS_NONE 0
+#define SMTP_PARAMS_MAIL 1   /* SIZE= BODY= SMTPUTF8 RET= ENVID= */
+#define SMTP_PARAMS_RCPT 2   /* NOTIFY= ORCPT= */
+
+/* Parses the argument of MAIL (kw "FROM:", params SMTP_PARAMS_MAIL) or
+   RCPT (kw "TO:", params SMTP_PARAMS_RCPT, or SMTP_PARAMS_NONE). A DSN
+   parameter that is malformed, over its length limit or given twice is
+   SMTP_P_SYNTAX. */
 enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struct smtp_path *out) ;
 
 /* RFC 3030 2: a BDAT chunk size is 1*DIGIT; more digits than UINT64_MAX

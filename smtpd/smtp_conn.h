@@ -60,6 +60,12 @@ struct smtp_conn
   int smtputf8 ;                    /* MAIL had SMTPUTF8 (RFC 6531): UTF-8 addresses,
                                        the message marked for the queue */
 
+  /* DSN (smtp_dsnenv): the transaction's RET, ENVID and per-recipient
+     NOTIFY/ORCPT, as the queue's header lines */
+  char *dsn ;
+  size_t dsnlen ;
+  size_t dsncap ;
+
   /* BDAT (smtp_bdat): the transaction's chunks */
   int bdat ;                        /* a BDAT transaction is open: its child runs */
   uint64_t chunks ;                 /* BDAT chunks taken in this transaction; 0 for DATA */

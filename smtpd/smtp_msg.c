@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <skalibs/uint64.h>
+#include "smtpd/smtp_dsnenv.h"
 #include "smtpd/smtp_msg.h"
 
 #define SMTPD_ENV_SMTPUTF8 "MXHOLD_SMTPUTF8"   /* "1" for an SMTPUTF8 message, else unset */
@@ -213,7 +214,8 @@ int smtp_msg_start (struct smtp_conn *g, struct smtp_msg *m, int raw)
   qid_make(g) ;
   g->size = 0 ;
   /* the queue marks the message (queue.md: smtputf8); each message anew */
-  if ((g->smtputf8 ? setenv(SMTPD_ENV_SMTPUTF8, "1", 1) : unsetenv(SMTPD_ENV_SMTPUTF8)) == -1)
+  if ((g->smtputf8 ? setenv(SMTPD_ENV_SMTPUTF8, "1", 1) : unsetenv(SMTPD_ENV_SMTPUTF8)) == -1
+   || smtp_dsnenv_set(g) == -1)
   {
     smtp_conn_refuse_errno(g, "queue", "451 4.3.0 cannot start the queue, try again later", errno) ;
     g->qid[0] = 0 ;

@@ -7,6 +7,7 @@
 #include "smtpd/smtp_addr.h"
 #include "smtpd/smtp_bdat.h"
 #include "smtpd/smtp_cmd.h"
+#include "smtpd/smtp_dsnenv.h"
 #include "smtpd/smtp_conn.h"
 #include "smtpd/smtp_msg.h"
 #include "smtpd/smtp_rcpt.h"
@@ -95,6 +96,7 @@ static void env_domain_norm (struct smtp_conn *g, size_t dlen)
 static void txn_reset (struct smtp_conn *g)
 {
   g->smtputf8 = 0 ;
+  g->dsnlen = 0 ;
   smtp_bdat_close(g, 0) ;   /* RFC 3030 3: RSET (MAIL, EHLO) drops the chunks so far */
   g->inmail = 0 ;
   g->nrcpt = 0 ;
@@ -152,6 +154,7 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
   smtp_conn_reply(g, "250-8BITMIME") ;
   smtp_conn_reply(g, "250-CHUNKING") ;
   smtp_conn_reply(g, "250-SMTPUTF8") ;
+  smtp_conn_reply(g, "250-DSN") ;
   if (CONF_LIM(&g->lim, size) == CONF_UNLIMITED) smtp_conn_reply(g, "250-SIZE") ;
   else
   {
@@ -188,7 +191,7 @@ static void mail (struct smtp_conn *g, struct span arg)
     smtp_conn_refuse(g, "too-many-messages", "421 4.7.0 too many messages, reconnect") ;
     smtp_conn_end(g, "too-many-messages", 0) ;
   }
-  pe = smtp_cmd_path(arg, "FROM:", 1, &p) ;
+  pe = smtp_cmd_path(arg, "FROM:", SMTP_PARAMS_MAIL, &p) ;
   if (pe == SMTP_P_PARAM)
   {
     badline(g, "parameter", "555 5.5.4 unsupported MAIL parameter") ;
@@ -220,6 +223,11 @@ static void mail (struct smtp_conn *g, struct span arg)
   txn_reset(g) ;
   if (p.has_size) g->declared = p.size ;
   g->smtputf8 = p.smtputf8 ;
+  if (smtp_dsnenv_mail(g, &p) == -1)
+  {
+    smtp_conn_refuse(g, "memory", "421 4.3.0 out of memory") ;
+    smtp_conn_end(g, SMTPD_END_ERROR, 111) ;
+  }
   smtp_addr_ascii(&a, abuf) ;
   env_add(g, 'F', a.mailbox.p, a.mailbox.len) ;
   g->inmail = 1 ;
@@ -252,10 +260,15 @@ static void rcpt (struct smtp_conn *g, struct span arg)
     smtp_conn_refuse(g, "too-many-recipients", "452 4.5.3 Too many recipients") ;
     return ;
   }
-  pe = smtp_cmd_path(arg, "TO:", 0, &p) ;
+  pe = smtp_cmd_path(arg, "TO:", SMTP_PARAMS_RCPT, &p) ;
   if (pe == SMTP_P_PARAM)
   {
     badline(g, "parameter", "555 5.5.4 unsupported RCPT parameter") ;
+    return ;
+  }
+  if (pe == SMTP_P_SYNTAX && p.path.len)   /* the path parsed, a parameter did not */
+  {
+    badline(g, "syntax", "501 5.5.4 bad RCPT parameter (RFC 3461 NOTIFY= ORCPT=)") ;
     return ;
   }
   if (pe == SMTP_P_GARBAGE)
@@ -304,6 +317,15 @@ static void rcpt (struct smtp_conn *g, struct span arg)
   {
     bad(g, why, no) ;
     return ;
+  }
+  switch (smtp_dsnenv_rcpt(g, &p, g->nrcpt))
+  {
+    case 1 :
+      smtp_conn_refuse(g, "too-many-recipients", "452 4.5.3 too many DSN parameters in this transaction, send the rest in another") ;
+      return ;
+    case -1 :
+      smtp_conn_refuse(g, "memory", "421 4.3.0 out of memory") ;
+      smtp_conn_end(g, SMTPD_END_ERROR, 111) ;
   }
   env_add(g, 'T', a.mailbox.p, a.mailbox.len) ;
   env_domain_norm(g, a.domain.len) ;

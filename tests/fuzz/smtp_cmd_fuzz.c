@@ -15,6 +15,8 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   if (arg.p < copy || arg.p + arg.len > copy + size) abort() ;
   if (smtp_cmd_path(arg, "FROM:", 1, &p) == SMTP_P_OK && (p.path.p < copy || p.path.p + p.path.len > copy + size)) abort() ;
   smtp_cmd_path((struct span){ copy, size }, "TO:", 0, &p) ;
+  /* RCPT with DSN parameters: an ORCPT taken is within its limit */
+  if (smtp_cmd_path((struct span){ copy, size }, "TO:", SMTP_PARAMS_RCPT, &p) == SMTP_P_OK && p.orcpt.len > 500) abort() ;
   {
     uint64_t count ;
     int last ;
