@@ -76,7 +76,7 @@ S RCPT TO:<u@example.com>junk\r\n
 R
 S RCPT TO:<a..b@example.com>\r\n
 R
-S RCPT TO:<u@example.com> NOTIFY=NEVER\r\n
+S RCPT TO:<u@example.com> XFOO=1\r\n
 R
 S RCPT TO:<u@example.com>\r\n
 R
@@ -143,7 +143,7 @@ refused relay rcpt "client=127.0.0.1 $H from=\"\" to=x@victim.example reply=\"55
 check "refused: percent hack, reason=relay" grep -qF " to=u%v@example.com reply=\"550 5.7.1 relaying denied\" reason=relay" "$LOG"
 check "refused: garbage after >, the line logged" grep -qF " to=u@example.com command=\"RCPT TO:<u@example.com>junk\" reply=\"550 5.7.1 relaying denied\" reason=relay" "$LOG"
 refused syntax rcpt "client=127.0.0.1 $H from=\"\" to=a..b@example.com reply=\"501 5.1.3 bad recipient address syntax\""
-refused parameter rcpt "client=127.0.0.1 $H from=\"\" command=\"RCPT TO:<u@example.com> NOTIFY=NEVER\" reply=\"555 5.5.4 unsupported RCPT parameter\""
+refused parameter rcpt "client=127.0.0.1 $H from=\"\" command=\"RCPT TO:<u@example.com> XFOO=1\" reply=\"555 5.5.4 unsupported RCPT parameter\""
 refused too-many-recipients rcpt "client=127.0.0.1 $H from=\"\" reply=\"452 4.5.3 Too many recipients\""
 refused syntax data "client=127.0.0.1 $H from=\"\" command=\"DATA now\" reply=\"501 5.5.4 DATA takes no argument\""
 refused line-too-long command "client=127.0.0.1 $H from=\"\" reply=\"500 5.5.2 line too long\""

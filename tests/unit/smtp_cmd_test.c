@@ -54,7 +54,11 @@ int main (void)
   CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8=1"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SMTPUTF8 takes no value") ;
   CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8 SMTPUTF8"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SMTPUTF8 twice") ;
   CHECK(smtp_cmd_path(L("TO:<a@b> SMTPUTF8"), "TO:", 0, &p) == SMTP_P_PARAM, "no SMTPUTF8 on RCPT") ;
-  CHECK(smtp_cmd_path(L("FROM:<a@b> RET=FULL"), "FROM:", 1, &p) == SMTP_P_PARAM, "RET= not supported: 555") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> RET=FULL ENVID=x+2B"), "FROM:", 1, &p) == SMTP_P_OK && p.ret == 'F' && p.envid.len == 4, "RET= and ENVID= (RFC 3461)") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> ENVID=a=b"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "ENVID with '=': syntax") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b> NOTIFY=NEVER ORCPT=rfc822;a@b"), "TO:", SMTP_PARAMS_RCPT, &p) == SMTP_P_OK && p.notify && p.orcpt.len == 10, "NOTIFY= and ORCPT= on RCPT") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b> SIZE=1"), "TO:", SMTP_PARAMS_RCPT, &p) == SMTP_P_PARAM, "SIZE on RCPT: 555") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> NOTIFY=NEVER"), "FROM:", 1, &p) == SMTP_P_PARAM, "NOTIFY on MAIL: 555") ;
   CHECK(smtp_cmd_path(L("TO:<a@b> NOTIFY=NEVER"), "TO:", 0, &p) == SMTP_P_PARAM, "RCPT takes no parameters") ;
   CHECK(smtp_cmd_path(L("TO:<a@b>x"), "TO:", 0, &p) == SMTP_P_GARBAGE, "garbage glued after >") ;
   CHECK(smtp_cmd_path(L("TO:<a@b>   "), "TO:", 0, &p) == SMTP_P_OK, "trailing spaces fine") ;
