@@ -132,7 +132,8 @@ static void cat_xtext (struct dlv_buf *b, struct span x)
 static void cat_status (struct dlv_buf *b, struct dlv_rcpt const *x)
 {
   struct span st ;
-  if (x->status == 'x') dlv_buf_cats(b, "4.4.7") ;   /* RFC 3463: delivery time expired */
+  if (x->status == 'd') dlv_buf_cats(b, "2.0.0") ;   /* relayed */
+  else if (x->status == 'x') dlv_buf_cats(b, "4.4.7") ;   /* RFC 3463: delivery time expired */
   else if (x->reply && dlv_reply_status(x->reply, strlen(x->reply), &st) && st.p[0] == '5') dlv_buf_cat(b, st.p, st.len) ;
   else dlv_buf_cats(b, "5.0.0") ;
 }
@@ -140,6 +141,13 @@ static void cat_status (struct dlv_buf *b, struct dlv_rcpt const *x)
 static char const *reply_of (struct dlv_rcpt const *x)
 {
   return x->reply ? x->reply : "failed" ;
+}
+
+/* Does the DSN report a failure (or only "relayed" recipients)? */
+static int failed_any (struct dlv_msg const *m)
+{
+  for (uint32_t r = 0 ; r < m->nrcpt ; r++) if (m->r[r].dsn && m->r[r].status != 'd') return 1 ;
+  return 0 ;
 }
 
 static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct queue_env *e)
@@ -158,20 +166,22 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
   dlv_buf_cats(b, me) ;
   dlv_buf_cats(b, ">\r\nTo: <") ;
   dlv_buf_cat(b, e->from.p, e->from.len) ;
-  dlv_buf_cats(b, ">\r\nSubject: Undelivered Mail Returned to Sender\r\nDate: ") ;
+  dlv_buf_cats(b, failed_any(m) ? ">\r\nSubject: Undelivered Mail Returned to Sender\r\nDate: "
+    : ">\r\nSubject: Delivery Status Notification (Relayed)\r\nDate: ") ;
   cat_date(b, g.now) ;
   cat_all(b, (char const *const []){ "\r\nMessage-ID: <dsn.", m->id, ".", 0 }) ;
   dlv_buf_catu(b, g.now) ;
   cat_all(b, (char const *const []){ "@", me, ">\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
     "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"", bd.s,
     "\"\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n--", bd.s,
-    "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThis is the mail relay at ", me,
-    ".\r\n\r\nYour message could not be delivered to the following recipients:\r\n\r\n", 0 }) ;
+    "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThis is the mail relay at ", me, ".\r\n\r\n",
+    failed_any(m) ? "Your message could not be delivered to the following recipients:\r\n\r\n"
+      : "Your message was relayed, as you asked to be told (RFC 3461), to these recipients:\r\n\r\n", 0 }) ;
   for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++) if (m->r[r].dsn)
   {
     dlv_buf_cat(b, "<", 1) ;
     dlv_buf_catsafe(b, to.p, to.len) ;
-    cat_all(b, (char const *const []){ ">: ", reply_of(m->r + r), "\r\n", 0 }) ;
+    cat_all(b, (char const *const []){ m->r[r].status == 'd' ? ">: relayed to a server that sends no notifications: " : ">: ", reply_of(m->r + r), "\r\n", 0 }) ;
   }
   cat_all(b, (char const *const []){ "\r\n--", bd.s,
     "\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; ", me,
@@ -196,7 +206,7 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     }
     dlv_buf_cats(b, "\r\nFinal-Recipient: rfc822; ") ;
     dlv_buf_catsafe(b, to.p, to.len) ;
-    dlv_buf_cats(b, "\r\nAction: failed\r\nStatus: ") ;
+    dlv_buf_cats(b, m->r[r].status == 'd' ? "\r\nAction: relayed\r\nStatus: " : "\r\nAction: failed\r\nStatus: ") ;
     cat_status(b, m->r + r) ;
     cat_all(b, (char const *const []){ "\r\nDiagnostic-Code: smtp; ", reply_of(m->r + r), "\r\nLast-Attempt-Date: ", 0 }) ;
     cat_date(b, m->r[r].last ? m->r[r].last : g.now) ;
@@ -292,8 +302,15 @@ static uint32_t notify_filter (uint32_t i, struct dlv_buf const *hdr, struct que
     struct span nt ;
     struct span oc ;
     struct mx_log l ;
+    int has = queue_env_dsn(hdr->s, e, r, &nt, &oc) && !(nt.len == 1 && nt.p[0] == '-') ;
     if (!m->r[r].dsn) continue ;
-    if (!queue_env_dsn(hdr->s, e, r, &nt, &oc) || (nt.len == 1 && nt.p[0] == '-') || memmem(nt.p, nt.len, "FAILURE", 7))
+    if (m->r[r].status == 'd')   /* relayed: only if it asked for SUCCESS */
+    {
+      if (has && memmem(nt.p, nt.len, "SUCCESS", 7)) n++ ;
+      else m->r[r].dsn = 0 ;
+      continue ;
+    }
+    if (!has || memmem(nt.p, nt.len, "FAILURE", 7))
     {
       n++ ;
       continue ;

@@ -205,6 +205,24 @@ static void rcpt_reply (struct txn *x, size_t r, unsigned int code, size_t *carr
   else remote_result_code(x->m, r, code, x->io->host, &x->t) ;
 }
 
+/* The final reply for accepted recipient r: with NOTIFY=SUCCESS and a
+   server that offers no DSN, a 2xx is reported 'r' (relayed): deliver
+   then owes the sender a "relayed" DSN (RFC 3461 4.1). */
+static void accepted_result (struct txn *x, size_t r, unsigned int code)
+{
+  struct span nt ;
+  struct span oc ;
+  uint64_t index ;
+  char const *s = x->m->idx[r] ;
+  if (code / 100 == 2 && !x->dsn && x->t.s && mx_u64_scan_all(s, strlen(s), UINT64_MAX, &index)
+   && queue_env_dsn(x->hdr.s, &x->e, (size_t)index, &nt, &oc) && memmem(nt.p, nt.len, "SUCCESS", 7))
+  {
+    remote_result(x->m, r, 'r', x->io->host, x->t.s, x->t.len) ;
+    return ;
+  }
+  remote_result_code(x->m, r, code, x->io->host, &x->t) ;
+}
+
 /* After MAIL and the RCPTs, with CHUNKING: the body as BDAT LAST (no
    354 round trip, no dot-stuffing) and its reply. */
 static int txn_bdat (struct txn *x)
@@ -213,7 +231,7 @@ static int txn_bdat (struct txn *x)
   x->io->stage = "bdat" ;
   x->data = 1 ;   /* from the first byte of the chunk on, never send it again */
   if (send_bdat(x->io, x->fd, x->size) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
-  for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code, x->io->host, &x->t) ;
+  for (size_t i = 0 ; i < x->nacc ; i++) accepted_result(x, x->acc[i], code) ;
   return 0 ;
 }
 
@@ -227,7 +245,7 @@ static int txn_data (struct txn *x, unsigned int code)
   }
   x->data = 1 ;
   if (send_body(x->io, x->fd) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
-  for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code, x->io->host, &x->t) ;
+  for (size_t i = 0 ; i < x->nacc ; i++) accepted_result(x, x->acc[i], code) ;
   return 0 ;
 }
 

@@ -86,5 +86,18 @@ check "the DSN names bad2 only" sh -c "grep -q 'Final-Recipient: rfc822; bad2@ex
 check "Original-Recipient from ORCPT, decoded" grep -q '^Original-Recipient: rfc822;orig@example.org' "$d"
 check "Original-Envelope-Id from ENVID, decoded" grep -q '^Original-Envelope-Id: ID+7' "$d"
 check "RET=FULL: the whole message as message/rfc822" sh -c "grep -q 'Content-Type: message/rfc822' '$d' && grep -q '^the body line' '$d'"
+
+# NOTIFY=SUCCESS to a server without DSN: a "relayed" DSN (RFC 3461 4.1)
+MXHOLD_DSN=$'dsn 0 SUCCESS,FAILURE -\ndsn 1 FAILURE -\n' inject r@example.net good1@example.com good2@example.com
+check "delivered" wait_until 20 queue_empty
+check "both arrived" wait_until 10 grep -q ' r@example.net good1@example.com,good2@example.com ' "$T/mbox/log"
+check "a relayed DSN reached the sender" wait_until 20 eval 'grep -l "^X-Sink-To: r@example.net" "$T/mbox"/*.eml | grep -q .'
+d=$(grep -l '^X-Sink-To: r@example.net' "$T/mbox"/*.eml | head -1)
+check "it says relayed, for good1 only" sh -c "grep -q '^Action: relayed' '$d' && grep -q 'Final-Recipient: rfc822; good1@example.com' '$d' && ! grep -q good2 '$d'"
+check "its status is 2.0.0 and its subject says relayed" sh -c "grep -q '^Status: 2.0.0' '$d' && grep -q '^Subject: Delivery Status Notification (Relayed)' '$d'"
+n=$(ls "$T/mbox"/*.eml | wc -l)
+MXHOLD_DSN=$'dsn 0 SUCCESS -\n' inject "" quiet@example.com
+check "from the null sender: delivered" wait_until 20 queue_empty
+is "$(ls "$T/mbox"/*.eml | wc -l)" $((n + 1)) "and no relayed DSN to the null sender"
 dlv_grammar "$T/deliver.log"
 done_testing
