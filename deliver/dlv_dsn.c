@@ -183,15 +183,14 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     dlv_buf_catsafe(b, to.p, to.len) ;
     cat_all(b, (char const *const []){ m->r[r].status == 'd' ? ">: relayed to a server that sends no notifications: " : ">: ", reply_of(m->r + r), "\r\n", 0 }) ;
   }
-  cat_all(b, (char const *const []){ "\r\n--", bd.s,
-    "\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; ", me,
-    "\r\nX-Mxhold-Queue-ID: ", m->id, 0 }) ;
+  cat_all(b, (char const *const []){ "\r\n--", bd.s, "\r\nContent-Type: message/delivery-status\r\n\r\n", 0 }) ;
   if (e->envid.len)
   {
-    dlv_buf_cats(b, "\r\nOriginal-Envelope-Id: ") ;   /* RFC 3464 2.2.1: ENVID */
+    dlv_buf_cats(b, "Original-Envelope-Id: ") ;   /* RFC 3464 2.2.1: ENVID, first */
     cat_xtext(b, e->envid) ;
+    dlv_buf_cats(b, "\r\n") ;
   }
-  dlv_buf_cats(b, "\r\nArrival-Date: ") ;
+  cat_all(b, (char const *const []){ "Reporting-MTA: dns; ", me, "\r\nX-Mxhold-Queue-ID: ", m->id, "\r\nArrival-Date: ", 0 }) ;
   cat_date(b, m->arrived) ;
   dlv_buf_cats(b, "\r\n") ;
   pos = 0 ;
