@@ -25,10 +25,10 @@ static void cat_date (struct dlv_buf *b, uint64_t when)
 }
 
 /* The original header section (up to the first empty line), CRLF lines,
-   at most DLV_HDR_MAX_BYTES of it: a longer one is cut before the field
-   that does not fit whole (its folded lines with it), so the DSN never
-   carries a half field nor the sender's body (RFC 3462
-   text/rfc822-headers). */
+   at most DLV_HDR_MAX_BYTES of it: a longer one is cut at a field
+   boundary, the last field read (which may go on past the bound) left
+   out with its folded lines, so the DSN never carries a half field nor
+   the sender's body (RFC 3462 text/rfc822-headers). */
 static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
 {
   char path[QUEUE_PATH_MAX] ;
