@@ -49,6 +49,7 @@ timeout_connect 5
 timeout_remote 30
 timeout_bounce 10
 spf_budget 5
+verify_timeout 5
 EOL
 is "$bad" "" "every timing limit: floor - 1 refused, the floor accepted"
 printf 'retry_min 1\nretry_max 2\n' >"$W/limits"; echo "example.com 127.0.0.1:25" >"$W/domains"; : >"$W/clients"
