@@ -148,6 +148,25 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
   smtp_conn_reply(g, "250 ENHANCEDSTATUSCODES") ;
 }
 
+/* A sender's domain is where a bounce would go: one that is an address
+   (127.0.0.1, [10.0.0.1]) or local by nature (localhost, one label) would
+   send it into loopback or an internal network (doc/design.md, Security). */
+static int sender_domain_ok (struct smtp_conn *g, struct span d)
+{
+  switch (smtp_addr_domkind(d))
+  {
+    case SMTP_DOM_FQDN :
+      return 1 ;
+    case SMTP_DOM_LITERAL :
+    case SMTP_DOM_NUMERIC :
+      bad(g, "sender-ip", "553 5.1.8 sender domain is an IP address, not a domain name") ;
+      return 0 ;
+    default :
+      bad(g, "sender-not-fqdn", "553 5.1.8 sender domain must be a fully-qualified domain name") ;
+      return 0 ;
+  }
+}
+
 static void mail (struct smtp_conn *g, struct span arg)
 {
   struct smtp_path p ;
@@ -189,6 +208,7 @@ static void mail (struct smtp_conn *g, struct span arg)
     bad(g, "syntax", "501 5.1.7 bad sender address syntax") ;
     return ;
   }
+  if (r == SMTP_ADDR_OK && !sender_domain_ok(g, a.domain)) return ;
   if (p.has_size && p.size > CONF_LIM(&g->lim, size))
   {
     bad(g, "size", "552 5.3.4 message size exceeds fixed limit") ;
