@@ -159,37 +159,62 @@ static char const *refusal (unsigned err, char const **reason)
   return "554 5.4.6 too many hops, mail loop" ;
 }
 
-/* Reads DATA to its end; 0 done, -1 client gone or timed out (errno). */
-static int data_read (struct smtp_conn *g, struct smtp_data *d)
+/* Why DATA was cut short: the reason word and the client's last reply
+   (0: the client is gone, nothing to say). */
+struct cut
 {
+  char const *reason ;
+  char const *reply ;
+} ;
+
+static struct cut const cut_eof = { SMTPD_END_EOF, 0 } ;
+static struct cut const cut_timeout = { "timeout", "421 4.4.2 timeout, closing connection" } ;
+static struct cut const cut_session = { "session-timeout", "421 4.4.2 session time limit reached, closing connection" } ;
+static struct cut const cut_slow = { "too-slow", "421 4.4.2 data rate below the minimum, closing connection" } ;
+
+/* Reads DATA to its end: 0 done, or the cut (client gone, silent for
+   timeout_data, past timeout_session, slower than data_rate_min). The
+   time counted for the rate is the time spent waiting for the client. */
+static struct cut const *data_read (struct smtp_conn *g, struct smtp_data *d)
+{
+  smtp_guard_data_begin(&g->guard) ;
   for (;;)
   {
     int done ;
-    ssize_t r = smtp_io_fill(&g->io, (unsigned)CONF_LIM(&g->lim, timeout_data)) ;
-    if (r <= 0)
+    uint64_t t0 = smtp_conn_ms() ;
+    uint64_t before = d->bytes ;
+    enum smtp_gverdict v ;
+    uint64_t td = CONF_LIM(&g->lim, timeout_data) ;
+    unsigned secs = smtp_guard_secs(&g->guard, td, t0, 1) ;
+    ssize_t r = smtp_io_fill(&g->io, secs) ;
+    uint64_t t1 = smtp_conn_ms() ;
+    int e = errno ;
+    if (r > 0)
     {
-      if (!r) errno = EPIPE ;
-      return -1 ;
+      g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
+      g->size = d->size ;
+      if (done) return 0 ;
     }
-    g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
-    g->size = d->size ;
-    if (done) return 0 ;
+    else if (!r || e != ETIMEDOUT) return &cut_eof ;
+    v = smtp_guard_data(&g->guard, t1 - t0, d->bytes - before, t1) ;
+    if (v == SMTP_GUARD_DEADLINE) return &cut_session ;
+    if (v == SMTP_GUARD_SLOW) return &cut_slow ;
+    if (r < 0 && secs >= td) return &cut_timeout ;   /* a wait not shortened by the guard */
   }
 }
 
-/* The client is gone, or silent for timeout_data: nothing is queued. */
-static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq) __attribute__((noreturn)) ;
-static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq)
+/* DATA ended without its final dot: nothing is queued. */
+static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq, struct cut const *c) __attribute__((noreturn)) ;
+static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq, struct cut const *c)
 {
-  int timeout = errno == ETIMEDOUT ;
   smtp_child_abort(&m->ch, tq) ;   /* no envelope: nothing is queued */
-  if (!timeout)
+  if (!c->reply)
   {
     smtp_conn_aborted(g, SMTPD_END_EOF) ;
     smtp_conn_end(g, SMTPD_END_EOF, 0) ;
   }
-  smtp_conn_refuse(g, "timeout", "421 4.4.2 timeout, closing connection") ;
-  smtp_conn_end(g, SMTPD_END_TIMEOUT, 0) ;
+  smtp_conn_refuse(g, c->reason, c->reply) ;
+  smtp_conn_end(g, c->reason, 0) ;
 }
 
 void smtp_msg_data (struct smtp_conn *g)
@@ -211,7 +236,10 @@ void smtp_msg_data (struct smtp_conn *g)
   smtp_conn_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
   smtp_data_init(&d, g->txsize, CONF_LIM(&g->lim, hops), buf, sizeof buf, &sink, &m) ;
   smtp_data_put(&d, hdr, received(g, hdr)) ;
-  if (data_read(g, &d) == -1) cut_short(g, &m, tq) ;
+  {
+    struct cut const *c = data_read(g, &d) ;
+    if (c) cut_short(g, &m, tq, c) ;
+  }
   smtp_data_flush(&d) ;
   if (d.err & ~SMTP_DATA_ERR_SINK)
   {
