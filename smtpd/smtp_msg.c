@@ -7,12 +7,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <skalibs/uint64.h>
+#include "lib/fold.h"
 #include "smtpd/smtp_child.h"
 #include "smtpd/smtp_data.h"
 #include "smtpd/smtp_msg.h"
 
 #define SMTPD_PIPE_BYTES 16384      /* message bytes buffered for the child */
-#define SMTPD_RECEIVED_MAX 1024     /* helo 255 + me 255 + rcpt 256 + the rest */
+#define SMTPD_RECEIVED_MAX 1280     /* helo 255 + me 253 + rcpt 254 + literal 64 + id 40 + date 31 + words and folds */
+#define SMTPD_LITERAL_MAX 64        /* "([IPv6:" + an address (INET6_ADDRSTRLEN 46) + "])" */
 #define SMTPD_USEC_DIGITS 6
 #define SMTPD_USEC_PER_SEC 1000000
 #define SMTPD_DATE_LEN 31           /* "Mon, 01 Jan 2026 00:00:00 +0000" */
@@ -56,13 +58,6 @@ static void qid_make (struct smtp_conn *g)
   g->qid[n] = 0 ;
 }
 
-static size_t cat (char *b, size_t n, char const *s, size_t len)
-{
-  if (len > SMTPD_RECEIVED_MAX - n) len = SMTPD_RECEIVED_MAX - n ;
-  memcpy(b + n, s, len) ;
-  return n + len ;
-}
-
 /* "two digits" into b. */
 static void two (char *b, int v)
 {
@@ -98,37 +93,58 @@ static size_t rfc5322_date (char *b, time_t t)
   return SMTPD_DATE_LEN ;
 }
 
-/* RFC 5321 4.4 time stamp line, first in the message. */
+/* RFC 5321 4.4 time stamp line, first in the message, folded (lib/fold:
+   lines of at most 78 bytes where they can be; the longest HELO, me and
+   recipient are each a word well under 998): "from HELO ([IP])", then
+   "by ME (mxhold) with ESMTP id QID", then "for <RCPT>;" and the date. */
 static size_t received (struct smtp_conn *g, char *b)
 {
   char date[SMTPD_DATE_LEN] ;
-  size_t n = 0 ;
-  size_t i ;
+  char helo[SMTPD_HELO_MAX] ;
+  char lit[SMTPD_LITERAL_MAX] ;
+  struct mx_fold f ;
   size_t hl = strlen(g->helo) ;
-  n = cat(b, n, "Received: from ", 15) ;
+  size_t n ;
+  size_t i ;
   for (i = 0 ; i < hl ; i++)
   {
     unsigned char c = (unsigned char)g->helo[i] ;
-    char o = c >= 33 && c <= 126 ? (char)c : '?' ;
-    n = cat(b, n, &o, 1) ;
+    helo[i] = c >= 33 && c <= 126 ? (char)c : '?' ;
   }
-  n = cat(b, n, " ([", 3) ;
-  if (strchr(g->ip, ':')) n = cat(b, n, "IPv6:", 5) ;   /* RFC 5321 4.1.3 address literal */
-  n = cat(b, n, g->ip, strlen(g->ip)) ;
-  n = cat(b, n, "])\r\n\tby ", 8) ;
-  n = cat(b, n, g->me.p, g->me.len) ;
-  n = cat(b, n, " (mxhold) with ESMTP id ", 24) ;
-  n = cat(b, n, g->qid, strlen(g->qid)) ;
+  mx_fold_start(&f, b, SMTPD_RECEIVED_MAX, "Received:") ;
+  mx_fold_word(&f, "from", 4) ;
+  mx_fold_word(&f, helo, hl) ;
+  n = strlen(g->ip) ;
+  if (n > SMTPD_LITERAL_MAX - 16) n = SMTPD_LITERAL_MAX - 16 ;
+  memcpy(lit, "([", 2) ;
+  i = 2 ;
+  if (strchr(g->ip, ':'))   /* RFC 5321 4.1.3 address literal */
+  {
+    memcpy(lit + i, "IPv6:", 5) ;
+    i += 5 ;
+  }
+  memcpy(lit + i, g->ip, n) ;
+  i += n ;
+  memcpy(lit + i, "])", 2) ;
+  mx_fold_word(&f, lit, i + 2) ;
+  mx_fold_break(&f) ;
+  mx_fold_word(&f, "by", 2) ;
+  mx_fold_word(&f, g->me.p, g->me.len) ;
+  mx_fold_word(&f, "(mxhold) with ESMTP id", 22) ;
+  mx_fold_word(&f, g->qid, strlen(g->qid)) ;
   if (g->nrcpt == 1)
   {
     char const *r = g->env + strlen(g->env) + 2 ;   /* past "F...\0T" */
-    n = cat(b, n, "\r\n\tfor <", 8) ;
-    n = cat(b, n, r, strlen(r)) ;
-    n = cat(b, n, ">", 1) ;
+    mx_fold_break(&f) ;
+    mx_fold_word(&f, "for", 3) ;
+    mx_fold_sep(&f, strlen(r) + 3) ;
+    mx_fold_raw(&f, "<", 1) ;
+    mx_fold_str(&f, r) ;
+    mx_fold_raw(&f, ">", 1) ;
   }
-  n = cat(b, n, "; ", 2) ;
-  n = cat(b, n, date, rfc5322_date(date, time(0))) ;
-  return cat(b, n, "\r\n", 2) ;
+  mx_fold_raw(&f, ";", 1) ;
+  mx_fold_word(&f, date, rfc5322_date(date, time(0))) ;
+  return mx_fold_end(&f) ;
 }
 
 static int sink (void *ctx, char const *p, size_t n)
