@@ -126,20 +126,32 @@ static void idle_mark (void)
     mx_die_kv(111, "deliver-gone", "error", strerror(errno), (char const *)0) ;
 }
 
+/* Result st for every recipient of msgs[0..n), host "-". */
+static void remote_result_all (struct remote_msg *msgs, size_t n, char st, char const *text)
+{
+  for (size_t i = 0 ; i < n ; i++)
+    for (size_t r = 0 ; r < msgs[i].n ; r++)
+      remote_result(msgs + i, r, st, "-", text, strlen(text)) ;
+}
+
 /* One batch: results for each of its recipients on fd 1. */
 static void batch_run (struct remote_cfg const *cfg, char const *route, char const *domain, struct dlv_buf *in)
 {
   static struct remote_addr addrs[REMOTE_HOSTS_MAX] ;
   static int naddr ;
   struct remote_msg *msgs = 0 ;
-  struct remote_why why = { "", "" } ;
+  struct remote_why why = { "", "", 0 } ;
   size_t nmsg = batch_parse(in->s, in->len, &msgs) ;
   /* a kept connection came from addrs; without one, resolve afresh */
   if (!remote_connected()) naddr = remote_route_resolve(route, domain, cfg->me, cfg->aliases, addrs, REMOTE_HOSTS_MAX, &why) ;
   if (naddr < 0)
   {
     mx_log_kv(MX_LOG_WARN, "route-failed", "route", route, "domain", domain, "reason", why.reason, (char const *)0) ;
-    remote_result_rest(msgs, 0, nmsg, "-", why.text) ;
+    /* a customer's own MX set in the relay's networks is the operator's
+       mistake, to be fixed: it waits; a sender's domain that points there
+       gets its bounce refused for good */
+    if (why.permanent && cfg->bounce) remote_result_all(msgs, nmsg, 'p', why.text) ;
+    else remote_result_rest(msgs, 0, nmsg, "-", why.text) ;
   }
   else remote_session(cfg, addrs, naddr, msgs, nmsg) ;
   for (size_t i = 0 ; i < nmsg ; i++)
@@ -149,6 +161,41 @@ static void batch_run (struct remote_cfg const *cfg, char const *route, char con
     free(msgs[i].done) ;
   }
   free(msgs) ;
+}
+
+/* A bounce destination waits timeout_bounce at most, for the connection
+   and for each reply: a tarpit MX holds a bounce slot that long, not
+   timeout_remote (deliver.md, Bounce destinations). */
+static void remote_bounce_timeouts (struct remote_cfg *cfg, struct conf_limits const *l)
+{
+  unsigned int t = (unsigned int)CONF_LIM(l, timeout_bounce) ;
+  if (t < cfg->timeout_connect) cfg->timeout_connect = t ;
+  if (t < cfg->timeout_remote) cfg->timeout_remote = t ;
+}
+
+/* A tls= or dane_fallback= word (conf checked it) as a policy. */
+static enum remote_tls_policy tls_word (struct span v, enum remote_tls_policy dflt)
+{
+  static char const *const words[] = { "none", "may", "require", "verify", "dane" } ;
+  for (unsigned int i = 0 ; i < sizeof words / sizeof *words ; i++)
+    if (v.len == strlen(words[i]) && !memcmp(v.p, words[i], v.len)) return (enum remote_tls_policy)i ;
+  return dflt ;
+}
+
+/* DOMAIN's tls=, dane_fallback= and tls_ca= (remote.md, TLS). */
+static void tls_config (struct remote_cfg *cfg, struct span opts)
+{
+  static char ca[CONF_PATH_MAX] ;
+  struct span v ;
+  if (conf_opt(opts, "tls", &v)) cfg->tls = tls_word(v, REMOTE_TLS_MAY) ;
+  if (conf_opt(opts, "dane_fallback", &v)) cfg->dane_fallback = tls_word(v, REMOTE_TLS_MAY) ;
+  if (cfg->dane_fallback == REMOTE_TLS_DANE) cfg->dane_fallback = REMOTE_TLS_MAY ;
+  if (conf_opt(opts, "tls_ca", &v) && v.len && v.len < sizeof ca)
+  {
+    memcpy(ca, v.p, v.len) ;
+    ca[v.len] = 0 ;
+    cfg->tls_ca = ca ;
+  }
 }
 
 /* me, aliases and the timeouts from the config: the global limits with
@@ -171,9 +218,15 @@ static void config_read (struct remote_cfg *cfg, char const *domain)
     dlv_buf_cat(&aliases, " ", 1) ;
   }
   conf_limits_get(&c, 0, &l, &trusted) ;
-  if (conf_domain_find(&c, domain, strlen(domain), &s)) conf_limits_apply(s, &l) ;
+  if (conf_domain_find(&c, domain, strlen(domain), &s))
+  {
+    conf_limits_apply(s, &l) ;
+    tls_config(cfg, s) ;
+  }
+  cfg->bounce = !conf_domain_find(&c, domain, strlen(domain), &s) ;
   cfg->timeout_connect = (unsigned int)CONF_LIM(&l, timeout_connect) ;
   cfg->timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
+  if (cfg->bounce) remote_bounce_timeouts(cfg, &l) ;
   if (env) dlv_buf_cats(&aliases, env) ;
   if (dlv_buf_cat(&aliases, "", 1) == -1 || !aliases.s) nomem() ;
   cfg->aliases = aliases.s ;
@@ -182,7 +235,7 @@ static void config_read (struct remote_cfg *cfg, char const *domain)
 int main (int argc, char const *const *argv)
 {
   static struct dlv_buf in = DLV_BUF_ZERO ;
-  struct remote_cfg cfg = { "localhost", 0, 0, 0 } ;
+  struct remote_cfg cfg = { "localhost", 0, 0, 0, 0, REMOTE_TLS_MAY, REMOTE_TLS_MAY, 0 } ;
   mx_log_prog = "mxhold-remote" ;
   if (argc != 3) mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   signal(SIGPIPE, SIG_IGN) ;   /* a dead peer shows as EPIPE on write */

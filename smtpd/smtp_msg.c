@@ -93,6 +93,23 @@ static size_t rfc5322_date (char *b, time_t t)
   return SMTPD_DATE_LEN ;
 }
 
+/* "(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)" on its own
+   line, from g->tls ("PROTOCOL/CIPHER"); RFC 3848 names it ESMTPS. */
+static void tls_comment (struct smtp_conn *g, struct mx_fold *f)
+{
+  char const *slash = strchr(g->tls, '/') ;
+  size_t plen = slash ? (size_t)(slash - g->tls) : strlen(g->tls) ;
+  mx_fold_break(f) ;
+  mx_fold_word(f, "(using", 6) ;
+  mx_fold_word(f, g->tls, plen) ;
+  if (slash)
+  {
+    mx_fold_word(f, "with cipher", 11) ;
+    mx_fold_word(f, slash + 1, strlen(slash + 1)) ;
+  }
+  mx_fold_raw(f, ")", 1) ;
+}
+
 /* RFC 5321 4.4 time stamp line, first in the message, folded (lib/fold:
    lines of at most 78 bytes where they can be; the longest HELO, me and
    recipient are each a word well under 998): "from HELO ([IP])", then
@@ -127,10 +144,12 @@ static size_t received (struct smtp_conn *g, char *b)
   i += n ;
   memcpy(lit + i, "])", 2) ;
   mx_fold_word(&f, lit, i + 2) ;
+  if (g->tls[0]) tls_comment(g, &f) ;
   mx_fold_break(&f) ;
   mx_fold_word(&f, "by", 2) ;
   mx_fold_word(&f, g->me.p, g->me.len) ;
-  mx_fold_word(&f, "(mxhold) with ESMTP id", 22) ;
+  if (g->tls[0]) mx_fold_word(&f, "(mxhold) with ESMTPS id", 23) ;
+  else mx_fold_word(&f, "(mxhold) with ESMTP id", 22) ;
   mx_fold_word(&f, g->qid, strlen(g->qid)) ;
   if (g->nrcpt == 1)
   {
