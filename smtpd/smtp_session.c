@@ -434,10 +434,14 @@ void smtp_session_run (struct smtp_conn *g)
   for (;;)
   {
     size_t len = 0 ;
+    unsigned secs ;
     int r ;
     deadline(g) ;
-    r = smtp_io_line(&g->io, g->line, sizeof g->line, &len,
-                     smtp_guard_secs(&g->guard, CONF_LIM(&g->lim, timeout_command), smtp_conn_ms(), 0)) ;
+    secs = smtp_guard_secs(&g->guard, CONF_LIM(&g->lim, timeout_command), smtp_conn_ms(), 0) ;
+    /* the replies too: a client that stops reading them is not waited
+       for past the session's end */
+    g->io.wsecs = secs ? secs : 1 ;
+    r = smtp_io_line(&g->io, g->line, sizeof g->line, &len, secs) ;
     if (r == 1)
     {
       dispatch(g, len) ;

@@ -89,6 +89,37 @@ secs=${out#*|}; secs=${secs%.*}
 between "$secs" 2 8 "cut after about 3 s (${out#*|} s)"
 check "refused reason=session-timeout logged" wait_until 5 ab_has 'smtpd refused reason=session-timeout reply~^421'
 
+# A client that pipelines commands and never reads the replies: smtpd's
+# writes, too, end at the session's deadline (not timeout_command later)
+ab_setup 'timeout_session 3\nidle_commands 100000\ntimeout_command 60\n'
+ends () { ab_match 'smtpd disconnect reason~^(session-timeout|error)$' | wc -l; }
+n0=$(ends)
+out=$($PY - "$PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.settimeout(10)
+s.makefile("rb").readline()   # the greeting: talking first would be refused
+s.settimeout(1)
+t0 = time.monotonic()
+end = "open"
+try:
+    while time.monotonic() - t0 < 30:
+        try:
+            s.sendall(b"HELP\r\n" * 1000)
+        except socket.timeout:
+            pass
+except OSError as e:
+    end = "closed"
+print("%s|%.1f" % (end, time.monotonic() - t0))
+PY
+)
+is "${out%|*}" closed "replies never read: smtpd closes the connection"
+secs=${out#*|}; secs=${secs%.*}
+between "$secs" 2 20 "soon after timeout_session (${out#*|} s), not timeout_command (60 s) per write"
+more_ends () { [ "$(ends)" -gt "$n0" ]; }
+check "its disconnect logged" wait_until 10 more_ends
+
 # A command line dripped a byte a second: the line itself must come within timeout_command
 ab_setup 'timeout_command 2\n'
 out=$($PY - "$PORT" <<'PY'

@@ -60,6 +60,8 @@ print("%s|%.2f" % (l, time.monotonic() - t0))
 PY
 }
 sessions_of () { pgrep -P "$AB_PID" -x mxhold-smtpd | wc -l; }
+greeted () { greet "$1" | grep -q '^220 '; }
+none_left () { [ "$(sessions_of)" = 0 ]; }
 
 hold a 127.0.0.1 3
 check "3 sessions from 127.0.0.1 greeted" wait_until 20 test -e "$T/a.out"
@@ -77,10 +79,9 @@ between "$secs" 0 2 "at once (${out#*|} s)"
 pid=$(pgrep -P "$AB_PID" -x mxhold-smtpd | head -1)
 check "smtpd holds ratelimit.slots open" sh -c "ls -l /proc/$pid/fd | grep -q 'ratelimit.slots'"
 kill -KILL "$pid"
-check "a killed session's slot is free: 127.0.0.1 is greeted again" \
-  wait_until 10 sh -c "$(declare -f greet); PY=$PY PORT=$PORT; greet 127.0.0.1 | grep -q '^220 '"
+check "a killed session's slot is free: 127.0.0.1 is greeted again" wait_until 10 greeted 127.0.0.1
 touch "$T/a.release"
-check "the held sessions end" wait_until 10 sh -c "[ \$(pgrep -P $AB_PID -x mxhold-smtpd | wc -l) = 0 ]"
+check "the held sessions end" wait_until 10 none_left
 hold b 127.0.0.1 3
 check "3 new sessions from 127.0.0.1 once the others ended" wait_until 20 test -e "$T/b.out"
 is "$(grep -c '^220 ' "$T/b.out")" 3 "slots are reused: all 3 got 220"
@@ -132,8 +133,8 @@ v6hold () { ( TCPREMOTEIP=$1 MXHOLD_CONF=$C exec mxhold-ratelimit sleep 30 </dev
 holds_slot () { ls -l "/proc/$1/fd" 2>/dev/null | grep -q ratelimit.slots && grep -q '^Name:.*sleep' "/proc/$1/status"; }
 v6hold 2001:db8:1:2::1; s1=$HOLDER
 v6hold 2001:db8:1:2::2; s2=$HOLDER
-check "two sessions of 2001:db8:1:2::/64 hold their slots, through the exec" \
-  wait_until 10 sh -c "$(declare -f holds_slot); holds_slot $s1 && holds_slot $s2"
+both_hold () { holds_slot "$s1" && holds_slot "$s2"; }
+check "two sessions of 2001:db8:1:2::/64 hold their slots, through the exec" wait_until 10 both_hold
 like "$(v6 2001:db8:1:2:ffff:ffff:ffff:ffff echo admitted)" '^421 4\.7\.0 .*too many sessions at once from 2001:db8:1:2:ffff:ffff:ffff:ffff: 2' "a third address in the same /64: 421"
 check "counted as its /64" wait_until 5 ab_has 'ratelimit refused key=2001:db8:1:2::/64 reason=too-many-sessions count=2'
 is "$(v6 2001:db8:1:3::1 echo admitted)" admitted "the next /64 is another client"
