@@ -141,5 +141,12 @@ is "$(v6 2001:db8:1:3::1 echo admitted)" admitted "the next /64 is another clien
 kill -KILL "$s1"; wait "$s1" 2>/dev/null
 is "$(v6 2001:db8:1:2::9 echo admitted)" admitted "a holder killed: its slot is free"
 kill -KILL "$s2"; wait "$s2" 2>/dev/null
+# A slots file that cannot be used fails open, loudly: admitted, one
+# warning per connection (a broken file must never refuse everybody)
+rm -f "$Q/ratelimit.slots" && mkdir "$Q/ratelimit.slots"
+like "$(greet 127.0.0.1)" '^220 ' "slots file unusable (a directory): the session is admitted"
+check "with a warning: admitted reason=slots-unusable, path and error" \
+  wait_until 5 ab_has "ratelimit admitted client=127.0.0.1 reason=slots-unusable path=$Q/ratelimit.slots error"
+rmdir "$Q/ratelimit.slots"
 ab_grammar
 done_testing
