@@ -5,7 +5,9 @@
 # 64 + 189-byte recipient) no line of the queued message passes 998
 # bytes, and every line of smtpd's Received and spfcheck's Received-SPF
 # and Authentication-Results is at most 78 bytes unless it is one word
-# too long to fold. Through tcpserver -> ratelimit -> smtpd -> spfcheck -> queue.
+# too long to fold; mxhold-deliver then hands the customer's server the
+# same lines. Through tcpserver -> ratelimit -> smtpd -> spfcheck -> queue
+# -> deliver -> remote -> a downstream SMTP server (40-sink.py).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/20-abuse-lib.bash"
 label () { head -c "$1" /dev/zero | tr '\0' "$2"; }
@@ -76,6 +78,29 @@ for m in $(find "$Q/new" "$Q/mess" -type f 2>/dev/null); do
   like "$(unfold "$m")" "Authentication-Results: $me; spf=[a-z]+ smtp\.(mailfrom|helo)=" "its Authentication-Results field"
 done
 like "$(unfold "$(ls -t "$Q"/new/* | tail -1)")" "envelope-from=\"$sender\"" "the sender in Received-SPF, whole"
+
+# Delivered on by mxhold-deliver (under s6) to a real downstream: the
+# lines the customer's server gets are the same, none over 998
+source "$(dirname "$0")/40-deliver-lib.bash"
+Q=$C/q   # 40-deliver-lib names its own queue; ours is the config's
+DOWN=$(free_port)
+sink_start "$DOWN" "$T/sink"
+echo "$dom 127.0.0.1:$DOWN" >"$C/domains"
+dlv_recompile
+dlv_start
+check "both messages delivered downstream" wait_until 30 count_at_least 2 sink_count "$T/sink"
+for m in $(find "$T/sink" -name '*.eml'); do
+  r=$($PY - "$m" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+head = d[:d.index(b"\r\n\r\n")]
+print(max(len(l) for l in head.split(b"\r\n")))
+PY
+)
+  between "$r" 1 998 "delivered $(basename "$m"): its longest header line is $r bytes"
+  like "$(unfold "$m")" "Received-SPF: [a-z]+ \($me: " "delivered $(basename "$m"): Received-SPF intact"
+done
+dlv_stop
 
 # A path over RFC 5321's 256 bytes (local 64 + domain 255) is refused at MAIL
 long="$local64@$(name 255 s)"
