@@ -18,6 +18,7 @@ source "$(dirname "$0")/40-deliver-lib.bash"
 W=$T/fl
 mkdir -p "$W"
 echo relay.test >"$W/me"; echo "$W/q" >"$W/queue"; : >"$W/clients"
+mxhold-queuectl -q "$W/q" init >/dev/null   # else check warns that the queue does not exist yet
 conf_try () {   # conf_try LIMITS-TEXT [DOMAINS-OPTS] [CLIENTS-TEXT]: mxhold-conf check's output, production floors
   printf '%b' "$1" >"$W/limits"
   echo "example.com 127.0.0.1:25 ${2:-}" >"$W/domains"
