@@ -28,6 +28,10 @@ UNITS += remote_guard
 remote_guard_test_OBJS := tests/unit/remote_guard_test.o deliver/remote_guard.o
 remote_guard_test_LIBS :=
 
+UNITS += remote_tlsa
+remote_tlsa_test_OBJS := tests/unit/remote_tlsa_test.o deliver/remote_tlsa.o
+remote_tlsa_test_LIBS :=
+
 FUZZ += remote_tlsa
 remote_tlsa_fuzz_SRCS := tests/fuzz/remote_tlsa_fuzz.c deliver/remote_tlsa.c
 
