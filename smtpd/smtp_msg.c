@@ -1,6 +1,7 @@
-/* smtp_msg.c: one DATA transaction: queue id, Received header, the
-   message streamed to the child as it arrives, the reply from the child's
-   exit status, one log line. */
+/* smtp_msg.c: one message: queue id, Received header, the message
+   streamed to the child as it arrives, the reply from the child's exit
+   status, one log line. DATA is read here; BDAT (smtp_bdat.c) uses the
+   start and the end. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <skalibs/uint64.h>
+#include "lib/fold.h"
 #include "smtpd/smtp_dsnenv.h"
 #include "smtpd/smtp_msg.h"
 
 #define SMTPD_ENV_SMTPUTF8 "MXHOLD_SMTPUTF8"   /* "1" for an SMTPUTF8 message, else unset */
-#define SMTPD_RECEIVED_MAX 1024     /* helo 255 + me 255 + rcpt 256 + the rest */
+#define SMTPD_RECEIVED_MAX 1280     /* helo 255 + me 253 + rcpt 254 + literal 64 + id 40 + date 31 + words and folds */
+#define SMTPD_LITERAL_MAX 64        /* "([IPv6:" + an address (INET6_ADDRSTRLEN 46) + "])" */
 #define SMTPD_USEC_DIGITS 6
 #define SMTPD_USEC_PER_SEC 1000000
 #define SMTPD_DATE_LEN 31           /* "Mon, 01 Jan 2026 00:00:00 +0000" */
@@ -48,13 +51,6 @@ static void qid_make (struct smtp_conn *g)
   g->qid[n++] = '.' ;
   n += uint64_fmt(g->qid + n, (uint64_t)getpid()) ;
   g->qid[n] = 0 ;
-}
-
-static size_t cat (char *b, size_t n, char const *s, size_t len)
-{
-  if (len > SMTPD_RECEIVED_MAX - n) len = SMTPD_RECEIVED_MAX - n ;
-  memcpy(b + n, s, len) ;
-  return n + len ;
 }
 
 /* "two digits" into b. */
@@ -94,58 +90,78 @@ static size_t rfc5322_date (char *b, time_t t)
 
 /* "(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)" on its own
    line, from g->tls ("PROTOCOL/CIPHER"); RFC 3848 names it ESMTPS. */
-static size_t tls_comment (struct smtp_conn *g, char *b, size_t n)
+static void tls_comment (struct smtp_conn *g, struct mx_fold *f)
 {
   char const *slash = strchr(g->tls, '/') ;
   size_t plen = slash ? (size_t)(slash - g->tls) : strlen(g->tls) ;
-  n = cat(b, n, "\r\n\t(using ", 10) ;
-  n = cat(b, n, g->tls, plen) ;
+  mx_fold_break(f) ;
+  mx_fold_word(f, "(using", 6) ;
+  mx_fold_word(f, g->tls, plen) ;
   if (slash)
   {
-    n = cat(b, n, " with cipher ", 13) ;
-    n = cat(b, n, slash + 1, strlen(slash + 1)) ;
+    mx_fold_word(f, "with cipher", 11) ;
+    mx_fold_word(f, slash + 1, strlen(slash + 1)) ;
   }
-  return cat(b, n, ")", 1) ;
+  mx_fold_raw(f, ")", 1) ;
 }
 
-/* RFC 5321 4.4 time stamp line, first in the message. */
+/* RFC 5321 4.4 time stamp line, first in the message, folded (lib/fold:
+   lines of at most 78 bytes where they can be; the longest HELO, me and
+   recipient are each a word well under 998): "from HELO ([IP])", then
+   "by ME (mxhold) with ESMTP id QID", then "for <RCPT>;" and the date. */
 static size_t received (struct smtp_conn *g, char *b)
 {
   char date[SMTPD_DATE_LEN] ;
-  size_t n = 0 ;
-  size_t i ;
+  char helo[SMTPD_HELO_MAX] ;
+  char lit[SMTPD_LITERAL_MAX] ;
+  struct mx_fold f ;
   size_t hl = strlen(g->helo) ;
-  n = cat(b, n, "Received: from ", 15) ;
+  size_t n ;
+  size_t i ;
   for (i = 0 ; i < hl ; i++)
   {
     unsigned char c = (unsigned char)g->helo[i] ;
-    char o = c >= 33 && c <= 126 ? (char)c : '?' ;
-    n = cat(b, n, &o, 1) ;
+    helo[i] = c >= 33 && c <= 126 ? (char)c : '?' ;
   }
-  n = cat(b, n, " ([", 3) ;
-  if (strchr(g->ip, ':')) n = cat(b, n, "IPv6:", 5) ;   /* RFC 5321 4.1.3 address literal */
-  n = cat(b, n, g->ip, strlen(g->ip)) ;
-  n = cat(b, n, "])", 2) ;
-  if (g->tls[0]) n = tls_comment(g, b, n) ;
-  n = cat(b, n, "\r\n\tby ", 6) ;
-  n = cat(b, n, g->me.p, g->me.len) ;
+  mx_fold_start(&f, b, SMTPD_RECEIVED_MAX, "Received:") ;
+  mx_fold_word(&f, "from", 4) ;
+  mx_fold_word(&f, helo, hl) ;
+  n = strlen(g->ip) ;
+  if (n > SMTPD_LITERAL_MAX - 16) n = SMTPD_LITERAL_MAX - 16 ;
+  memcpy(lit, "([", 2) ;
+  i = 2 ;
+  if (strchr(g->ip, ':'))   /* RFC 5321 4.1.3 address literal */
+  {
+    memcpy(lit + i, "IPv6:", 5) ;
+    i += 5 ;
+  }
+  memcpy(lit + i, g->ip, n) ;
+  i += n ;
+  memcpy(lit + i, "])", 2) ;
+  mx_fold_word(&f, lit, i + 2) ;
+  if (g->tls[0]) tls_comment(g, &f) ;
+  mx_fold_break(&f) ;
+  mx_fold_word(&f, "by", 2) ;
+  mx_fold_word(&f, g->me.p, g->me.len) ;
   /* RFC 3848 ESMTPS; RFC 6531 4.3 UTF8SMTP(S) for an SMTPUTF8 message */
-  n = cat(b, n, " (mxhold) with ", 15) ;
-  if (g->smtputf8) n = cat(b, n, "UTF8SMTP", 8) ;
-  else n = cat(b, n, "ESMTP", 5) ;
-  if (g->tls[0]) n = cat(b, n, "S", 1) ;
-  n = cat(b, n, " id ", 4) ;
-  n = cat(b, n, g->qid, strlen(g->qid)) ;
+  if (g->smtputf8 && g->tls[0]) mx_fold_word(&f, "(mxhold) with UTF8SMTPS id", 26) ;
+  else if (g->smtputf8) mx_fold_word(&f, "(mxhold) with UTF8SMTP id", 25) ;
+  else if (g->tls[0]) mx_fold_word(&f, "(mxhold) with ESMTPS id", 23) ;
+  else mx_fold_word(&f, "(mxhold) with ESMTP id", 22) ;
+  mx_fold_word(&f, g->qid, strlen(g->qid)) ;
   if (g->nrcpt == 1)
   {
     char const *r = g->env + strlen(g->env) + 2 ;   /* past "F...\0T" */
-    n = cat(b, n, "\r\n\tfor <", 8) ;
-    n = cat(b, n, r, strlen(r)) ;
-    n = cat(b, n, ">", 1) ;
+    mx_fold_break(&f) ;
+    mx_fold_word(&f, "for", 3) ;
+    mx_fold_sep(&f, strlen(r) + 3) ;
+    mx_fold_raw(&f, "<", 1) ;
+    mx_fold_str(&f, r) ;
+    mx_fold_raw(&f, ">", 1) ;
   }
-  n = cat(b, n, "; ", 2) ;
-  n = cat(b, n, date, rfc5322_date(date, time(0))) ;
-  return cat(b, n, "\r\n", 2) ;
+  mx_fold_raw(&f, ";", 1) ;
+  mx_fold_word(&f, date, rfc5322_date(date, time(0))) ;
+  return mx_fold_end(&f) ;
 }
 
 static int sink (void *ctx, char const *p, size_t n)
@@ -176,35 +192,67 @@ char const *smtp_msg_refusal (unsigned err, char const **reason)
   return "554 5.4.6 too many hops, mail loop" ;
 }
 
-/* Reads DATA to its end; 0 done, -1 client gone or timed out (errno). */
-static int data_read (struct smtp_conn *g, struct smtp_data *d)
+/* Why DATA was cut short: the reason word and the client's last reply
+   (0: the client is gone, nothing to say). */
+struct cut
 {
+  char const *reason ;
+  char const *reply ;
+} ;
+
+static struct cut const cut_eof = { SMTPD_END_EOF, 0 } ;
+static struct cut const cut_timeout = { "timeout", "421 4.4.2 timeout, closing connection" } ;
+static struct cut const cut_session = { "session-timeout", "421 4.4.2 session time limit reached, closing connection" } ;
+static struct cut const cut_slow = { "too-slow", "421 4.4.2 data rate below the minimum, closing connection" } ;
+
+/* Reads DATA to its end: 0 done, or the cut (client gone, silent for
+   timeout_data, past timeout_session, slower than data_rate_min). The
+   time counted for the rate is the time spent waiting for the client. */
+static struct cut const *data_read (struct smtp_conn *g, struct smtp_data *d)
+{
+  smtp_guard_data_begin(&g->guard) ;
   for (;;)
   {
     int done ;
-    ssize_t r = smtp_io_fill(&g->io, (unsigned)CONF_LIM(&g->lim, timeout_data)) ;
-    if (r <= 0)
+    uint64_t t0 = smtp_conn_ms() ;
+    uint64_t before = d->bytes ;
+    enum smtp_gverdict v ;
+    uint64_t td = CONF_LIM(&g->lim, timeout_data) ;
+    unsigned secs = smtp_guard_secs(&g->guard, td, t0, 1) ;
+    ssize_t r = smtp_io_fill(&g->io, secs) ;
+    uint64_t t1 = smtp_conn_ms() ;
+    int e = errno ;
+    if (r > 0)
     {
-      if (!r) errno = EPIPE ;
-      return -1 ;
+      g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
+      g->size = d->size ;
+      if (done) return 0 ;
     }
-    g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
-    g->size = d->size ;
-    if (done) return 0 ;
+    else if (!r || e != ETIMEDOUT) return &cut_eof ;
+    v = smtp_guard_data(&g->guard, t1 - t0, d->bytes - before, t1) ;
+    if (v == SMTP_GUARD_DEADLINE) return &cut_session ;
+    if (v == SMTP_GUARD_SLOW) return &cut_slow ;
+    if (r < 0 && secs >= td) return &cut_timeout ;   /* a wait not shortened by the guard */
   }
 }
 
-void smtp_msg_cut (struct smtp_conn *g, struct smtp_msg *m)
+/* DATA ended without its final dot: nothing is queued. */
+static void cut_short (struct smtp_conn *g, struct smtp_msg *m, unsigned tq, struct cut const *c) __attribute__((noreturn)) ;
+static void cut_short (struct smtp_conn *g, struct smtp_msg *m, unsigned tq, struct cut const *c)
 {
-  int timeout = errno == ETIMEDOUT ;
-  smtp_child_abort(&m->ch, (unsigned)CONF_LIM(&g->lim, timeout_queue)) ;   /* no envelope: nothing is queued */
-  if (!timeout)
+  smtp_child_abort(&m->ch, tq) ;   /* no envelope: nothing is queued */
+  if (!c->reply)
   {
     smtp_conn_aborted(g, SMTPD_END_EOF) ;
     smtp_conn_end(g, SMTPD_END_EOF, 0) ;
   }
-  smtp_conn_refuse(g, "timeout", "421 4.4.2 timeout, closing connection") ;
-  smtp_conn_end(g, SMTPD_END_TIMEOUT, 0) ;
+  smtp_conn_refuse(g, c->reason, c->reply) ;
+  smtp_conn_end(g, c->reason, 0) ;
+}
+
+void smtp_msg_cut (struct smtp_conn *g, struct smtp_msg *m)
+{
+  cut_short(g, m, (unsigned)CONF_LIM(&g->lim, timeout_queue), errno == ETIMEDOUT ? &cut_timeout : &cut_eof) ;
 }
 
 int smtp_msg_start (struct smtp_conn *g, struct smtp_msg *m, int raw)
@@ -213,15 +261,10 @@ int smtp_msg_start (struct smtp_conn *g, struct smtp_msg *m, int raw)
   m->g = g ;
   qid_make(g) ;
   g->size = 0 ;
-  /* the queue marks the message (queue.md: smtputf8); each message anew */
+  /* the queue marks the message (queue.md: smtputf8, the DSN lines); each message anew */
   if ((g->smtputf8 ? setenv(SMTPD_ENV_SMTPUTF8, "1", 1) : unsetenv(SMTPD_ENV_SMTPUTF8)) == -1
-   || smtp_dsnenv_set(g) == -1)
-  {
-    smtp_conn_refuse_errno(g, "queue", "451 4.3.0 cannot start the queue, try again later", errno) ;
-    g->qid[0] = 0 ;
-    return -1 ;
-  }
-  if (smtp_child_start(&m->ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
+   || smtp_dsnenv_set(g) == -1
+   || smtp_child_start(&m->ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
   {
     smtp_conn_refuse_errno(g, "queue", "451 4.3.0 cannot start the queue, try again later", errno) ;
     g->qid[0] = 0 ;
@@ -261,8 +304,10 @@ void smtp_msg_finish (struct smtp_conn *g, struct smtp_msg *m)
 void smtp_msg_data (struct smtp_conn *g)
 {
   static struct smtp_msg m ;
+  struct cut const *c ;
   if (smtp_msg_start(g, &m, 0) == -1) return ;
   smtp_conn_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
-  if (data_read(g, &m.d) == -1) smtp_msg_cut(g, &m) ;
+  c = data_read(g, &m.d) ;
+  if (c) cut_short(g, &m, (unsigned)CONF_LIM(&g->lim, timeout_queue), c) ;
   smtp_msg_finish(g, &m) ;
 }
