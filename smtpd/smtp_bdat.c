@@ -20,47 +20,12 @@
    connection has one transaction at a time. */
 static struct smtp_msg msg ;
 
-/* Reads count bytes of the chunk, fed to the message if feed, else
-   discarded. 0, or -1 and errno: the client went away (EPIPE) or timed
-   out (ETIMEDOUT). */
-static int chunk_read (struct smtp_conn *g, uint64_t count, int feed)
-{
-  while (count)
-  {
-    size_t k ;
-    ssize_t r = smtp_io_fill(&g->io, (unsigned)CONF_LIM(&g->lim, timeout_data)) ;
-    if (r <= 0)
-    {
-      if (!r) errno = EPIPE ;
-      return -1 ;
-    }
-    k = (uint64_t)r < count ? (size_t)r : (size_t)count ;
-    if (feed)
-    {
-      int done ;
-      smtp_data_feed(&msg.d, g->io.in + g->io.inpos, k, &done) ;
-      g->size = msg.d.size ;
-    }
-    g->io.inpos += k ;
-    count -= k ;
-  }
-  return 0 ;
-}
-
-/* The client went away or was silent inside a chunk with no message open. */
-static void gone (struct smtp_conn *g) __attribute__((noreturn)) ;
-static void gone (struct smtp_conn *g)
-{
-  if (errno != ETIMEDOUT) smtp_conn_end(g, SMTPD_END_EOF, 0) ;
-  smtp_conn_refuse(g, "timeout", "421 4.4.2 timeout, closing connection") ;
-  smtp_conn_end(g, SMTPD_END_TIMEOUT, 0) ;
-}
-
-/* A chunk refused before any of it is read: its bytes are discarded,
-   then the reply. */
+/* A chunk refused before any of it is read: its bytes are discarded
+   (smtp_msg_chunk ends the connection if the client goes), then the
+   reply. */
 static int skip (struct smtp_conn *g, uint64_t count, char const *reason, char const *reply)
 {
-  if (chunk_read(g, count, 0) == -1) gone(g) ;
+  smtp_msg_chunk(g, 0, count, !g->chunks) ;
   smtp_conn_refuse(g, reason, reply) ;
   return SMTP_BDAT_ERROR ;
 }
@@ -155,17 +120,13 @@ int smtp_bdat (struct smtp_conn *g, struct span arg)
     if (smtp_msg_start(g, &msg, 1) == -1)
     {
       /* refused (451) before its bytes: still read them all */
-      if (chunk_read(g, count, 0) == -1) gone(g) ;
+      smtp_msg_chunk(g, 0, count, 1) ;
       return SMTP_BDAT_END ;
     }
     g->bdat = 1 ;
   }
+  smtp_msg_chunk(g, &msg, count, !g->chunks) ;   /* the client gone or too slow: no return */
   g->chunks++ ;
   g->chunkbytes += count ;
-  if (chunk_read(g, count, 1) == -1)
-  {
-    g->bdat = 0 ;
-    smtp_msg_cut(g, &msg) ;
-  }
   return chunk_done(g, count, last) ;
 }

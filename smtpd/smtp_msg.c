@@ -205,31 +205,42 @@ static struct cut const cut_timeout = { "timeout", "421 4.4.2 timeout, closing c
 static struct cut const cut_session = { "session-timeout", "421 4.4.2 session time limit reached, closing connection" } ;
 static struct cut const cut_slow = { "too-slow", "421 4.4.2 data rate below the minimum, closing connection" } ;
 
-/* Reads DATA to its end: 0 done, or the cut (client gone, silent for
+/* Reads from the client under the session's guard: DATA to its end
+   (count NULL), or exactly *count bytes of a BDAT chunk, fed to d or, if
+   d is NULL, discarded. 0 done, or the cut (client gone, silent for
    timeout_data, past timeout_session, slower than data_rate_min). The
    time counted for the rate is the time spent waiting for the client. */
-static struct cut const *data_read (struct smtp_conn *g, struct smtp_data *d)
+static struct cut const *client_read (struct smtp_conn *g, struct smtp_data *d, uint64_t *count)
 {
-  smtp_guard_data_begin(&g->guard) ;
+  uint64_t got = 0 ;
   for (;;)
   {
-    int done ;
+    int done = 0 ;
     uint64_t t0 = smtp_conn_ms() ;
-    uint64_t before = d->bytes ;
+    uint64_t before = got ;
     enum smtp_gverdict v ;
     uint64_t td = CONF_LIM(&g->lim, timeout_data) ;
-    unsigned secs = smtp_guard_secs(&g->guard, td, t0, 1) ;
-    ssize_t r = smtp_io_fill(&g->io, secs) ;
-    uint64_t t1 = smtp_conn_ms() ;
-    int e = errno ;
+    unsigned secs ;
+    ssize_t r ;
+    uint64_t t1 ;
+    int e ;
+    if (count && !*count) return 0 ;
+    secs = smtp_guard_secs(&g->guard, td, t0, 1) ;
+    r = smtp_io_fill(&g->io, secs) ;
+    t1 = smtp_conn_ms() ;
+    e = errno ;
     if (r > 0)
     {
-      g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
-      g->size = d->size ;
-      if (done) return 0 ;
+      size_t k = count && (uint64_t)r > *count ? (size_t)*count : (size_t)r ;
+      if (d) k = smtp_data_feed(d, g->io.in + g->io.inpos, k, &done) ;
+      g->io.inpos += k ;
+      got += k ;
+      if (count) *count -= k ;
+      if (d) g->size = d->size ;
+      if (done || (count && !*count)) return 0 ;
     }
     else if (!r || e != ETIMEDOUT) return &cut_eof ;
-    v = smtp_guard_data(&g->guard, t1 - t0, d->bytes - before, t1) ;
+    v = smtp_guard_data(&g->guard, t1 - t0, got - before, t1) ;
     if (v == SMTP_GUARD_DEADLINE) return &cut_session ;
     if (v == SMTP_GUARD_SLOW) return &cut_slow ;
     if (r < 0 && secs >= td) return &cut_timeout ;   /* a wait not shortened by the guard */
@@ -250,9 +261,16 @@ static void cut_short (struct smtp_conn *g, struct smtp_msg *m, unsigned tq, str
   smtp_conn_end(g, c->reason, 0) ;
 }
 
-void smtp_msg_cut (struct smtp_conn *g, struct smtp_msg *m)
+void smtp_msg_chunk (struct smtp_conn *g, struct smtp_msg *m, uint64_t count, int first)
 {
-  cut_short(g, m, (unsigned)CONF_LIM(&g->lim, timeout_queue), errno == ETIMEDOUT ? &cut_timeout : &cut_eof) ;
+  struct cut const *c ;
+  if (first) smtp_guard_data_begin(&g->guard) ;
+  c = client_read(g, m ? &m->d : 0, &count) ;
+  if (!c) return ;
+  if (m) cut_short(g, m, (unsigned)CONF_LIM(&g->lim, timeout_queue), c) ;
+  if (!c->reply) smtp_conn_end(g, SMTPD_END_EOF, 0) ;   /* gone, no message open */
+  smtp_conn_refuse(g, c->reason, c->reply) ;
+  smtp_conn_end(g, c->reason, 0) ;
 }
 
 int smtp_msg_start (struct smtp_conn *g, struct smtp_msg *m, int raw)
@@ -307,7 +325,8 @@ void smtp_msg_data (struct smtp_conn *g)
   struct cut const *c ;
   if (smtp_msg_start(g, &m, 0) == -1) return ;
   smtp_conn_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
-  c = data_read(g, &m.d) ;
+  smtp_guard_data_begin(&g->guard) ;
+  c = client_read(g, &m.d, 0) ;
   if (c) cut_short(g, &m, (unsigned)CONF_LIM(&g->lim, timeout_queue), c) ;
   smtp_msg_finish(g, &m) ;
 }

@@ -34,10 +34,14 @@ int smtp_msg_start (struct smtp_conn *g, struct smtp_msg *m, int raw) ;
    or the envelope to the child and the reply from its exit status;
    logs accepted or refused; the queue id is cleared. */
 void smtp_msg_finish (struct smtp_conn *g, struct smtp_msg *m) ;
-/* The client went away (errno not ETIMEDOUT: aborted, reason=eof) or was
-   silent for timeout_data (421): the child gets no envelope; ends the
-   connection. */
-void smtp_msg_cut (struct smtp_conn *g, struct smtp_msg *m) __attribute__((noreturn)) ;
+/* Reads exactly count bytes of a BDAT chunk under the session's guard
+   (as DATA: timeout_data, timeout_session, data_rate_min; first: the
+   transaction's first chunk, a fresh rate window), fed to m's text, or
+   discarded if m is NULL. Returns once they are read; if the client went
+   away (aborted, reason=eof, when m is open), was silent, too slow or
+   past its session's time (421), m's child gets no envelope and the
+   connection ends. */
+void smtp_msg_chunk (struct smtp_conn *g, struct smtp_msg *m, uint64_t count, int first) ;
 /* The reply a refused text earned (SMTP_DATA_ERR_* in err, SINK aside)
    and its reason word. */
 char const *smtp_msg_refusal (unsigned err, char const **reason) ;

@@ -159,6 +159,24 @@ def main():
         c.show()
         c.s.close()
         print("closed", flush=True)
+    elif sc == "trickle":
+        # a chunk sent a byte at a time, slower than data_rate_min
+        import time
+        c.start()
+        c.send(b"BDAT 1000 LAST\r\n")
+        c.s.settimeout(0.3)
+        end = time.time() + 15
+        while time.time() < end:
+            try:
+                c.s.sendall(b"x")
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            l = c.line()
+            if l != "TIMEOUT":
+                print(l, flush=True)
+                break
+        else:
+            print("NO-REPLY", flush=True)
     elif sc == "queuefail":
         c.start()
         c.bdat(b"Subject: q\r\n\r\nq\r\n")

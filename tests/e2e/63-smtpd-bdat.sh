@@ -104,6 +104,17 @@ is "$(sed -n 3p <<<"$r" | cut -c1-9)" "421 4.4.2" "a count larger than the bytes
 between "$(( $(date +%s) - t0 ))" 1 15 "the timeout took about timeout_data seconds"
 is "$(queue_count "$C2/q")" 1 "short chunk: nothing queued"
 
+# the session's guard (smtp_guard) holds for BDAT as for DATA: a chunk
+# trickled slower than data_rate_min is cut, nothing queued
+C4=$T/c4
+smconf "$C4" data_rate_min 1000 data_rate_window 2 || exit 1
+P4=$(free_port)
+smtp_server "$P4" "$C4" mxhold-queue
+r=$(bdat "$P4" trickle)
+like "$(sed -n 3p <<<"$r")" "^421 4\.4\.2 data rate" "a chunk slower than data_rate_min: 421 4.4.2"
+like "$(grep 'info: refused ' "$T/smtpd.$P4.log" | tail -1)" "stage=bdat .*reason=too-slow" "refused stage=bdat reason=too-slow logged"
+is "$(queue_count "$C4/q")" 0 "the slow chunk: nothing queued"
+
 # durability: 250 only from a child that exited 0
 C3=$T/c3
 smconf "$C3" || exit 1
