@@ -16,7 +16,7 @@
 int smtp_tls_offer (struct smtp_conn *g) ;
 
 /* The STARTTLS command, arg its argument. Refuses it (501, 502, 503,
-   454) and returns 0, or says 220, discards whatever the client sent
+   454) and returns 0 (the caller counts it as a refused command), or says 220, discards whatever the client sent
    after the command, hands the socket to mxhold-tls and returns 1 once
    the handshake is done: fd 0/1 are then the plaintext socket, g->tls
    is set and the caller resets the session (EHLO again). A failed
