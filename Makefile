@@ -23,9 +23,12 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -I.
+SAN_OBJS :=
 ifeq ($(SAN),1)
   CFLAGS += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
+  # LeakSanitizer off in setuid/setgid processes only (tests/san_setuid.c)
+  SAN_OBJS := tests/san_setuid.o
 endif
 OWFAT := /usr/lib/libowfat.a
 
@@ -50,7 +53,7 @@ $(B)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
 define prog_rule
-$(B)/bin/mxhold-$(1): $(addprefix $(B)/,$($(1)_OBJS))
+$(B)/bin/mxhold-$(1): $(addprefix $(B)/,$($(1)_OBJS) $(SAN_OBJS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $($(1)_LIBS)
 endef
