@@ -261,7 +261,10 @@ static int start (struct smtp_conn *g, pid_t *pid, int *plain, int *status)
   return -1 ;
 }
 
-/* One status line (no LF) within secs: its length, or -1 (EOF, timeout). */
+/* One status line (no LF) within secs: its length, or -1 (EOF, timeout,
+   bytes after the LF). mxhold-tls writes each line in one write(2) of
+   less than PIPE_BUF, and the second only after our 220: a read never
+   holds more than one line, so we read what is there, not byte by byte. */
 static int status_line (int fd, char *buf, size_t max, unsigned secs)
 {
   size_t n = 0 ;
@@ -270,15 +273,17 @@ static int status_line (int fd, char *buf, size_t max, unsigned secs)
   while (n < max)
   {
     uint64_t now = smtp_conn_ms() ;
+    char *lf ;
     ssize_t r ;
     int w = now >= deadline ? 0 : poll(&p, 1, (int)(deadline - now)) ;
     if (w == -1 && errno == EINTR) continue ;
     if (w <= 0) return -1 ;
-    r = read(fd, buf + n, 1) ;
+    r = read(fd, buf + n, max - n) ;
     if (r == -1 && errno == EINTR) continue ;
     if (r <= 0) return -1 ;
-    if (buf[n] == '\n') return (int)n ;
-    n++ ;
+    lf = memchr(buf + n, '\n', (size_t)r) ;
+    n += (size_t)r ;
+    if (lf) return lf == buf + n - 1 ? (int)(lf - buf) : -1 ;
   }
   return -1 ;
 }
