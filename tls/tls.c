@@ -7,6 +7,7 @@
    (tls_server.c). The only processes that hold the key. */
 #include <signal.h>
 #include <string.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/u64.h"
 #include "tls/tls_ctx.h"
@@ -61,6 +62,7 @@ int main (int argc, char const *const *argv)
   SSL_CTX *ctx ;
   int i ;
   mx_log_prog = "mxhold-tls" ;
+  mx_cli_std(argc, argv, USAGE, "STARTTLS for mxhold-smtpd: the handshake and the relay, the one process that holds the key") ;
   if (argc > 1 && !strcmp(argv[1], "-d")) server(argc, argv) ;
   secs = opt_secs(argc, argv, &i) ;
   signal(SIGPIPE, SIG_IGN) ;
