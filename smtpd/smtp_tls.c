@@ -172,8 +172,10 @@ static int server_path (struct smtp_conn *g, char *path, size_t max)
 }
 
 /* Hands the client's socket and the far ends to the mxhold-tls server
-   at path, with "SECS CLIENTIP" (tls/tls.md, "The server"). 0, or -1 +
-   errno (not running, not ours to talk to). */
+   at path, with "SECS CLIENTIP" (tls/tls.md, "The server"). 0; -1 +
+   errno if the server is not there to connect to (not running, not ours
+   to talk to: a fallback); -2 + errno if it hung up on the request (it
+   refused our uid: 454, as when its child fails). */
 static int hand_over (struct smtp_conn *g, char const *path, int sp1, int st1)
 {
   char buf[UINT64_FMT + 2 + sizeof g->ip] ;
@@ -184,6 +186,7 @@ static int hand_over (struct smtp_conn *g, char const *path, int sp1, int st1)
   struct msghdr m ;
   size_t n = uint64_fmt(buf, CONF_LIM(&g->lim, timeout_command)) ;
   int s ;
+  int r ;
   int err ;
   buf[n++] = ' ' ;
   memcpy(buf + n, g->ip, strlen(g->ip)) ;
@@ -205,12 +208,13 @@ static int hand_over (struct smtp_conn *g, char const *path, int sp1, int st1)
   memcpy(CMSG_DATA(&c.h), fds, sizeof fds) ;
   s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) ;
   if (s == -1) return -1 ;
-  if (connect(s, (struct sockaddr *)&sa, sizeof sa) == -1 || sendmsg(s, &m, MSG_NOSIGNAL) != (ssize_t)n)
+  r = connect(s, (struct sockaddr *)&sa, sizeof sa) == -1 ? -1 : sendmsg(s, &m, MSG_NOSIGNAL) != (ssize_t)n ? -2 : 0 ;
+  if (r)
   {
     err = errno ;
     close(s) ;
     errno = err ;
-    return -1 ;
+    return r ;
   }
   close(s) ;   /* the fds are in flight: the server's child owns them now */
   return 0 ;
@@ -228,7 +232,7 @@ static void fallback (struct smtp_conn *g, char const *path, int e)
 
 /* Starts the session's mxhold-tls: through the server named by
    tls/server when there is one and it answers, else spawned (*pid set,
-   else 0). *plain our end of the plaintext socket, *status the status
+   else 0); a server that hung up on us is an error, not a fallback. *plain our end of the plaintext socket, *status the status
    pipe's read end. 0, or -1 + errno. */
 static int start (struct smtp_conn *g, pid_t *pid, int *plain, int *status)
 {
@@ -247,10 +251,13 @@ static int start (struct smtp_conn *g, pid_t *pid, int *plain, int *status)
   }
   else if (r == 1)
   {
-    if (hand_over(g, path, sp1, st1) == 0) r = 2 ;
-    else fallback(g, path, errno) ;
+    r = hand_over(g, path, sp1, st1) ;
+    if (r == -1) fallback(g, path, errno) ;
+    else r = r ? -2 : 2 ;
   }
-  err = r == 2 ? 0 : spawn(g, pid, sp1, st1) == -1 ? errno : 0 ;
+  if (r == -2) err = errno ;
+  else if (r == 2) err = 0 ;
+  else err = spawn(g, pid, sp1, st1) == -1 ? errno : 0 ;
   g->tlsvia = r == 2 ? "server" : "spawn" ;
   close(sp1) ;
   close(st1) ;

@@ -41,7 +41,7 @@ except PermissionError:
 try:
     s.sendall(b"300 127.0.0.1")
     print("closed" if s.recv(1) == b"" else "answered")
-except ConnectionResetError:
+except (ConnectionResetError, BrokenPipeError):
     print("closed")
 ' "$SOCK" 2>&1
 }
