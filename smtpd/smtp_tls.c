@@ -25,6 +25,7 @@
 #define SMTPD_TLS_FDS 5                 /* mxhold-tls's fds: 0/1 client, 2 log, 3 plaintext, 4 status */
 #define SMTPD_TLS_GRACE_SECS 5          /* our wait beyond mxhold-tls's own handshake timeout */
 #define SMTPD_TLS_STATUS_MAX 128
+#define SMTPD_TLS_CLIENT_MAX 64         /* the server's longest client address (tls_server.c), NUL included */
 
 enum { TLS_UNKNOWN, TLS_OFF, TLS_BROKEN, TLS_READY } ;
 
@@ -178,19 +179,20 @@ static int server_path (struct smtp_conn *g, char *path, size_t max)
    refused our uid: 454, as when its child fails). */
 static int hand_over (struct smtp_conn *g, char const *path, int sp1, int st1)
 {
-  char buf[UINT64_FMT + 2 + sizeof g->ip] ;
+  char buf[UINT64_FMT + 1 + SMTPD_TLS_CLIENT_MAX] ;
   int fds[3] = { 0, sp1, st1 } ;
   union { struct cmsghdr h ; char space[CMSG_SPACE(sizeof fds)] ; } c ;
   struct sockaddr_un sa ;
   struct iovec v ;
   struct msghdr m ;
   size_t n = uint64_fmt(buf, CONF_LIM(&g->lim, timeout_command)) ;
+  char const *ip = strlen(g->ip) < SMTPD_TLS_CLIENT_MAX ? g->ip : "-" ;
   int s ;
   int r ;
   int err ;
   buf[n++] = ' ' ;
-  memcpy(buf + n, g->ip, strlen(g->ip)) ;
-  n += strlen(g->ip) ;
+  memcpy(buf + n, ip, strlen(ip)) ;
+  n += strlen(ip) ;
   memset(&sa, 0, sizeof sa) ;
   sa.sun_family = AF_UNIX ;
   memcpy(sa.sun_path, path, strlen(path)) ;

@@ -81,6 +81,17 @@ cp "$P/server.key" "$C/tls/key.pem"
 four=$($CL cert "$port" 2>&1)
 is "$four" "$(fp "$P/server.pem")" "the key put right: TLS again, no restart"
 
-out=$($PY "$TOP/tests/log_grammar.py" "$L" "$TL")
+# --- a long client address (IPv6, 39 bytes) goes to the child whole
+port6=$(free_port)
+L6=$T/smtpd.$port6.log
+IP6=2001:0db8:0000:0000:0000:ff00:0042:8329
+MXHOLD_CONF=$C bg tcpserver -HRl0 127.0.0.1 "$port6" env TCPREMOTEIP=$IP6 mxhold-smtpd mxhold-queue 2>>"$L6"
+wait_until 10 port_open "$port6" || nok "tcpserver on $port6 did not start"
+out=$($CL garbage "$port6" 2>&1)
+like "$out" "closed" "IPv6 client through the server: garbage after 220 is hung up on"
+wait_until 5 grep -q "tls-failed client=$IP6" "$TL" || true
+check "the child logs the whole IPv6 address" match "tls tls-failed client=$IP6 reason=handshake" "$TL"
+
+out=$($PY "$TOP/tests/log_grammar.py" "$L" "$L6" "$TL")
 like "$out" "^ok - " "log lines in doc/log.md's grammar"
 exit 0
