@@ -409,6 +409,9 @@ void smtp_tls_end (struct smtp_conn *g)
   close(1) ;
   if (g->tlspid > 0)
     while (waitpid(g->tlspid, 0, 0) == -1 && errno == EINTR) ;
-  if (g->tlsdone)
-    while (read(g->tlsdone - 1, buf, sizeof buf) > 0 || errno == EINTR) errno = 0 ;
+  while (g->tlsdone)
+  {
+    ssize_t r = read(g->tlsdone - 1, buf, sizeof buf) ;
+    if (r <= 0 && !(r == -1 && errno == EINTR)) break ;
+  }
 }

@@ -25,6 +25,7 @@ wait_until 10 test -S "$SOCK" || nok "the server's socket did not appear"
 port=$(free_port)
 smtp_server "$port" "$C"
 L=$T/smtpd.$port.log
+SPID=$LASTPID
 match () { $PY "$TOP/tests/log_grammar.py" --match "$1" "$2" >/dev/null; }
 quits () { wait_until 5 sh -c "[ \$(grep -c 'reason=quit' '$L') -ge $1 ]"; }
 
@@ -50,6 +51,17 @@ wait_until 5 grep -q 'reason=tls-failed' "$L" || true
 check "garbage: smtpd ends with reason=tls-failed" match "smtpd disconnect reason=tls-failed" "$L"
 check "garbage: the server's child logged tls-failed reason=handshake" \
   match "tls tls-failed client=127.0.0.1 reason=handshake" "$TL"
+
+# --- QUIT, then a reset once smtpd has logged its end: a clean end, and
+# smtpd waited for the child (the EOF of the status pipe it keeps)
+nf=$(grep -c 'tls-failed' "$TL")
+nq=$(grep -c 'reason=quit' "$L")
+out=$($CL quitreset "$port" "$L" $((nq + 1)) 2>&1)
+like "$out" "^quit 221 " "through the server: QUIT inside TLS, 221, then a reset"
+wait_until 5 sh -c "[ \$(grep -c 'reason=quit' '$L') -gt $nq ]" || nok "no disconnect reason=quit"
+wait_until 5 sh -c "! pgrep -x mxhold-smtpd -P $SPID >/dev/null" || nok "smtpd did not exit"
+check "no child of the server left once smtpd is gone" wait_until 5 sh -c "! pgrep -P $TPID >/dev/null"
+is "$(grep -c 'tls-failed' "$TL")" "$nf" "reset after smtpd closed: no tls-failed line"
 
 # --- the pair replaced on disk: the next connection gets the new one
 fp () { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
