@@ -23,4 +23,9 @@ int smtp_tls_offer (struct smtp_conn *g) ;
    handshake ends the connection (reason=tls-failed). */
 int smtp_tls_start (struct smtp_conn *g, struct span arg) ;
 
+/* At the end of the connection: once TLS is on, closes fd 0/1 and waits
+   until mxhold-tls has sent what is left and exited (its pid, or the EOF
+   of a server child's status pipe). */
+void smtp_tls_end (struct smtp_conn *g) ;
+
 #endif
