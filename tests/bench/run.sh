@@ -26,7 +26,7 @@ want () {
 }
 
 scripts=""
-for s in inbound relay spf ratelimit deliver-rss; do
+for s in startcost inbound relay spf ratelimit deliver-rss; do
   [ -f "$here/$s.sh" ] && scripts="$scripts $s"
 done
 for f in "$here"/*.sh; do
