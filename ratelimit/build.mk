@@ -8,6 +8,7 @@ RL_OBJS := ratelimit/rl_key.o ratelimit/rl_gcra.o ratelimit/rl_state.o ratelimit
 ifneq ($(strip $(CONF_OBJS)),)
 PROGS += ratelimit
 ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
+ratelimit_OBJS += lib/cli.o lib/write_all.o
 ratelimit_LIBS := -l:libskarnet.a   # static: one less shared object to map per connection
 # libc static too (as smtpd, queue): one exec per connection is its whole
 # cost, and ld.so's start-up is most of an exec here (ratelimit.md, Notes).

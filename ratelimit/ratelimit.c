@@ -9,6 +9,7 @@
 #include <skalibs/sgetopt.h>
 #include <skalibs/types.h>
 #include "conf/conf.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "ratelimit/ratelimit.h"
 
@@ -173,6 +174,7 @@ int main (int argc, char const *const *argv)
   unsigned int max = RL_LIST_DEFAULT ;
   subgetopt l = SUBGETOPT_ZERO ;
   mx_log_prog = "mxhold-ratelimit" ;
+  mx_cli_std(argc, argv, USAGE, "counts a connection against its client, then runs the rest or refuses with 421") ;
   for (;;)
   {
     int opt = subgetopt_r(argc, argv, "c:f:ln:", &l) ;
