@@ -7,7 +7,7 @@ RL_OBJS := ratelimit/rl_key.o ratelimit/rl_gcra.o ratelimit/rl_state.o ratelimit
 # defines CONF_OBJS.
 ifneq ($(strip $(CONF_OBJS)),)
 PROGS += ratelimit
-ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
+ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o ratelimit/rl_conc.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
 ratelimit_OBJS += lib/cli.o lib/write_all.o
 ratelimit_LIBS := -l:libskarnet.a   # static: one less shared object to map per connection
 # libc static too (as smtpd, queue): one exec per connection is its whole
@@ -20,7 +20,9 @@ ratelimit_MUSL_NEEDS := SKALIBS
 ratelimit_MUSL_LIBS := $(MUSL_DIR)/lib/libskarnet.a -static -Wl,-x
 endif
 
-UNITS += rl_gcra rl_key rl_state rl_refuse
+UNITS += rl_gcra rl_key rl_state rl_refuse rl_conc
+rl_conc_test_OBJS := tests/unit/rl_conc_test.o ratelimit/rl_conc.o ratelimit/rl_key.o ratelimit/rl_refuse.o lib/log.o lib/u64.o lib/write_all.o
+rl_conc_test_LIBS :=
 rl_gcra_test_OBJS := tests/unit/rl_gcra_test.o ratelimit/rl_gcra.o ratelimit/rl_clock.o
 rl_gcra_test_LIBS :=
 rl_key_test_OBJS := tests/unit/rl_key_test.o ratelimit/rl_key.o
