@@ -98,6 +98,14 @@ $(B)/bin/mxhold-$(1): $(addprefix $(B)/musl-obj/,$($(1)_OBJS))
 	$$(MUSL_CC) $$(LDFLAGS) -o $$@ $$^ $($(1)_MUSL_LIBS)
 endef
 $(foreach p,$(MUSL_ON),$(eval $(call musl_prog_rule,$(p))))
+# lib/'s test built with musl too when a program is (lib/spawn.c has a
+# musl branch: the descriptor set of a child): $(B)/tests/unit/lib_musl_test
+ifneq ($(MUSL_ON),)
+$(B)/tests/unit/lib_musl_test: $(addprefix $(B)/musl-obj/,$(lib_test_OBJS))
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(LDFLAGS) -static -o $@ $^ $(lib_test_LIBS)
+UNIT_BINS += $(B)/tests/unit/lib_musl_test
+endif
 
 define unit_rule
 $(B)/tests/unit/$(1)_test: $(addprefix $(B)/,$($(1)_test_OBJS))
