@@ -15,6 +15,9 @@ ratelimit_LIBS := -l:libskarnet.a   # static: one less shared object to map per 
 ifneq ($(SAN),1)
 ratelimit_LIBS += -static -Wl,-x
 endif
+# static with musl when skalibs is built for it (the Makefile, musl)
+ratelimit_MUSL_NEEDS := SKALIBS
+ratelimit_MUSL_LIBS := $(MUSL_DIR)/lib/libskarnet.a -static -Wl,-x
 endif
 
 UNITS += rl_gcra rl_key rl_state rl_refuse rl_conc
