@@ -145,6 +145,8 @@ like "$(grep -h 'tls=' "$T/log/smtpd/current" | tail -1)" 'tls=TLSv1\.[23]/' "sm
 is "$(cat "$C/tls/server")" "$T/run-tls/socket" "install-host wrote tls/server: the tls service's socket"
 is "$(user_of "$(s6-svstat -p "$SV/tls")")" mxsmtpd "the mxhold-tls server runs as mxsmtpd"
 is "$(user_of "$(s6-svstat -p "$SV/tls/log")")" mxlog "its s6-log runs as mxlog"
+check "the server loaded the pair put there after its start" wait_until 10 grep -q ' tls-loaded ' "$T/log/tls/current"
+is "$(stat -c %U "$T/log/tls/current")" mxlog "its log file is mxlog's"
 is "$(stat -c '%U %a' "$T/run-tls")" "mxsmtpd 700" "the socket's folder: mxsmtpd's alone, 0700"
 ! s6-setuidgid mxqueue ls "$T/run-tls" >/dev/null 2>&1; is "$?" 0 "another user cannot reach the socket"
 like "$(grep -h ' starttls ' "$T/log/smtpd/current" | tail -1)" 'via=server' "STARTTLS went through the server (via=server)"
