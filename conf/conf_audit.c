@@ -13,7 +13,8 @@
    config file goes there, or here if mxhold-conf does not read it). */
 static char const *const known_extra[] = { CONF_CDB, CONF_CDB ".tmp", 0 } ;
 /* The queue's directories (queue/queue.h, "The queue"). */
-static char const *const queue_subs[] = { "tmp", "new", "mess", "state", "ctl", "trigger", 0 } ;
+static char const *const queue_subs[] = { "tmp", "new", "mess", "state", "ctl", "trigger", "hold", 0 } ;
+#define QUEUE_SUB_HOLD 6   /* hold/ (queue.h QUEUE_HOLD_DIR): newer than the rest, so a queue made before it lacks it */
 #define RL_STATE_FILE "ratelimit.state"   /* ratelimit/ratelimit.h RL_STATE_NAME: its default place */
 #define RL_SLOTS_FILE "ratelimit.slots"   /* ratelimit/rl_conc.c: the sessions-at-once locks, beside it */
 #define AUDIT_FILES_SHOWN 3               /* foreign files named per directory, then a count */
@@ -162,7 +163,8 @@ static void check_tree (struct conf_audit *a, char const *q, uid_t owner)
     if (conf_path(path, q, queue_subs[i]) == -1) continue ;
     if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode))
     {
-      say(a, 1, path, "missing: not a queue yet (mxhold-queuectl init, as the queue's owner)") ;
+      if (i == QUEUE_SUB_HOLD) say(a, 0, path, "missing: hold and release need it (mxhold-queuectl init, as the queue's owner, adds it)") ;
+      else say(a, 1, path, "missing: not a queue yet (mxhold-queuectl init, as the queue's owner)") ;
       continue ;
     }
     check_entry(a, path, &st, owner, i == 0 ? 077 : S_IWOTH) ;

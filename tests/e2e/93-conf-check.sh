@@ -40,7 +40,12 @@ mkdir "$T/half"; echo "$T/half" >"$C/queue"
 mc check "$C"; rc=$?
 is "$rc" 100 "a directory that is no queue: exit 100"
 like "$(cat "$T/cerr")" "^$T/half/tmp: missing: not a queue yet" "and names what is missing"
-is "$(tail -1 "$T/cerr")" "6 errors" "one error per missing directory"
+is "$(tail -1 "$T/cerr")" "6 errors, 1 warning" "one error per missing directory (hold/, newer, a warning)"
+like "$(cat "$T/cerr")" "$T/half/hold: warning: missing: hold and release need it" "a missing hold/: a warning that says what needs it"
+mkdir "$T/half2"; echo "$T/half2" >"$C/queue"
+mxhold-queuectl -q "$T/half2" init >/dev/null; rmdir "$T/half2/hold"
+mc check "$C"; is "$?:$(cat "$T/cerr")" "0:$T/half2/hold: warning: missing: hold and release need it (mxhold-queuectl init, as the queue's owner, adds it)
+0 errors, 1 warning" "a queue made before hold/ existed: a warning, not an error"
 echo "$C/q" >"$C/queue"
 mc check "$C"; is "$?:$(cat "$T/cerr")" "0:" "back to the queue: clean"
 
