@@ -115,12 +115,17 @@ def load_doc(path):
     keys.add("cut")     # the rules: a cut line ends with " cut=1"
     events = {}
     for c in rows:
-        if len(c) < 3:
-            continue
-        prog = "mxhold-" + c[0].strip("`")
+        if len(c) < 3 or c[0] == "program" or c[0].startswith("-"):
+            continue    # short rows, and a later table's header lines
         need = [k for k in re.findall(r"`([a-z0-9_]+)`", c[2]) if k in keys]
-        for ev in re.findall(r"`([a-z0-9-]+)`", c[1]):
-            events[(prog, ev)] = need
+        # "queue, spfcheck": the row is each program's; "every program"
+        # names none in particular (its keys are not enforced)
+        for name in c[0].split(","):
+            name = name.strip().strip("`")
+            if not re.fullmatch(r"[a-z0-9-]+", name):
+                continue
+            for ev in re.findall(r"`([a-z0-9-]+)`", c[1]):
+                events[("mxhold-" + name, ev)] = need
     return keys, events
 
 
