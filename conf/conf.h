@@ -11,6 +11,8 @@
      limits    NAME VALUE                            recipients 50
      clients   ADDR[/LEN] key=value ... | trusted    192.0.2.0/24 trusted connections=unlimited
      spf       RESULT ACTION                         fail reject
+     proxies   ADDR[/LEN]                            10.0.0.0/29
+     redis     IP:PORT | [IPv6]:PORT | /socket/path  127.0.0.1:6379
 
    `mxhold-conf compile DIR` checks them all and writes DIR/config.cdb
    atomically (tmp file, fsync, rename). Programs read only config.cdb, so a
@@ -28,6 +30,10 @@
      "c:lens4", "c:lens6" -> the distinct prefix lengths present, one byte each,
                              longest first (so a lookup tries only those)
      "s:" RESULT          -> ACTION                    spf policy
+     "p:" FAM LEN ADDR    -> ""                        a trusted PROXY-protocol peer (proxies)
+     "p:lens4", "p:lens6" -> as "c:lens4", for proxies
+     "redis"              -> the redis file's one word (its presence turns
+                             shared rate limits on)
 */
 #ifndef MXHOLD_CONF_H
 #define MXHOLD_CONF_H
@@ -181,5 +187,20 @@ int conf_spf_action (struct conf const *c, char const *result, struct span *acti
 #define CONF_SPF_N 7
 char const *conf_spf_result (unsigned int i) ;
 char const *conf_spf_default (unsigned int i) ;
+
+/* Is ip (text) one of the trusted PROXY-protocol peers of the proxies
+   file (longest-prefix match as for clients)? 1 yes, 0 no. */
+int conf_proxy_trusted (struct conf const *c, char const *ip) ;
+
+/* A redis address: "IP:PORT", "[IPv6]:PORT" or an absolute socket path
+   (no DNS: a name would cost a lookup per connection). */
+#define CONF_REDIS_PATH_MAX 107   /* sun_path is 108 bytes, NUL included */
+struct conf_redis_addr {
+  int fam ;                       /* 4, 6, or 0 for a socket path */
+  char host[CONF_REDIS_PATH_MAX + 1] ;  /* the address text or the path, NUL-terminated */
+  unsigned int port ;
+} ;
+/* Parses s[len]. 1, or 0 if it is none of the three forms. */
+int conf_redis_parse (char const *s, size_t len, struct conf_redis_addr *a) ;
 
 #endif

@@ -12,7 +12,7 @@
 #include "conf/conf_cdb.h"
 #include "conf/conf_value.h"
 
-enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_ALIASES, CONF_F_N } ;
+enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_ALIASES, CONF_F_PROXIES, CONF_F_REDIS, CONF_F_N } ;
 /* The aliases file's entries, joined by spaces, in one cdb value. */
 #define CONF_ALIASES_MAX_BYTES 4096
 
@@ -41,6 +41,8 @@ struct conf_build {
   unsigned long spfline[CONF_SPF_N] ;
   unsigned char lens4[33] ;
   unsigned char lens6[129] ;
+  unsigned char plens4[33] ;        /* the same for proxies */
+  unsigned char plens6[129] ;
   unsigned long ndomains ;
   unsigned long nclients ;
   char aliases[CONF_ALIASES_MAX_BYTES] ;  /* the "aliases" value being built */

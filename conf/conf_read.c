@@ -256,10 +256,13 @@ int conf_ip_parse (char const *s, size_t len, unsigned char out[16])
 
 static unsigned char const v4mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff } ;
 
-int conf_client_find (struct conf const *c, char const *ip, struct span *val)
+/* The longest prefix among keys PFX ":" FAM LEN ADDR that holds ip (the
+   clients and proxies tables share this shape). */
+static int prefix_find (struct conf const *c, char pfx, char const *ip, struct span *val)
 {
   unsigned char a[16] ;
   struct span lens ;
+  char lenkey[7] = { pfx, ':', 'l', 'e', 'n', 's', '4' } ;
   int fam ;
   size_t i ;
   if (!ip) return 0 ;
@@ -270,13 +273,14 @@ int conf_client_find (struct conf const *c, char const *ip, struct span *val)
     memmove(a, a + 12, 4) ;
     fam = 4 ;
   }
-  if (!conf_get(c, fam == 4 ? "c:lens4" : "c:lens6", 7, &lens)) return 0 ;
+  if (fam == 6) lenkey[6] = '6' ;
+  if (!conf_get(c, lenkey, 7, &lens)) return 0 ;
   for (i = 0 ; i < lens.len ; i++)
   {
     unsigned int bits = (unsigned char)lens.p[i] ;
     unsigned int alen = fam == 4 ? 4 : 16 ;
     unsigned int b ;
-    char key[4 + 16] = { 'c', ':', fam == 4 ? '4' : '6', (char)bits } ;
+    char key[4 + 16] = { pfx, ':', fam == 4 ? '4' : '6', (char)bits } ;
     if (bits > alen * 8) continue ;
     for (b = 0 ; b < alen ; b++)
     {
@@ -287,6 +291,17 @@ int conf_client_find (struct conf const *c, char const *ip, struct span *val)
     if (conf_get(c, key, 4 + alen, val)) return 1 ;
   }
   return 0 ;
+}
+
+int conf_client_find (struct conf const *c, char const *ip, struct span *val)
+{
+  return prefix_find(c, 'c', ip, val) ;
+}
+
+int conf_proxy_trusted (struct conf const *c, char const *ip)
+{
+  struct span v ;
+  return prefix_find(c, 'p', ip, &v) ;
 }
 
 void conf_limits_get (struct conf const *c, char const *ip, struct conf_limits *l, int *trusted)
@@ -367,4 +382,39 @@ size_t conf_host_norm (char const *s, size_t len, char *out)
      is a bad address, not a host name. */
   if (!lab || out[len - 1] == '-' || alldigits) return 0 ;
   return len ;
+}
+
+int conf_redis_parse (char const *s, size_t len, struct conf_redis_addr *a)
+{
+  unsigned char ip[16] ;
+  char const *colon ;
+  size_t hl ;
+  uint64_t port ;
+  memset(a, 0, sizeof *a) ;
+  if (!len || len > CONF_REDIS_PATH_MAX || memchr(s, 0, len)) return 0 ;
+  if (s[0] == '/')
+  {
+    memcpy(a->host, s, len) ;
+    return 1 ;
+  }
+  colon = memrchr(s, ':', len) ;
+  if (!colon || colon == s) return 0 ;
+  hl = (size_t)(colon - s) ;
+  if (s[0] == '[')
+  {
+    if (hl < 3 || s[hl - 1] != ']') return 0 ;
+    if (conf_ip_parse(s + 1, hl - 2, ip) != 6) return 0 ;
+    memcpy(a->host, s + 1, hl - 2) ;
+    a->fam = 6 ;
+  }
+  else
+  {
+    if (conf_ip_parse(s, hl, ip) != 4) return 0 ;
+    memcpy(a->host, s, hl) ;
+    a->fam = 4 ;
+  }
+  if (len - hl - 1 < 1 || len - hl - 1 > 5) return 0 ;
+  if (!mx_u64_scan_all(colon + 1, len - hl - 1, 65535, &port) || !port) return 0 ;
+  a->port = (unsigned int)port ;
+  return 1 ;
 }

@@ -1,0 +1,30 @@
+# tests/e2e/76-proxy-lib.bash: helpers for the several-hosts tests (76-79,
+# 95-97), sourced after tests/lib.sh. Not a test itself.
+
+CLIENT="$PY $TOP/tests/e2e/76-client.py"
+
+# relay NAME ADDR PORT CONFDIR [PROG...]: tcpserver on ADDR:PORT running
+# PROG... (default: mxhold-proxy mxhold-ratelimit mxhold-smtpd
+# mxhold-queue), stderr to $T/NAME.log; waits until it listens. Extra env
+# via RELAY_ENV.
+relay () {
+  local name=$1 addr=$2 port=$3 conf=$4; shift 4
+  [ $# -eq 0 ] && set -- mxhold-proxy mxhold-ratelimit mxhold-smtpd mxhold-queue
+  bg env MXHOLD_CONF="$conf" ${RELAY_ENV:-} tcpserver -HRl0 -c 50 -b 50 "$addr" "$port" "$@" 2>>"$T/$name.log"
+  wait_until 10 port_open "$port" "$addr" || nok "tcpserver $name on $addr:$port did not start"
+}
+
+# haproxy_front CFG: Debian's haproxy in the foreground with config CFG
+# (written by the caller), log to $T/haproxy.log.
+haproxy_front () {
+  bg haproxy -db -f "$1" >>"$T/haproxy.log" 2>&1
+}
+
+# count_lines FILE REGEX: lines of FILE matching REGEX (0 if none or no file)
+count_lines () { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
+
+# probe PORT [ADDR]: is ADDR:PORT listening? From 127.0.0.254, an address
+# no test counts.
+probe () {
+  $PY -c "import socket; s=socket.socket(); s.bind(('127.0.0.254',0)); s.settimeout(1); s.connect(('${2:-127.0.0.1}',$1))" 2>/dev/null
+}
