@@ -7,8 +7,10 @@ RL_OBJS := ratelimit/rl_key.o ratelimit/rl_gcra.o ratelimit/rl_state.o ratelimit
 # defines CONF_OBJS.
 ifneq ($(strip $(CONF_OBJS)),)
 PROGS += ratelimit
-ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
-ratelimit_LIBS := -l:libskarnet.a   # static: one less shared object to map per connection
+ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o ratelimit/rl_redis.o ratelimit/rl_once.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
+# hiredis (the redis file: shared counts) is libc only and shares no
+# symbol with skalibs (tests/check-libs.sh); static as the rest.
+ratelimit_LIBS := -l:libskarnet.a -l:libhiredis.a   # static: one less shared object to map per connection
 # libc static too (as smtpd, queue): one exec per connection is its whole
 # cost, and ld.so's start-up is most of an exec here (ratelimit.md, Notes).
 ifneq ($(SAN),1)

@@ -9,7 +9,9 @@
 #include <skalibs/types.h>
 #include "conf/conf.h"
 #include "lib/log.h"
+#include "lib/u64.h"
 #include "ratelimit/ratelimit.h"
+#include "ratelimit/rl_redis.h"
 
 #define USAGE "mxhold-ratelimit [ -c confdir ] [ -f statefile ] prog... | mxhold-ratelimit [ -c confdir ] [ -f statefile ] -l [ -n count ]"
 #define RL_ME_MAX 255     /* a host name (RFC 1035 2.3.4) */
@@ -20,6 +22,10 @@ static struct {
   int haveconf ;
   char me[RL_ME_MAX + 1] ;
   char state[RL_PATH_MAX] ;
+  struct conf_redis_addr redis ;   /* the config's redis file, when redis_on */
+  int redis_on ;
+  unsigned int redis_ms ;
+  char redis_marker[RL_PATH_MAX + sizeof RL_REDIS_MARKER] ;
 } g = { .me = "localhost" } ;
 
 /* rl_state's recoveries: a new file is normal (first start, or someone
@@ -74,6 +80,27 @@ static void setup (char const *confdir, char const *statefile)
     memcpy(g.state, s.p, s.len) ;
     g.state[s.len] = '/' ;
     memcpy(g.state + s.len + 1, RL_STATE_NAME, sizeof(RL_STATE_NAME)) ;
+  }
+}
+
+/* The redis file turns shared counting on (rl_redis.h). */
+static void setup_redis (void)
+{
+  struct span s ;
+  char const *ms = getenv(RL_REDIS_MS_ENV) ;
+  uint64_t v ;
+  if (!g.haveconf || !conf_get(&g.conf, "redis", 5, &s)) return ;
+  if (!conf_redis_parse(s.p, s.len, &g.redis))
+  {
+    mx_log_kv(MX_LOG_WARN, "config-unusable", "reason", "bad-redis-address", "detail", "counting on this host alone", (char const *)0) ;
+    return ;
+  }
+  g.redis_on = 1 ;
+  if (ms && mx_u64_scan_all(ms, strlen(ms), 10000, &v) && v) g.redis_ms = (unsigned int)v ;
+  if (g.state[0])
+  {
+    memcpy(g.redis_marker, g.state, strlen(g.state)) ;
+    memcpy(g.redis_marker + strlen(g.state), RL_REDIS_MARKER, sizeof RL_REDIS_MARKER) ;
   }
 }
 
@@ -143,6 +170,11 @@ static void gate (char const *ip)
   }
   limit_for(ip, &l) ;
   if (l.unlimited) return ;
+  if (g.redis_on && !l.blocked && rl_redis_gate(&g.redis, g.redis_ms, g.redis_marker, &k, rl_clock_now(), &l, &v))
+  {
+    if (!v.admitted) refuse(ip, &k, &l, &v) ;
+    return ;
+  }
   if (!g.state[0])
   {
     admit_uncounted("client", ip, "no-state-file", 0) ;
@@ -197,6 +229,7 @@ int main (int argc, char const *const *argv)
   argc -= l.ind ;
   argv += l.ind ;
   setup(confdir, statefile) ;
+  setup_redis() ;
   if (list)
   {
     struct rl_state st = { .fd = -1, .warn = &state_event } ;

@@ -28,3 +28,19 @@ count_lines () { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 probe () {
   $PY -c "import socket; s=socket.socket(); s.bind(('127.0.0.254',0)); s.settimeout(1); s.connect(('${2:-127.0.0.1}',$1))" 2>/dev/null
 }
+
+# redis_start PORT: Debian's redis-server on 127.0.0.1:PORT, no disk, in
+# the foreground (bg); REDIS_PID its pid. Waits until it answers PING.
+redis_start () {
+  bg redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" >>"$T/redis.$1.out" 2>&1
+  REDIS_PID=$LASTPID
+  wait_until 10 redis_up "$1" || nok "redis-server on $1 did not start"
+}
+redis_up () { [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ]; }
+
+# hits N SRC ADDR PORT: N connections one after the other; prints the
+# count of each first reply code ("220 5", "421 1"), sorted
+hits () {
+  local i n=$1 src=$2 addr=$3 port=$4
+  for i in $(seq "$n"); do $CLIENT "$src" "$addr" "$port" greet | cut -c1-3; done | sort | uniq -c | awk '{ print $2, $1 }'
+}

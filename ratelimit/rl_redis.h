@@ -1,0 +1,49 @@
+/* rl_redis.h: mxhold-ratelimit's shared state on Redis (the config's
+   `redis` file), for several relay hosts that count each client together.
+   hiredis (Debian's libhiredis, libc only) speaks the protocol; this module
+   connects within a deadline and runs the GCRA step as one Lua script, so
+   every host's connections for a key are counted atomically.
+
+   rl_once   a marker file that lets one process in an interval log an
+             outage (libc only) */
+#ifndef MXHOLD_RL_REDIS_H
+#define MXHOLD_RL_REDIS_H
+
+#include <stdint.h>
+#include "conf/conf.h"
+#include "ratelimit/ratelimit.h"
+
+#define RL_REDIS_TIMEOUT_MS 50       /* connect + reply, whole: a gate must never hold a session up */
+#define RL_REDIS_KEY_PREFIX "mxhold:rl:"   /* then the key as rl_key_fmt writes it */
+#define RL_ONCE_SECS 60              /* an outage is logged once per this many seconds */
+#define RL_REDIS_MS_ENV "MXHOLD_RL_REDIS_MS"   /* overrides RL_REDIS_TIMEOUT_MS (1..10000) */
+#define RL_REDIS_MARKER ".redis-down"  /* after the state file's path: the outage marker */
+
+/* Counts one connection from k at now against l in Redis at a, giving up
+   after timeout_ms (0: RL_REDIS_TIMEOUT_MS) from the call. Fills v as
+   rl_state_take does. 0, or -1 with *why a reason word ("connect",
+   "timeout", "reply", "script") and errno where one applies. */
+int rl_redis_take (struct conf_redis_addr const *a, unsigned int timeout_ms, struct rl_key const *k, uint64_t now,
+                   struct rl_limit const *l, struct rl_verdict *v, char const **why) ;
+
+/* ratelimit's hook: counts the connection in Redis (1, verdict in v), or
+   returns 0 when Redis cannot answer and the caller must count locally.
+   The outage is logged once per RL_ONCE_SECS through the marker file (""
+   : every time), its end once ("redis-restored"). */
+int rl_redis_gate (struct conf_redis_addr const *a, unsigned int timeout_ms, char const *marker, struct rl_key const *k,
+                   uint64_t now, struct rl_limit const *l, struct rl_verdict *v) ;
+
+/* The GCRA step in Lua: KEYS[1] the key, ARGV now, interval, tolerance
+   (microseconds); returns { admitted, tat, retry, admitted_total,
+   denied_total }. Exposed for the tests. */
+extern char const rl_redis_script[] ;
+
+/* 1 if the caller should log an event now: the marker path did not exist
+   or is older than secs (it is then created or touched), and no other
+   process is deciding at the same moment. 0 otherwise. A marker that
+   cannot be made at all: 1 (better a line too many than none). */
+int rl_once (char const *path, unsigned int secs) ;
+/* Removes the marker: 1 if there was one (the outage is over), 0 if not. */
+int rl_once_clear (char const *path) ;
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/bash
+# 77: two relay "hosts" on 127.0.0.2 and 127.0.0.3, each with its own
+# config and state, sharing one real redis-server: a client's connections
+# are counted across both. Redis stopped (SIGSTOP: slow) and then killed:
+# both keep serving on their local state, each logs the outage once, and
+# its end once when redis is back.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/76-proxy-lib.bash"
+
+rport=$(free_port); port=$(free_port)
+redis_start "$rport"
+for h in a b; do
+  mkconf -p 9 -d example.com -l 'connections 10 3600\nburst 10\n' "$T/$h" || exit 1
+  echo "127.0.0.1:$rport" >"$T/$h/redis"
+  mxhold-conf compile "$T/$h" >/dev/null || nok "compile $h"
+done
+# 300 ms, not the default 50: two cores shared with the rest of the suite
+RELAY_ENV="MXHOLD_RL_REDIS_MS=300" relay a 127.0.0.2 "$port" "$T/a" mxhold-ratelimit mxhold-smtpd mxhold-queue
+RELAY_ENV="MXHOLD_RL_REDIS_MS=300" relay b 127.0.0.3 "$port" "$T/b" mxhold-ratelimit mxhold-smtpd mxhold-queue
+
+is "$(hits 5 127.0.0.7 127.0.0.2 "$port")" "220 5" "5 connections from 127.0.0.7 to host a admitted"
+is "$(hits 5 127.0.0.7 127.0.0.3 "$port")" "220 5" "5 to host b admitted"
+is "$($CLIENT 127.0.0.7 127.0.0.2 "$port")" "421 4.7.0 relay.test too many connections from 127.0.0.7: 10 per 3600s; retry after 360s" "the 11th, on a, is refused: both hosts counted"
+like "$($CLIENT 127.0.0.7 127.0.0.3 "$port")" "^421 4\.7\.0 " "and on b"
+is "$(redis-cli -p "$rport" hmget mxhold:rl:127.0.0.7 a d | tr '\n' ' ')" "10 2 " "redis holds the client's counts: 10 admitted, 2 refused"
+ttl=$(redis-cli -p "$rport" pttl mxhold:rl:127.0.0.7)
+between "$ttl" 3000000 3601000 "the key expires when its budget is whole again (pttl ms)"
+like "$(grep 'refused client=127.0.0.7 ' "$T/b.log")" "count=11 burst=10 refusals=2 " "b's refusal line counts a's connections too"
+is "$(hits 3 127.0.0.8 127.0.0.3 "$port")" "220 3" "another client is not affected"
+is "$(ls "$T"/a/q/ratelimit.state* 2>/dev/null | wc -l)" 0 "no local state touched while redis answers"
+
+# Slow: redis stopped. Each connection waits at most the timeout.
+kill -STOP "$REDIS_PID"
+start=$(date +%s%N)
+is "$(hits 4 127.0.0.9 127.0.0.2 "$port")" "220 4" "redis stopped: host a still admits (local state)"
+is "$(hits 4 127.0.0.9 127.0.0.3 "$port")" "220 4" "and host b"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+between "$ms" 0 8000 "8 sessions with redis stopped within 8 s (each waits the 300 ms timeout, no more)"
+is "$(count_lines "$T/a.log" 'warning: redis-unavailable redis=127\.0\.0\.1:[0-9]+ reason=timeout ')" 1 "a logged the outage once (reason=timeout)"
+is "$(count_lines "$T/b.log" 'warning: redis-unavailable ')" 1 "b too, once"
+is "$(MXHOLD_CONF=$T/a mxhold-ratelimit -l | grep -c '^127\.0\.0\.9 ')" 1 "a's local state counted the client"
+kill -CONT "$REDIS_PID"
+$CLIENT 127.0.0.10 127.0.0.2 "$port" >/dev/null
+is "$(count_lines "$T/a.log" 'info: redis-restored redis=127\.0\.0\.1:[0-9]+$')" 1 "redis back: a says so once"
+$CLIENT 127.0.0.10 127.0.0.2 "$port" >/dev/null
+is "$(count_lines "$T/a.log" 'redis-restored')" 1 "and only once"
+$CLIENT 127.0.0.10 127.0.0.3 "$port" >/dev/null
+is "$(count_lines "$T/b.log" 'info: redis-restored ')" 1 "b too, at its next connection"
+is "$(redis-cli -p "$rport" hget mxhold:rl:127.0.0.10 a)" 3 "counting is back in redis"
+
+# Killed mid-test: the relays keep serving, one line each.
+kill -KILL "$REDIS_PID"
+wait "$REDIS_PID" 2>/dev/null
+is "$(hits 6 127.0.0.11 127.0.0.2 "$port")" "220 6" "redis killed: host a serves on"
+is "$(hits 6 127.0.0.11 127.0.0.3 "$port")" "220 6" "host b serves on"
+is "$(count_lines "$T/a.log" 'warning: redis-unavailable redis=127\.0\.0\.1:[0-9]+ reason=connect error="Connection refused" ')" 1 "a: the new outage logged once (reason=connect)"
+is "$(count_lines "$T/b.log" 'warning: redis-unavailable .*reason=connect ')" 1 "b: once"
+is "$(hits 6 127.0.0.11 127.0.0.2 "$port")" "220 4
+421 2" "local limits still hold on a (10 per host while redis is down)"
+done_testing
