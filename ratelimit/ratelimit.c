@@ -15,7 +15,6 @@
 
 #define USAGE "mxhold-ratelimit [ -c confdir ] [ -f statefile ] prog... | mxhold-ratelimit [ -c confdir ] [ -f statefile ] -l [ -n count ]"
 #define RL_ME_MAX 255     /* a host name (RFC 1035 2.3.4) */
-#define RL_PATH_MAX 4096
 
 static struct {
   struct conf conf ;
@@ -180,13 +179,12 @@ static void gate (char const *ip)
     admit_uncounted("client", ip, "no-state-file", 0) ;
     return ;
   }
-  if (rl_state_open(&st, g.state) == -1)
-  {
-    admit_uncounted("client", ip, "state-unusable", errno) ;
-    return ;
-  }
+  if (rl_state_open(&st, g.state) == -1) rl_closed(g.me, g.state, ip, errno) ;
   if (rl_state_take(&st, &k, rl_clock_now(), &l, &v) == -1)
-    admit_uncounted("client", ip, errno == ETIMEDOUT ? "state-locked" : "state-not-updated", errno) ;
+  {
+    if (errno != ETIMEDOUT) rl_closed(g.me, g.state, ip, errno) ;
+    admit_uncounted("client", ip, "state-locked", errno) ;
+  }
   else if (!v.admitted) refuse(ip, &k, &l, &v) ;
   rl_state_close(&st) ;
 }

@@ -21,9 +21,9 @@ int rl_once (char const *path, unsigned int secs)
     close(fd) ;   /* made it: the first of this outage */
     return 1 ;
   }
-  if (errno != EEXIST) return 1 ;
+  if (errno != EEXIST) return -1 ;
   fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) ;
-  if (fd == -1) return 1 ;
+  if (fd == -1) return -1 ;
   if (flock(fd, LOCK_EX | LOCK_NB) == -1)
   {
     close(fd) ;

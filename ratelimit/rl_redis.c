@@ -213,7 +213,7 @@ int rl_redis_gate (struct conf_redis_addr const *a, unsigned int timeout_ms, cha
       mx_log_kv(MX_LOG_INFO, "redis-restored", "redis", where, (char const *)0) ;
     return 1 ;
   }
-  if (!marker[0] || rl_once(marker, RL_ONCE_SECS))
+  if (!marker[0] || rl_once(marker, RL_ONCE_SECS) != 0)
   {
     struct mx_log lg ;
     int e = errno ;

@@ -40,10 +40,22 @@ extern char const rl_redis_script[] ;
 
 /* 1 if the caller should log an event now: the marker path did not exist
    or is older than secs (it is then created or touched), and no other
-   process is deciding at the same moment. 0 otherwise. A marker that
-   cannot be made at all: 1 (better a line too many than none). */
+   process is deciding at the same moment. 0 otherwise. -1 if the marker
+   cannot be made or opened at all (the caller logs: better a line too
+   many than none). */
 int rl_once (char const *path, unsigned int secs) ;
 /* Removes the marker: 1 if there was one (the outage is over), 0 if not. */
 int rl_once_clear (char const *path) ;
+
+/* The state cannot be used (its open or update failed with errno e):
+   fails closed, for now. Writes "421 4.3.0 ME rate-limit state unusable,
+   try again later" on fd 1 and exits 0; logs one warning (refused,
+   reason=state-unusable) per RL_ONCE_SECS, through the marker
+   STATE.unusable, or /dev/shm/mxhold-ratelimit.UID.HASH.unusable when the
+   state's directory is not writable either (the wrong-owner case). */
+void rl_closed (char const *me, char const *state, char const *ip, int e) __attribute__((noreturn)) ;
+#define RL_CLOSED_MARKER ".unusable"
+#define RL_PATH_MAX 4096             /* a state file's path, NUL included */
+#define RL_CLOSED_SHM "/dev/shm/mxhold-ratelimit."
 
 #endif
