@@ -12,6 +12,7 @@
 #include <skalibs/sgetopt.h>
 #include <skalibs/types.h>
 #include "conf/conf.h"
+#include "lib/counter.h"
 #include "lib/log.h"
 #include "lib/u64.h"
 #include "lib/write_all.h"
@@ -21,6 +22,18 @@
 #define PX_ME_MAX 255   /* a host name (RFC 1035 2.3.4) */
 
 static unsigned char hdr[PX_V2_MAX] ;
+static struct conf conf ;
+static int haveconf ;
+
+/* Refusals by reason, for the metrics (lib/counter.h, in the queue). */
+static void count_refusal (char const *reason)
+{
+  char name[MX_COUNTER_NAME_MAX + 1] ;
+  struct span q ;
+  if (!haveconf || !conf_queue(&conf, &q)) return ;
+  if (mx_counter_name(name, sizeof name, "mxhold_refusals_total", "program", "proxy", "reason", reason, (char const *)0))
+    mx_counter_add_q(q.p, q.len, name, 1) ;
+}
 
 static void usage (void)
 {
@@ -28,12 +41,13 @@ static void usage (void)
 }
 
 /* An untrusted peer: a greeting it can read, then hang up. */
-static void refuse_peer (struct conf const *c, int haveconf, char const *peer)
+static void refuse_peer (struct conf const *c, char const *peer)
 {
   struct span me = SPAN_STR("localhost") ;
   char line[PX_ME_MAX + 64] ;
   size_t n ;
   mx_log_kv(MX_LOG_INFO, "refused", "client", peer && peer[0] ? peer : "-", "reason", "untrusted-proxy", (char const *)0) ;
+  count_refusal("untrusted-proxy") ;
   if (haveconf) conf_me(c, &me) ;
   if (me.len > PX_ME_MAX) me.len = PX_ME_MAX ;
   memcpy(line, "421 4.7.0 ", 10) ;
@@ -84,6 +98,7 @@ static void header_failed (char const *peer, char const *why, int e)
   else if (!strcmp(why, "timeout") || !strcmp(why, "eof"))
     mx_log_kv(MX_LOG_WARN, "refused", "ip", peer, "reason", !strcmp(why, "eof") ? "header-eof" : "header-timeout", (char const *)0) ;
   else mx_log_kv(MX_LOG_WARN, "refused", "ip", peer, "reason", "bad-header", "detail", why, (char const *)0) ;
+  count_refusal(!strcmp(why, "timeout") ? "header-timeout" : !strcmp(why, "eof") ? "header-eof" : !strcmp(why, "read-error") ? "read-error" : "bad-header") ;
   _exit(0) ;
 }
 
@@ -92,10 +107,8 @@ int main (int argc, char const *const *argv)
   char const *confdir = 0 ;
   char const *peer = getenv("TCPREMOTEIP") ;
   unsigned int secs = PX_TIMEOUT_SECS ;
-  struct conf c ;
   struct px_header h ;
   char const *why ;
-  int haveconf ;
   subgetopt l = SUBGETOPT_ZERO ;
   mx_log_prog = "mxhold-proxy" ;
   for (;;)
@@ -109,13 +122,13 @@ int main (int argc, char const *const *argv)
   argc -= l.ind ;
   argv += l.ind ;
   if (!argc) usage() ;
-  haveconf = conf_open(&c, conf_dir(confdir)) == 0 ;
+  haveconf = conf_open(&conf, conf_dir(confdir)) == 0 ;
   if (!haveconf)
     mx_log_kv(MX_LOG_WARN, "config-unreadable", "path", conf_dir(confdir), "error", strerror(errno), "reason", "no-trusted-proxies", (char const *)0) ;
-  if (!haveconf || !peer || !conf_proxy_trusted(&c, peer)) refuse_peer(&c, haveconf, peer) ;
+  if (!haveconf || !peer || !conf_proxy_trusted(&conf, peer)) refuse_peer(&conf, peer) ;
   if (px_read(0, hdr, px_now_ms() + (uint64_t)secs * 1000, &h, &why) == -1) header_failed(peer, why, errno) ;
   take_header(&h, peer) ;
-  conf_close(&c) ;
+  conf_close(&conf) ;
   exec(argv) ;
   mx_die_kv(111, "exec-failed", "path", argv[0], "error", strerror(errno), (char const *)0) ;
 }

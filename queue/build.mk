@@ -23,8 +23,8 @@ queue_LIBS := -static -ls6 -lskarnet -Wl,-x
 endif
 
 PROGS += queuectl
-queuectl_OBJS := queue/queuectl.o queue/queue_ctl.o queue/queue_list.o queue/queue_stats.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) \
-  lib/log.o lib/dir_sync.o
+queuectl_OBJS := queue/queuectl.o queue/queue_ctl.o queue/queue_list.o queue/queue_stats.o queue/queue_metrics.o \
+  $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) lib/log.o lib/dir_sync.o lib/counter.o lib/write_all.o
 queuectl_LIBS := -ls6 -lskarnet
 
 UNITS += queue_fmt

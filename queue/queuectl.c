@@ -8,7 +8,7 @@
 #include "queue/queue.h"
 #include "queue/queuectl.h"
 
-#define USAGE "mxhold-queuectl [ -c confdir ] [ -q queuedir ] init | list | show [ -a ] ID | stats | flush [ DOMAIN ] | delete ID | bounce ID | sweep"
+#define USAGE "mxhold-queuectl [ -c confdir ] [ -q queuedir ] init | list | show [ -a ] ID | stats | metrics FILE | flush [ DOMAIN ] | delete ID | bounce ID | sweep"
 
 static void usage (void) __attribute__((noreturn)) ;
 static void usage (void)
@@ -68,6 +68,7 @@ int main (int argc, char const *const *argv)
   if (!strcmp(cmd, "init") && argc == 1) queue_ctl_init(q) ;
   else if (!strcmp(cmd, "list") && argc == 1) queue_list(q) ;
   else if (!strcmp(cmd, "stats") && argc == 1) queue_stats(q) ;
+  else if (!strcmp(cmd, "metrics") && argc == 2) queue_metrics(q, argv[1]) ;
   else if (!strcmp(cmd, "sweep") && argc == 1) queue_ctl_sweep(q) ;
   else if (!strcmp(cmd, "show") && (argc == 2 || (argc == 3 && !strcmp(argv[1], "-a"))))
   {

@@ -31,6 +31,9 @@ void queue_list (char const *q) ;
 /* 1 shown, 0 no such message. */
 int queue_show (char const *q, char const *id, int all) ;
 void queue_stats (char const *q) ;
+/* The queue's gauges and the event counters in the Prometheus text format,
+   written atomically to file (tmp + rename), or to stdout for "-". */
+void queue_metrics (char const *q, char const *file) ;
 void queue_put_safe_lines (char const *s, size_t len) ;
 /* u in decimal to stdout (buffer_1). */
 void queue_put_u64 (uint64_t u) ;

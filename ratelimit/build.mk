@@ -7,7 +7,7 @@ RL_OBJS := ratelimit/rl_key.o ratelimit/rl_gcra.o ratelimit/rl_state.o ratelimit
 # defines CONF_OBJS.
 ifneq ($(strip $(CONF_OBJS)),)
 PROGS += ratelimit
-ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o ratelimit/rl_redis.o ratelimit/rl_once.o ratelimit/rl_closed.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
+ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o ratelimit/rl_redis.o ratelimit/rl_once.o ratelimit/rl_closed.o lib/counter.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
 # hiredis (the redis file: shared counts) is libc only and shares no
 # symbol with skalibs (tests/check-libs.sh); static as the rest.
 ratelimit_LIBS := -l:libskarnet.a -l:libhiredis.a   # static: one less shared object to map per connection

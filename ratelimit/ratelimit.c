@@ -8,6 +8,7 @@
 #include <skalibs/sgetopt.h>
 #include <skalibs/types.h>
 #include "conf/conf.h"
+#include "lib/counter.h"
 #include "lib/log.h"
 #include "lib/u64.h"
 #include "ratelimit/ratelimit.h"
@@ -103,6 +104,16 @@ static void setup_redis (void)
   }
 }
 
+/* Refusals by reason, for the metrics (lib/counter.h, in the queue). */
+static void count_refusal (char const *reason)
+{
+  char name[MX_COUNTER_NAME_MAX + 1] ;
+  struct span q ;
+  if (!g.haveconf || !conf_queue(&g.conf, &q)) return ;
+  if (mx_counter_name(name, sizeof name, "mxhold_refusals_total", "program", "ratelimit", "reason", reason, (char const *)0))
+    mx_counter_add_q(q.p, q.len, name, 1) ;
+}
+
 static void limit_for (char const *ip, struct rl_limit *l)
 {
   struct conf_limits cl ;
@@ -131,6 +142,7 @@ static void refuse (char const *ip, struct rl_key const *k, struct rl_limit cons
   mx_log_u64(&lg, "refusals", v->denied_total) ;
   mx_log_bytes(&lg, "reply", reply, n >= 2 ? n - 2 : 0) ;   /* without its CRLF */
   mx_log_end(&lg) ;
+  count_refusal("rate") ;
   signal(SIGPIPE, SIG_IGN) ;
   rl_refuse(0, 1, g.me, ip, l->connections, l->window, retry) ;
   _exit(0) ;
@@ -153,6 +165,12 @@ static void admit_uncounted (char const *ipkey, char const *ip, char const *reas
     mx_log_errno(&l, e) ;
   }
   mx_log_end(&l) ;
+}
+
+static void closed (char const *ip, int e)
+{
+  count_refusal("state-unusable") ;
+  rl_closed(g.me, g.state, ip, e) ;
 }
 
 /* Counts the connection; returns only if it is admitted. */
@@ -179,10 +197,10 @@ static void gate (char const *ip)
     admit_uncounted("client", ip, "no-state-file", 0) ;
     return ;
   }
-  if (rl_state_open(&st, g.state) == -1) rl_closed(g.me, g.state, ip, errno) ;
+  if (rl_state_open(&st, g.state) == -1) closed(ip, errno) ;
   if (rl_state_take(&st, &k, rl_clock_now(), &l, &v) == -1)
   {
-    if (errno != ETIMEDOUT) rl_closed(g.me, g.state, ip, errno) ;
+    if (errno != ETIMEDOUT) closed(ip, errno) ;
     admit_uncounted("client", ip, "state-locked", errno) ;
   }
   else if (!v.admitted) refuse(ip, &k, &l, &v) ;
