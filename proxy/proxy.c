@@ -116,8 +116,7 @@ int main (int argc, char const *const *argv)
     int opt = subgetopt_r(argc, argv, "c:t:", &l) ;
     if (opt == -1) break ;
     if (opt == 'c') confdir = l.arg ;
-    else if (opt == 't' && uint0_scan(l.arg, &secs) && secs) ;
-    else usage() ;
+    else if (opt != 't' || !uint0_scan(l.arg, &secs) || !secs) usage() ;
   }
   argc -= l.ind ;
   argv += l.ind ;
