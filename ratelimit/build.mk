@@ -18,7 +18,9 @@ ratelimit_LIBS += -static -Wl,-x
 endif
 endif
 
-UNITS += rl_gcra rl_key rl_state rl_refuse
+UNITS += rl_gcra rl_key rl_state rl_refuse rl_once
+rl_once_test_OBJS := tests/unit/rl_once_test.o ratelimit/rl_once.o
+rl_once_test_LIBS :=
 rl_gcra_test_OBJS := tests/unit/rl_gcra_test.o ratelimit/rl_gcra.o ratelimit/rl_clock.o
 rl_gcra_test_LIBS :=
 rl_key_test_OBJS := tests/unit/rl_key_test.o ratelimit/rl_key.o
