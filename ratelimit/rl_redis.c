@@ -62,6 +62,35 @@ static int fail (int fd, char const **why, char const *w)
   return -1 ;
 }
 
+/* a as a socket address: 1, or 0 if its text is no address. */
+static int sockaddr_of (struct conf_redis_addr const *a, struct sockaddr_storage *ss, socklen_t *sl)
+{
+  memset(ss, 0, sizeof *ss) ;
+  if (!a->fam)
+  {
+    struct sockaddr_un *u = (struct sockaddr_un *)ss ;
+    u->sun_family = AF_UNIX ;
+    memcpy(u->sun_path, a->host, strlen(a->host)) ;   /* conf_redis_parse: at most 107 bytes */
+    *sl = sizeof *u ;
+    return 1 ;
+  }
+  if (a->fam == 4)
+  {
+    struct sockaddr_in *i = (struct sockaddr_in *)ss ;
+    i->sin_family = AF_INET ;
+    i->sin_port = htons((uint16_t)a->port) ;
+    *sl = sizeof *i ;
+    return inet_pton(AF_INET, a->host, &i->sin_addr) == 1 ;
+  }
+  {
+    struct sockaddr_in6 *i = (struct sockaddr_in6 *)ss ;
+    i->sin6_family = AF_INET6 ;
+    i->sin6_port = htons((uint16_t)a->port) ;
+    *sl = sizeof *i ;
+    return inet_pton(AF_INET6, a->host, &i->sin6_addr) == 1 ;
+  }
+}
+
 /* A connected socket to a within the deadline, blocking again; -1. */
 static int dial (struct conf_redis_addr const *a, uint64_t deadline, char const **why)
 {
@@ -71,30 +100,7 @@ static int dial (struct conf_redis_addr const *a, uint64_t deadline, char const 
   int fd ;
   int err = 0 ;
   socklen_t el = sizeof err ;
-  memset(&ss, 0, sizeof ss) ;
-  if (!a->fam)
-  {
-    struct sockaddr_un *u = (struct sockaddr_un *)&ss ;
-    u->sun_family = AF_UNIX ;
-    memcpy(u->sun_path, a->host, strlen(a->host)) ;
-    sl = sizeof *u ;
-  }
-  else if (a->fam == 4)
-  {
-    struct sockaddr_in *i = (struct sockaddr_in *)&ss ;
-    i->sin_family = AF_INET ;
-    i->sin_port = htons((uint16_t)a->port) ;
-    if (inet_pton(AF_INET, a->host, &i->sin_addr) != 1) return fail(-1, why, "connect") ;
-    sl = sizeof *i ;
-  }
-  else
-  {
-    struct sockaddr_in6 *i = (struct sockaddr_in6 *)&ss ;
-    i->sin6_family = AF_INET6 ;
-    i->sin6_port = htons((uint16_t)a->port) ;
-    if (inet_pton(AF_INET6, a->host, &i->sin6_addr) != 1) return fail(-1, why, "connect") ;
-    sl = sizeof *i ;
-  }
+  if (!sockaddr_of(a, &ss, &sl)) return (errno = EINVAL, fail(-1, why, "connect")) ;
   fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) ;
   if (fd == -1) return fail(-1, why, "connect") ;
   if (connect(fd, (struct sockaddr *)&ss, sl) == 0) goto connected ;

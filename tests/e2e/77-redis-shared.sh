@@ -57,4 +57,30 @@ is "$(count_lines "$T/a.log" 'warning: redis-unavailable redis=127\.0\.0\.1:[0-9
 is "$(count_lines "$T/b.log" 'warning: redis-unavailable .*reason=connect ')" 1 "b: once"
 is "$(hits 6 127.0.0.11 127.0.0.2 "$port")" "220 4
 421 2" "local limits still hold on a (10 per host while redis is down)"
+
+# The other two forms of the redis file: a unix socket, [IPv6]:PORT.
+bg redis-server --port 0 --unixsocket "$T/r.sock" --save '' --appendonly no --dir "$T" >>"$T/redis.sock.out" 2>&1
+wait_until 10 eval '[ "$(redis-cli -s "$T/r.sock" ping 2>/dev/null)" = PONG ]' || nok "redis on a unix socket did not start"
+mkconf -q "$T/c.q" -Q -p 9 -d example.com -l 'connections 2 3600\nburst 2\n' "$T/c" || exit 1
+echo "$T/r.sock" >"$T/c/redis"
+mxhold-conf compile "$T/c" >/dev/null || nok "compile with a socket path"
+gate () { printf 'QUIT\r\n' | MXHOLD_CONF=$T/c MXHOLD_RL_NOW=1700000000 TCPREMOTEIP=$1 mxhold-ratelimit echo admitted 2>>"$T/c.log" | head -1 | cut -c1-9; }
+is "$(gate 192.0.2.1; gate 192.0.2.1; gate 192.0.2.1)" "admitted
+admitted
+421 4.7.0" "socket path: 2 admitted, the third refused"
+is "$(redis-cli -s "$T/r.sock" hmget mxhold:rl:192.0.2.1 a d | tr '\n' ' ')" "2 1 " "counted in the redis on the socket"
+gate 2001:db8:1:2::7 >/dev/null
+is "$(redis-cli -s "$T/r.sock" hget mxhold:rl:2001:db8:1:2::/64 a)" 1 "an IPv6 client is counted as its /64"
+if $PY -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+  p6=$(free_port)
+  bg redis-server --port "$p6" --bind ::1 --save '' --appendonly no --dir "$T" >>"$T/redis.6.out" 2>&1
+  wait_until 10 eval '[ "$(redis-cli -h ::1 -p '"$p6"' ping 2>/dev/null)" = PONG ]' || nok "redis on ::1 did not start"
+  echo "[::1]:$p6" >"$T/c/redis"
+  mxhold-conf compile "$T/c" >/dev/null || nok "compile with [::1]:PORT"
+  is "$(gate 192.0.2.2)" admitted "[::1]:PORT: admitted"
+  is "$(redis-cli -h ::1 -p "$p6" hget mxhold:rl:192.0.2.2 a)" 1 "counted in the redis on ::1"
+else
+  ok "# SKIP no IPv6 loopback"
+fi
+is "$(count_lines "$T/c.log" 'redis-unavailable')" 0 "no outage on either"
 done_testing
