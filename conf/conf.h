@@ -69,11 +69,14 @@
   X(timeout_remote,   300,      3600,       "deliver: seconds to wait for any downstream reply") \
   X(errors,           10,       1000,       "bad commands in a row before 421 and hang-up") \
   X(hops,             100,      1000,       "Received headers before a message is a loop (554 5.4.6)") \
-  X(concurrency,      100,      10000,      "deliver: mxhold-remote processes at once") \
+  X(concurrency,      100,      10000,      "deliver: mxhold-remote processes at once to customer routes (bounce destinations: concurrency_bounce)") \
   X(concurrency_host, 10,       1000,       "deliver: sessions at once per downstream host") \
   X(session_idle,     5,        300,        "deliver: seconds a remote session stays connected waiting for more mail (0: never reuse)") \
   X(spf_budget,       20,       600,        "spfcheck: seconds per SPF check, all DNS included") \
-  X(dsn_pass_only,    0,        1,          "deliver: 1 = send a DSN only if the message's SPF result was pass (no backscatter)")
+  X(dsn_pass_only,    1,        1,          "deliver: 1 = send a DSN only if the message's SPF result was pass (no backscatter); 0 = to any sender") \
+  X(concurrency_bounce, 10,     10000,      "deliver: mxhold-remote processes at once to bounce destinations (senders' domains), beside concurrency") \
+  X(timeout_bounce,   30,       3600,       "deliver: seconds to connect and to wait for any reply at a bounce destination (at most timeout_connect, timeout_remote)") \
+  X(queue_free_min,   104857600, 1099511627776, "queue: bytes the queue's filesystem keeps free; below it mxhold-queue answers 451 4.3.1")
 
 enum conf_limit_id {
 #define CONF_X_ENUM(name, def, cap, doc) CONF_LIMIT_##name,

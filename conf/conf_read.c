@@ -11,6 +11,7 @@
 #include "lib/u64.h"
 #include "conf/conf.h"
 #include "conf/conf_cdb.h"
+#include "conf/conf_floor.h"
 
 #define IP_TEXT_MAX 45          /* INET6_ADDRSTRLEN - 1: "ffff:...:255.255.255.255" */
 
@@ -240,6 +241,7 @@ void conf_limits_apply (struct span opts, struct conf_limits *l)
     if (i < 0) continue ;
     if (conf_limit_scan(eq + 1, w.len - (size_t)(eq + 1 - w.p), &v)) l->v[i] = v ;
   }
+  conf_floor_clamp(l) ;
 }
 
 int conf_ip_parse (char const *s, size_t len, unsigned char out[16])
@@ -324,6 +326,7 @@ void conf_limits_get (struct conf const *c, char const *ip, struct conf_limits *
     conf_limits_apply(v, l) ;
     if (trusted && conf_opt(v, "trusted", &t)) *trusted = 1 ;
   }
+  conf_floor_clamp(l) ;
 }
 
 static char const *const spf_results[CONF_SPF_N + 1] = { "pass", "fail", "softfail", "neutral", "none", "permerror", "temperror", 0 } ;

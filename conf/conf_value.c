@@ -3,6 +3,7 @@
 #include <string.h>
 #include "lib/u64.h"
 #include "conf/conf_value.h"
+#include "conf/conf_floor.h"
 
 void conf_obuf_put (struct conf_obuf *o, char const *s, size_t n)
 {
@@ -34,6 +35,19 @@ int conf_word_is (struct span w, char const *s)
 /* A limit value as written in limits or in key=value: decimal,
    "unlimited" where the cap is CONF_UNLIMITED, K/M/G for size, "Nd" for
    lifetime (-> *days). Returns 0 and *v, or an error reason. */
+/* The floor (conf/conf_floor.h): 0, or "value below the floor of N" in msg. */
+static char const *below (char *msg, unsigned int i, uint64_t v)
+{
+  uint64_t f = conf_floor(i) ;
+  struct conf_obuf o = { msg, 0, CONF_MSG_BYTES - 1, 0 } ;
+  if (v >= f || conf_floor_zero_ok(i, v)) return 0 ;
+  conf_obuf_puts(&o, "value below the floor of ") ;
+  conf_obuf_putu(&o, f) ;
+  if (conf_floor_zero_ok(i, 0)) conf_obuf_puts(&o, " (or 0)") ;
+  msg[o.len] = 0 ;
+  return msg ;
+}
+
 char const *conf_value_limit (char *msg, unsigned int i, struct span s, uint64_t *v, uint64_t *days)
 {
   uint64_t cap = conf_limit_cap(i) ;
@@ -50,13 +64,13 @@ char const *conf_value_limit (char *msg, unsigned int i, struct span s, uint64_t
       return "bad number" ;
     if (*days > conf_limit_cap(CONF_LIMIT_lifetime_days)) goto above ;
     *v = 0 ;
-    return 0 ;
+    return below(msg, CONF_LIMIT_lifetime_days, *days) ;
   }
-  if (!s.len || ((s.p[s.len - 1] < '0' || s.p[s.len - 1] > '9') && i != CONF_LIMIT_size))
+  if (!s.len || ((s.p[s.len - 1] < '0' || s.p[s.len - 1] > '9') && i != CONF_LIMIT_size && i != CONF_LIMIT_queue_free_min))
     return "bad number" ;
   if (!conf_limit_scan(s.p, s.len, v)) return "bad number" ;
   if (*v > cap) goto above ;
-  return 0 ;
+  return below(msg, i, *v) ;
  above:
   {
     struct conf_obuf o = { msg, 0, CONF_MSG_BYTES - 1, 0 } ;

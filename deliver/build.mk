@@ -8,7 +8,7 @@ DLV_LIBC_OBJS := deliver/dlv_buf.o deliver/dlv_reply.o lib/u64.o
 
 PROGS += remote
 remote_OBJS := deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliver/remote_io.o \
-  deliver/remote_reply.o deliver/remote_route.o \
+  deliver/remote_reply.o deliver/remote_route.o deliver/remote_guard.o \
   $(DLV_LIBC_OBJS) lib/log.o lib/write_all.o $(QUEUE_FMT_OBJS) $(CONF_OBJS)
 remote_LIBS := $(OWFAT)
 # Fully static outside sanitizer builds: one exec per session.

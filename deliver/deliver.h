@@ -30,12 +30,17 @@
 #include "lib/span.h"
 
 #define DLV_NONE UINT32_MAX
+/* The two slot budgets (deliver.md, Bounce destinations): sessions to
+   customer routes (concurrency) and to senders' domains, DSNs only
+   (concurrency_bounce); neither class waits for the other's slots. */
+#define DLV_CUSTOMER 0
+#define DLV_BOUNCE 1
 #define DLV_BATCH_MSGS 50            /* messages handed to one mxhold-remote */
 #define DLV_BATCH_RCPTS 1000         /* recipients handed to one mxhold-remote */
 #define DLV_TICK_MS 1000             /* timer: config check, expiry */
 #define DLV_NEWSCAN_SECS 10          /* safety net if a wake-up was missed */
 #define DLV_REPLY_KEEP 400           /* reply bytes kept in memory per recipient */
-#define DLV_HDR_MAX_BYTES 65536      /* original headers attached to a DSN */
+#define DLV_HDR_MAX_BYTES 16384      /* original headers attached to a DSN: at most this, cut at a field boundary */
 #define DLV_POP_MAX 5000             /* due messages taken per loop turn */
 #define DLV_RENAME_TRIES 100         /* fresh ids tried for a message whose id is taken */
 #define DLV_REUSE_MAX 100            /* messages one session carries at most (Postfix's smtp_connection_reuse_count_limit) */
@@ -98,6 +103,7 @@ struct dlv_route {
   uint32_t stamp ;                   /* last g.stamp that queued a message here */
   int failing ;                      /* last attempt failed temporarily */
   int ready ;                        /* on g.ready */
+  int bounce ;                       /* DLV_BOUNCE: a bounce destination (no customer's domain), else DLV_CUSTOMER */
 } ;
 
 /* One recipient handed to a session: its message and index, where its
@@ -117,6 +123,7 @@ struct dlv_sess {
   uint64_t idlesince ;
   uint32_t carried ;                 /* messages handed to it so far (DLV_REUSE_MAX) */
   uint32_t route ;
+  int cls ;                          /* its route's class when it started: DLV_CUSTOMER, DLV_BOUNCE */
   struct dlv_sent *sent ;
   uint32_t nsent ;
   struct dlv_buf text ;              /* recipients' addresses, and senders */
@@ -151,6 +158,7 @@ struct dlv_g {
   uint32_t nsess ;
   uint32_t active ;
   uint32_t closing ;                 /* idle sessions told to end, not reaped yet */
+  uint32_t active_c[2], closing_c[2] ;   /* the same per class, DLV_CUSTOMER and DLV_BOUNCE */
   uint32_t dirty ;                   /* list through nextdirty */
   int trigfd, trigwfd ;
   char trigname[QUEUE_PATH_MAX] ;

@@ -24,12 +24,19 @@ static void cat_date (struct dlv_buf *b, uint64_t when)
   dlv_buf_cat(b, tmp, n) ;
 }
 
-/* The original header section (up to the first empty line), CRLF lines. */
+/* The original header section (up to the first empty line), CRLF lines,
+   at most DLV_HDR_MAX_BYTES of it: a longer one is cut before the field
+   that does not fit whole (its folded lines with it), so the DSN never
+   carries a half field nor the sender's body (RFC 3462
+   text/rfc822-headers). */
 static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
 {
   char path[QUEUE_PATH_MAX] ;
   char *buf = malloc(DLV_HDR_MAX_BYTES) ;
   size_t len = 0 ;
+  size_t start = b->len ;
+  size_t field = b->len ;   /* where the last field began in b */
+  int whole = 0 ;           /* the empty line that ends the headers came */
   int fd ;
   if (!buf || queue_path_mess(path, sizeof path, g.q, g.m[i].id) == -1)
   {
@@ -48,12 +55,29 @@ static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
     char const *nl = memchr(buf + p, '\n', len - p) ;
     size_t l = nl ? (size_t)(nl - (buf + p)) : len - p ;
     size_t t = l && buf[p + l - 1] == '\r' ? l - 1 : l ;
-    if (!t || !nl) break ;   /* the end of the headers, or a cut line */
+    if (!nl) break ;   /* a cut line */
+    if (!t)
+    {
+      whole = 1 ;   /* the end of the headers */
+      break ;
+    }
+    if (buf[p] != ' ' && buf[p] != '\t') field = b->len ;
     dlv_buf_cat(b, buf + p, t) ;
     dlv_buf_cat(b, "\r\n", 2) ;
     p += l + 1 ;
   }
+  /* no end in sight (a message without a body reaches its end: whole) */
+  if (!whole && len == DLV_HDR_MAX_BYTES && b->len > start) b->len = field ;
   free(buf) ;
+}
+
+/* Whether the DSN returns the whole message: RET=FULL (RFC 3461 4.3).
+   The envelope does not carry DSN parameters yet, so never: the headers
+   only. The hook for when it does. */
+static int ret_full (uint32_t i)
+{
+  (void)i ;
+  return 0 ;
 }
 
 static void cat_status (struct dlv_buf *b, struct dlv_rcpt const *x)
@@ -122,6 +146,9 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     cat_date(b, m->r[r].last ? m->r[r].last : g.now) ;
     dlv_buf_cats(b, "\r\n") ;
   }
+  /* the hook: with RET=FULL the whole message would go here, as
+     message/rfc822; until the envelope carries RET, headers only */
+  if (ret_full(i)) return -1 ;
   cat_all(b, (char const *const []){ "\r\n--", bd.s, "\r\nContent-Type: text/rfc822-headers\r\n\r\n", 0 }) ;
   cat_headers(b, i, e->hdrlen) ;
   cat_all(b, (char const *const []){ "\r\n--", bd.s, "--\r\n", 0 }) ;

@@ -14,11 +14,38 @@
 #include "lib/log.h"
 #include "deliver/deliver.h"
 
+/* Why recipient r of message i owes no DSN (a word for the log), or 0 if
+   it owes one. */
+static char const *no_dsn (uint32_t i, uint32_t r)
+{
+  if (g.m[i].flags & DLV_F_NULLSENDER) return "null-sender" ;   /* RFC 5321 6.1: never a bounce to <> */
+  /* no backscatter: a sender whose SPF did not pass may be forged */
+  if (dlv_dom_lim(g.m[i].r[r].dom)->dsn_pass_only && !(g.m[i].flags & DLV_F_SPFPASS)) return "spf-not-pass" ;
+  return 0 ;
+}
+
 int dlv_dsn_owed (uint32_t i, uint32_t r)
 {
-  if (g.m[i].flags & DLV_F_NULLSENDER) return 0 ;   /* RFC 5321 6.1: never a bounce to <> */
-  if (dlv_dom_lim(g.m[i].r[r].dom)->dsn_pass_only && !(g.m[i].flags & DLV_F_SPFPASS)) return 0 ;
-  return 1 ;
+  return !no_dsn(i, r) ;
+}
+
+/* A failed recipient that owes no DSN: "dsn-withheld" (not for the null
+   sender, which never gets one). Returns whether a DSN is owed. */
+static int dsn_decide (uint32_t i, uint32_t r, struct span to, struct span from)
+{
+  char const *why = no_dsn(i, r) ;
+  struct mx_log l ;
+  if (!why) return 1 ;
+  if (strcmp(why, "null-sender"))
+  {
+    mx_log_start(&l, MX_LOG_INFO, "dsn-withheld") ;
+    mx_log_str(&l, "qid", g.m[i].id) ;
+    mx_log_bytes(&l, "from", from.p, from.len) ;
+    mx_log_bytes(&l, "to", to.p, to.len) ;
+    mx_log_str(&l, "reason", why) ;
+    mx_log_end(&l) ;
+  }
+  return 0 ;
 }
 
 static void set_reply (struct dlv_rcpt *x, char const *s, size_t len)
@@ -117,7 +144,6 @@ void dlv_rcpt_result (uint32_t i, uint32_t r, char st, struct span to, struct sp
   else if (st == 'p')
   {
     x->status = 'b' ;
-    x->dsn = (char)dlv_dsn_owed(i, r) ;
     event = "bounced" ;
   }
   else
@@ -126,6 +152,7 @@ void dlv_rcpt_result (uint32_t i, uint32_t r, char st, struct span to, struct sp
     event = "deferred" ;
   }
   log_outcome(i, r, event, to, from, host, 0) ;
+  if (st == 'p') x->dsn = (char)dsn_decide(i, r, to, from) ;
   dlv_dirty(i) ;
 }
 
@@ -155,7 +182,7 @@ void dlv_settle_all (uint32_t i, int expired)
     int owed ;
     if (!ok || !queue_env_to_next(hdr.s, &e, &pos, &to)) to = (struct span){ "?", 1 } ;
     if (x->status != 'p' || x->busy || (expired && g.now < until)) continue ;
-    owed = dlv_dsn_owed(i, r) ;
+    owed = dsn_decide(i, r, to, from) ;
     /* 'x' is "expired, DSN queued" (queue.h); one owed no DSN is just settled */
     x->status = expired && owed ? 'x' : 'b' ;
     x->dsn = (char)owed ;

@@ -96,7 +96,11 @@ void dlv_sess_end (uint32_t s, char const *why)
     if (!ss->sent[n].got) apply(s, ss->sent + n, 't', "-", why, strlen(why)) ;
   release(s) ;
   if (ss->wfd >= 0) close(ss->wfd) ;   /* before the wait: remote may be reading it */
-  if (ss->idle == 2) g.closing-- ;
+  if (ss->idle == 2)
+  {
+    g.closing-- ;
+    g.closing_c[ss->cls]-- ;
+  }
   ss->wfd = -1 ;
   ss->idle = 0 ;
   ss->carried = 0 ;
@@ -117,6 +121,7 @@ void dlv_sess_end (uint32_t s, char const *why)
   ss->fd = -1 ;
   g.route[k].active-- ;
   g.active-- ;
+  g.active_c[ss->cls]-- ;
 }
 
 void dlv_sess_close (uint32_t s)
@@ -127,6 +132,7 @@ void dlv_sess_close (uint32_t s)
   ss->wfd = -1 ;
   ss->idle = 2 ;
   g.closing++ ;
+  g.closing_c[ss->cls]++ ;
 }
 
 /* Remote's "." : every result of the batch came and it waits for the

@@ -289,6 +289,7 @@ uint32_t dlv_dom_route (uint32_t d)
     if (rt->fresh || x->lim.conc_host < rt->conc) rt->conc = x->lim.conc_host ;
     if (rt->fresh || x->lim.session_idle < rt->idle) rt->idle = x->lim.session_idle ;
     rt->fresh = 0 ;
+    rt->bounce = found ? DLV_CUSTOMER : DLV_BOUNCE ;   /* only DSNs go to a domain not in `domains` */
   }
   return x->route ;
 }

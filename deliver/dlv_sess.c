@@ -242,6 +242,8 @@ static int spawn_remote (uint32_t s, uint32_t k, struct dlv_buf *lines, uint32_t
   ss->carried = 0 ;
   g.route[k].active++ ;
   g.active++ ;
+  ss->cls = g.route[k].bounce ;
+  g.active_c[ss->cls]++ ;
   /* a failed write shows as a remote that ends without results */
   if (batch_put(s, lines, nmsg) == -1)
   {
@@ -306,6 +308,8 @@ static void spawn_one (uint32_t k)
     ss->wfd = -1 ;
     g.route[k].active++ ;
     g.active++ ;
+    ss->cls = g.route[k].bounce ;
+    g.active_c[ss->cls]++ ;
     dlv_sess_end(s, "unable to spawn mxhold-remote") ;
   }
   dlv_buf_free(&lines) ;
@@ -351,15 +355,16 @@ static uint32_t idle_of (uint32_t k)
   return DLV_NONE ;
 }
 
-/* The global limit is reached and route k needs a session: the idle
-   session of another route that waited longest makes room, unless enough
-   are already on their way out. */
+/* Route k's class (DLV_CUSTOMER, DLV_BOUNCE) is at its limit conc and k
+   needs a session: the idle session of another route of that class that
+   waited longest makes room, unless enough are already on their way out. */
 static void make_room (uint32_t k, uint32_t conc)
 {
   uint32_t best = DLV_NONE ;
-  if (g.active - g.closing < conc) return ;
+  int c = g.route[k].bounce ;
+  if (g.active_c[c] - g.closing_c[c] < conc) return ;
   for (uint32_t s = 0 ; s < g.nsess ; s++)
-    if (g.sess[s].pid > 0 && g.sess[s].idle == 1 && g.sess[s].route != k
+    if (g.sess[s].pid > 0 && g.sess[s].idle == 1 && g.sess[s].route != k && g.sess[s].cls == c
      && (best == DLV_NONE || g.sess[s].idlesince < g.sess[best].idlesince)) best = s ;
   if (best != DLV_NONE) dlv_sess_close(best) ;
 }
@@ -374,20 +379,23 @@ void dlv_idle_expire (void)
 
 void dlv_spawn (void)
 {
-  uint32_t conc = (uint32_t)CONF_LIM(&g.lim, concurrency) ;
+  uint32_t limit[2] ;
+  limit[DLV_CUSTOMER] = (uint32_t)CONF_LIM(&g.lim, concurrency) ;
+  limit[DLV_BOUNCE] = (uint32_t)CONF_LIM(&g.lim, concurrency_bounce) ;
   for (uint32_t j = 0 ; j < g.nready ; )
   {
     uint32_t k = g.ready[j] ;
     while (g.route[k].qlen && !g.stopping)
     {
       uint32_t s = idle_of(k) ;
+      uint32_t conc = limit[g.route[k].bounce] ;
       if (s != DLV_NONE)
       {
         hand_one(k, s) ;
         continue ;
       }
       if (g.route[k].active >= g.route[k].conc) break ;
-      if (g.active >= conc)
+      if (g.active_c[g.route[k].bounce] >= conc)
       {
         make_room(k, conc) ;
         break ;

@@ -126,20 +126,32 @@ static void idle_mark (void)
     mx_die_kv(111, "deliver-gone", "error", strerror(errno), (char const *)0) ;
 }
 
+/* Result st for every recipient of msgs[0..n), host "-". */
+static void remote_result_all (struct remote_msg *msgs, size_t n, char st, char const *text)
+{
+  for (size_t i = 0 ; i < n ; i++)
+    for (size_t r = 0 ; r < msgs[i].n ; r++)
+      remote_result(msgs + i, r, st, "-", text, strlen(text)) ;
+}
+
 /* One batch: results for each of its recipients on fd 1. */
 static void batch_run (struct remote_cfg const *cfg, char const *route, char const *domain, struct dlv_buf *in)
 {
   static struct remote_addr addrs[REMOTE_HOSTS_MAX] ;
   static int naddr ;
   struct remote_msg *msgs = 0 ;
-  struct remote_why why = { "", "" } ;
+  struct remote_why why = { "", "", 0 } ;
   size_t nmsg = batch_parse(in->s, in->len, &msgs) ;
   /* a kept connection came from addrs; without one, resolve afresh */
   if (!remote_connected()) naddr = remote_route_resolve(route, domain, cfg->me, cfg->aliases, addrs, REMOTE_HOSTS_MAX, &why) ;
   if (naddr < 0)
   {
     mx_log_kv(MX_LOG_WARN, "route-failed", "route", route, "domain", domain, "reason", why.reason, (char const *)0) ;
-    remote_result_rest(msgs, 0, nmsg, "-", why.text) ;
+    /* a customer's own MX set in the relay's networks is the operator's
+       mistake, to be fixed: it waits; a sender's domain that points there
+       gets its bounce refused for good */
+    if (why.permanent && cfg->bounce) remote_result_all(msgs, nmsg, 'p', why.text) ;
+    else remote_result_rest(msgs, 0, nmsg, "-", why.text) ;
   }
   else remote_session(cfg, addrs, naddr, msgs, nmsg) ;
   for (size_t i = 0 ; i < nmsg ; i++)
@@ -149,6 +161,16 @@ static void batch_run (struct remote_cfg const *cfg, char const *route, char con
     free(msgs[i].done) ;
   }
   free(msgs) ;
+}
+
+/* A bounce destination waits timeout_bounce at most, for the connection
+   and for each reply: a tarpit MX holds a bounce slot that long, not
+   timeout_remote (deliver.md, Bounce destinations). */
+static void remote_bounce_timeouts (struct remote_cfg *cfg, struct conf_limits const *l)
+{
+  unsigned int t = (unsigned int)CONF_LIM(l, timeout_bounce) ;
+  if (t < cfg->timeout_connect) cfg->timeout_connect = t ;
+  if (t < cfg->timeout_remote) cfg->timeout_remote = t ;
 }
 
 /* me, aliases and the timeouts from the config: the global limits with
@@ -172,8 +194,10 @@ static void config_read (struct remote_cfg *cfg, char const *domain)
   }
   conf_limits_get(&c, 0, &l, &trusted) ;
   if (conf_domain_find(&c, domain, strlen(domain), &s)) conf_limits_apply(s, &l) ;
+  cfg->bounce = !conf_domain_find(&c, domain, strlen(domain), &s) ;
   cfg->timeout_connect = (unsigned int)CONF_LIM(&l, timeout_connect) ;
   cfg->timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
+  if (cfg->bounce) remote_bounce_timeouts(cfg, &l) ;
   if (env) dlv_buf_cats(&aliases, env) ;
   if (dlv_buf_cat(&aliases, "", 1) == -1 || !aliases.s) nomem() ;
   cfg->aliases = aliases.s ;
@@ -182,7 +206,7 @@ static void config_read (struct remote_cfg *cfg, char const *domain)
 int main (int argc, char const *const *argv)
 {
   static struct dlv_buf in = DLV_BUF_ZERO ;
-  struct remote_cfg cfg = { "localhost", 0, 0, 0 } ;
+  struct remote_cfg cfg = { "localhost", 0, 0, 0, 0 } ;
   mx_log_prog = "mxhold-remote" ;
   if (argc != 3) mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   signal(SIGPIPE, SIG_IGN) ;   /* a dead peer shows as EPIPE on write */

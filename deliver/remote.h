@@ -57,12 +57,15 @@ struct remote_addr {
 struct remote_why {
   char const *reason ;
   char const *text ;
+  int permanent ;         /* 1: no retry can help (an MX set with no public address) */
 } ;
 
 /* Resolves a route ("HOST[:PORT],..." or "mx") for domain into at most
    max addresses, in order. me and aliases (space or comma separated names
-   and addresses, may be NULL) are skipped. Returns the count (>= 0), or
-   -1 with *why set (a temporary failure). */
+   and addresses, may be NULL) are skipped; so are, for "mx", the
+   addresses remote_guard_check refuses (remote_guard.h, each logged).
+   Returns the count (>= 0), or -1 with *why set (a temporary failure,
+   or with why->permanent an MX set that is all refused addresses). */
 int remote_route_resolve (char const *route, char const *domain, char const *me,
   char const *aliases, struct remote_addr *out, int max, struct remote_why *why) ;
 
@@ -81,6 +84,7 @@ struct remote_cfg {
   char const *aliases ;   /* config's aliases, then $MXHOLD_ME_ALIASES; 0: none */
   unsigned int timeout_connect ;
   unsigned int timeout_remote ;
+  int bounce ;            /* 1: DOMAIN is no customer's (a DSN to a sender): a bounce destination */
 } ;
 
 /* ---- the session (remote_smtp.c) ---- */

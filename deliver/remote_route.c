@@ -6,7 +6,9 @@
 #include <stralloc.h>
 #include <dns.h>
 #include "lib/u64.h"
+#include "lib/log.h"
 #include "deliver/remote.h"
+#include "deliver/remote_guard.h"
 
 #define REMOTE_PORT_DEFAULT 25
 
@@ -129,8 +131,30 @@ static int mx_cmp (void const *a, void const *b)
   return x->pref < y->pref ? -1 : x->pref > y->pref ;
 }
 
+/* Drops the addresses out[from..n) that an MX lookup may not lead to
+   (remote_guard.h), each logged; returns the new count. */
+static int guard (char const *domain, struct remote_addr *out, int from, int n, int *refused)
+{
+  int kept = from ;
+  for (int k = from ; k < n ; k++)
+  {
+    char const *why = remote_guard_check(out + k) ;
+    if (why)
+    {
+      char ip[INET6_ADDRSTRLEN] ;
+      if (!inet_ntop(out[k].family == 4 ? AF_INET : AF_INET6, out[k].ip, ip, sizeof ip)) strcpy(ip, "?") ;
+      mx_log_kv(MX_LOG_INFO, "address-refused", "domain", domain, "host", out[k].name, "ip", ip, "reason", why, (char const *)0) ;
+      (*refused)++ ;
+      continue ;
+    }
+    if (kept != k) out[kept] = out[k] ;
+    kept++ ;
+  }
+  return kept ;
+}
+
 static int route_mx (char const *domain, char const *me, char const *aliases,
-  struct remote_addr *out, int max, int *skipped, struct remote_why *why)
+  struct remote_addr *out, int max, int *skipped, int *refused, struct remote_why *why)
 {
   static stralloc fqdn, res ;
   struct mx mx[REMOTE_HOSTS_MAX] ;
@@ -172,6 +196,7 @@ static int route_mx (char const *domain, char const *me, char const *aliases,
   {
     int was = *skipped ;
     if (!i || mx[i].pref != mx[i-1].pref) group = n ;   /* first address of this preference */
+    int from = n ;
     n = add_host(mx[i].name, strlen(mx[i].name), REMOTE_PORT_DEFAULT, me, aliases, out, n, max, skipped) ;
     /* RFC 5321 5.1: the relay is an MX here (by name or by an address), so
        every MX with its preference or a worse one is dropped: a backup MX
@@ -181,6 +206,7 @@ static int route_mx (char const *domain, char const *me, char const *aliases,
       n = group ;
       break ;
     }
+    n = guard(domain, out, from, n, refused) ;
   }
   return n ;
 }
@@ -190,9 +216,11 @@ int remote_route_resolve (char const *route, char const *domain, char const *me,
 {
   int n = 0 ;
   int skipped = 0 ;
+  int refused = 0 ;
+  why->permanent = 0 ;
   if (!strcmp(route, "mx"))
   {
-    n = route_mx(domain, me, aliases, out, max, &skipped, why) ;
+    n = route_mx(domain, me, aliases, out, max, &skipped, &refused, why) ;
     if (n < 0) return -1 ;
   }
   else
@@ -204,6 +232,13 @@ int remote_route_resolve (char const *route, char const *domain, char const *me,
       p += l ;
       if (*p) p++ ;
     }
+  }
+  if (!n && refused && !skipped)
+  {
+    why->reason = "non-public-address" ;
+    why->text = "the MX hosts of the domain have no public address (loopback, private, link-local, reserved or the relay's own); refusing to connect" ;
+    why->permanent = 1 ;
+    return -1 ;
   }
   if (!n)
   {

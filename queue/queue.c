@@ -11,8 +11,10 @@
 #include <time.h>
 #include <s6/ftrigw.h>
 #include "lib/log.h"
+#include "lib/write_all.h"
 #include "queue/queue.h"
 #include "queue/queue_write.h"
+#include "queue/queue_space.h"
 
 #define USAGE "mxhold-queue (message on fd 0, envelope on fd 1)"
 
@@ -85,6 +87,26 @@ static void open_queue (void)
   }
   g.tmpdir = opendir_in("tmp") ;
   g.newdir = opendir_in("new") ;
+}
+
+/* Below the free-space floor: no message. The reply line goes to fd 4
+   (smtpd's reply pipe, smtpd.md) when it is open; the exit is temporary. */
+static void space_check (void)
+{
+  uint64_t avail ;
+  uint64_t min = queue_space_min() ;
+  struct mx_log l ;
+  static char const reply[] = QUEUE_SPACE_REPLY "\n" ;
+  if (!min || queue_space_avail(g.tmpdir, &avail) == -1 || avail >= min) return ;
+  if (fcntl(4, F_GETFD) != -1) mx_write_all(4, reply, sizeof reply - 1) ;   /* best effort: the exit says it too */
+  mx_log_start(&l, MX_LOG_FATAL, "refused") ;
+  mx_log_str(&l, "qid", g.id) ;
+  mx_log_str(&l, "path", g.q) ;
+  mx_log_str(&l, "reason", "free-space") ;
+  mx_log_u64(&l, "free", avail) ;
+  mx_log_u64(&l, "free_min", min) ;
+  mx_log_end(&l) ;
+  _exit(111) ;
 }
 
 static int open_tmp (void)
@@ -163,6 +185,7 @@ int main (int argc, char const *const *argv)
   if (argc > 1 && argv[1][0] == '-') mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   pick_id(0) ;
   open_queue() ;
+  space_check() ;
   if (queue_msg_read(&msg, 0, g.tmpdir) == -1) die(111, "unable-read-message", 0, 0, errno) ;
   if (queue_hdr_start(&h, (uint64_t)time(0), getenv("TCPREMOTEIP"), getenv(QUEUE_ENV_HELO), getenv(QUEUE_ENV_SPF)) == -1)
     die(111, "unable-allocate", 0, 0, errno) ;

@@ -5,7 +5,7 @@
 SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_reply.o
 
 PROGS += smtpd
-smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_conn.o smtpd/smtp_child.o smtpd/smtp_io.o \
+smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_tls.o smtpd/smtp_conn.o smtpd/smtp_child.o smtpd/smtp_io.o \
   $(SMTPD_PARSE) $(CONF_OBJS) lib/log.o lib/u64.o lib/spawn.o lib/counter.o lib/fnv.o
 smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
 # libc static too: a shared libc.so is mapped 64 KiB at a time around each

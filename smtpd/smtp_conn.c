@@ -1,7 +1,9 @@
 /* smtp_conn.c: a connection's replies and its log lines. Every line of
    mxhold-smtpd but the usage and config errors is written here, so the
    events and their keys are in one place (smtpd.md, "Log"). */
+#include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "lib/counter.h"
@@ -93,6 +95,7 @@ void smtp_conn_accepted (struct smtp_conn *g)
   from(&l, g) ;
   mx_log_u64(&l, "rcpts", g->nrcpt) ;
   mx_log_u64(&l, "size", g->size) ;
+  if (g->tls[0]) mx_log_str(&l, "tls", g->tls) ;
   mx_log_end(&l) ;
   g->naccepted++ ;
   g->nrcpts += g->nrcpt ;
@@ -122,6 +125,7 @@ void smtp_conn_close (struct smtp_conn *g, char const *reason)
   mx_log_u64(&l, "rcpts", g->nrcpts) ;
   mx_log_u64(&l, "refused", g->nrefused) ;
   mx_log_ms(&l, "duration", smtp_conn_ms() - g->start) ;
+  if (g->tls[0]) mx_log_str(&l, "tls", g->tls) ;
   mx_log_str(&l, "reason", reason) ;
   mx_log_end(&l) ;
 }
@@ -129,5 +133,12 @@ void smtp_conn_close (struct smtp_conn *g, char const *reason)
 void smtp_conn_end (struct smtp_conn *g, char const *reason, int code)
 {
   smtp_conn_close(g, reason) ;
+  if (g->tlspid > 0)
+  {
+    /* mxhold-tls reads EOF, sends what is left and a close_notify, exits */
+    close(0) ;
+    close(1) ;
+    while (waitpid(g->tlspid, 0, 0) == -1 && errno == EINTR) ;
+  }
   _exit(code) ;
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "conf/conf.h"
 #include "lib/span.h"
 #include "smtpd/smtp_cmd.h"
@@ -17,6 +18,8 @@
    queue's header: it knows the queue only through the qmail-queue pipe,
    and a writer given a longer $MXHOLD_QID makes its own. */
 #define SMTPD_QID_MAX 40
+/* "PROTOCOL/CIPHER" of a TLS session, as mxhold-tls names them */
+#define SMTPD_TLS_MAX 96
 
 /* Why the connection ended (disconnect reason=), when it is not a refusal's */
 #define SMTPD_END_QUIT "quit"
@@ -60,6 +63,11 @@ struct smtp_conn
   struct span addr ;
   int showline ;                    /* the refusal is of the line itself: log it */
   size_t linelen ;
+
+  /* STARTTLS (smtp_tls) */
+  int tlsstate ;                    /* the tls/ pair: not looked at yet, none, broken, ready */
+  pid_t tlspid ;                    /* mxhold-tls once TLS is on, else 0 */
+  char tls[SMTPD_TLS_MAX] ;         /* "TLSv1.3/TLS_AES_256_GCM_SHA384" once on, "" before */
 
   /* counts */
   uint64_t nmail ;                  /* MAIL commands accepted: the messages limit */

@@ -98,6 +98,22 @@ static size_t rfc5322_date (char *b, time_t t)
   return SMTPD_DATE_LEN ;
 }
 
+/* "(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)" on its own
+   line, from g->tls ("PROTOCOL/CIPHER"); RFC 3848 names it ESMTPS. */
+static size_t tls_comment (struct smtp_conn *g, char *b, size_t n)
+{
+  char const *slash = strchr(g->tls, '/') ;
+  size_t plen = slash ? (size_t)(slash - g->tls) : strlen(g->tls) ;
+  n = cat(b, n, "\r\n\t(using ", 10) ;
+  n = cat(b, n, g->tls, plen) ;
+  if (slash)
+  {
+    n = cat(b, n, " with cipher ", 13) ;
+    n = cat(b, n, slash + 1, strlen(slash + 1)) ;
+  }
+  return cat(b, n, ")", 1) ;
+}
+
 /* RFC 5321 4.4 time stamp line, first in the message. */
 static size_t received (struct smtp_conn *g, char *b)
 {
@@ -115,9 +131,11 @@ static size_t received (struct smtp_conn *g, char *b)
   n = cat(b, n, " ([", 3) ;
   if (strchr(g->ip, ':')) n = cat(b, n, "IPv6:", 5) ;   /* RFC 5321 4.1.3 address literal */
   n = cat(b, n, g->ip, strlen(g->ip)) ;
-  n = cat(b, n, "])\r\n\tby ", 8) ;
+  n = cat(b, n, "])", 2) ;
+  if (g->tls[0]) n = tls_comment(g, b, n) ;
+  n = cat(b, n, "\r\n\tby ", 6) ;
   n = cat(b, n, g->me.p, g->me.len) ;
-  n = cat(b, n, " (mxhold) with ESMTP id ", 24) ;
+  n = g->tls[0] ? cat(b, n, " (mxhold) with ESMTPS id ", 25) : cat(b, n, " (mxhold) with ESMTP id ", 24) ;
   n = cat(b, n, g->qid, strlen(g->qid)) ;
   if (g->nrcpt == 1)
   {

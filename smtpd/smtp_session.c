@@ -9,6 +9,7 @@
 #include "smtpd/smtp_conn.h"
 #include "smtpd/smtp_msg.h"
 #include "smtpd/smtp_session.h"
+#include "smtpd/smtp_tls.h"
 
 #define SMTPD_ENV_GROW 1024         /* envelope bytes added beyond the need */
 
@@ -97,6 +98,15 @@ static void txn_reset (struct smtp_conn *g)
   g->txsize = CONF_LIM(&g->lim, size) ;
 }
 
+/* RFC 3207 4.2: after the handshake the client starts afresh, EHLO first */
+static void tls_reset (struct smtp_conn *g)
+{
+  g->helo[0] = 0 ;
+  g->ehlo = 0 ;
+  g->errors = 0 ;
+  txn_reset(g) ;
+}
+
 /* A recipient domain may lower the size limit (domains: size=N); it
    cannot raise it above what EHLO advertised. 0 if the message as
    declared is already too big for it. */
@@ -144,7 +154,7 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
     size[n] = 0 ;
     smtp_conn_reply(g, size) ;
   }
-  /* STARTTLS will be advertised here once smtp_io has a TLS layer */
+  if (smtp_tls_offer(g)) smtp_conn_reply(g, "250-STARTTLS") ;
   smtp_conn_reply(g, "250 ENHANCEDSTATUSCODES") ;
 }
 
@@ -331,7 +341,7 @@ static void dispatch (struct smtp_conn *g, size_t len)
       smtp_conn_reply(g, "221 2.0.0 closing connection") ;
       smtp_conn_end(g, SMTPD_END_QUIT, 0) ;
     case SMTP_V_STARTTLS :
-      bad(g, "not-implemented", "502 5.5.1 STARTTLS not available") ;
+      if (smtp_tls_start(g, arg)) tls_reset(g) ;
       break ;
     case SMTP_V_BAD :
       badline(g, "control-bytes", "500 5.5.2 control characters in command") ;

@@ -6,6 +6,9 @@ TOP=${MXHOLD_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BIN=${MXHOLD_BIN:-$TOP/build/bin}
 PATH="$BIN:$PATH"
 PY=/usr/bin/python3
+# TEST ONLY (conf/conf_floor.h): mxhold-conf accepts timings below the
+# production floors (retry_min 1, timeout_remote 2), down to 1 second
+export MXHOLD_TEST_FLOORS=1
 T=$(mktemp -d "${TMPDIR:-/tmp}/mxhold-test.XXXXXX")
 _pids=""
 _nfail=0

@@ -57,6 +57,10 @@ check "dir fsync EIO: what is in new/ is complete" all_new_complete "$T/small"
 mkdir -p "$T/mnt"
 if mount -t tmpfs -o size=1m tmpfs "$T/mnt" 2>/dev/null; then
   MXHOLD_QUEUE=$T/mnt/q mxhold-queuectl -q "$T/mnt/q" init >/dev/null
+  # the free-space floor off (queue_free_min 0): this is about ENOSPC
+  # itself (59-queue-space tests the floor)
+  mkconf -q "$T/mnt/q" "$T/conf0" queue_free_min 0
+  export MXHOLD_CONF=$T/conf0
   head -c 2000000 /dev/urandom >"$T/huge"
   MXHOLD_QUEUE=$T/mnt/q mxhold-queue <"$T/huge" 1<"$T/env" 2>"$T/qerr"; rc=$?
   cat "$T/qerr" >>"$T/qlog"
@@ -65,6 +69,7 @@ if mount -t tmpfs -o size=1m tmpfs "$T/mnt" 2>/dev/null; then
   MXHOLD_QUEUE=$T/mnt/q mxhold-queue <"$T/small" 1<"$T/env" 2>/dev/null
   is "$?" 0 "full tmpfs: space came back, small message queued"
   umount "$T/mnt"
+  unset MXHOLD_CONF
 else
   diag "no tmpfs mount here; ENOSPC covered by injection only"
 fi

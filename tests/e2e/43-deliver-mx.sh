@@ -51,7 +51,10 @@ printf '%s\n' "$ALIAS2" MX.ByName.example. >"$C/aliases"
 dlv_recompile
 sink_start 25 "$T/mbox" --host "$MXIP" --reject '^bad'
 sink_start "$P6" "$T/mbox6" --host ::1
-DLV_ENV="DNSCACHEIP=$DNS MXHOLD_ME_ALIASES=$ALIAS" dlv_start
+# the MX hosts here are on 127.x: TEST ONLY, mxhold-remote lets an MX
+# lookup lead to loopback (deliver/remote_guard.h; 57-deliver-mxguard
+# tests the rule without it)
+DLV_ENV="DNSCACHEIP=$DNS MXHOLD_ME_ALIASES=$ALIAS MXHOLD_TEST_MX_LOOPBACK=1" dlv_start
 
 inject snd@sender.example a@mxtest.example; A=$(dlv_qid)
 check "mx route: delivered to the best MX that is not the relay" wait_until 15 grep -q "qid=$A from=[^ ]* to=a@mxtest.example .*host=mx2.mxtest.example\[$MXIP\]:25 reply=.* status=delivered" "$T/deliver.log"

@@ -4,7 +4,7 @@
 # - lifetime and retry_min/retry_max: in one message, the recipient of the
 #   short domain is retried about every second and expires with a DSN in
 #   seconds; the other recipient (global limits) stays queued, tried once;
-# - dsn_pass_only per recipient domain: of two expired recipients of a
+# - dsn_pass_only per recipient domain (the default 1; short2 says 0): of two expired recipients of a
 #   softfail message, the DSN lists only the one whose domain allows it;
 # - concurrency_host=1 on one of two domains sharing a route: the route's
 #   downstream sees at most one connection (the smallest value wins);
@@ -23,7 +23,7 @@ PX=$(free_port)     # stalls after the greeting
 dlv_conf "$PT" retry_min 30 retry_max 60 timeout_remote 60 timeout_connect 5
 cat >"$C/domains" <<EOF
 short.example  127.0.0.1:$PT lifetime=3 retry_min=1 retry_max=1 dsn_pass_only=1
-short2.example 127.0.0.1:$PT lifetime=3 retry_min=1 retry_max=1
+short2.example 127.0.0.1:$PT lifetime=3 retry_min=1 retry_max=1 dsn_pass_only=0
 long.example   127.0.0.1:$PT
 senders.example 127.0.0.1:$PS
 conc.example   127.0.0.1:$PC concurrency_host=1
@@ -68,7 +68,7 @@ unlike "$(grep "qid=$A from=[^ ]* to=b@long.example" "$T/deliver.log")" 'expired
 check "message A is still queued for b@long.example" queue_has "$A"
 check "both recipients of the softfail message expire" \
   wait_until 10 eval 'grep -q "expired qid=$S from=[^ ]* to=c@short.example .*status=expired" "$T/deliver.log" && grep -q "expired qid=$S from=[^ ]* to=d@short2.example .*status=expired" "$T/deliver.log"'
-check "its DSN lists one recipient (short.example has dsn_pass_only=1, short2 not)" \
+check "its DSN lists one recipient (short.example has dsn_pass_only=1, short2 dsn_pass_only=0)" \
   wait_until 10 grep -q "info: dsn qid=$S to=snd2@senders.example rcpts=1" "$T/deliver.log"
 check "that DSN arrived and names d@short2.example only" wait_until 10 eval 'grep -l snd2@senders.example "$T"/mbox/*.eml 2>/dev/null | head -1 | xargs grep -q "Final-Recipient: rfc822; d@short2.example"'
 G=$(grep -l 'snd2@senders.example' "$T"/mbox/*.eml 2>/dev/null | head -1)

@@ -1,0 +1,25 @@
+/* smtp_tls.h: STARTTLS (RFC 3207). smtpd links no TLS code: at STARTTLS
+   it starts mxhold-tls (tls/tls.md) with the client's socket and goes on
+   speaking SMTP, in plain text, on a socket to it. */
+#ifndef MXHOLD_SMTP_TLS_H
+#define MXHOLD_SMTP_TLS_H
+
+#include "lib/span.h"
+#include "smtpd/smtp_conn.h"
+
+/* 1 if EHLO is to offer STARTTLS: TLS is not on yet and the config
+   directory's tls/cert.pem and tls/key.pem are both readable, non-empty
+   files (mxhold-tls alone parses them). Looked at once per connection;
+   a tls/ folder with a pair that is not usable is one warning line
+   (tls-unavailable), no tls/ folder is no TLS and no line. */
+int smtp_tls_offer (struct smtp_conn *g) ;
+
+/* The STARTTLS command, arg its argument. Refuses it (501, 502, 503,
+   454) and returns 0, or says 220, discards whatever the client sent
+   after the command, hands the socket to mxhold-tls and returns 1 once
+   the handshake is done: fd 0/1 are then the plaintext socket, g->tls
+   is set and the caller resets the session (EHLO again). A failed
+   handshake ends the connection (reason=tls-failed). */
+int smtp_tls_start (struct smtp_conn *g, struct span arg) ;
+
+#endif
