@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lib/u64.h"
 #include "conf/conf_build.h"
 #include "conf/conf_value.h"
@@ -90,11 +91,49 @@ static int add_unique (struct conf_build *b, char const *k, size_t kl, char cons
   return conf_cdbw_add(&b->w, k, kl, v, vl) == -1 ? -1 : 1 ;
 }
 
-/* key=value options of a domains (tls=) or clients (trusted) line,
-   canonicalised into o. 0, or a reason and *bad the word. */
+/* The word options of a domains line (conf.md: tls=, tls_ca=,
+   dane_fallback=), in the slots after the limits. */
+enum { OPT_TLS = CONF_LIMIT_N, OPT_TRUSTED, OPT_TLS_CA, OPT_DANE_FALLBACK, OPT_N } ;
+
+static unsigned int option_slot (struct span key)
+{
+  int i = conf_limit_index(key.p, key.len) ;
+  if (i >= 0) return (unsigned int)i ;
+  if (conf_word_is(key, "tls")) return OPT_TLS ;
+  if (conf_word_is(key, "trusted")) return OPT_TRUSTED ;
+  if (conf_word_is(key, "tls_ca")) return OPT_TLS_CA ;
+  if (conf_word_is(key, "dane_fallback")) return OPT_DANE_FALLBACK ;
+  return OPT_N ;
+}
+
+/* The value of a domain's word option: 0 if good, else why. */
+static char const *word_option_check (unsigned int slot, struct span val)
+{
+  static char const *const tls_words[] = { "none", "may", "require", "verify", "dane", 0 } ;
+  static char const *const fallback_words[] = { "none", "may", "require", "verify", 0 } ;
+  char path[CONF_PATH_MAX] ;
+  size_t i ;
+  if (slot == OPT_TLS_CA)
+  {
+    if (!val.len || val.p[0] != '/') return "bad tls_ca (want an absolute path)" ;
+    if (val.len >= sizeof path) return "bad tls_ca (path too long)" ;
+    memcpy(path, val.p, val.len) ;
+    path[val.len] = 0 ;
+    if (access(path, R_OK) == -1) return "bad tls_ca (file not readable)" ;
+    return 0 ;
+  }
+  for (i = 0 ; (slot == OPT_TLS ? tls_words : fallback_words)[i] ; i++)
+    if (conf_word_is(val, (slot == OPT_TLS ? tls_words : fallback_words)[i])) return 0 ;
+  return slot == OPT_TLS ? "bad tls value (want none, may, require, verify or dane)"
+    : "bad dane_fallback value (want none, may, require or verify)" ;
+}
+
+/* key=value options of a domains (tls=, tls_ca=, dane_fallback=, limits)
+   or clients (trusted, limits) line, canonicalised into o. 0, or a reason
+   and *bad the word. */
 static char const *options_check (struct conf_build *b, struct span const *w, size_t n, int domain, struct conf_obuf *o, struct span const **bad)
 {
-  unsigned char seen[CONF_LIMIT_N + 2] = { 0 } ;   /* + tls, trusted */
+  unsigned char seen[OPT_N] = { 0 } ;
   size_t k ;
   for (k = 0 ; k < n ; k++)
   {
@@ -102,29 +141,29 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
     char const *why ;
     struct span key = { w[k].p, eq ? (size_t)(eq - w[k].p) : w[k].len } ;
     struct span val = { eq ? eq + 1 : 0, eq ? w[k].len - key.len - 1 : 0 } ;
-    int i = conf_limit_index(key.p, key.len) ;
-    unsigned int slot = i >= 0 ? (unsigned int)i : conf_word_is(key, "tls") ? CONF_LIMIT_N : CONF_LIMIT_N + 1 ;
+    unsigned int slot = option_slot(key) ;
+    int word = slot == OPT_TLS || slot == OPT_TLS_CA || slot == OPT_DANE_FALLBACK ;
     uint64_t v ;
     uint64_t days ;
     *bad = &w[k] ;
-    if (i < 0 && !(domain && eq && conf_word_is(key, "tls")) && !(!domain && !eq && conf_word_is(key, "trusted")))
+    if (slot == OPT_N || (word && !(domain && eq)) || (slot == OPT_TRUSTED && (domain || eq)))
       return eq ? "unknown option" : domain ? "unknown option (want key=value)" : "unknown option (want key=value or trusted)" ;
     if (seen[slot]++) return "duplicate option" ;
     if (o->len) conf_obuf_put(o, " ", 1) ;
-    if (slot == CONF_LIMIT_N + 1)
+    if (slot == OPT_TRUSTED)
     {
       conf_obuf_puts(o, "trusted") ;
       continue ;
     }
     if (!eq) return "missing =value" ;
-    if (slot == CONF_LIMIT_N)
+    if (word)
     {
-      if (!conf_word_is(val, "none") && !conf_word_is(val, "may") && !conf_word_is(val, "require"))
-        return "bad tls value (want none, may or require)" ;
+      why = word_option_check(slot, val) ;
+      if (why) return why ;
       conf_obuf_put(o, w[k].p, w[k].len) ;
       continue ;
     }
-    why = conf_value_limit(b->vmsg, (unsigned int)i, val, &v, &days) ;
+    why = conf_value_limit(b->vmsg, slot, val, &v, &days) ;
     if (why) return why ;
     conf_obuf_put(o, key.p, key.len) ;
     conf_obuf_put(o, "=", 1) ;

@@ -9,8 +9,11 @@ DLV_LIBC_OBJS := deliver/dlv_buf.o deliver/dlv_reply.o lib/u64.o
 PROGS += remote
 remote_OBJS := deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliver/remote_io.o \
   deliver/remote_reply.o deliver/remote_route.o deliver/remote_guard.o \
+  deliver/remote_tlsa.o deliver/remote_dane.o deliver/remote_tls.o deliver/remote_starttls.o \
   $(DLV_LIBC_OBJS) lib/log.o lib/write_all.o $(QUEUE_FMT_OBJS) $(CONF_OBJS)
-remote_LIBS := $(OWFAT)
+# OpenSSL (Debian libssl-dev) linked in directly: the handshake needs the
+# route's host name and the TLSA records remote looked up (remote.md, TLS).
+remote_LIBS := $(OWFAT) -lssl -lcrypto
 # Fully static outside sanitizer builds: one exec per session.
 ifneq ($(SAN),1)
 remote_LIBS += -static -Wl,-x
@@ -19,6 +22,9 @@ endif
 UNITS += remote_reply
 remote_reply_test_OBJS := tests/unit/remote_reply_test.o deliver/remote_reply.o $(DLV_LIBC_OBJS)
 remote_reply_test_LIBS :=
+
+FUZZ += remote_tlsa
+remote_tlsa_fuzz_SRCS := tests/fuzz/remote_tlsa_fuzz.c deliver/remote_tlsa.c
 
 FUZZ += remote_reply
 remote_reply_fuzz_SRCS := tests/fuzz/remote_reply_fuzz.c deliver/remote_reply.c deliver/dlv_buf.c deliver/dlv_reply.c lib/u64.c

@@ -173,6 +173,31 @@ static void remote_bounce_timeouts (struct remote_cfg *cfg, struct conf_limits c
   if (t < cfg->timeout_remote) cfg->timeout_remote = t ;
 }
 
+/* A tls= or dane_fallback= word (conf checked it) as a policy. */
+static enum remote_tls_policy tls_word (struct span v, enum remote_tls_policy dflt)
+{
+  static char const *const words[] = { "none", "may", "require", "verify", "dane" } ;
+  for (unsigned int i = 0 ; i < sizeof words / sizeof *words ; i++)
+    if (v.len == strlen(words[i]) && !memcmp(v.p, words[i], v.len)) return (enum remote_tls_policy)i ;
+  return dflt ;
+}
+
+/* DOMAIN's tls=, dane_fallback= and tls_ca= (remote.md, TLS). */
+static void tls_config (struct remote_cfg *cfg, struct span opts)
+{
+  static char ca[CONF_PATH_MAX] ;
+  struct span v ;
+  if (conf_opt(opts, "tls", &v)) cfg->tls = tls_word(v, REMOTE_TLS_MAY) ;
+  if (conf_opt(opts, "dane_fallback", &v)) cfg->dane_fallback = tls_word(v, REMOTE_TLS_MAY) ;
+  if (cfg->dane_fallback == REMOTE_TLS_DANE) cfg->dane_fallback = REMOTE_TLS_MAY ;
+  if (conf_opt(opts, "tls_ca", &v) && v.len && v.len < sizeof ca)
+  {
+    memcpy(ca, v.p, v.len) ;
+    ca[v.len] = 0 ;
+    cfg->tls_ca = ca ;
+  }
+}
+
 /* me, aliases and the timeouts from the config: the global limits with
    DOMAIN's overrides in `domains` applied (remote.md). */
 static void config_read (struct remote_cfg *cfg, char const *domain)
@@ -193,7 +218,11 @@ static void config_read (struct remote_cfg *cfg, char const *domain)
     dlv_buf_cat(&aliases, " ", 1) ;
   }
   conf_limits_get(&c, 0, &l, &trusted) ;
-  if (conf_domain_find(&c, domain, strlen(domain), &s)) conf_limits_apply(s, &l) ;
+  if (conf_domain_find(&c, domain, strlen(domain), &s))
+  {
+    conf_limits_apply(s, &l) ;
+    tls_config(cfg, s) ;
+  }
   cfg->bounce = !conf_domain_find(&c, domain, strlen(domain), &s) ;
   cfg->timeout_connect = (unsigned int)CONF_LIM(&l, timeout_connect) ;
   cfg->timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
@@ -206,7 +235,7 @@ static void config_read (struct remote_cfg *cfg, char const *domain)
 int main (int argc, char const *const *argv)
 {
   static struct dlv_buf in = DLV_BUF_ZERO ;
-  struct remote_cfg cfg = { "localhost", 0, 0, 0, 0 } ;
+  struct remote_cfg cfg = { "localhost", 0, 0, 0, 0, REMOTE_TLS_MAY, REMOTE_TLS_MAY, 0 } ;
   mx_log_prog = "mxhold-remote" ;
   if (argc != 3) mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   signal(SIGPIPE, SIG_IGN) ;   /* a dead peer shows as EPIPE on write */

@@ -6,9 +6,17 @@
      dlv_buf, dlv_reply (dlv.h)   libc only, shared with mxhold-deliver
      remote_reply   the SMTP reply parser (libc only; fuzzed: it parses
                     downstream bytes)
+     remote_tlsa    the TLSA query and its reply's parser (libc only;
+                    fuzzed: it parses the resolver's bytes) (remote_tlsa.h)
+     remote_dane    the TLSA lookup with the AD bit, UDP then TCP (libc)
+     remote_tls     the TLS client: handshake, checks, record I/O
+                    (OpenSSL) (remote_tls.h)
      remote_route   a route to the addresses to try (libowfat DNS)
-     remote_io      the connection with its deadlines, the last failure,
-                    the result lines to deliver (remote_io.h)
+     remote_io      the connection with its deadlines (plain, or over
+                    remote_tls after STARTTLS), the last failure, the
+                    result lines to deliver (remote_io.h)
+     remote_starttls  the domain's tls= policy on one connection:
+                    TLSA records, STARTTLS, the checks (remote_starttls.h)
      remote_txn     one message over an open connection
      remote_smtp    the session: connections, greeting, reuse, QUIT
      remote.c       main: batches from stdin */
@@ -79,12 +87,19 @@ struct remote_msg {
   char *done ;            /* per recipient: result already reported */
 } ;
 
+/* The domain's tls= (conf/conf.md, remote.md): none, may (default),
+   require, verify, dane. */
+enum remote_tls_policy { REMOTE_TLS_NONE, REMOTE_TLS_MAY, REMOTE_TLS_REQUIRE, REMOTE_TLS_VERIFY, REMOTE_TLS_DANE } ;
+
 struct remote_cfg {
   char const *me ;
   char const *aliases ;   /* config's aliases, then $MXHOLD_ME_ALIASES; 0: none */
   unsigned int timeout_connect ;
   unsigned int timeout_remote ;
   int bounce ;            /* 1: DOMAIN is no customer's (a DSN to a sender): a bounce destination */
+  enum remote_tls_policy tls ;
+  enum remote_tls_policy dane_fallback ;   /* tls=dane without usable TLSA records: this (never dane) */
+  char const *tls_ca ;    /* tls_ca=FILE, or 0: the system's CA store */
 } ;
 
 /* ---- the session (remote_smtp.c) ---- */

@@ -1,6 +1,7 @@
 /* remote_io.c: mxhold-remote's I/O (remote_io.h): the downstream
    connection with a deadline per step, the last failure, and the result
-   lines to deliver. libc only. */
+   lines to deliver. libc only, but for the TLS record I/O of
+   remote_tls.c once STARTTLS is done. */
 #include <string.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -13,10 +14,11 @@
 #include <netinet/tcp.h>
 #include "lib/write_all.h"
 #include "deliver/remote_io.h"
+#include "deliver/remote_tls.h"
 
 struct dlv_buf remote_err = DLV_BUF_ZERO ;
 static char const *fail_reason = "" ;
-static char const *fail_key ;        /* "error", "reply" or NULL */
+static char const *fail_key ;        /* "error", "reply", "detail" or NULL */
 static size_t fail_detail ;          /* where in remote_err the error or reply starts */
 
 static void fail_set (char const *reason, char const *key, char const *what, char const *detail)
@@ -44,6 +46,11 @@ void remote_fail_reply (char const *reason, char const *what, char const *reply)
   fail_set(reason, "reply", what, reply) ;
 }
 
+void remote_fail_detail (char const *reason, char const *what, char const *detail)
+{
+  fail_set(reason, "detail", what, detail) ;
+}
+
 void remote_fail_log (struct mx_log *l)
 {
   mx_log_str(l, "reason", fail_reason) ;
@@ -57,6 +64,37 @@ void remote_io_log (struct mx_log *l, char const *level, char const *event, stru
   mx_log_str(l, "host", io->name) ;
   mx_log_str(l, "ip", io->ip) ;
   mx_log_u64(l, "port", io->port) ;
+}
+
+void remote_io_log_tls (struct mx_log *l, struct remote_io const *io)
+{
+  mx_log_str(l, "tls", io->tls && io->tlsdesc[0] ? io->tlsdesc : "-") ;
+  mx_log_str(l, "verify", io->tls && io->verify ? io->verify : "none") ;
+}
+
+void remote_io_close (struct remote_io *io)
+{
+  if (io->tls) remote_tls_free(io->tls) ;
+  io->tls = 0 ;
+  io->tlsdesc[0] = 0 ;
+  io->verify = 0 ;
+  if (io->fd >= 0) close(io->fd) ;
+  io->fd = -1 ;
+  io->len = 0 ;
+}
+
+/* One read(2) or write(2), over TLS once STARTTLS is done: > 0, 0 EOF,
+   -1 with errno (EAGAIN: wait for *want). */
+static ssize_t io_read (struct remote_io *io, char *buf, size_t n, short *want)
+{
+  *want = POLLIN ;
+  return io->tls ? remote_tls_read(io->tls, buf, n, want) : read(io->fd, buf, n) ;
+}
+
+static ssize_t io_write (struct remote_io *io, char const *buf, size_t n, short *want)
+{
+  *want = POLLOUT ;
+  return io->tls ? remote_tls_write(io->tls, buf, n, want) : write(io->fd, buf, n) ;
 }
 
 int64_t remote_now_ms (void)
@@ -103,11 +141,12 @@ int remote_io_put (struct remote_io *io, char const *s, size_t len)
   int64_t deadline = io_deadline(io) ;
   while (len)
   {
-    ssize_t w = write(io->fd, s, len) ;
+    short want ;
+    ssize_t w = io_write(io, s, len, &want) ;
     if (w == -1)
     {
       if (errno == EINTR) continue ;
-      if (errno == EAGAIN && io_wait(io, POLLOUT, deadline) == 0) continue ;
+      if (errno == EAGAIN && io_wait(io, want, deadline) == 0) continue ;
       if (errno == ETIMEDOUT) remote_fail("timeout", "timeout writing to downstream") ;
       else remote_fail_errno("write-failed", "write failed: ", errno) ;
       return -1 ;
@@ -125,6 +164,7 @@ int remote_io_reply (struct remote_io *io, unsigned int *code, struct dlv_buf *t
   for (;;)
   {
     long r = remote_reply_parse(io->in, io->len, code, text, ext) ;
+    short want ;
     ssize_t n ;
     if (r > 0)
     {
@@ -142,7 +182,7 @@ int remote_io_reply (struct remote_io *io, unsigned int *code, struct dlv_buf *t
       remote_fail("reply-too-long", "protocol error: reply too long") ;
       return -1 ;
     }
-    n = read(io->fd, io->in + io->len, sizeof io->in - io->len) ;
+    n = io_read(io, io->in + io->len, sizeof io->in - io->len, &want) ;
     if (n > 0)
     {
       io->len += (size_t)n ;
@@ -159,7 +199,7 @@ int remote_io_reply (struct remote_io *io, unsigned int *code, struct dlv_buf *t
       remote_fail_errno("read-failed", "read failed: ", errno) ;
       return -1 ;
     }
-    if (io_wait(io, POLLIN, deadline) == -1)
+    if (io_wait(io, want, deadline) == -1)
     {
       remote_fail("timeout", "timeout waiting for reply") ;
       return -1 ;
@@ -244,6 +284,9 @@ int remote_io_connect (struct remote_io *io, struct remote_addr const *a, unsign
     sl = sizeof *s6 ;
   }
   io_names(io, a) ;
+  io->tls = 0 ;
+  io->tlsdesc[0] = 0 ;
+  io->verify = 0 ;
   io->len = 0 ;
   io->msgs = 0 ;
   io->stage = "connect" ;

@@ -22,6 +22,9 @@ struct remote_io {
   char name[256] ;           /* the host name as routed */
   char ip[INET6_ADDRSTRLEN] ;
   char host[300] ;           /* "name[ip]:port", for the result lines */
+  void *tls ;                /* the TLS session after STARTTLS (remote_tls.h), or 0: plain */
+  char tlsdesc[96] ;         /* its "PROTOCOL/CIPHER", for the log */
+  char const *verify ;       /* what checked the certificate: ca, dane, none */
   size_t len ;
   char in[REMOTE_IO_BYTES] ;
 } ;
@@ -35,16 +38,22 @@ extern struct dlv_buf remote_err ;   /* its text, for t results */
 void remote_fail (char const *reason, char const *text) ;
 void remote_fail_errno (char const *reason, char const *what, int e) ;
 void remote_fail_reply (char const *reason, char const *what, char const *reply) ;
-/* " reason=... error=..." or " reply=..." of the last failure into l. */
+/* The same with a free text (a TLS library's reason), logged as detail=. */
+void remote_fail_detail (char const *reason, char const *what, char const *detail) ;
+/* " reason=... error=..." (or reply=, detail=) of the last failure into l. */
 void remote_fail_log (struct mx_log *l) ;
 /* Starts a line about io's connection: EVENT host= ip= port=. */
 void remote_io_log (struct mx_log *l, char const *level, char const *event, struct remote_io const *io) ;
+/* " tls=PROTOCOL/CIPHER verify=WHAT" of io's session, or " tls=- verify=none". */
+void remote_io_log_tls (struct mx_log *l, struct remote_io const *io) ;
 
 /* ---- the connection ---- */
 int64_t remote_now_ms (void) ;
 /* Connects io to a, within tconn seconds, and logs it (connect, or
    connect-failed). 0, or -1 with the failure set. */
 int remote_io_connect (struct remote_io *io, struct remote_addr const *a, unsigned int tconn) ;
+/* Ends the TLS session, if any, and closes the connection (fd -1). */
+void remote_io_close (struct remote_io *io) ;
 /* Writes all of s within the timeout. 0, or -1 with the failure set. */
 int remote_io_put (struct remote_io *io, char const *s, size_t len) ;
 /* Reads one reply into code and text (reset first). 0, or -1 with the

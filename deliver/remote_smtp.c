@@ -7,10 +7,15 @@
 #include <poll.h>
 #include <unistd.h>
 #include "deliver/remote_txn.h"
+#include "deliver/remote_starttls.h"
 
-/* Greeting and EHLO (HELO if EHLO is refused). 0, or -1 with the failure set. */
-static int hello (struct remote_io *io, char const *me, struct remote_ext *ext)
+/* Greeting and EHLO (HELO if EHLO is refused), then STARTTLS as the
+   domain's tls= asks (remote_starttls.c). 0, -1 with the failure set, or
+   -2: the handshake failed under tls=may (try the host again plain). */
+static int hello (struct remote_io *io, struct remote_cfg const *cfg, struct remote_tls_plan const *plan,
+  int plain, struct remote_ext *ext)
 {
+  char const *me = cfg->me ;
   struct dlv_buf t = DLV_BUF_ZERO ;
   struct dlv_buf l = DLV_BUF_ZERO ;
   unsigned int code ;
@@ -44,9 +49,7 @@ static int hello (struct remote_io *io, char const *me, struct remote_ext *ext)
       goto end ;
     }
   }
-  /* STARTTLS hook: when ext->starttls and the domain's tls policy asks for
-     it, the handshake goes here, then EHLO again (RFC 3207 4.2). */
-  rc = 0 ;
+  rc = remote_starttls(io, me, cfg, plan, ext, plain) ;
  end:
   dlv_buf_free(&l) ;
   dlv_buf_free(&t) ;
@@ -78,10 +81,9 @@ static void io_drop (char const *level, char const *why)
 {
   struct mx_log l ;
   if (io.fd < 0) return ;
-  close(io.fd) ;
-  io.fd = -1 ;
-  io.len = 0 ;
   remote_io_log(&l, level, "disconnect", &io) ;
+  if (io.tls) remote_io_log_tls(&l, &io) ;
+  remote_io_close(&io) ;
   mx_log_u64(&l, "messages", io.msgs) ;
   mx_log_ms(&l, "duration", (uint64_t)(remote_now_ms() - io.since)) ;
   if (why) mx_log_str(&l, "reason", why) ;
@@ -103,6 +105,20 @@ void remote_quit (struct remote_cfg const *cfg)
   remote_io_cmd(&io, "QUIT", "", "", &code, &t) ;   /* the mail is sent: its reply changes nothing */
   dlv_buf_free(&t) ;
   io_drop(MX_LOG_INFO, "quit") ;
+}
+
+/* The hosts ("name[ip]:port") whose TLS handshake failed under tls=may
+   in this process: they are tried plain from then on. 1 if c's host is
+   one; with add, c's host joins them (0 if there is no room). */
+static int tls_failed_before (struct remote_io const *c, int add)
+{
+  static char failed[REMOTE_HOSTS_MAX][sizeof c->host] ;
+  static int nfailed ;
+  for (int i = 0 ; i < nfailed ; i++)
+    if (!strcmp(failed[i], c->host)) return 1 ;
+  if (!add || nfailed == REMOTE_HOSTS_MAX) return 0 ;
+  strcpy(failed[nfailed++], c->host) ;
+  return 1 ;
 }
 
 /* Sends msgs[*next..n) over io. 0 all done (the connection stays usable);
@@ -152,6 +168,13 @@ void remote_session (struct remote_cfg const *cfg, struct remote_addr const *add
   }
   for (int a = 0 ; a < naddr && next < nmsg ; a++)
   {
+    struct remote_tls_plan plan ;
+    int h ;
+    if (remote_starttls_plan(cfg, addrs + a, &plan) == -1)
+    {
+      lasthost = addrs[a].name ;
+      continue ;
+    }
     if (remote_io_connect(&io, addrs + a, cfg->timeout_connect) == -1)
     {
       lasthost = addrs[a].name ;
@@ -159,7 +182,15 @@ void remote_session (struct remote_cfg const *cfg, struct remote_addr const *add
     }
     lasthost = io.host ;
     io.timeout = cfg->timeout_remote ;
-    if (hello(&io, cfg->me, &ext) == -1 || send_all(msgs, nmsg, &next, 0))
+    h = hello(&io, cfg, &plan, tls_failed_before(&io, 0), &ext) ;
+    if (h == -2 && tls_failed_before(&io, 1))
+    {
+      /* tls=may and the handshake failed: this host again, plain (remote.md) */
+      io_drop(MX_LOG_WARN, 0) ;
+      a-- ;
+      continue ;
+    }
+    if (h < 0 || send_all(msgs, nmsg, &next, 0))
     {
       io_drop(MX_LOG_WARN, 0) ;
       continue ;

@@ -88,6 +88,8 @@ VALUE_FORM = {
     "spf": (lambda v: v in ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "skipped"), "an SPF result or skipped"),
     "action": (lambda v: v in ("accept", "mark", "reject", "defer", "query"), "accept/mark/reject/defer/query"),
     "tls": (lambda v: "/" in v, "PROTOCOL/CIPHER"),
+    "verify": (lambda v: v in ("ca", "dane", "none"), "ca/dane/none"),
+    "policy": (lambda v: v in ("none", "may", "require", "verify", "dane"), "none/may/require/verify/dane"),
 }
 
 

@@ -99,7 +99,8 @@ EOF
       while ((getline d < defaults) > 0) if (!(name(d) in over)) print d
       for (i = 1; i <= n; i++) print lines[i]
     }' >"$etc/main.cf" || return 1
-  # only the services an SMTP-in, discard-out instance needs; no chroot
+  # only the services an SMTP-in, discard-out instance needs (tlsmgr: the
+  # TLS tests' smtpd_tls_cert_file needs it for its entropy); no chroot
   # (the spool is not set up as one)
   cat >"$etc/master.cf" <<EOF
 127.0.0.1:$port inet n - n - - smtpd
@@ -122,6 +123,7 @@ relay     unix  - - n -  - smtp
 anvil     unix  - - n -  1 anvil
 scache    unix  - - n -  1 scache
 postlog   unix-dgram n - n - 1 postlogd
+tlsmgr    unix  - - n 1000? 1 tlsmgr
 EOF
   # The queue directories `postfix start` would make (post-install), then
   # master itself: postfix-script's checks run a dozen postconf processes,

@@ -19,6 +19,13 @@ driver):
   - CNAME entries are followed like a recursive server does; a loop is
     SERVFAIL.
   - A list value for TXT/SPF is one record of several strings.
+
+For the DANE tests (tests/e2e/54-remote-dane.sh) it also serves:
+  - TLSA entries, "USAGE SELECTOR MTYPE HEXDATA" (RFC 6698 presentation form).
+  - A scenario's top-level "secure: [SUFFIX...]": an answer for a name under
+    one of those suffixes has the AD bit set, as a validating resolver's
+    would, but only when the query asked for it with AD=1 (RFC 6840 5.7) or
+    DO; every other answer has AD clear (an insecure zone).
 """
 import os
 import select
@@ -27,11 +34,11 @@ import struct
 import sys
 
 import yaml
-from dnslib import (AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, TXT, A,
+from dnslib import (AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, TLSA, TXT, A,
                     DNSRecord)
 
 TYPES = {'A': QTYPE.A, 'AAAA': QTYPE.AAAA, 'MX': QTYPE.MX, 'PTR': QTYPE.PTR,
-         'CNAME': QTYPE.CNAME, 'TXT': QTYPE.TXT, 'SPF': 99}
+         'CNAME': QTYPE.CNAME, 'TXT': QTYPE.TXT, 'SPF': 99, 'TLSA': 52}
 NOANSWER = object()
 
 
@@ -83,6 +90,9 @@ def rdata(t, v):
         return PTR(str(v))
     if t == 'CNAME':
         return CNAME(str(v))
+    if t == 'TLSA':
+        u, sel, m, data = str(v).split()
+        return TLSA(int(u), int(sel), int(m), bytes.fromhex(data))
     return TXT(strings(v))
 
 
@@ -127,20 +137,35 @@ def raw_name(qname):
 CACHE = {}
 
 
-def answer(zone, data):
+def answer(zone, data, secure=()):
     """The reply to query data; replies are cached per scenario and exact
-    question (bytes 12 on, so the question's case is echoed), only the
-    query id (bytes 0-1) and the RD flag change."""
-    key = (id(zone), data[2] & 1, data[12:])
+    question (bytes 12 on, so the question's case is echoed), the RD flag
+    and the AD flag asked for; only the query id (bytes 0-1) changes."""
+    if len(data) < 12:
+        return None
+    key = (id(zone), data[2] & 1, data[3] & 0x20, data[12:])
     if key in CACHE:
         out = CACHE[key]
         return None if out is None else data[:2] + out[2:]
-    out = answer_uncached(zone, data)
+    out = answer_uncached(zone, data, secure)
     CACHE[key] = out
     return out
 
 
-def answer_uncached(zone, data):
+def wants_ad(req):
+    """The query asked for the AD bit: AD=1 in its header or DO in EDNS."""
+    if req.header.ad:
+        return True
+    return any(r.rtype == QTYPE.OPT and (r.ttl >> 15) & 1 for r in req.ar)
+
+
+def is_secure(secure, name):
+    name = name.lower().rstrip('.')
+    return any(name == s or name.endswith('.' + s)
+               for s in (str(x).lower().rstrip('.') for x in secure))
+
+
+def answer_uncached(zone, data, secure=()):
     try:
         req = DNSRecord.parse(data)
     except Exception:
@@ -154,6 +179,7 @@ def answer_uncached(zone, data):
     rcode, rrs = res
     reply = req.reply(ra=1, aa=1)
     reply.header.rcode = rcode
+    reply.header.ad = int(wants_ad(req) and is_secure(secure, raw_name(q.qname)))
     for owner, t, v in rrs:
         reply.add_answer(RR(owner, TYPES[t], rdata=rdata(t, v), ttl=60))
     return reply.pack()
@@ -166,6 +192,7 @@ def main():
     socks = {}
     for i, doc in enumerate(docs):
         zone = load_zone(doc.get('zonedata'))
+        secure = tuple(doc.get('secure') or ())
         ip = '%s.%d' % (prefix, i + 1)
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         u.bind((ip, 53))
@@ -173,18 +200,18 @@ def main():
         t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         t.bind((ip, 53))
         t.listen(16)
-        socks[u] = ('udp', zone)
-        socks[t] = ('tcp', zone)
+        socks[u] = ('udp', zone, secure)
+        socks[t] = ('tcp', zone, secure)
     with open(ready + '.tmp', 'w') as f:
         f.write(prefix + '\n')
     os.rename(ready + '.tmp', ready)
     while True:
         r, _, _ = select.select(list(socks), [], [])
         for s in r:
-            kind, zone = socks[s]
+            kind, zone, secure = socks[s]
             if kind == 'udp':
                 data, peer = s.recvfrom(4096)
-                out = answer(zone, data)
+                out = answer(zone, data, secure)
                 if out is None:
                     continue
                 if len(out) > 512:
@@ -204,7 +231,7 @@ def main():
                         if not chunk:
                             break
                         data += chunk
-                    out = answer(zone, data)
+                    out = answer(zone, data, secure)
                     if out is not None:
                         c.sendall(struct.pack('>H', len(out)) + out)
                 except Exception:

@@ -160,6 +160,12 @@ static void test_domains (void)
   CHECK(dom1("a.com [::1") == 1 && dom1("a.com [1.2.3.4]") == 1 && dom1("a.com [::1]x") == 1, "domains: bad IPv6 routes") ;
   CHECK(dom1("a.com 1.2.3.400") == 1 && strstr(lasterr, "bad host"), "domains: bad IPv4 route") ;
   CHECK(dom1("a.com x.org tls=maybe") == 1 && strstr(lasterr, "tls"), "domains: bad tls") ;
+  CHECK(dom1("a.com x.org tls=verify") == 0 && dom1("a.com x.org tls=dane") == 0 && dom1("a.com x.org tls=none") == 0, "domains: tls=verify, dane, none") ;
+  CHECK(dom1("a.com x.org tls=dane dane_fallback=verify tls_ca=/dev/null") == 0, "domains: dane_fallback, tls_ca") ;
+  CHECK(dom1("a.com x.org dane_fallback=dane") == 1 && strstr(lasterr, "dane_fallback"), "domains: dane_fallback=dane refused") ;
+  CHECK(dom1("a.com x.org tls_ca=ca.pem") == 1 && strstr(lasterr, "absolute"), "domains: relative tls_ca") ;
+  CHECK(dom1("a.com x.org tls_ca=/nonexistent/ca.pem") == 1 && strstr(lasterr, "not readable"), "domains: unreadable tls_ca") ;
+  CHECK(dom1("a.com x.org tls_ca") == 1 && dom1("a.com x.org tls=may tls=none") == 1, "domains: tls_ca without value, tls twice") ;
   CHECK(dom1("a.com x.org foo=1") == 1 && strstr(lasterr, "unknown option"), "domains: unknown option") ;
   CHECK(dom1("a.com x.org size=2G") == 1 && strstr(lasterr, "cap"), "domains: size above cap") ;
   CHECK(dom1("a.com x.org size=1G") == 0, "domains: size at cap") ;
@@ -241,6 +247,7 @@ static void test_clients_limits (void)
   CHECK(cli1("10.0.0.300 trusted") == 1 && strstr(lasterr, "bad address"), "clients: bad address") ;
   CHECK(cli1("10.0.0.1") == 1, "clients: nothing to set") ;
   CHECK(cli1("10.0.0.1 tls=may") == 1 && cli1("10.0.0.1 trusted=1") == 1, "clients: domain-only / bad options") ;
+  CHECK(cli1("10.0.0.1 tls_ca=/dev/null") == 1 && cli1("10.0.0.1 dane_fallback=may") == 1, "clients: no TLS options") ;
   CHECK(cli1("10.0.0.1 recipients=100001") == 1 && strstr(lasterr, "cap of 100000"), "clients: above cap") ;
   CHECK(cli1("10.0.0.1 recipients=unlimited") == 1, "clients: unlimited where not allowed") ;
   CHECK(cli1("10.0.0.1 trusted\n10.0.0.1/32 trusted") == 1 && strstr(lasterr, "duplicate"), "clients: duplicate prefix") ;
