@@ -41,6 +41,37 @@ static void usage (void)
   mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
 }
 
+/* The redis file turns shared counting on (rl_redis.h). */
+static void setup_redis (void)
+{
+  struct span s ;
+  char const *ms = getenv(RL_REDIS_MS_ENV) ;
+  uint64_t v ;
+  if (!g.haveconf || !conf_get(&g.conf, "redis", 5, &s)) return ;
+  if (!conf_redis_parse(s.p, s.len, &g.redis))
+  {
+    mx_log_kv(MX_LOG_WARN, "config-unusable", "reason", "bad-redis-address", "detail", "counting on this host alone", (char const *)0) ;
+    return ;
+  }
+  g.redis_on = 1 ;
+  if (ms && mx_u64_scan_all(ms, strlen(ms), 10000, &v) && v) g.redis_ms = (unsigned int)v ;
+  if (g.state[0])
+  {
+    memcpy(g.redis_marker, g.state, strlen(g.state)) ;
+    memcpy(g.redis_marker + strlen(g.state), RL_REDIS_MARKER, sizeof RL_REDIS_MARKER) ;
+  }
+}
+
+/* Refusals by reason, for the metrics (lib/counter.h, in the queue). */
+static void count_refusal (char const *reason)
+{
+  char name[MX_COUNTER_NAME_MAX + 1] ;
+  struct span q ;
+  if (!g.haveconf || !conf_queue(&g.conf, &q)) return ;
+  if (mx_counter_name(name, sizeof name, "mxhold_refusals_total", "program", "ratelimit", "reason", reason, (char const *)0))
+    mx_counter_add_q(q.p, q.len, name, 1) ;
+}
+
 /* Config, "me", the state file's path. Never fatal: without a config the
    defaults apply, and without a state file every client is admitted. */
 static void setup (char const *confdir, char const *statefile)
@@ -81,37 +112,6 @@ static void setup (char const *confdir, char const *statefile)
     g.state[s.len] = '/' ;
     memcpy(g.state + s.len + 1, RL_STATE_NAME, sizeof(RL_STATE_NAME)) ;
   }
-}
-
-/* The redis file turns shared counting on (rl_redis.h). */
-static void setup_redis (void)
-{
-  struct span s ;
-  char const *ms = getenv(RL_REDIS_MS_ENV) ;
-  uint64_t v ;
-  if (!g.haveconf || !conf_get(&g.conf, "redis", 5, &s)) return ;
-  if (!conf_redis_parse(s.p, s.len, &g.redis))
-  {
-    mx_log_kv(MX_LOG_WARN, "config-unusable", "reason", "bad-redis-address", "detail", "counting on this host alone", (char const *)0) ;
-    return ;
-  }
-  g.redis_on = 1 ;
-  if (ms && mx_u64_scan_all(ms, strlen(ms), 10000, &v) && v) g.redis_ms = (unsigned int)v ;
-  if (g.state[0])
-  {
-    memcpy(g.redis_marker, g.state, strlen(g.state)) ;
-    memcpy(g.redis_marker + strlen(g.state), RL_REDIS_MARKER, sizeof RL_REDIS_MARKER) ;
-  }
-}
-
-/* Refusals by reason, for the metrics (lib/counter.h, in the queue). */
-static void count_refusal (char const *reason)
-{
-  char name[MX_COUNTER_NAME_MAX + 1] ;
-  struct span q ;
-  if (!g.haveconf || !conf_queue(&g.conf, &q)) return ;
-  if (mx_counter_name(name, sizeof name, "mxhold_refusals_total", "program", "ratelimit", "reason", reason, (char const *)0))
-    mx_counter_add_q(q.p, q.len, name, 1) ;
 }
 
 static void limit_for (char const *ip, struct rl_limit *l)
