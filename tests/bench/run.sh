@@ -47,6 +47,8 @@ dlv_n=""
 if [ "${BENCH_N:-5000}" -lt 5000 ]; then
   : "${BENCH_RL_N:=$(( BENCH_N < 100 ? 100 : BENCH_N ))}" "${BENCH_RL_ROUNDS:=1}" "${BENCH_RL_KEYS:=100000}"
   export BENCH_RL_N BENCH_RL_ROUNDS BENCH_RL_KEYS
+  : "${BENCH_RD_N:=$(( BENCH_N < 100 ? 100 : BENCH_N ))}" "${BENCH_RD_ROUNDS:=1}"
+  export BENCH_RD_N BENCH_RD_ROUNDS
   dlv_n=$(( BENCH_N * 20 ))
 fi
 
