@@ -74,4 +74,14 @@ wait_until 10 grep -q 'disconnect client=192.0.2.44 ' "$T/relay.log" || true
 like "$(grep 'smtpd: info: disconnect client=192.0.2.44 ' "$T/relay.log")" "reason=talked-early" "as the client's, 192.0.2.44"
 is "$($CLIENT 127.0.0.1 127.0.0.1 "$rport" mail 'PROXY TCP6 2001:db8::44 ::1 4444 25\r\n')" "220 250 250 250 354 250 221" "a v1 TCP6 header, then a message"
 like "$(grep 'smtpd: info: connect client=2001:db8::44 ' "$T/relay.log")" "port=4444" "smtpd saw the IPv6 client and its port"
+
+# usage: no program, a bad -t
+mxhold-proxy 2>"$T/usage.log"; rc1=$?
+mxhold-proxy -t 0 true 2>>"$T/usage.log"; rc2=$?
+is "$rc1:$rc2" "100:100" "usage: exit 100 without a program or with -t 0"
+like "$(head -1 "$T/usage.log")" '^mxhold-proxy: fatal: usage usage="mxhold-proxy \[ -c confdir \] \[ -t seconds \] prog\.\.\."$' "and the usage line"
+# no config: every peer refused, with a warning
+out=$(printf 'PROXY TCP4 192.0.2.9 127.0.0.1 1 25\r\n' | MXHOLD_CONF=$T/none TCPREMOTEIP=127.0.0.1 mxhold-proxy echo ran 2>"$T/noconf.log" | tr -d "\r")
+is "$out" "421 4.7.0 localhost no access from this address" "no config: refused, not trusted"
+like "$(cat "$T/noconf.log")" "warning: config-unreadable path=$T/none .*reason=no-trusted-proxies" "with the config warning"
 done_testing
