@@ -46,6 +46,8 @@ char const rl_redis_script[] =
   "redis.call('PEXPIRE', KEYS[1], ttl) "
   "return { ok, tat, retry, adm, den }" ;
 
+char rl_redis_error[RL_REDIS_ERROR_MAX] ;
+
 static uint64_t now_ms (void)
 {
   struct timespec ts ;
@@ -174,15 +176,19 @@ int rl_redis_take (struct conf_redis_addr const *a, unsigned int timeout_ms, str
     int timedout = c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK) ;
     if (timedout) errno = ETIMEDOUT ;
     redisFree(c) ;
-    return fail(-1, why, timedout ? "timeout" : "reply") ;
+    return fail(-1, why, timedout ? "timeout" : "closed") ;
   }
   if (!reply_ok(r))
   {
-    int script = r->type == REDIS_REPLY_ERROR ;
+    int iserr = r->type == REDIS_REPLY_ERROR ;
+    size_t n = iserr && r->str ? r->len : 0 ;
+    if (n >= sizeof rl_redis_error) n = sizeof rl_redis_error - 1 ;
+    memcpy(rl_redis_error, iserr && r->str ? r->str : "", n) ;
+    rl_redis_error[n] = 0 ;
     freeReplyObject(r) ;
     redisFree(c) ;
     errno = EPROTO ;
-    return fail(-1, why, script ? "script" : "reply") ;
+    return fail(-1, why, iserr ? "error-reply" : "bad-reply") ;
   }
   v->admitted = r->element[0]->integer == 1 ;
   v->level = rl_gcra_level((uint64_t)r->element[1]->integer, now, l->interval) ;
@@ -226,8 +232,8 @@ int rl_redis_gate (struct conf_redis_addr const *a, unsigned int timeout_ms, cha
     mx_log_start(&lg, MX_LOG_WARN, "redis-unavailable") ;
     mx_log_str(&lg, "redis", where) ;
     mx_log_str(&lg, "reason", why) ;
-    mx_log_errno(&lg, e) ;
-    mx_log_str(&lg, "detail", "counting on this host's own state; logged once a minute until redis answers") ;
+    if (strcmp(why, "error-reply")) mx_log_errno(&lg, e) ;
+    mx_log_str(&lg, "detail", strcmp(why, "error-reply") ? "counting on this host's own state; logged once a minute until redis answers" : rl_redis_error) ;
     mx_log_end(&lg) ;
   }
   return 0 ;

@@ -21,10 +21,16 @@
 
 /* Counts one connection from k at now against l in Redis at a, giving up
    after timeout_ms (0: RL_REDIS_TIMEOUT_MS) from the call. Fills v as
-   rl_state_take does. 0, or -1 with *why a reason word ("connect",
-   "timeout", "reply", "script") and errno where one applies. */
+   rl_state_take does. 0, or -1 with *why a reason word and errno where
+   one applies: "connect" (refused, unreachable), "timeout" (connect or
+   reply past the deadline), "closed" (the connection failed mid-reply),
+   "error-reply" (Redis answered an error: its text in rl_redis_error,
+   e.g. NOAUTH), "bad-reply" (not the script's five integers). */
 int rl_redis_take (struct conf_redis_addr const *a, unsigned int timeout_ms, struct rl_key const *k, uint64_t now,
                    struct rl_limit const *l, struct rl_verdict *v, char const **why) ;
+
+#define RL_REDIS_ERROR_MAX 200      /* Redis's error text kept for the log */
+extern char rl_redis_error[RL_REDIS_ERROR_MAX] ;
 
 /* ratelimit's hook: counts the connection in Redis (1, verdict in v), or
    returns 0 when Redis cannot answer and the caller must count locally.

@@ -83,4 +83,15 @@ else
   ok "# SKIP no IPv6 loopback"
 fi
 is "$(count_lines "$T/c.log" 'redis-unavailable')" 0 "no outage on either"
+
+# A Redis that wants a password: an error reply, logged with its text, and
+# the host counts on its own.
+pa=$(free_port)
+bg redis-server --port "$pa" --bind 127.0.0.1 --requirepass secret --save '' --appendonly no --dir "$T" >>"$T/redis.auth.out" 2>&1
+wait_until 10 eval '[ "$(redis-cli -p '"$pa"' ping 2>/dev/null | cut -c1-6)" = NOAUTH ]' || nok "redis with a password did not start"
+echo "127.0.0.1:$pa" >"$T/c/redis"
+mxhold-conf compile "$T/c" >/dev/null || nok "compile"
+is "$(gate 192.0.2.3)" admitted "NOAUTH: admitted on local state"
+like "$(grep 'redis-unavailable' "$T/c.log")" "reason=error-reply detail=\"NOAUTH Authentication required\.\"" "logged with Redis's own words"
+is "$(MXHOLD_RL_NOW=1700000000 mxhold-ratelimit -c "$T/c" -l | grep -c '^192\.0\.2\.3 ')" 1 "and counted in the local state"
 done_testing
