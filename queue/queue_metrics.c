@@ -209,6 +209,7 @@ static char const *family_help (char const *fam, size_t n)
     { "mxhold_bounced_total", "Recipients bounced (5xx or by the operator), by recipient domain." },
     { "mxhold_expired_total", "Recipients whose lifetime ran out, by recipient domain." },
     { "mxhold_refusals_total", "Refusals of the inbound chain, by program and reason." },
+    { "mxhold_redis_fallbacks_total", "Connections ratelimit counted on the host's own state because Redis did not answer." },
   } ;
   for (size_t i = 0 ; i < sizeof f / sizeof f[0] ; i++)
     if (strlen(f[i][0]) == n && !memcmp(f[i][0], fam, n)) return f[i][1] ;

@@ -62,13 +62,15 @@ static void setup_redis (void)
   }
 }
 
-/* Refusals by reason, for the metrics (lib/counter.h, in the queue). */
-static void count_refusal (char const *reason)
+/* Events for the metrics (lib/counter.h, in the queue): refusals by
+   reason (reason non-NULL), or connections Redis could not count. */
+static void count_event (char const *reason)
 {
   char name[MX_COUNTER_NAME_MAX + 1] ;
   struct span q ;
   if (!g.haveconf || !conf_queue(&g.conf, &q)) return ;
-  if (mx_counter_name(name, sizeof name, "mxhold_refusals_total", "program", "ratelimit", "reason", reason, (char const *)0))
+  if (!reason) mx_counter_add_q(q.p, q.len, "mxhold_redis_fallbacks_total", 1) ;
+  else if (mx_counter_name(name, sizeof name, "mxhold_refusals_total", "program", "ratelimit", "reason", reason, (char const *)0))
     mx_counter_add_q(q.p, q.len, name, 1) ;
 }
 
@@ -142,7 +144,7 @@ static void refuse (char const *ip, struct rl_key const *k, struct rl_limit cons
   mx_log_u64(&lg, "refusals", v->denied_total) ;
   mx_log_bytes(&lg, "reply", reply, n >= 2 ? n - 2 : 0) ;   /* without its CRLF */
   mx_log_end(&lg) ;
-  count_refusal("rate") ;
+  count_event("rate") ;
   signal(SIGPIPE, SIG_IGN) ;
   rl_refuse(0, 1, g.me, ip, l->connections, l->window, retry) ;
   _exit(0) ;
@@ -169,7 +171,7 @@ static void admit_uncounted (char const *ipkey, char const *ip, char const *reas
 
 static void closed (char const *ip, int e)
 {
-  count_refusal("state-unusable") ;
+  count_event("state-unusable") ;
   rl_closed(g.me, g.state, ip, e) ;
 }
 
@@ -187,10 +189,14 @@ static void gate (char const *ip)
   }
   limit_for(ip, &l) ;
   if (l.unlimited) return ;
-  if (g.redis_on && !l.blocked && rl_redis_gate(&g.redis, g.redis_ms, g.redis_marker, &k, rl_clock_now(), &l, &v))
+  if (g.redis_on && !l.blocked)
   {
-    if (!v.admitted) refuse(ip, &k, &l, &v) ;
-    return ;
+    if (rl_redis_gate(&g.redis, g.redis_ms, g.redis_marker, &k, rl_clock_now(), &l, &v))
+    {
+      if (!v.admitted) refuse(ip, &k, &l, &v) ;
+      return ;
+    }
+    count_event(0) ;
   }
   if (!g.state[0])
   {

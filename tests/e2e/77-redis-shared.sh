@@ -57,6 +57,9 @@ is "$(count_lines "$T/a.log" 'warning: redis-unavailable redis=127\.0\.0\.1:[0-9
 is "$(count_lines "$T/b.log" 'warning: redis-unavailable .*reason=connect ')" 1 "b: once"
 is "$(hits 6 127.0.0.11 127.0.0.2 "$port")" "220 4
 421 2" "local limits still hold on a (10 per host while redis is down)"
+like "$(mxhold-queuectl -c "$T/a" metrics -)" "
+mxhold_redis_fallbacks_total 16
+" "the metrics count a's 16 connections on local state (4 stopped, 12 killed)"
 
 # The other two forms of the redis file: a unix socket, [IPv6]:PORT.
 bg redis-server --port 0 --unixsocket "$T/r.sock" --save '' --appendonly no --dir "$T" >>"$T/redis.sock.out" 2>&1
