@@ -86,8 +86,10 @@ static int is_reply (char const *text)
 }
 
 /* Outcomes per recipient domain, for the metrics (lib/counter.h):
-   mxhold_EVENT_total{domain="..."}; a failure to count is ignored. */
-static void count_outcome (char const *event, struct span to)
+   mxhold_EVENT_total{domain="..."}; a failure to count is ignored. A DSN
+   (null sender) goes to a domain a stranger chose: all of them count as
+   domain="-dsn", so nobody outside can fill the counter file. */
+static void count_outcome (char const *event, struct span to, struct span from)
 {
   char metric[32] = "mxhold_" ;
   char dom[256] ;
@@ -100,7 +102,7 @@ static void count_outcome (char const *event, struct span to)
   if (strlen(event) + 14 > sizeof metric) return ;
   memcpy(metric + 7, event, strlen(event)) ;
   memcpy(metric + 7 + strlen(event), "_total", 7) ;
-  if (mx_counter_name(name, sizeof name, metric, "domain", n ? dom : "-", (char const *)0))
+  if (mx_counter_name(name, sizeof name, metric, "domain", !from.len ? "-dsn" : n ? dom : "-", (char const *)0))
     mx_counter_add_q(g.q, strlen(g.q), name, 1) ;
 }
 
@@ -124,7 +126,7 @@ static void log_outcome (uint32_t i, uint32_t r, char const *event, struct span 
   mx_log_str(&l, "status", event) ;
   if (reason) mx_log_str(&l, "reason", reason) ;
   mx_log_end(&l) ;
-  count_outcome(event, to) ;
+  count_outcome(event, to, from) ;
 }
 
 void dlv_rcpt_result (uint32_t i, uint32_t r, char st, struct span to, struct span from,

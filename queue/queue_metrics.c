@@ -106,7 +106,8 @@ static void one (struct queue_walk *w, struct queue_item *it)
       char c = at[1 + k] ;
       low[k] = (c >= 'A' && c <= 'Z') ? c + 32 : c ;
     }
-    d = dl ? dom_get(m, low, dl) : dom_get(m, "-", 1) ;
+    /* a DSN's recipient domain is a stranger's choice: one label for all */
+    d = !it->env.from.len ? dom_get(m, "-dsn", 4) : dl ? dom_get(m, low, dl) : dom_get(m, "-", 1) ;
     d->pending++ ;
     older(&d->oldest, it->env.arrived) ;
     if (attempts)

@@ -12,11 +12,13 @@ P=$(free_port)
 dlv_conf "$P" retry_min 60 retry_max 60
 sed -i 's/^example\.net .*/example.net 127.0.0.1:9/' "$C/domains"
 dlv_recompile
-sink_start "$P" "$T/mbox"
+sink_start "$P" "$T/mbox" --reject '^nobody@'
 dlv_start
 inject a@sender.org x1@example.com
 inject a@sender.org x2@example.com
 check "two messages to example.com delivered" wait_until 15 queue_empty
+inject s@example.com nobody@example.com
+check "a refused recipient bounced, its DSN delivered" wait_until 15 eval 'queue_empty && [ "$(logcount "delivered qid=[0-9.]* from=\"\" ")" -ge 1 ]'
 inject b@sender.org y@example.net z@EXAMPLE.net
 check "the example.net message deferred" wait_until 15 eval '[ "$(logcount "status=deferred")" -ge 2 ]'
 sp=$(free_port)
@@ -45,6 +47,8 @@ age=$(printf '%s\n' "$m" | awk '$1 == "mxhold_queue_oldest_seconds" {print $2}')
 between "$age" $((now - arr - 5)) $((now - arr + 5)) "oldest age matches the oldest arrived line ($age s)"
 like "$m" 'mxhold_queue_deferred_oldest_seconds\{domain="example\.net"\} [0-9]+' "per-domain age of the oldest deferral"
 is "$(printf '%s\n' "$m" | grep '^mxhold_delivered_total{domain="example.com"}')" 'mxhold_delivered_total{domain="example.com"} 2' "deliveries counted per domain"
+is "$(printf '%s\n' "$m" | grep '^mxhold_bounced_total{domain="example.com"}')" 'mxhold_bounced_total{domain="example.com"} 1' "the bounce counted"
+is "$(printf '%s\n' "$m" | grep '^mxhold_delivered_total{domain="-dsn"}')" 'mxhold_delivered_total{domain="-dsn"} 1' "the DSN's delivery counted as domain=\"-dsn\", not its recipient's domain"
 is "$(printf '%s\n' "$m" | awk -F' ' '/^mxhold_deferred_total\{domain="example.net"\}/ {print $2}')" "$(logcount 'status=deferred')" "deferrals counted as deliver logged them"
 is "$(printf '%s\n' "$m" | grep '^mxhold_refusals_total{program="smtpd",reason="relay"}')" 'mxhold_refusals_total{program="smtpd",reason="relay"} 1' "smtpd's relay refusal counted by reason"
 is "$(printf '%s\n' "$m" | grep -c '^# TYPE mxhold_delivered_total counter$')" 1 "one TYPE line per family"
