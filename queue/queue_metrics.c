@@ -179,6 +179,8 @@ struct clist { struct csample *s ; size_t n, a ; } ;
 static void collect (char const *name, uint64_t count, void *ctx)
 {
   struct clist *c = ctx ;
+  /* the file is ours, but a damaged one must not break the format */
+  for (char const *p = name ; *p ; p++) if ((unsigned char)*p < 32 || (unsigned char)*p > 126) return ;
   for (size_t i = 0 ; i < c->n ; i++)
     if (!strcmp(c->s[i].name, name))
     {
