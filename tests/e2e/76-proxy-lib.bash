@@ -44,3 +44,29 @@ hits () {
   local i n=$1 src=$2 addr=$3 port=$4
   for i in $(seq "$n"); do $CLIENT "$src" "$addr" "$port" greet | cut -c1-3; done | sort | uniq -c | awk '{ print $2, $1 }'
 }
+
+# par_hits N SRC PORT HOST...: N connections from SRC at once, spread
+# round robin over HOST... (all opened before any greeting is read);
+# prints the count of each first reply code, sorted ("220 10", "421 14")
+par_hits () {
+  local n=$1 src=$2 port=$3; shift 3
+  $PY - "$n" "$src" "$port" "$@" <<'PYEOF'
+import socket, sys, threading, collections
+n, src, port, hosts = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+codes = collections.Counter(); lock = threading.Lock(); go = threading.Event()
+def one(i):
+    try:
+        s = socket.socket(); s.settimeout(20); s.bind((src, 0)); s.connect((hosts[i % len(hosts)], port))
+        go.wait(20)
+        code = s.makefile("rb").readline()[:3].decode("ascii", "replace") or "eof"
+        s.close()
+    except Exception:
+        code = "err"
+    with lock: codes[code] += 1
+ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+for t in ts: t.start()
+go.set()
+for t in ts: t.join()
+for c in sorted(codes): print(c, codes[c])
+PYEOF
+}

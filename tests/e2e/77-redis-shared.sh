@@ -27,6 +27,13 @@ ttl=$(redis-cli -p "$rport" pttl mxhold:rl:127.0.0.7)
 between "$ttl" 3000000 3601000 "the key expires when its budget is whole again (pttl ms)"
 like "$(grep 'refused client=127.0.0.7 ' "$T/b.log")" "count=11 burst=10 refusals=2 " "b's refusal line counts a's connections too"
 is "$(hits 3 127.0.0.8 127.0.0.3 "$port")" "220 3" "another client is not affected"
+# Atomic across hosts: 24 connections at once, 12 to each host, for one
+# client whose budget is 10: exactly 10 admitted in all.
+out=$(par_hits 24 127.0.0.12 "$port" 127.0.0.2 127.0.0.3)
+is "$out" "220 10
+421 14" "24 connections at once over both hosts: exactly 10 admitted"
+is "$(redis-cli -p "$rport" hmget mxhold:rl:127.0.0.12 a d | tr '\n' ' ')" "10 14 " "redis counted each one once"
+is "$(cat "$T/a.log" "$T/b.log" | grep -c 'redis-unavailable')" 0 "(none of them fell back to local state)"
 is "$(ls "$T"/a/q/ratelimit.state* 2>/dev/null | wc -l)" 0 "no local state touched while redis answers"
 
 # Slow: redis stopped. Each connection waits at most the timeout.
