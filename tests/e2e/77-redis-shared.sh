@@ -104,4 +104,11 @@ mxhold-conf compile "$T/c" >/dev/null || nok "compile"
 is "$(gate 192.0.2.3)" admitted "NOAUTH: admitted on local state"
 like "$(grep 'redis-unavailable' "$T/c.log")" "reason=error-reply detail=\"NOAUTH Authentication required\.\"" "logged with Redis's own words"
 is "$(MXHOLD_RL_NOW=1700000000 mxhold-ratelimit -c "$T/c" -l | grep -c '^192\.0\.2\.3 ')" 1 "and counted in the local state"
+# Redis unusable and the local state too: closed for now, never open
+rm -f "$T/c.q/ratelimit.state"; mkdir "$T/c.q/ratelimit.state"
+is "$(gate 192.0.2.4)" "421 4.3.0" "no redis, no local state: 421 4.3.0, not an admission"
+like "$(grep 'reason=state-unusable' "$T/c.log")" "refused client=192\.0\.2\.4 reason=state-unusable " "with its line"
+echo "$T/r.sock" >"$T/c/redis"
+mxhold-conf compile "$T/c" >/dev/null || nok "compile"
+is "$(gate 192.0.2.4)" admitted "redis back: counted there, the broken local state does not matter"
 done_testing
