@@ -5,6 +5,7 @@
    exec'd with the socket positioned just past the header. Any other peer
    gets 421 and is dropped. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,7 @@ static void refuse_peer (struct conf const *c, char const *peer)
   count_refusal("untrusted-proxy") ;
   if (haveconf) conf_me(c, &me) ;
   if (me.len > PX_ME_MAX) me.len = PX_ME_MAX ;
+  signal(SIGPIPE, SIG_IGN) ;   /* a peer gone already: nothing to tell */
   memcpy(line, "421 4.7.0 ", 10) ;
   n = 10 ;
   memcpy(line + n, me.p, me.len) ;
