@@ -7,8 +7,9 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/76-proxy-lib.bash"
 
-rport=$(free_port); port=$(free_port)
-redis_start "$rport"
+rport=$(free_port); port=$(free_port); rport2=$(free_port)
+redis_start "$rport2"   # the smoothing comparison's, near the end
+redis_start "$rport"    # REDIS_PID: the one stopped and killed
 for h in a b; do
   mkconf -p 9 -d example.com -l 'connections 10 3600\nburst 10\n' "$T/$h" || exit 1
   echo "127.0.0.1:$rport" >"$T/$h/redis"
@@ -68,7 +69,25 @@ like "$(mxhold-queuectl -c "$T/a" metrics -)" "
 mxhold_redis_fallbacks_total 16
 " "the metrics count a's 16 connections on local state (4 stopped, 12 killed)"
 
-# The other two forms of the redis file: a unix socket, [IPv6]:PORT.
+# Same smoothing: one sequence of connections at irregular times, counted
+# by the local state and by Redis under the same limit (5 per 60 s, burst
+# 3), gets the same verdicts and the same retry-after, one by one.
+mkconf -q "$T/l.q" -Q -p 9 -d example.com -l 'connections 5 60\nburst 3\n' "$T/l" || exit 1
+mkconf -q "$T/r.q" -Q -p 9 -d example.com -l 'connections 5 60\nburst 3\n' "$T/r" || exit 1
+echo "127.0.0.1:$rport2" >"$T/r/redis"
+mxhold-conf compile "$T/r" >/dev/null || nok "compile r"
+verdict () { printf 'QUIT\r\n' | MXHOLD_CONF=$1 MXHOLD_RL_NOW=$2 TCPREMOTEIP=198.51.100.$3 mxhold-ratelimit echo admitted 2>/dev/null | head -1 | tr -d '\r'; }
+t=1700000000; same=0; n=0; refused=0
+for gap in 0 0 0 0 1 5 12 12 0 0 30 0 0 0 0 0 7.5 3.25 0 60 0 0 0 0 0 11.9 12.1 0 0 0.000001 24 0 0 0 1; do
+  t=$($PY -c "print('%.6f' % ($t + $gap))")
+  a=$(verdict "$T/l" "$t" 7); b=$(verdict "$T/r" "$t" 7)
+  n=$((n + 1)); [ "$a" = "$b" ] && same=$((same + 1))
+  case $a in 421*) refused=$((refused + 1)) ;; esac
+  [ "$a" = "$b" ] || diag "at $t: local '$a', redis '$b'"
+done
+is "$same/$n" "$n/$n" "local state and Redis agree on every verdict and retry-after"
+between "$refused" 5 30 "(and the sequence has refusals: $refused of $n)"
+: a unix socket, [IPv6]:PORT.
 bg redis-server --port 0 --unixsocket "$T/r.sock" --save '' --appendonly no --dir "$T" >>"$T/redis.sock.out" 2>&1
 wait_until 10 eval '[ "$(redis-cli -s "$T/r.sock" ping 2>/dev/null)" = PONG ]' || nok "redis on a unix socket did not start"
 mkconf -q "$T/c.q" -Q -p 9 -d example.com -l 'connections 2 3600\nburst 2\n' "$T/c" || exit 1
