@@ -9,6 +9,7 @@ source "$(dirname "$0")/76-proxy-lib.bash"
 
 rport=$(free_port); port=$(free_port); rport2=$(free_port)
 redis_start "$rport2"   # the smoothing comparison's, near the end
+REDIS2_PID=$REDIS_PID
 redis_start "$rport"    # REDIS_PID: the one stopped and killed
 for h in a b; do
   mkconf -p 9 -d example.com -l 'connections 10 3600\nburst 10\n' "$T/$h" || exit 1
@@ -87,6 +88,14 @@ for gap in 0 0 0 0 1 5 12 12 0 0 30 0 0 0 0 0 7.5 3.25 0 60 0 0 0 0 0 11.9 12.1 
 done
 is "$same/$n" "$n/$n" "local state and Redis agree on every verdict and retry-after"
 between "$refused" 5 30 "(and the sequence has refusals: $refused of $n)"
+# The default deadline, 50 ms: a stopped Redis costs a connection no more.
+kill -STOP "$REDIS2_PID"
+start=$(date +%s%N)
+is "$(MXHOLD_CONF=$T/r MXHOLD_RL_NOW=$t TCPREMOTEIP=198.51.100.8 mxhold-ratelimit echo admitted 2>"$T/r.log" </dev/null)" admitted "redis stopped, default deadline: admitted on local state"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+kill -CONT "$REDIS2_PID"
+between "$ms" 0 1000 "within a second, the exec included ($ms ms)"
+like "$(cat "$T/r.log")" "redis-unavailable redis=127\.0\.0\.1:$rport2 reason=timeout " "logged as a timeout"
 : a unix socket, [IPv6]:PORT.
 bg redis-server --port 0 --unixsocket "$T/r.sock" --save '' --appendonly no --dir "$T" >>"$T/redis.sock.out" 2>&1
 wait_until 10 eval '[ "$(redis-cli -s "$T/r.sock" ping 2>/dev/null)" = PONG ]' || nok "redis on a unix socket did not start"
