@@ -38,8 +38,9 @@ int mx_counter_add_q (char const *q, size_t qlen, char const *name, uint64_t n) 
 int mx_counter_each (char const *path, void (*fn) (char const *name, uint64_t count, void *ctx), void *ctx) ;
 
 /* Writes into buf[n] `metric{k1="v1",k2="v2"}` from NULL-ended key, value
-   pairs; values escaped as Prometheus wants (\\ \" \n), bytes outside
-   32..126 as '?'. Returns the length, or 0 if it does not fit. */
+   pairs; in values '\\' and '"' are escaped as Prometheus wants and bytes
+   outside 32..126 become '?' (so no value holds a line end). Returns the
+   length (NUL-terminated), or 0 if it does not fit. */
 size_t mx_counter_name (char *buf, size_t n, char const *metric, ...) ;
 
 #endif
