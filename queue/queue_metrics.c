@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>      /* rename */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +34,8 @@ struct metrics
 {
   struct mdom *d ;
   size_t n, a ;
+  size_t *idx ;          /* dom_get's index into d */
+  size_t ia ;
   uint64_t msgs, msgs_new, unreadable, oldest ;
   char *out ;
   size_t len, cap ;
@@ -43,11 +46,38 @@ static void die_nomem (void)
   mx_die_kv(111, "unable-allocate", "error", strerror(errno), (char const *)0) ;
 }
 
+/* The domain's entry: an open-addressing index (idx, a power of two,
+   half full at most) over the array d, so a queue of many domains costs
+   linear time. FNV-1a unseeded, as queue_stats.c: recipient domains are
+   the customer domains, and DSNs' all count as "-dsn". */
+static void index_grow (struct metrics *m)
+{
+  size_t na = m->ia ? 2 * m->ia : 256 ;
+  size_t *ni = malloc(na * sizeof *ni) ;
+  if (!ni) die_nomem() ;
+  for (size_t i = 0 ; i < na ; i++) ni[i] = SIZE_MAX ;
+  for (size_t j = 0 ; j < m->n ; j++)
+  {
+    size_t h = mx_fnv1a32(MX_FNV_BASIS, m->d[j].name, strlen(m->d[j].name)) & (na - 1) ;
+    while (ni[h] != SIZE_MAX) h = (h + 1) & (na - 1) ;
+    ni[h] = j ;
+  }
+  free(m->idx) ;
+  m->idx = ni ;
+  m->ia = na ;
+}
+
 static struct mdom *dom_get (struct metrics *m, char const *d, size_t len)
 {
-  for (size_t i = 0 ; i < m->n ; i++)
-    if (strlen(m->d[i].name) == len && !memcmp(m->d[i].name, d, len)) return &m->d[i] ;
-  if (m->n == METRICS_DOMAINS_MAX) return dom_get(m, "-other", 6) ;
+  size_t h ;
+  if (2 * (m->n + 1) > m->ia) index_grow(m) ;
+  for (h = mx_fnv1a32(MX_FNV_BASIS, d, len) & (m->ia - 1) ; m->idx[h] != SIZE_MAX ; h = (h + 1) & (m->ia - 1))
+  {
+    struct mdom *x = &m->d[m->idx[h]] ;
+    if (strlen(x->name) == len && !memcmp(x->name, d, len)) return x ;
+  }
+  /* past the cap, every new domain is "-other" (which may itself be added) */
+  if (m->n >= METRICS_DOMAINS_MAX && !(len == 6 && !memcmp(d, "-other", 6))) return dom_get(m, "-other", 6) ;
   if (m->n == m->a)
   {
     size_t na = m->a ? 2 * m->a : 64 ;
@@ -58,6 +88,7 @@ static struct mdom *dom_get (struct metrics *m, char const *d, size_t len)
   }
   memset(&m->d[m->n], 0, sizeof m->d[m->n]) ;
   memcpy(m->d[m->n].name, d, len) ;
+  m->idx[h] = m->n ;
   return &m->d[m->n++] ;
 }
 
@@ -316,4 +347,5 @@ void queue_metrics (char const *q, char const *file)
   else install(file, m.out, m.len) ;
   free(m.out) ;
   free(m.d) ;
+  free(m.idx) ;
 }
