@@ -33,9 +33,11 @@ PROGS :=
 UNITS :=
 FUZZ :=
 # In the order of what each uses: lib, then conf (lib only), then queue
-# (conf), then the rest. Every list is a := over lists defined before it.
-include lib/build.mk conf/build.mk queue/build.mk
-include $(filter-out lib/build.mk conf/build.mk queue/build.mk,$(sort $(wildcard */build.mk)))
+# (conf) and rcptcheck (its cache module), then the rest. Every list is a
+# := over lists defined before it.
+FIRST_MK := lib/build.mk conf/build.mk queue/build.mk rcptcheck/build.mk
+include $(FIRST_MK)
+include $(filter-out $(FIRST_MK),$(sort $(wildcard */build.mk)))
 
 BINS := $(foreach p,$(PROGS),$(B)/bin/mxhold-$(p))
 UNIT_BINS := $(foreach u,$(UNITS),$(B)/tests/unit/$(u)_test)

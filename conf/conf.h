@@ -11,6 +11,8 @@
      limits    NAME VALUE                            recipients 50
      clients   ADDR[/LEN] key=value ... | trusted    192.0.2.0/24 trusted connections=unlimited
      spf       RESULT ACTION                         fail reject
+     rcptcache path of the recipient cache          /var/lib/mxhold/rcpt
+     recipients/DOMAIN  local parts (recipients=list)  alice
      proxies   ADDR[/LEN]                            10.0.0.0/29
      redis     IP:PORT | [IPv6]:PORT | /socket/path  127.0.0.1:6379
 
@@ -30,6 +32,10 @@
      "c:lens4", "c:lens6" -> the distinct prefix lengths present, one byte each,
                              longest first (so a lookup tries only those)
      "s:" RESULT          -> ACTION                    spf policy
+     "rcptcache"          -> path of the recipient cache (file rcptcache)
+     "r:" LOCAL "@" DOMAIN -> ""                       recipients=list: a listed local
+                                                        part, both lower case; LOCAL "*"
+                                                        is the domain's catch-all
      "p:" FAM LEN ADDR    -> ""                        a trusted PROXY-protocol peer (proxies)
      "p:lens4", "p:lens6" -> as "c:lens4", for proxies
      "redis"              -> the redis file's one word (its presence turns
@@ -76,7 +82,13 @@
   X(dsn_pass_only,    1,        1,          "deliver: 1 = send a DSN only if the message's SPF result was pass (no backscatter); 0 = to any sender") \
   X(concurrency_bounce, 10,     10000,      "deliver: mxhold-remote processes at once to bounce destinations (senders' domains), beside concurrency") \
   X(timeout_bounce,   30,       3600,       "deliver: seconds to connect and to wait for any reply at a bounce destination (at most timeout_connect, timeout_remote)") \
-  X(queue_free_min,   104857600, 1099511627776, "queue: bytes the queue's filesystem keeps free; below it mxhold-queue answers 451 4.3.1")
+  X(queue_free_min,   104857600, 1099511627776, "queue: bytes the queue's filesystem keeps free; below it mxhold-queue answers 451 4.3.1") \
+  X(verify_positive,  604800,   31536000,   "recipients=verify|learn: seconds a known address stays cached") \
+  X(verify_negative,  10800,    31536000,   "recipients=verify|learn: seconds an unknown address stays cached") \
+  X(verify_timeout,   10,       120,        "recipients=verify|learn: seconds for a whole probe (connect to QUIT)") \
+  X(verify_rate,      360,      3600000,    "recipients=verify|learn: probes per hour per customer server") \
+  X(verify_burst,     20,       100000,     "recipients=verify|learn: probes a customer server may get at once before the rate applies") \
+  X(verify_cache,     100000,   10000000,   "recipients=verify|learn: addresses the cache holds (the oldest go first)")
 
 enum conf_limit_id {
 #define CONF_X_ENUM(name, def, cap, doc) CONF_LIMIT_##name,
@@ -205,5 +217,24 @@ struct conf_redis_addr {
 } ;
 /* Parses s[len]. 1, or 0 if it is none of the three forms. */
 int conf_redis_parse (char const *s, size_t len, struct conf_redis_addr *a) ;
+
+/* Recipient validation (conf/conf.md, domains: recipients=). */
+enum conf_rcpt_policy { CONF_RCPT_ANY, CONF_RCPT_LIST, CONF_RCPT_VERIFY, CONF_RCPT_LEARN } ;
+/* The policy words, indexed by enum conf_rcpt_policy; NULL past them. */
+char const *conf_rcpt_policy_name (unsigned int i) ;
+/* A domain's policy from its value (recipients=; absent or unknown: any). */
+enum conf_rcpt_policy conf_rcpt_policy (struct span domval) ;
+/* 1 if the domain says verify_fail=defer (an unanswered probe gets 450),
+   0 for accept (the default). */
+int conf_rcpt_defer (struct span domval) ;
+/* RFC 5321 4.5.3.1.1: the longest local part; a longer one is never listed */
+#define CONF_LOCAL_MAX 64
+/* recipients=list: is LOCAL@DOMAIN listed, or has the domain a catch-all?
+   Local part and domain compared without regard to ASCII case (conf.md
+   says why); one trailing dot of the domain tolerated. 1 yes, 0 no. */
+int conf_rcpt_listed (struct conf const *c, char const *local, size_t llen, char const *dom, size_t dlen) ;
+/* The recipient cache's path: the rcptcache file, else this. */
+#define CONF_RCPTCACHE_DEFAULT "/var/lib/mxhold/rcpt"
+void conf_rcptcache (struct conf const *c, struct span *path) ;
 
 #endif

@@ -10,7 +10,7 @@
 
 #define VAL_MAX (2 * CONF_LINE_MAX_BYTES)  /* canonical values may grow: "20M" -> "20971520" */
 
-static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf", "aliases", "proxies", "redis" } ;
+static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf", "aliases", "rcptcache", "proxies", "redis" } ;
 static char const *const spf_actions[] = { "accept", "mark", "reject", "defer", 0 } ;
 
 char const *conf_build_filename (enum conf_file f)
@@ -23,6 +23,12 @@ char const *conf_build_filename (enum conf_file f)
 /* Reports an error: why, then optionally ": " and the offending word with
    bytes outside 33..126 shown as '?'. Returns 0, a line's result after an
    error (checking goes on). */
+static int fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what) ;
+int conf_build_fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what)
+{
+  return fail(b, file, line, why, what) ;
+}
+
 static int fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what)
 {
   struct conf_obuf o = { b->msg, 0, sizeof b->msg - 1, 0 } ;
@@ -91,19 +97,45 @@ static int add_unique (struct conf_build *b, char const *k, size_t kl, char cons
   return conf_cdbw_add(&b->w, k, kl, v, vl) == -1 ? -1 : 1 ;
 }
 
+int conf_build_add (struct conf_build *b, char const *k, size_t kl, char const *v, size_t vl, unsigned long line, unsigned long *first)
+{
+  return add_unique(b, k, kl, v, vl, line, first) ;
+}
+
 /* The word options of a domains line (conf.md: tls=, tls_ca=,
    dane_fallback=), in the slots after the limits. */
-enum { OPT_TLS = CONF_LIMIT_N, OPT_TRUSTED, OPT_TLS_CA, OPT_DANE_FALLBACK, OPT_N } ;
+enum { OPT_TLS = CONF_LIMIT_N, OPT_TRUSTED, OPT_TLS_CA, OPT_DANE_FALLBACK, OPT_RECIPIENTS, OPT_VERIFY_FAIL, OPT_N } ;
 
-static unsigned int option_slot (struct span key)
+/* domain: a domains line, where recipients= is the recipient policy (the
+   recipients limit is per client, not per domain) */
+static unsigned int option_slot (struct span key, int domain)
 {
-  int i = conf_limit_index(key.p, key.len) ;
+  int i ;
+  if (domain && conf_word_is(key, "recipients")) return OPT_RECIPIENTS ;
+  if (conf_word_is(key, "verify_fail")) return OPT_VERIFY_FAIL ;
+  i = conf_limit_index(key.p, key.len) ;
   if (i >= 0) return (unsigned int)i ;
   if (conf_word_is(key, "tls")) return OPT_TLS ;
   if (conf_word_is(key, "trusted")) return OPT_TRUSTED ;
   if (conf_word_is(key, "tls_ca")) return OPT_TLS_CA ;
   if (conf_word_is(key, "dane_fallback")) return OPT_DANE_FALLBACK ;
   return OPT_N ;
+}
+
+/* recipients= and verify_fail= (conf.md, Recipient validation) */
+static char const *rcpt_option_check (unsigned int slot, struct span val)
+{
+  static char const *const fails[] = { "accept", "defer", 0 } ;
+  unsigned int i ;
+  if (slot == OPT_VERIFY_FAIL)
+  {
+    for (i = 0 ; fails[i] ; i++) if (conf_word_is(val, fails[i])) return 0 ;
+    return "bad verify_fail value (want accept or defer)" ;
+  }
+  for (i = 0 ; conf_rcpt_policy_name(i) ; i++) if (conf_word_is(val, conf_rcpt_policy_name(i))) return 0 ;
+  return val.len && val.p[0] >= '0' && val.p[0] <= '9'
+    ? "recipients= on a domains line is the recipient policy (any, list, verify or learn); the recipients limit is set in limits or clients"
+    : "bad recipients value (want any, list, verify or learn)" ;
 }
 
 /* The value of a domain's word option: 0 if good, else why. */
@@ -113,6 +145,7 @@ static char const *word_option_check (unsigned int slot, struct span val)
   static char const *const fallback_words[] = { "none", "may", "require", "verify", 0 } ;
   char path[CONF_PATH_MAX] ;
   size_t i ;
+  if (slot == OPT_RECIPIENTS || slot == OPT_VERIFY_FAIL) return rcpt_option_check(slot, val) ;
   if (slot == OPT_TLS_CA)
   {
     if (!val.len || val.p[0] != '/') return "bad tls_ca (want an absolute path)" ;
@@ -141,8 +174,8 @@ static char const *options_check (struct conf_build *b, struct span const *w, si
     char const *why ;
     struct span key = { w[k].p, eq ? (size_t)(eq - w[k].p) : w[k].len } ;
     struct span val = { eq ? eq + 1 : 0, eq ? w[k].len - key.len - 1 : 0 } ;
-    unsigned int slot = option_slot(key) ;
-    int word = slot == OPT_TLS || slot == OPT_TLS_CA || slot == OPT_DANE_FALLBACK ;
+    unsigned int slot = option_slot(key, domain) ;
+    int word = slot == OPT_TLS || slot == OPT_TLS_CA || slot == OPT_DANE_FALLBACK || slot == OPT_RECIPIENTS || slot == OPT_VERIFY_FAIL ;
     uint64_t v ;
     uint64_t days ;
     *bad = &w[k] ;
@@ -254,6 +287,18 @@ static int line_alias (struct line const *l)
   return 0 ;
 }
 
+/* recipients=: a list domain's file is read later; verify and learn
+   probe the route, which must name the customer's server. */
+static int domain_policy (struct line const *l, struct span val, char const *dom, size_t n)
+{
+  enum conf_rcpt_policy p = conf_rcpt_policy(val) ;
+  struct span route = conf_route(val) ;
+  if (p == CONF_RCPT_LIST) return conf_rcpt_domain(l->b, dom, n, l->no) ;
+  if ((p == CONF_RCPT_VERIFY || p == CONF_RCPT_LEARN) && conf_word_is(route, "mx"))
+    return fail(l->b, l->file, l->no, "recipients=verify and learn need a route to the customer's server, not mx", &l->w[1]) ;
+  return 0 ;
+}
+
 static int line_domain (struct line const *l)
 {
   char key[2 + CONF_HOST_MAX] = "d:" ;
@@ -282,8 +327,9 @@ static int line_domain (struct line const *l)
   if (o.over) return fail(l->b, l->file, l->no, "line too long once values are expanded", 0) ;
   r = add_unique(l->b, key, 2 + n, val, o.len, l->no, &first) ;
   if (r == 0) return report_dup(l, "domain", first) ;
-  if (r == 1) l->b->ndomains++ ;
-  return r == -1 ? -1 : 0 ;
+  if (r == -1) return -1 ;
+  l->b->ndomains++ ;
+  return domain_policy(l, (struct span){ val, o.len }, key + 2, n) ;
 }
 
 static int line_client (struct line const *l)
@@ -413,6 +459,18 @@ static int line_spf (struct line const *l)
   return 0 ;
 }
 
+/* rcptcache: the recipient cache's directory, one absolute path */
+static int line_rcptcache (struct line const *l)
+{
+  unsigned long first ;
+  int r ;
+  if (l->n != 1) return fail(l->b, l->file, l->no, "want exactly one word on the line", 0) ;
+  if (l->w[0].p[0] != '/' || l->w[0].len >= CONF_PATH_MAX) return fail(l->b, l->file, l->no, "want an absolute path", &l->w[0]) ;
+  r = add_unique(l->b, "rcptcache", 9, l->w[0].p, l->w[0].len, l->no, &first) ;
+  if (r == 0) return fail(l->b, l->file, l->no, "only one line allowed", 0) ;
+  return r == -1 ? -1 : 0 ;
+}
+
 /* ---- files ---- */
 
 /* One line of file f, by the file's syntax. */
@@ -437,6 +495,10 @@ static int line_of (struct line const *l, enum conf_file f)
       return line_proxy(l) ;
     case CONF_F_REDIS :
       return line_redis(l) ;
+    case CONF_F_RCPTCACHE :
+      return line_rcptcache(l) ;
+    case CONF_F_RCPTS :
+      return conf_rcpt_line(l->b, l->file, l->no, l->w, l->n) ;
     default :
       return 0 ;
   }
@@ -446,7 +508,7 @@ int conf_build_text (struct conf_build *b, enum conf_file f, char const *fname, 
 {
   size_t pos = 0 ;
   unsigned long no = 0 ;
-  b->have[f] = 1 ;
+  if (f < CONF_F_N) b->have[f] = 1 ;
   while (pos < len)
   {
     char const *nl = memchr(data + pos, '\n', len - pos) ;
@@ -573,4 +635,6 @@ void conf_build_free (struct conf_build *b)
   conf_cdbw_free(&b->w) ;
   free(b->set) ;
   b->set = 0 ;
+  free(b->rdoms) ;
+  b->rdoms = 0 ;
 }

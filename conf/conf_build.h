@@ -12,7 +12,10 @@
 #include "conf/conf_cdb.h"
 #include "conf/conf_value.h"
 
-enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_ALIASES, CONF_F_PROXIES, CONF_F_REDIS, CONF_F_N } ;
+/* CONF_F_RCPTS is not one file: it is the syntax of each recipients/DOMAIN
+   (conf_rcpt.c), read for the domains that say recipients=list. */
+enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_ALIASES, CONF_F_RCPTCACHE, CONF_F_PROXIES, CONF_F_REDIS, CONF_F_N, CONF_F_RCPTS } ;
+#define CONF_RCPT_DIR "recipients"   /* the folder of the recipients=list files */
 /* The aliases file's entries, joined by spaces, in one cdb value. */
 #define CONF_ALIASES_MAX_BYTES 4096
 
@@ -25,6 +28,13 @@ struct conf_build_key
   uint32_t h ;
   uint32_t pos ;
   unsigned long line ;
+} ;
+
+/* A domain with recipients=list, whose file conf_build_dir reads */
+struct conf_build_rdom
+{
+  char name[CONF_HOST_MAX + 1] ;
+  unsigned long line ;              /* its domains line */
 } ;
 
 struct conf_build {
@@ -48,6 +58,10 @@ struct conf_build {
   char aliases[CONF_ALIASES_MAX_BYTES] ;  /* the "aliases" value being built */
   size_t aliaseslen ;
   int have[CONF_F_N] ;
+  struct conf_build_rdom *rdoms ;   /* the recipients=list domains */
+  size_t nrdoms ;
+  size_t rdomscap ;
+  char const *rdom ;                /* the domain whose recipients file is being read */
   char const *dir ;                 /* set by conf_build_dir, for messages */
   char path[CONF_PATH_MAX] ;        /* the file conf_build_dir is at (names
                                        the one it could not read) */
@@ -71,6 +85,24 @@ int conf_build_dir (struct conf_build *b, char const *dir) ;
    reported (errno 0), or -1 + errno on ENOMEM/EFBIG. */
 int conf_build_finish (struct conf_build *b) ;
 void conf_build_free (struct conf_build *b) ;
+
+/* For the modules that check one file each (conf_rcpt.c): reports an
+   error as conf_build's own checks do (what: the word shown, or 0) and
+   returns 0; adds key -> val unless key is there: 1 added, 0 duplicate
+   (*first: the line of the first), -1 + errno. */
+int conf_build_fail (struct conf_build *b, char const *file, unsigned long line, char const *why, struct span const *what) ;
+int conf_build_add (struct conf_build *b, char const *k, size_t kl, char const *v, size_t vl, unsigned long line, unsigned long *first) ;
+
+/* conf_rcpt.c: recipients=list. conf_rcpt_domain remembers a domains line's
+   domain (0, or -1 + ENOMEM); conf_rcpt_line checks one line of
+   recipients/DOMAIN (b->rdom) and adds its key (0, or -1 + errno);
+   conf_rcpt_files (conf_install.c, with the other file I/O) reads the file
+   of every remembered domain (a missing one is an error at its domains
+   line; -1 + errno on I/O errors, b->path the file). */
+int conf_rcpt_domain (struct conf_build *b, char const *dom, size_t len, unsigned long line) ;
+int conf_rcpt_line (struct conf_build *b, char const *file, unsigned long no, struct span const *w, size_t n) ;
+int conf_rcpt_files (struct conf_build *b, char const *dir) ;
+
 
 /* Writes data as DIR/config.cdb: DIR/config.cdb.tmp, fsync, rename,
    fsync DIR, so a reader sees the old file or the new one. 0, or -1 +

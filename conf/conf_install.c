@@ -11,6 +11,7 @@
 #include "lib/dir_sync.h"
 #include "lib/write_all.h"
 #include "conf/conf_build.h"
+#include "conf/conf_value.h"
 
 /* Closes fd, keeping errno; returns -1. */
 static int close_fail (int fd)
@@ -53,6 +54,43 @@ static int slurp (char const *path, char **data, size_t *len)
   return 1 ;
 }
 
+/* recipients/DOMAIN of every recipients=list domain (conf_rcpt.c checks
+   the lines) */
+int conf_rcpt_files (struct conf_build *b, char const *dir)
+{
+  char rel[sizeof CONF_RCPT_DIR + 1 + CONF_HOST_MAX + 1] ;
+  char dpath[CONF_PATH_MAX] ;
+  size_t i ;
+  for (i = 0 ; i < b->nrdoms ; i++)
+  {
+    char *data ;
+    size_t len ;
+    int r ;
+    memcpy(rel, CONF_RCPT_DIR "/", sizeof CONF_RCPT_DIR) ;
+    memcpy(rel + sizeof CONF_RCPT_DIR, b->rdoms[i].name, strlen(b->rdoms[i].name) + 1) ;
+    if (conf_path(b->path, dir, rel) == -1) return -1 ;
+    r = slurp(b->path, &data, &len) ;
+    if (r == -1) return -1 ;
+    if (!r)
+    {
+      char msg[CONF_MSG_BYTES] ;
+      struct conf_obuf o = { msg, 0, sizeof msg - 1, 0 } ;
+      conf_obuf_puts(&o, "recipients=list but no file ") ;
+      conf_obuf_puts(&o, b->path) ;
+      msg[o.len] = 0 ;
+      if (conf_path(dpath, dir, conf_build_filename(CONF_F_DOMAINS)) == -1) return -1 ;
+      conf_build_fail(b, dpath, b->rdoms[i].line, msg, 0) ;
+      continue ;
+    }
+    b->rdom = b->rdoms[i].name ;
+    r = conf_build_text(b, CONF_F_RCPTS, b->path, data, len) ;
+    free(data) ;
+    if (r == -1) return -1 ;
+  }
+  b->path[0] = 0 ;
+  return 0 ;
+}
+
 int conf_build_dir (struct conf_build *b, char const *dir)
 {
   b->dir = dir ;
@@ -69,7 +107,7 @@ int conf_build_dir (struct conf_build *b, char const *dir)
     free(data) ;
     if (r == -1) return -1 ;
   }
-  return 0 ;
+  return conf_rcpt_files(b, dir) ;
 }
 
 int conf_build_install (char const *dir, char const *data, size_t len)

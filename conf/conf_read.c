@@ -386,3 +386,62 @@ size_t conf_host_norm (char const *s, size_t len, char *out)
   if (!lab || out[len - 1] == '-' || alldigits) return 0 ;
   return len ;
 }
+
+/* ---- recipient validation ---- */
+
+static char const *const rcpt_policies[] = { "any", "list", "verify", "learn", 0 } ;
+
+char const *conf_rcpt_policy_name (unsigned int i)
+{
+  return i < sizeof rcpt_policies / sizeof *rcpt_policies ? rcpt_policies[i] : 0 ;
+}
+
+enum conf_rcpt_policy conf_rcpt_policy (struct span domval)
+{
+  struct span v ;
+  unsigned int i ;
+  if (!conf_opt(domval, "recipients", &v)) return CONF_RCPT_ANY ;
+  for (i = 0 ; rcpt_policies[i] ; i++)
+    if (v.len == strlen(rcpt_policies[i]) && !memcmp(v.p, rcpt_policies[i], v.len)) return (enum conf_rcpt_policy)i ;
+  return CONF_RCPT_ANY ;
+}
+
+int conf_rcpt_defer (struct span domval)
+{
+  struct span v ;
+  return conf_opt(domval, "verify_fail", &v) && v.len == 5 && !memcmp(v.p, "defer", 5) ;
+}
+
+/* "r:" LOCAL "@" DOMAIN lower case into key; its length, 0 if it cannot be listed */
+static size_t rcpt_key (char *key, char const *local, size_t llen, char const *dom, size_t dlen)
+{
+  size_t n = 2 ;
+  size_t i ;
+  if (dlen && dom[dlen - 1] == '.') dlen-- ;
+  if (!llen || llen > CONF_LOCAL_MAX || !dlen || dlen > CONF_HOST_MAX) return 0 ;
+  memcpy(key, "r:", 2) ;
+  for (i = 0 ; i < llen + 1 + dlen ; i++)
+  {
+    char ch = i < llen ? local[i] : i == llen ? '@' : dom[i - llen - 1] ;
+    if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a') ;
+    key[n++] = ch ;
+  }
+  return n ;
+}
+
+int conf_rcpt_listed (struct conf const *c, char const *local, size_t llen, char const *dom, size_t dlen)
+{
+  char key[2 + CONF_LOCAL_MAX + 1 + CONF_HOST_MAX] ;
+  struct span v ;
+  size_t n = rcpt_key(key, local, llen, dom, dlen) ;
+  if (n && conf_get(c, key, n, &v)) return 1 ;
+  n = rcpt_key(key, "*", 1, dom, dlen) ;
+  return n && conf_get(c, key, n, &v) ;
+}
+
+void conf_rcptcache (struct conf const *c, struct span *path)
+{
+  if (conf_get(c, "rcptcache", 9, path) && path->len) return ;
+  path->p = CONF_RCPTCACHE_DEFAULT ;
+  path->len = sizeof CONF_RCPTCACHE_DEFAULT - 1 ;
+}

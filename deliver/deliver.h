@@ -14,6 +14,7 @@
                    message headers, directory fsyncs
      dlv_outcome   a recipient's outcome: recorded in memory, logged
      dlv_dsn       delivery status notifications, queued by mxhold-queue
+     dlv_learn     recipients=learn: delivery answers into the recipient cache
      dlv_result    a session's result lines, its idle marker and its end
      dlv_commit    the batch that makes a loop turn durable (with the DSNs)
      dlv_sess      due messages into batches; sessions started, handed work
@@ -227,6 +228,10 @@ int dlv_dsn_owed (uint32_t i, uint32_t r) ;   /* for recipient r of message i */
 int dlv_dsn_send (uint32_t i) ;
 
 /* ---- dlv_result.c: a session's results and its end ---- */
+/* recipients=learn: records what the answer (st 'd', 'p', 't', text the
+   reply) says about recipient to, if its domain learns (dlv_learn.c) */
+void dlv_learn (struct span to, char st, char const *text, size_t tlen) ;
+
 void dlv_sess_read (uint32_t s) ;             /* results; ends the session on EOF */
 void dlv_sess_end (uint32_t s, char const *why) ;  /* t for the rest, reap, free */
 /* Closes an idle session's stdin: its remote QUITs and exits, and the EOF

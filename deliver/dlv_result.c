@@ -24,6 +24,7 @@ static void apply (uint32_t s, struct dlv_sent *se, char st, char const *host, c
   uint32_t k = ss->route ;
   se->got = 1 ;
   dlv_rcpt_result(se->msg, se->ridx, st, to, from, host, text, tlen) ;
+  if (host[0] != '-') dlv_learn(to, st, text, tlen) ;   /* a server's answer, not ours */
   if (st == 't') g.route[k].failing = 1 ;
   else if (st == 'd' && g.route[k].failing)
   {

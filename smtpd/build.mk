@@ -5,9 +5,15 @@
 SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_reply.o
 
 PROGS += smtpd
-smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_msg.o smtpd/smtp_tls.o smtpd/smtp_conn.o smtpd/smtp_child.o smtpd/smtp_io.o \
-  $(SMTPD_PARSE) $(CONF_OBJS) lib/log.o lib/u64.o lib/spawn.o lib/counter.o lib/fnv.o
+smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_rcpt.o smtpd/smtp_msg.o smtpd/smtp_tls.o smtpd/smtp_conn.o smtpd/smtp_child.o smtpd/smtp_io.o \
+  $(SMTPD_PARSE) $(CONF_OBJS) $(RCPT_CACHE_OBJS) lib/log.o lib/u64.o lib/spawn.o lib/counter.o lib/fnv.o
 smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
+# LMDB (the recipient cache) is libc only: no symbol shared with skalibs
+ifneq ($(SAN),1)
+smtpd_LIBS += $(RCPT_CACHE_LIBS)
+else
+smtpd_LIBS += $(RCPT_CACHE_DLIBS)
+endif
 # libc static too: a shared libc.so is mapped 64 KiB at a time around each
 # page touched (fault-around), ~1.3 MB of RSS; see smtpd.md, Notes.
 # ASan cannot link statically, so sanitizer builds stay dynamic.

@@ -65,6 +65,8 @@ void smtp_conn_refuse_errno (struct smtp_conn *g, char const *reason, char const
   if (g->showline) mx_log_bytes(&l, "command", g->line, g->linelen) ;
   mx_log_str(&l, "reply", reply) ;
   mx_log_str(&l, "reason", reason) ;
+  if (g->basis) mx_log_str(&l, "basis", g->basis) ;
+  g->basis = 0 ;
   if (e) mx_log_errno(&l, e) ;
   mx_log_end(&l) ;
   count_refusal(g, reason) ;

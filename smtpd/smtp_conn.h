@@ -62,6 +62,8 @@ struct smtp_conn
   char addrkind ;                   /* 'F': addr is MAIL's path, 'T': RCPT's, 0: none */
   struct span addr ;
   int showline ;                    /* the refusal is of the line itself: log it */
+  char const *basis ;               /* what a recipient policy's refusal rests on
+                                       (basis=, smtp_rcpt.c); the refusal clears it */
   size_t linelen ;
 
   /* STARTTLS (smtp_tls) */

@@ -8,6 +8,7 @@
 #include "smtpd/smtp_cmd.h"
 #include "smtpd/smtp_conn.h"
 #include "smtpd/smtp_msg.h"
+#include "smtpd/smtp_rcpt.h"
 #include "smtpd/smtp_session.h"
 #include "smtpd/smtp_tls.h"
 
@@ -219,6 +220,8 @@ static void rcpt (struct smtp_conn *g, struct span arg)
   struct span val ;
   enum smtp_perr pe ;
   enum smtp_ares r ;
+  char const *no ;
+  char const *why ;
   if (!g->inmail)
   {
     bad(g, "sequence", "503 5.5.1 need MAIL before RCPT") ;
@@ -268,6 +271,12 @@ static void rcpt (struct smtp_conn *g, struct span arg)
   if (!domain_size(g, val))
   {
     smtp_conn_refuse(g, "size", "552 5.3.4 message size exceeds the limit for this domain") ;
+    return ;
+  }
+  no = smtp_rcpt_check(g, &a, val, &why) ;   /* recipients= of the domain */
+  if (no)
+  {
+    bad(g, why, no) ;
     return ;
   }
   env_add(g, 'T', a.mailbox.p, a.mailbox.len) ;

@@ -5,7 +5,7 @@
 pkgs="build-essential clang libclang-rt-dev skalibs-dev libs6-dev libowfat-dev libssl-dev
 ucspi-tcp s6 execline swaks postfix python3 python3-aiosmtpd python3-yaml
 python3-dnslib spfquery python3-spf tinydns openssl iproute2 procps time strace
-go-md2man man-db haproxy redis-server redis-tools libhiredis-dev"
+go-md2man man-db liblmdb-dev haproxy redis-server redis-tools libhiredis-dev"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

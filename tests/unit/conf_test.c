@@ -138,14 +138,15 @@ static void test_domains (void)
   struct span v ;
   unsigned long n = build(&b, &c, "relay.test\n",
     "# comment\n\n  Example.COM.\t 127.0.0.1:2526   # trailing\r\n"
-    "example.net [2001:db8::1]:25,mx.example.org size=10M recipients=100 tls=require\n"
+    "example.net [2001:db8::1]:25,mx.example.org size=10M recipients=verify tls=require\n"
     "example.org mx lifetime=2d\n", 0, 0, 0) ;
   CHECK(n == 0, "domains: good file has no errors") ;
   CHECK(conf_domain_find(&c, "example.com", 11, &v) && spaneq(v, "127.0.0.1:2526"), "domains: found, value normalised") ;
   CHECK(conf_domain_find(&c, "EXAMPLE.com.", 12, &v), "domains: any case, trailing dot") ;
   CHECK(!conf_domain_find(&c, "example.com..", 13, &v) && !conf_domain_find(&c, "xample.com", 10, &v), "domains: others not found") ;
   CHECK(!conf_domain_find(&c, "exa\0ple.com", 11, &v) && !conf_domain_find(&c, "", 0, &v), "domains: NUL, empty not found") ;
-  CHECK(conf_domain_find(&c, "example.net", 11, &v) && spaneq(v, "[2001:db8::1]:25,mx.example.org size=10485760 recipients=100 tls=require"), "domains: options canonical") ;
+  CHECK(conf_domain_find(&c, "example.net", 11, &v) && spaneq(v, "[2001:db8::1]:25,mx.example.org size=10485760 recipients=verify tls=require"), "domains: options canonical") ;
+  CHECK(conf_rcpt_policy(v) == CONF_RCPT_VERIFY && !conf_rcpt_defer(v), "domains: recipients=verify, verify_fail accept by default") ;
   CHECK(conf_domain_find(&c, "example.org", 11, &v) && spaneq(v, "mx lifetime=0 lifetime_days=2"), "domains: lifetime=Nd") ;
   CHECK(conf_me(&c, &v) && spaneq(v, "relay.test"), "me") ;
   CHECK(conf_queue(&c, &v) && spaneq(v, "/q"), "queue") ;

@@ -1,0 +1,77 @@
+/* rcpt_route.c: a domain's route ("HOST[:PORT],...", never "mx": mxhold-conf
+   refuses verify and learn there) to the addresses to probe. Literals
+   with inet_pton, names through libowfat's DNS client ($DNSCACHEIP). */
+#include <string.h>
+#include <arpa/inet.h>
+#include <stralloc.h>
+#include <dns.h>
+#include "lib/u64.h"
+#include "rcptcheck/rcptcheck.h"
+
+static int add_name (char const *name, size_t hlen, uint16_t port, struct rcpt_addr *out, int n, int max)
+{
+  static unsigned char const mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff } ;
+  static stralloc fqdn, ips ;
+  if (!stralloc_copyb(&fqdn, name, hlen) || dns_ip6(&ips, &fqdn) == -1) return n ;
+  for (size_t i = 0 ; i + 16 <= ips.len && n < max ; i += 16)
+  {
+    struct rcpt_addr *a = out + n++ ;
+    int v4 = !memcmp(ips.s + i, mapped, 12) ;
+    a->family = v4 ? 4 : 6 ;
+    memcpy(a->ip, ips.s + i + (v4 ? 12 : 0), v4 ? 4 : 16) ;
+    a->port = port ;
+    memcpy(a->name, name, hlen) ;
+    a->name[hlen] = 0 ;
+  }
+  return n ;
+}
+
+/* One "HOST[:PORT]" or "[V6]:PORT" item. */
+static int add_item (char const *s, size_t len, struct rcpt_addr *out, int n, int max)
+{
+  char name[256] ;
+  char const *host = s ;
+  size_t hlen = len ;
+  char const *colon = 0 ;
+  uint64_t port = RCPT_PORT_DEFAULT ;
+  struct rcpt_addr *a = out + n ;
+  if (len && s[0] == '[')
+  {
+    char const *rb = memchr(s, ']', len) ;
+    if (!rb) return n ;
+    host = s + 1 ;
+    hlen = (size_t)(rb - s - 1) ;
+    if ((size_t)(rb - s) + 1 < len && rb[1] == ':') colon = rb + 1 ;
+  }
+  else
+  {
+    colon = memrchr(s, ':', len) ;
+    if (colon && memchr(s, ':', (size_t)(colon - s))) colon = 0 ;   /* a bare IPv6 address */
+    if (colon) hlen = (size_t)(colon - s) ;
+  }
+  if (colon && (!mx_u64_scan_all(colon + 1, len - (size_t)(colon + 1 - s), 65535, &port) || !port)) return n ;
+  if (!hlen || hlen >= sizeof name || n >= max) return n ;
+  memcpy(name, host, hlen) ;
+  name[hlen] = 0 ;
+  memset(a, 0, sizeof *a) ;
+  if (inet_pton(AF_INET, name, a->ip) == 1) a->family = 4 ;
+  else if (inet_pton(AF_INET6, name, a->ip) == 1) a->family = 6 ;
+  else return add_name(name, hlen, (uint16_t)port, out, n, max) ;
+  a->port = (uint16_t)port ;
+  memcpy(a->name, name, hlen + 1) ;
+  return n + 1 ;
+}
+
+int rcpt_route_resolve (struct span route, struct rcpt_addr *out, int max)
+{
+  int n = 0 ;
+  size_t i = 0 ;
+  while (i < route.len)
+  {
+    char const *comma = memchr(route.p + i, ',', route.len - i) ;
+    size_t l = comma ? (size_t)(comma - route.p) - i : route.len - i ;
+    n = add_item(route.p + i, l, out, n, max) ;
+    i += l + 1 ;
+  }
+  return n ;
+}
