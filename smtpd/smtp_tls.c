@@ -26,25 +26,32 @@
 
 enum { TLS_UNKNOWN, TLS_OFF, TLS_BROKEN, TLS_READY } ;
 
-static int usable (struct smtp_conn *g, char const *name, char const **reason, int *e)
+/* name is a non-empty regular file; with readable, one we can open too.
+   The key is only stat(2)ed: mxhold-tls reads it, and an operator may
+   make it readable to mxhold-tls's group alone (tls/tls.md). */
+static int usable (struct smtp_conn *g, char const *name, int readable, char const **reason, int *e)
 {
   char path[CONF_PATH_MAX] ;
   struct stat st ;
   int r ;
-  int fd ;
+  int fd = -1 ;
   *e = 0 ;
   if (conf_path(path, g->conf.dir, name) == -1) return 0 ;
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) ;
-  if (fd == -1)
+  if (readable)
+  {
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK) ;
+    r = fd == -1 ? -1 : fstat(fd, &st) ;
+  }
+  else r = stat(path, &st) ;
+  if (r == -1)
   {
     *e = errno ;
     *reason = errno == ENOENT ? "missing" : "unreadable" ;
-    return 0 ;
   }
-  r = fstat(fd, &st) ;
-  close(fd) ;
+  if (fd != -1) close(fd) ;
+  if (r == -1) return 0 ;
   *reason = "empty" ;
-  return r == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ;
+  return S_ISREG(st.st_mode) && st.st_size > 0 ;
 }
 
 static void check (struct smtp_conn *g)
@@ -58,10 +65,10 @@ static void check (struct smtp_conn *g)
   if (conf_path(path, g->conf.dir, SMTPD_TLS_DIR) == -1 || (stat(path, &st) == -1 && errno == ENOENT)) return ;
   g->tlsstate = TLS_READY ;
   name = SMTPD_TLS_CERT ;
-  if (usable(g, name, &reason, &e))
+  if (usable(g, name, 1, &reason, &e))
   {
     name = SMTPD_TLS_KEY ;
-    if (usable(g, name, &reason, &e)) return ;
+    if (usable(g, name, 0, &reason, &e)) return ;
   }
   g->tlsstate = TLS_BROKEN ;
   if (conf_path(path, g->conf.dir, name) == -1) path[0] = 0 ;
@@ -152,22 +159,23 @@ static int status_line (int fd, char *buf, size_t max, unsigned secs)
   return -1 ;
 }
 
-/* "PROTOCOL CIPHER" as g->tls, "PROTOCOL/CIPHER" (doc/log.md's tls=). */
+static int name_byte (char c)
+{
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ;
+}
+
+/* "PROTOCOL CIPHER" (two names, one space) as g->tls, "PROTOCOL/CIPHER"
+   (doc/log.md's tls=). 0 if the line is not that. */
 static int negotiated (struct smtp_conn *g, char const *s, size_t n)
 {
+  char const *sp = memchr(s, ' ', n) ;
   size_t i ;
-  size_t spaces = 0 ;
-  if (!n || n >= sizeof g->tls) return 0 ;
+  if (!sp || sp == s || sp == s + n - 1 || n >= sizeof g->tls) return 0 ;
   for (i = 0 ; i < n ; i++)
-  {
-    char c = s[i] ;
-    if (c == ' ' && i && i + 1 < n && !spaces++) continue ;
-    if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-') return 0 ;
-  }
-  if (spaces != 1) return 0 ;
+    if (s + i != sp && !name_byte(s[i])) return 0 ;
   memcpy(g->tls, s, n) ;
   g->tls[n] = 0 ;
-  *strchr(g->tls, ' ') = '/' ;
+  g->tls[sp - s] = '/' ;
   return 1 ;
 }
 

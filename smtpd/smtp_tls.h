@@ -8,8 +8,9 @@
 #include "smtpd/smtp_conn.h"
 
 /* 1 if EHLO is to offer STARTTLS: TLS is not on yet and the config
-   directory's tls/cert.pem and tls/key.pem are both readable, non-empty
-   files (mxhold-tls alone parses them). Looked at once per connection;
+   directory's tls/cert.pem and tls/key.pem are both non-empty regular
+   files, the certificate one we can read (the key may be readable to
+   mxhold-tls alone; mxhold-tls alone parses both). Looked at once per connection;
    a tls/ folder with a pair that is not usable is one warning line
    (tls-unavailable), no tls/ folder is no TLS and no line. */
 int smtp_tls_offer (struct smtp_conn *g) ;

@@ -131,9 +131,11 @@ static int relay_wait (struct relay *r, unsigned secs)
     { .fd = SSL_get_rfd(r->ssl), .events = r->client_ev, .revents = 0 },
     { .fd = r->plain, .events = r->smtpd_ev, .revents = 0 }
   } ;
-  /* waiting for input alone is smtpd's business (its command timeout);
-     bytes that cannot be passed on are ours */
-  int pending = r->inlen || r->outlen || (r->client_ev & POLLOUT) ;
+  /* waiting for the client's input is smtpd's business (its timeouts),
+     and so is a smtpd that does not read yet (after DATA it may wait
+     timeout_queue for the queue; it reads or exits, and its exit is our
+     EOF); a client that does not read what smtpd says is ours */
+  int pending = r->outlen || (r->client_ev & POLLOUT) ;
   int ms = pending ? (int)secs * 1000 : -1 ;
   int n ;
   do n = poll(p, 2, ms) ;
@@ -163,5 +165,5 @@ char const *tls_relay (SSL *ssl, int plain, unsigned secs, char *detail, size_t 
     if (!moved && !relay_wait(&r, secs)) return 0 ;
   }
   if (!r.client_dead) SSL_shutdown(ssl) ;   /* our close_notify; the client's is not awaited */
-  return 0 ;
+  return r.error ;   /* smtpd may have read our shutdown and closed first */
 }

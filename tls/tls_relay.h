@@ -10,8 +10,9 @@
 
 /* Relays until smtpd closes its side (then a close_notify goes to the
    client) or the client's side ends (then smtpd's socket is shut down
-   and its last replies still relayed while the client reads). A side
-   whose pending bytes make no progress for secs is given up. Returns 0
+   and its last replies still relayed while the client reads). A client
+   that takes none of smtpd's pending bytes for secs is given up on.
+   Returns 0
    for every end that is not a TLS error of the client's while smtpd
    still talks, "protocol" (detail: OpenSSL's text) for that one. Once
    smtpd has closed, nothing counts as an error: a reset after QUIT is

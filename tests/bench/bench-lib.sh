@@ -3,8 +3,9 @@
 # and the temp dir $T, removed on exit).
 #
 # Parts:
-#   pf_start DIR PORT DOWNPORT   a private Postfix relay for example.com/.net on
-#                                127.0.0.1:PORT, forwarding to 127.0.0.1:DOWNPORT
+#   pf_start DIR PORT DOWNPORT [LINE...]  a private Postfix relay for
+#                                example.com/.net on 127.0.0.1:PORT, forwarding
+#                                to 127.0.0.1:DOWNPORT (LINE: more main.cf lines)
 #   pf_stop DIR                  stops it (also done on exit, for every instance)
 #   pf_count DIR                 messages in its queue (all queues)
 #   pf_flush DIR / pf_clear DIR  postqueue -f / postsuper -d ALL
@@ -118,14 +119,16 @@ _pf_settings () {
     "smtpd_client_message_rate_limit = 0" "smtpd_client_recipient_rate_limit = 0"
 }
 
-# pf_start DIR PORT DOWNPORT: a private Postfix relay (config, queue, data and
-# log under DIR) listening on 127.0.0.1:PORT, by tests/e2e/postfix-lib.sh.
+# pf_start DIR PORT DOWNPORT [main.cf line...]: a private Postfix relay
+# (config, queue, data and log under DIR) listening on 127.0.0.1:PORT, by
+# tests/e2e/postfix-lib.sh; the extra lines (tls.sh's smtpd_tls_*) are added.
 pf_start () {
   local d=$1 port=$2 down=$3 l
   local -a set=()
+  shift 3
   while IFS= read -r l; do set+=("$l"); done < <(_pf_settings "$down")
   _pf_dirs="$_pf_dirs $d"
-  postfix_start "$d" "$port" "${set[@]}"
+  postfix_start "$d" "$port" "${set[@]}" "$@"
 }
 
 # pf_stop DIR: stops the instance and waits (bounded) for its master to go.

@@ -75,6 +75,13 @@ like "$out" "^rcpt 503 5\.5\.1 need MAIL" "inject: the MAIL sent with STARTTLS w
 like "$out" "^quit 221 " "inject: QUIT"
 unlike "$(cat "$L")" "injected@evil" "inject: the injected sender is nowhere in the log"
 
+# --- EHLO and STARTTLS in one packet: both answered, in order (the EHLO
+# reply flushed with the 220)
+out=$($CL batch "$port" 2>&1)
+like "$out" "^ehlo 250-relay\.test hello .*250-STARTTLS" "EHLO+STARTTLS in one packet: EHLO answered first"
+like "$out" "^starttls 220 2\.0\.0 " "EHLO+STARTTLS in one packet: then 220"
+like "$out" "^ehlo2 250-relay\.test hello" "EHLO+STARTTLS in one packet: the handshake, EHLO inside TLS"
+
 # --- state reset, second STARTTLS; STARTTLS before EHLO, with an argument, in a transaction
 out=$($CL again "$port" 2>&1)
 like "$out" "^mail-before-ehlo 503 5\.5\.1 send HELO" "after the handshake: EHLO required again (MAIL: 503)"
@@ -88,6 +95,22 @@ like "${r[5]}" "^501 5\.5\.4 " "STARTTLS with an argument: 501"
 like "${r[7]}" "^503 5\.5\.1 mail transaction" "STARTTLS inside a transaction: 503"
 like "${r[8]}" "^221 " "the plain session goes on after each refusal"
 check "STARTTLS with an argument: refused reason=syntax, command logged" match 'smtpd refused stage=starttls reason=syntax command'
+
+# --- PIPELINING inside TLS, and a 2 MB message through the relay
+out=$($CL pipeline "$port" 2>&1)
+mapfile -t r <<<"$out"
+is "${r[0]}|${r[1]}|${r[2]}" "250 2.1.0 Ok|250 2.1.5 Ok|250 2.1.5 Ok" "inside TLS: MAIL RCPT RCPT pipelined in one record, each answered"
+like "${r[3]}" "^354 " "inside TLS: DATA pipelined behind them: 354"
+like "${r[4]}" "^250 2\.0\.0 .*queued as" "inside TLS: a 2 MB message relayed whole: 250"
+like "${r[5]}" "^221 " "inside TLS: QUIT in the same write as the message's end"
+wait_until 5 match 'smtpd accepted rcpts=2 size=2000025 tls' && ok "its accepted line: 2 recipients, every byte (size=2000025), tls=" || nok "2 MB accepted line ($(grep 'rcpts=2' "$L" | tail -1))"
+
+# --- a TLS record that does not decrypt, mid-session
+n0=$(count "reason=protocol")
+out=$($CL badrecord "$port" 2>&1)
+is "$out" "closed" "a forged record inside TLS: the connection ends"
+wait_until 5 match 'tls tls-failed client=127.0.0.1 reason=protocol detail' && ok "forged record: tls-failed reason=protocol with OpenSSL's detail" || nok "forged record: tls-failed reason=protocol"
+is "$(count "reason=protocol")" $((n0 + 1)) "forged record: one line"
 
 # --- a client that speaks no TLS after 220, one that vanishes, a reset after QUIT
 n0=$(count "reason=tls-failed")
@@ -106,6 +129,12 @@ wait_until 5 sh -c "[ \$(grep -c 'reason=quit' '$L') -gt $nq ]" && ok "reset aft
 # the session's mxhold-tls has exited when smtpd has (smtpd waits for it)
 wait_until 5 sh -c "! pgrep -x mxhold-tls -P \$(pgrep -d, -x mxhold-smtpd || echo 1) >/dev/null"
 is "$(count "mxhold-tls: info: tls-failed")" "$nf" "reset after QUIT: no tls-failed line (a clean end)"
+nq=$(count "reason=quit")
+out=$($CL quitreset "$port" "$L" $((nq + 1)) 2>&1)
+like "$out" "^quit 221 " "QUIT inside TLS, the reset only after smtpd's disconnect line: 221"
+wait_until 5 sh -c "[ \$(grep -c 'reason=quit' '$L') -gt $nq ]"
+wait_until 5 sh -c "! pgrep -x mxhold-tls -P \$(pgrep -d, -x mxhold-smtpd || echo 1) >/dev/null"
+is "$(count "mxhold-tls: info: tls-failed")" "$nf" "reset after smtpd closed: still no tls-failed line"
 
 # --- handshake timeout (timeout_command 2)
 C2=$T/conf2
@@ -132,6 +161,13 @@ like "$out" "^220 2\.0\.0 " "timeout: 220"
 like "$out" "eof$" "timeout: silent client is hung up on"
 between $(( $(date +%s) - start )) 1 10 "timeout: within timeout_command (2 s) and a margin"
 wait_until 5 grep -q 'mxhold-tls: info: tls-failed .*reason=timeout' "$L2" && ok "timeout: tls-failed reason=timeout" || nok "timeout: tls-failed reason=timeout"
+
+# --- a client that never reads smtpd's replies (timeout_command 2)
+start=$(date +%s)
+out=$($CL deaf "$port2" 2>&1)
+is "$out" "ended" "a client that reads nothing inside TLS: hung up on"
+between $(( $(date +%s) - start )) 0 30 "a client that reads nothing: within the write timeouts and a margin"
+wait_until 10 sh -c "[ \$(grep -c ' disconnect ' '$L2') -ge 3 ]" && ok "a client that reads nothing: disconnect logged" || nok "deaf client: disconnect line ($(tail -2 "$L2"))"
 
 # --- every line in the grammar
 out=$($PY "$TOP/tests/log_grammar.py" "$L" "$L2")

@@ -9,6 +9,8 @@ one fact a line; every socket has a deadline.
                             keywords ("ehlo2 ...")
   inject PORT               STARTTLS and "MAIL FROM" in one packet, then TLS,
                             EHLO, RCPT: prints each reply after TLS
+  batch PORT                EHLO and STARTTLS in one packet: prints both
+                            replies, then EHLO inside TLS
   again PORT                STARTTLS, then EHLO, then STARTTLS again: prints
                             the reply to the second STARTTLS
   cert PORT                 the server certificate's SHA-256 (DER), no
@@ -16,12 +18,21 @@ one fact a line; every socket has a deadline.
   garbage PORT              220 to STARTTLS, then bytes that are not TLS;
                             prints "closed" when the server hangs up
   vanish PORT               220 to STARTTLS, half a ClientHello, close
-  quitreset PORT            a TLS session: EHLO, QUIT, read 221, then close
-                            with a TCP reset (SO_LINGER 0)
+  quitreset PORT [LOG N]    a TLS session: EHLO, QUIT, read 221, then close
+                            with a TCP reset (SO_LINGER 0); with LOG, only
+                            once LOG holds N lines with reason=quit
+  pipeline PORT             inside TLS, MAIL RCPT RCPT DATA in one write, then
+                            a 2 MB message and QUIT in one write: prints
+                            the replies, one a line
+  badrecord PORT            inside TLS, after EHLO, a TLS record that does
+                            not decrypt, on the raw socket: prints "closed"
+  deaf PORT                 inside TLS, NOOPs pipelined for ever and no
+                            reply read (a small receive buffer): prints
+                            "ended" when the server has hung up (at most 60 s)
   raw PORT LINE...          plain text: greeting, then each LINE (Python
                             escapes, CRLF added) and its reply, printed
 """
-import hashlib, smtplib, socket, ssl, struct, sys, time
+import hashlib, os, smtplib, socket, ssl, struct, sys, time
 
 T = 20
 
@@ -113,6 +124,21 @@ def inject(port):
     print("quit", tr.reply())
 
 
+def batch(port):
+    s = plain(port)
+    r = Lines(s)
+    r.reply()
+    s.sendall(b"EHLO client.test\r\nSTARTTLS\r\n")
+    print("ehlo", r.reply())
+    print("starttls", r.reply())
+    t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
+    tr = Lines(t)
+    t.sendall(b"EHLO client.test\r\n")
+    print("ehlo2", tr.reply())
+    t.sendall(b"QUIT\r\n")
+    print("quit", tr.reply())
+
+
 def again(port):
     s, _ = to_220(port)
     t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
@@ -154,7 +180,7 @@ def vanish(port):
     print("gone")
 
 
-def quitreset(port):
+def quitreset(port, log=None, want=None):
     s, _ = to_220(port)
     t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
     tr = Lines(t)
@@ -162,9 +188,73 @@ def quitreset(port):
     tr.reply()
     t.sendall(b"QUIT\r\n")
     print("quit", tr.reply())
+    if log:
+        # first smtpd has logged its end (so it has closed its fds)
+        end = time.time() + 10
+        while open(log, "rb").read().count(b"reason=quit") < int(want) and time.time() < end:
+            time.sleep(0.02)
     # no close_notify, no FIN: a reset, as some clients end a session
     t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     t.close()
+
+
+def tls_session(port):
+    s, _ = to_220(port)
+    t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
+    tr = Lines(t)
+    t.sendall(b"EHLO client.test\r\n")
+    tr.reply()
+    return s, t, tr
+
+
+def pipeline(port):
+    _, t, tr = tls_session(port)
+    t.sendall(b"MAIL FROM:<p@example.org>\r\nRCPT TO:<a@example.com>\r\n"
+              b"RCPT TO:<b@example.net>\r\nDATA\r\n")
+    for _ in range(4):
+        print(tr.reply())
+    line = b"y" * 998 + b"\r\n"
+    msg = b"Subject: big over tls\r\n\r\n" + line * 2000 + b".\r\nQUIT\r\n"
+    t.sendall(msg)
+    print(tr.reply())
+    print(tr.reply())
+
+
+def badrecord(port):
+    s, t, tr = tls_session(port)
+    # application data record, TLS 1.2 framing, 32 bytes that are no ciphertext
+    raw = socket.socket(fileno=os.dup(t.fileno()))
+    raw.sendall(b"\x17\x03\x03\x00\x20" + b"\x42" * 32)
+    try:
+        while t.recv(4096):
+            pass
+    except (ssl.SSLError, ConnectionResetError, OSError):
+        pass
+    print("closed")
+
+
+def deaf(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(T)
+    s.connect(("127.0.0.1", port))
+    r = Lines(s)
+    r.reply()
+    s.sendall(b"EHLO client.test\r\n")
+    r.reply()
+    s.sendall(b"STARTTLS\r\n")
+    r.reply()
+    t = ctx_noverify().wrap_socket(s, server_hostname="mx.customer.test")
+    t.settimeout(60)
+    batch = b"NOOP\r\n" * 10000
+    end = time.time() + 60
+    try:
+        while time.time() < end:
+            t.sendall(batch)
+    except (OSError, ssl.SSLError):
+        print("ended")
+        return
+    print("still open")
 
 
 def raw(port, lines):
@@ -182,7 +272,7 @@ def main():
     if cmd == "raw":
         return raw(port, args)
     f = {"send": send, "inject": inject, "again": again, "cert": cert, "garbage": garbage,
-         "vanish": vanish, "quitreset": quitreset}[cmd]
+         "vanish": vanish, "quitreset": quitreset, "pipeline": pipeline, "batch": batch, "deaf": deaf, "badrecord": badrecord}[cmd]
     f(port, *args)
 
 

@@ -87,6 +87,26 @@ two=$($CL cert "$port" 2>&1)
 is "$two" "$(fp "$P/self.pem")" "after the swap on disk: the next connection is served the new certificate"
 check "the same tcpserver throughout (no restart)" alive "$LASTPID"
 
-out=$($PY "$TOP/tests/log_grammar.py" "$L")
+# --- mxhold-tls not in $PATH: 454 with the errno, plain goes on
+port3=$(free_port)
+L3=$T/smtpd.$port3.log
+MXHOLD_CONF=$C bg env PATH=/usr/bin:/bin tcpserver -HRl0 127.0.0.1 "$port3" "$BIN/mxhold-smtpd" "$BIN/mxhold-queue" 2>>"$L3"
+wait_until 10 port_open "$port3" || nok "tcpserver on $port3 did not start"
+mapfile -t r < <(port=$port3 session)
+like "${r[2]}" "^454 4\.7\.0 " "no mxhold-tls in \$PATH: 454"
+like "${r[7]}" "^250 2\.0\.0 " "no mxhold-tls in \$PATH: plain mail accepted"
+wait_until 5 grep -q 'reason=quit' "$L3"
+check "no mxhold-tls in \$PATH: refused reason=tls-unavailable with error=" \
+  $PY "$TOP/tests/log_grammar.py" --match "smtpd refused stage=starttls reason=tls-unavailable error" "$L3"
+
+# --- mxhold-tls alone: its usage
+mxhold-tls 2>"$T/usage.log"; rc=$?
+is "$rc" 100 "mxhold-tls without a config directory: exit 100"
+mxhold-tls -t 0 "$C" 2>>"$T/usage.log"; rc=$?
+is "$rc" 100 "mxhold-tls -t 0: exit 100"
+check "usage lines: fatal usage, the bad option named" \
+  $PY "$TOP/tests/log_grammar.py" --match "tls usage option=t value=0" "$T/usage.log"
+
+out=$($PY "$TOP/tests/log_grammar.py" "$L" "$L3" "$T/usage.log")
 like "$out" "^ok - " "log lines in doc/log.md's grammar"
 exit 0
