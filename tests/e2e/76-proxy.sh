@@ -7,9 +7,13 @@
 # smtpd untouched.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/76-proxy-lib.bash"
+source "$TOP/tests/certs.sh"
 
 mkconf -p 9 -d example.com "$T/c" || exit 1
 printf '127.0.0.1\n::1/128\n' >"$T/c/proxies"
+# a certificate, so smtpd offers STARTTLS (18-smtpd-tls.sh's way)
+make_certs "$T/pki" || nok "make_certs"
+mkdir "$T/c/tls" && cp "$T/pki/chain.pem" "$T/c/tls/cert.pem" && cp "$T/pki/server.key" "$T/c/tls/key.pem" && chmod 600 "$T/c/tls/key.pem"
 mxhold-conf compile "$T/c" >/dev/null || nok "compile with proxies"
 rport=$(free_port); v2port=$(free_port); v1port=$(free_port)
 RELAY_ENV="MXHOLD_RL_NOW=1700000000" relay relay 127.0.0.1 "$rport" "$T/c" mxhold-proxy -t 2 mxhold-ratelimit mxhold-smtpd mxhold-queue
@@ -38,13 +42,17 @@ wait_until 10 probe "$v2port" && wait_until 10 probe "$v1port" || nok "haproxy d
 
 is "$($CLIENT 127.0.0.5 127.0.0.1 "$v2port" mail)" "220 250 250 250 354 250 221" "a message through haproxy send-proxy-v2"
 is "$($CLIENT 127.0.0.6 127.0.0.1 "$v1port" mail)" "220 250 250 250 354 250 221" "a message through haproxy send-proxy (v1)"
+swaks --server 127.0.0.1:"$v2port" --local-interface 127.0.0.8 --tls --tls-verify --tls-ca-path "$T/pki/ca.pem" \
+  --tls-sni relay.test --ehlo client.test --from a@example.org --to postmaster@example.com --timeout 15 >"$T/swaks.out" 2>&1
+check "STARTTLS through haproxy and mxhold-proxy: swaks sent a message over TLS" grep -q '<~  250 2.0.0 Ok: queued' "$T/swaks.out"
+like "$(grep 'mxhold-smtpd: info: starttls ' "$T/relay.log")" "starttls client=127\.0\.0\.8 helo=client\.test tls=TLSv1\.3/" "smtpd's starttls line names the real client"
 like "$(grep 'mxhold-proxy: info: proxied client=127.0.0.5 ' "$T/relay.log")" "proxied client=127\.0\.0\.5 port=[0-9]+ ip=127\.0\.0\.1 proxy=v2$" "proxy logs the real client, haproxy's address and v2"
 like "$(grep 'mxhold-proxy: info: proxied client=127.0.0.6 ' "$T/relay.log")" "ip=127\.0\.0\.1 proxy=v1$" "and v1"
 like "$(grep 'mxhold-smtpd: info: connect ' "$T/relay.log")" "connect client=127\.0\.0\.5 port=" "smtpd's connect line shows the real client (v2)"
 like "$(grep 'mxhold-smtpd: info: connect ' "$T/relay.log")" "connect client=127\.0\.0\.6 port=" "and for v1"
 unlike "$(grep 'mxhold-smtpd: info: connect ' "$T/relay.log")" "client=127\.0\.0\.1 " "smtpd never saw haproxy's address as the client"
 like "$(grep 'mxhold-smtpd: info: connect ' "$T/relay.log")" "client=127\.0\.0\.254 " "(haproxy's start-up probes, from 127.0.0.254, too)"
-is "$(cat "$T/c/q/new/"* "$T/c/q/mess/"*/* 2>/dev/null | grep '^client ' | sort | tr '\n' ' ')" "client 127.0.0.5 client 127.0.0.6 " "the queued messages name the real clients"
+is "$(cat "$T/c/q/new/"* "$T/c/q/mess/"*/* 2>/dev/null | grep '^client ' | sort | tr '\n' ' ')" "client 127.0.0.5 client 127.0.0.6 client 127.0.0.8 " "the queued messages name the real clients"
 list=$(MXHOLD_RL_NOW=1700000000 mxhold-ratelimit -c "$T/c" -l)
 like "$list" "127\.0\.0\.5 +1 " "ratelimit counted the real client"
 unlike "$list" "^127\.0\.0\.1 " "and not haproxy"
