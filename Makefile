@@ -121,25 +121,57 @@ stop:
 	else echo "run: not running"; fi
 
 # One page per program, from its Markdown manual (TOOL/NAME.md ->
-# mxhold-NAME.8; conf/conf.md is mxhold-conf's). doc/man.sh needs go-md2man.
+# mxhold-NAME.8; conf/conf.md is mxhold-conf's), its NAME line from the
+# program's own --help. doc/man.sh needs go-md2man.
 MANUALS := $(filter-out doc/%,$(wildcard */*.md))
-MANUALS := $(filter-out tests/%,$(MANUALS))
+MANUALS := $(filter-out tests/% %/README.md,$(MANUALS))
 MAN_PAGES := $(foreach m,$(MANUALS),$(B)/man/mxhold-$(basename $(notdir $(m))).8)
+man_prog = $(filter $(B)/bin/mxhold-$(basename $(notdir $(1))),$(BINS))
 define man_rule
-$(B)/man/mxhold-$(basename $(notdir $(1))).8: $(1) doc/man.sh
+$(B)/man/mxhold-$(basename $(notdir $(1))).8: $(1) doc/man.sh $(call man_prog,$(1))
 	@mkdir -p $$(dir $$@)
-	doc/man.sh $(1) $$@
+	doc/man.sh $(1) $$@ $(call man_prog,$(1))
 endef
 $(foreach m,$(MANUALS),$(eval $(call man_rule,$(m))))
 man: $(MAN_PAGES)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the programs, their pages,
+# and under PREFIX/share/mxhold what conf/install-host.sh makes a relay of:
+# the example config, the s6 service templates, the script itself; the
+# manuals as Markdown in PREFIX/share/doc/mxhold. mxhold-queue keeps its
+# setuid bit, mxhold-tls its setgid bit, across a reinstall when their user
+# and group exist (install-host).
+SHARE_DIR = $(DESTDIR)$(PREFIX)/share/mxhold
+DOC_DIR = $(DESTDIR)$(PREFIX)/share/doc/mxhold
+QUEUE_USER ?= mxqueue
+TLS_GROUP ?= mxtls
 install: all man
-	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d -m 755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 $(DOC_DIR) \
+	  $(SHARE_DIR)/example $(SHARE_DIR)/service/smtpd/log $(SHARE_DIR)/service/deliver/log \
+	  $(SHARE_DIR)/service/metrics/log
 	for f in $(BINS); do install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
+	if [ "$$(id -u)" = 0 ] && getent passwd $(QUEUE_USER) >/dev/null; then \
+	  chown $(QUEUE_USER):$(QUEUE_USER) $(DESTDIR)$(PREFIX)/bin/mxhold-queue && \
+	  chmod 4711 $(DESTDIR)$(PREFIX)/bin/mxhold-queue; fi
+	if [ "$$(id -u)" = 0 ] && [ -e $(DESTDIR)$(PREFIX)/bin/mxhold-tls ] && getent group $(TLS_GROUP) >/dev/null; then \
+	  chown root:$(TLS_GROUP) $(DESTDIR)$(PREFIX)/bin/mxhold-tls && \
+	  chmod 2755 $(DESTDIR)$(PREFIX)/bin/mxhold-tls; fi
 	for f in $(MAN_PAGES); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man8/; done
+	for f in conf/example/*; do install -m 644 $$f $(SHARE_DIR)/example/; done
+	for s in smtpd deliver metrics; do \
+	  install -m 755 conf/service/$$s/run $(SHARE_DIR)/service/$$s/run && \
+	  install -m 755 conf/service/$$s/log/run $(SHARE_DIR)/service/$$s/log/run || exit 1; done
+	install -m 755 conf/install-host.sh $(SHARE_DIR)/install-host.sh
+	for f in README.md doc/design.md doc/log.md; do install -m 644 $$f $(DOC_DIR)/; done
+
+# make install-host [PREFIX=...] [CONF=... QUEUE=... ...]: after make
+# install, as root: users, /etc/mxhold, the queue, logs, s6 services
+# (conf/install-host.sh says what and how; it never overwrites).
+install-host: install
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) sh $(SHARE_DIR)/install-host.sh
 
 clean:
 	rm -rf $(B) build build-san
 
-.PHONY: man all units fuzz fuzz-regress fuzz-build deps check check-san bench run stop install clean
+.PHONY: man all units fuzz fuzz-regress fuzz-build deps check check-san bench run stop install install-host clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -4,7 +4,8 @@ CONF_OBJS := conf/conf_read.o conf/conf_cdb.o conf/conf_floor.o conf/conf_redis.
 
 PROGS += conf
 CONF_BUILD_OBJS := conf/conf_build.o conf/conf_rcpt.o conf/conf_value.o conf/conf_install.o lib/write_all.o lib/dir_sync.o
-conf_OBJS := conf/conf.o $(CONF_BUILD_OBJS) $(CONF_OBJS) lib/log.o
+conf_OBJS := conf/conf.o conf/conf_audit.o conf/conf_explain.o $(CONF_BUILD_OBJS) $(CONF_OBJS) lib/log.o
+conf_OBJS += lib/cli.o lib/write_all.o
 conf_LIBS := -lskarnet
 
 UNITS += conf

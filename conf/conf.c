@@ -6,12 +6,15 @@
 #include <skalibs/buffer.h>
 #include <skalibs/sgetopt.h>
 #include <skalibs/types.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "conf/conf.h"
+#include "conf/conf_audit.h"
 #include "conf/conf_build.h"
+#include "conf/conf_explain.h"
 #include "conf/conf_cdb.h"
 
-#define USAGE "mxhold-conf [ -c dir ] check|compile [ dir ] | get key | dump"
+#define USAGE "mxhold-conf [ -c dir ] check|compile [ dir ] | get key | dump | explain IP [ DOMAIN ]"
 
 static void usage (void) __attribute__((noreturn)) ;
 static void usage (void)
@@ -54,12 +57,44 @@ static void report (void *ctx, char const *file, unsigned long line, char const 
   buffer_putsflush(buffer_2, "\n") ;
 }
 
-/* The last line of a check that found errors: "N errors" ("1 error"). */
-static void report_count (unsigned long n)
+/* The last line of a check that said anything: "N errors" ("1 error"),
+   and ", M warnings" when there were some. */
+static void report_count (unsigned long n, unsigned long nwarn)
 {
   char fmt[ULONG_FMT] ;
   buffer_put(buffer_2, fmt, ulong_fmt(fmt, n)) ;
-  buffer_putsflush(buffer_2, n == 1 ? " error\n" : " errors\n") ;
+  buffer_puts(buffer_2, n == 1 ? " error" : " errors") ;
+  if (nwarn)
+  {
+    buffer_puts(buffer_2, ", ") ;
+    buffer_put(buffer_2, fmt, ulong_fmt(fmt, nwarn)) ;
+    buffer_puts(buffer_2, nwarn == 1 ? " warning" : " warnings") ;
+  }
+  buffer_putsflush(buffer_2, "\n") ;
+}
+
+/* conf_audit's findings, as check's other lines: "PATH: [warning: ]why". */
+static void audit_say (void *ctx, int error, char const *path, char const *why)
+{
+  (void)ctx ;
+  buffer_puts(buffer_2, path) ;
+  buffer_puts(buffer_2, error ? ": " : ": warning: ") ;
+  buffer_puts(buffer_2, why) ;
+  buffer_putsflush(buffer_2, "\n") ;
+}
+
+/* check, after a clean build: the directory, config.cdb, the queue. */
+static void audit (struct conf_build const *b, char const *dir, struct conf_audit *a)
+{
+  struct conf c = { .dir = dir, .map = b->w.buf, .maplen = b->w.len } ;
+  struct span q ;
+  char qpath[CONF_PATH_MAX] ;
+  conf_audit_dir(a, dir) ;
+  conf_audit_cdb(a, dir) ;
+  if (!conf_queue(&c, &q) || !q.len || q.len >= sizeof qpath) return ;
+  memcpy(qpath, q.p, q.len) ;
+  qpath[q.len] = 0 ;
+  conf_audit_queue(a, qpath) ;
 }
 
 static void put_ulong (unsigned long u)
@@ -68,39 +103,60 @@ static void put_ulong (unsigned long u)
   buffer_put(buffer_1, fmt, ulong_fmt(fmt, u)) ;
 }
 
-/* check and compile: exit 0 clean (and installed), 100 errors, 111 I/O. */
-static int build (char const *dir, int install)
+/* compile: writes config.cdb, says what it holds. */
+static void install (struct conf_build const *b, char const *dir)
+{
+  char path[CONF_PATH_MAX] ;
+  if (conf_build_install(dir, b->w.buf, b->w.len) == -1) die_sys(111, "unable-install", cdb_name(dir, path)) ;
+  buffer_puts(buffer_1, cdb_name(dir, path)) ;
+  buffer_puts(buffer_1, ": ") ;
+  put_ulong(b->ndomains) ;
+  buffer_puts(buffer_1, " domains, ") ;
+  put_ulong(b->nclients) ;
+  buffer_puts(buffer_1, " clients, ") ;
+  put_ulong(b->w.len) ;
+  buffer_puts(buffer_1, " bytes\n") ;
+  flush_stdout() ;
+}
+
+enum build_then { BUILD_CHECK, BUILD_INSTALL, BUILD_EXPLAIN } ;
+
+/* check, compile and explain: exit 0 clean (and installed, explained),
+   100 errors, 111 I/O. */
+static int build (char const *dir, enum build_then then, char const *ip, char const *domain)
 {
   static struct conf_build b ;
+  struct conf_audit a = { .say = &audit_say } ;
   char path[CONF_PATH_MAX] ;
   if (conf_build_init(&b, &report, 0) == -1) mx_die_kv(111, "unable-allocate", "error", strerror(errno), (char const *)0) ;
   if (conf_build_dir(&b, dir) == -1)
   {
     int e = errno ;
-    if (b.nerr) report_count(b.nerr) ;
+    if (b.nerr) report_count(b.nerr, 0) ;
     errno = e ;
     die_sys(111, "unable-read", e == ENAMETOOLONG || !b.path[0] ? dir : b.path) ;
   }
   if (conf_build_finish(&b) == -1)
   {
     if (!b.nerr) die_sys(111, "unable-build", cdb_name(dir, path)) ;
-    report_count(b.nerr) ;
+    report_count(b.nerr, 0) ;
     conf_build_free(&b) ;
     return 100 ;
   }
-  if (install)
+  if (then == BUILD_CHECK)
   {
-    if (conf_build_install(dir, b.w.buf, b.w.len) == -1) die_sys(111, "unable-install", cdb_name(dir, path)) ;
-    buffer_puts(buffer_1, cdb_name(dir, path)) ;
-    buffer_puts(buffer_1, ": ") ;
-    put_ulong(b.ndomains) ;
-    buffer_puts(buffer_1, " domains, ") ;
-    put_ulong(b.nclients) ;
-    buffer_puts(buffer_1, " clients, ") ;
-    put_ulong(b.w.len) ;
-    buffer_puts(buffer_1, " bytes\n") ;
-    flush_stdout() ;
+    audit(&b, dir, &a) ;
+    if (a.nerr || a.nwarn) report_count(a.nerr, a.nwarn) ;
+    conf_build_free(&b) ;
+    return a.nerr ? 100 : 0 ;
   }
+  if (then == BUILD_EXPLAIN)
+  {
+    if (conf_explain(&b, dir, ip, domain) == -1) mx_die_kv(111, "unable-write-stdout", "error", strerror(errno), (char const *)0) ;
+    conf_build_free(&b) ;
+    return 0 ;
+  }
+  install(&b, dir) ;
   conf_build_free(&b) ;
   return 0 ;
 }
@@ -182,6 +238,7 @@ int main (int argc, char const *const *argv)
   struct conf c ;
   int opt ;
   mx_log_prog = "mxhold-conf" ;
+  mx_cli_std(argc, argv, USAGE, "checks the config directory, compiles it to config.cdb, reads keys from it") ;
   while ((opt = subgetopt_r(argc, argv, "c:", &l)) != -1)
     switch (opt)
     {
@@ -199,7 +256,14 @@ int main (int argc, char const *const *argv)
   {
     if (argc > 2) usage() ;
     if (argc == 2) dir = argv[1] ;
-    return build(conf_dir(dir), cmd[1] == 'o') ;
+    return build(conf_dir(dir), cmd[1] == 'o' ? BUILD_INSTALL : BUILD_CHECK, 0, 0) ;
+  }
+  if (!strcmp(cmd, "explain"))
+  {
+    unsigned char a[16] ;
+    if (argc < 2 || argc > 3) usage() ;
+    if (!conf_ip_parse(argv[1], strlen(argv[1]), a)) mx_die_kv(100, "usage", "reason", "not-an-address", "value", argv[1], (char const *)0) ;
+    return build(conf_dir(dir), BUILD_EXPLAIN, argv[1], argc == 3 ? argv[2] : 0) ;
   }
   if (!strcmp(cmd, "get") ? argc != 2 : strcmp(cmd, "dump") || argc != 1) usage() ;
   open_conf(&c, dir) ;

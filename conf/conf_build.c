@@ -638,3 +638,25 @@ void conf_build_free (struct conf_build *b)
   free(b->rdoms) ;
   b->rdoms = 0 ;
 }
+
+/* Little-endian 32-bit word at p (a cdb record header). */
+static size_t le32 (char const *p)
+{
+  return (size_t)(unsigned char)p[0] | (size_t)(unsigned char)p[1] << 8
+       | (size_t)(unsigned char)p[2] << 16 | (size_t)(unsigned char)p[3] << 24 ;
+}
+
+unsigned long conf_build_source (struct conf_build const *b, char const *data, struct span *key)
+{
+  for (size_t s = 0 ; s < b->setcap ; s++)
+  {
+    char const *r ;
+    if (!b->set[s].pos) continue ;
+    r = b->w.buf + b->set[s].pos ;
+    if (r + 8 + le32(r) != data) continue ;
+    key->p = r + 8 ;
+    key->len = le32(r) ;
+    return b->set[s].line ;
+  }
+  return 0 ;
+}

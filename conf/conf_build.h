@@ -86,6 +86,14 @@ int conf_build_dir (struct conf_build *b, char const *dir) ;
 int conf_build_finish (struct conf_build *b) ;
 void conf_build_free (struct conf_build *b) ;
 
+/* After a clean conf_build_finish: where a value came from. data points
+   at the value of a record in b->w.buf (what conf_get on that image
+   returns); the line of the domains or clients line that made it, and
+   *key its cdb key ("d:DOMAIN", "c:" FAM LEN ADDR). 0 if no line made it
+   (limits, spf and the prefix lists are tracked in lim/limline,
+   spf/spfline). mxhold-conf explain. */
+unsigned long conf_build_source (struct conf_build const *b, char const *data, struct span *key) ;
+
 /* For the modules that check one file each (conf_rcpt.c): reports an
    error as conf_build's own checks do (what: the word shown, or 0) and
    returns 0; adds key -> val unless key is there: 1 added, 0 duplicate

@@ -30,14 +30,21 @@ sed -i "s/:2526/:$downport/" "$r/conf/domains"
 "$bin/mxhold-conf" compile "$r/conf"
 "$bin/mxhold-queuectl" -c "$r/conf" init
 
+# The tour runs everything as the user who ran make: the templates' user
+# changes (tcpserver -U, s6-setuidgid) are left out, and DNS is the first
+# name server of /etc/resolv.conf unless $DNSCACHEIP says otherwise.
+dns=${DNSCACHEIP:-$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf 2>/dev/null)}
 rm -rf "$r/service"
 mkdir -p "$r/service"
 for s in smtpd deliver downstream; do
   cp -R "$top/conf/service/$s" "$r/service/$s"
   mkdir -p "$r/log/$s"
   for f in "$r/service/$s/run" "$r/service/$s/log/run"; do
-    sed -i -e "s|@CONF@|$r/conf|g" -e "s|@BIN@|$bin|g" -e "s|@ADDR@|127.0.0.1|g" \
+    sed -i -e 's|s6-envuidgid @SMTPD_USER@ ||' -e 's|tcpserver -U |tcpserver |' \
+      -e 's|s6-setuidgid @[A-Z_]*@ ||' \
+      -e "s|@CONF@|$r/conf|g" -e "s|@BIN@|$bin|g" -e "s|@ADDR@|127.0.0.1|g" \
       -e "s|@PORT@|$port|g" -e "s|@DOWNPORT@|$downport|g" -e "s|@TOP@|$top|g" \
+      -e "s|@DNSCACHEIP@|${dns:-127.0.0.1}|g" \
       -e "s|@MAILDIR@|$r/mailbox|g" -e "s|@LOGDIR@|$r/log|g" "$f"
   done
 done

@@ -11,6 +11,7 @@ remote_OBJS := deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliv
   deliver/remote_reply.o deliver/remote_route.o deliver/remote_guard.o \
   deliver/remote_tlsa.o deliver/remote_dane.o deliver/remote_tls.o deliver/remote_starttls.o \
   $(DLV_LIBC_OBJS) lib/log.o lib/write_all.o $(QUEUE_FMT_OBJS) $(CONF_OBJS)
+remote_OBJS += lib/cli.o lib/write_all.o
 # OpenSSL (Debian libssl-dev) linked in directly: the handshake needs the
 # route's host name and the TLSA records remote looked up (remote.md, TLS).
 remote_LIBS := $(OWFAT) -lssl -lcrypto
@@ -35,7 +36,8 @@ deliver_OBJS := deliver/deliver.o deliver/dlv_sched.o deliver/dlv_disk.o deliver
   deliver/dlv_learn.o $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o lib/dir_sync.o lib/spawn.o lib/counter.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) \
   $(RCPT_CACHE_OBJS)
 deliver_LIBS := -ls6 -lskarnet $(RCPT_CACHE_DLIBS)
+deliver_OBJS += lib/cli.o lib/write_all.o
 
 UNITS += dlv_sched
-dlv_sched_test_OBJS := tests/unit/dlv_sched_test.o deliver/dlv_sched.o $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o $(CONF_OBJS)
+dlv_sched_test_OBJS := tests/unit/dlv_sched_test.o deliver/dlv_sched.o $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o $(CONF_OBJS) queue/queue_fmt.o
 dlv_sched_test_LIBS := -lskarnet

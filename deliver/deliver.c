@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <skalibs/sgetopt.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "deliver/deliver.h"
 
@@ -101,6 +102,7 @@ static void startup (char const *confdir)
   queue_sweep(g.q, (int64_t)g.now, swept, 0) ;
   dlv_tmp_clean() ;
   dlv_trigger_open() ;
+  dlv_hold_scan() ;     /* before the messages are scheduled */
   dlv_scan_mess() ;
   dlv_scan_new() ;
   dlv_ctl_scan() ;
@@ -160,6 +162,7 @@ int main (int argc, char const *const *argv)
   uint64_t lastscan ;
   uint64_t lasttick ;
   mx_log_prog = "mxhold-deliver" ;
+  mx_cli_std(argc, argv, USAGE, "the queue's scheduler: delivers, retries, expires and bounces queued mail") ;
   {
     subgetopt l = SUBGETOPT_ZERO ;
     for (;;)

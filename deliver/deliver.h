@@ -90,6 +90,7 @@ struct dlv_dom {
   char *name ;
   uint32_t route ;                   /* DLV_NONE: route and lim not resolved (config changed) */
   struct dlv_lim lim ;               /* valid when route is */
+  uint8_t held ;                     /* Q/hold/@DOMAIN: its recipients are not tried */
 } ;
 
 struct dlv_route {
@@ -168,6 +169,7 @@ struct dlv_g {
   int takein_new ;                   /* new/ to fsync too */
   uint32_t stamp ;
   uint32_t hashseed ;                 /* mixed into the table hashes: domains come from envelopes */
+  struct dlv_buf holdids ;           /* held message ids (Q/hold/ID), each NUL-terminated */
 } ;
 extern struct dlv_g g ;   /* in dlv_sched.c, the bottom layer */
 
@@ -197,6 +199,8 @@ void dlv_msg_expiry (uint32_t i) ;
 uint64_t dlv_rcpt_expires (struct dlv_msg const *m, struct dlv_rcpt const *x) ;
 void dlv_dirty (uint32_t i) ;
 void dlv_flush_where (uint32_t route, uint32_t dom) ;   /* DLV_NONE: any */
+/* Is message id held (in g.holdids)? */
+int dlv_held_id (char const *id) ;
 
 /* ---- dlv_disk.c: the queue on disk ---- */
 int dlv_msg_load (char const *id) ;           /* from mess/HH/ID (+ state) */
@@ -252,5 +256,8 @@ void dlv_trigger_open (void) ;
 void dlv_trigger_close (void) ;
 void dlv_trigger_read (void) ;
 void dlv_ctl_scan (void) ;
+/* Reads Q/hold/ into g.holdids and the domains' held flags, and puts
+   every loaded message back in the heap with them applied. */
+void dlv_hold_scan (void) ;
 
 #endif

@@ -71,8 +71,22 @@ void dlv_trigger_read (void)
   while (read(g.trigfd, buf, sizeof buf) > 0) ;
 }
 
-/* One request: "flush", "flush DOMAIN", "delete ID" or "bounce ID"
-   (NUL-terminated at len). One log line, ctl or ctl-refused. */
+/* "hold X" or "release X" (X an ID or @DOMAIN): Q/hold/ is the truth, the
+   request only says when to look again. */
+static void hold_request (char const *verb, char const *arg, size_t alen)
+{
+  struct mx_log l ;
+  size_t at = arg[0] == '@' ;
+  dlv_hold_scan() ;
+  mx_log_start(&l, MX_LOG_INFO, "ctl") ;
+  mx_log_str(&l, "request", verb) ;
+  mx_log_bytes(&l, at ? "domain" : "qid", arg + at, alen - at) ;
+  mx_log_end(&l) ;
+}
+
+/* One request: "flush", "flush DOMAIN", "delete ID", "bounce ID", or
+   "hold X" / "release X" (X an ID or @DOMAIN) (NUL-terminated at len).
+   One log line, ctl or ctl-refused. */
 static void request (char *s, size_t len)
 {
   char *arg = memchr(s, ' ', len) ;
@@ -91,6 +105,11 @@ static void request (char *s, size_t len)
     mx_log_str(&l, "request", s) ;
     if (arg && alen) mx_log_bytes(&l, "domain", arg, alen) ;
     mx_log_end(&l) ;
+    return ;
+  }
+  if (arg && alen && (!strcmp(s, "hold") || !strcmp(s, "release")))
+  {
+    hold_request(s, arg, alen) ;
     return ;
   }
   if (!arg || (strcmp(s, "delete") && strcmp(s, "bounce")))
@@ -150,4 +169,33 @@ void dlv_ctl_scan (void)
     if (unlink(path) == -1) mx_log_kv(MX_LOG_WARN, "unlink-failed", "path", path, "error", strerror(errno), (char const *)0) ;
   }
   closedir(d) ;
+}
+
+void dlv_hold_scan (void)
+{
+  char dir[QUEUE_PATH_MAX] ;
+  DIR *d ;
+  struct dirent *de ;
+  g.holdids.len = 0 ;
+  for (uint32_t k = 0 ; k < g.ndom ; k++) g.dom[k].held = 0 ;
+  if (snprintf(dir, sizeof dir, "%s/" QUEUE_HOLD_DIR, g.q) >= (int)sizeof dir) return ;
+  d = opendir(dir) ;
+  if (d)
+  {
+    while ((de = readdir(d)))
+    {
+      size_t len = strlen(de->d_name) ;
+      if (de->d_name[0] == '@' && len > 1)
+      {
+        uint32_t k = dlv_dom_intern(de->d_name + 1, len - 1) ;   /* may move g.dom */
+        g.dom[k].held = 1 ;
+      }
+      else if (queue_id_valid(de->d_name, len) && dlv_buf_cat(&g.holdids, de->d_name, len + 1) == -1)
+        mx_die_kv(111, "out-of-memory", (char const *)0) ;
+    }
+    closedir(d) ;
+  }
+  else if (errno != ENOENT) mx_log_kv(MX_LOG_WARN, "unable-read", "path", dir, "error", strerror(errno), (char const *)0) ;
+  for (uint32_t i = 0 ; i < g.nm ; i++)
+    if (g.m[i].id[0] && !g.m[i].busy) dlv_heap_set(i) ;
 }

@@ -171,12 +171,44 @@ static void hfix (uint32_t pos)
   }
 }
 
+int dlv_held_id (char const *id)
+{
+  for (size_t pos = 0 ; pos < g.holdids.len ; pos += strlen(g.holdids.s + pos) + 1)
+    if (!strcmp(g.holdids.s + pos, id)) return 1 ;
+  return 0 ;
+}
+
+/* The operator's holds (Q/hold/, dlv_ctl.c) on m's idle pending
+   recipients: a held one is never due (NEXT = QUEUE_NEXT_HELD, so every
+   "next <= now" test skips it) but still expires; one no longer held is
+   due now. Done whenever a message (re)enters the heap, so a recipient
+   that was in a session when the hold came gets it after its result. */
+static void hold_fix (uint32_t i)
+{
+  struct dlv_msg *m = g.m + i ;
+  int msgheld = g.holdids.len && dlv_held_id(m->id) ;
+  int changed = 0 ;
+  for (uint32_t r = 0 ; r < m->nrcpt ; r++)
+  {
+    struct dlv_rcpt *x = m->r + r ;
+    uint64_t next ;
+    if (x->status != 'p' || x->busy) continue ;
+    next = msgheld || (x->dom < g.ndom && g.dom[x->dom].held) ? QUEUE_NEXT_HELD : x->next == QUEUE_NEXT_HELD ? g.now : x->next ;
+    if (next == x->next) continue ;
+    x->next = next ;
+    changed = 1 ;
+  }
+  if (changed) dlv_dirty(i) ;   /* the state file says it too (queue/queue.h) */
+}
+
 /* Keys are recomputed from the recipients on each comparison: a message
    has few recipients, and this keeps no second copy to go stale. */
 void dlv_heap_set (uint32_t i)
 {
   struct dlv_msg *m = g.m + i ;
-  int want = m->nrcpt && !m->busy && dlv_msg_key(i) != UINT64_MAX ;
+  int want ;
+  hold_fix(i) ;
+  want = m->nrcpt && !m->busy && dlv_msg_key(i) != UINT64_MAX ;
   if (m->heappos == DLV_NONE)
   {
     if (!want) return ;
@@ -234,6 +266,7 @@ uint32_t dlv_dom_intern (char const *s, size_t len)
   g.dom[g.ndom].name = strdup(low) ;
   if (!g.dom[g.ndom].name) nomem() ;
   g.dom[g.ndom].route = DLV_NONE ;
+  g.dom[g.ndom].held = 0 ;   /* dlv_hold_scan sets it */
   g.domtab[j] = g.ndom + 1 ;
   return g.ndom++ ;
 }
@@ -337,21 +370,10 @@ uint64_t dlv_backoff_dom (uint32_t dom, uint32_t attempts)
   return backoff(l->retry_min, l->retry_max, attempts) ;
 }
 
-/* lifetime seconds if set, else the first local midnight after arrival
-   plus days days */
+/* the rule is queue_expiry's (queue/queue.h), which queuectl shows too */
 static uint64_t expiry (uint64_t arrived, uint64_t lifetime, uint64_t days)
 {
-  struct tm tm ;
-  time_t t = (time_t)arrived ;
-  if (lifetime) return arrived + lifetime ;
-  if (!localtime_r(&t, &tm)) return arrived + 86400 * (days + 1) ;
-  tm.tm_sec = 0 ;
-  tm.tm_min = 0 ;
-  tm.tm_hour = 0 ;
-  tm.tm_mday += 1 + (int)days ;
-  tm.tm_isdst = -1 ;
-  t = mktime(&tm) ;
-  return t == (time_t)-1 ? arrived + 86400 * (days + 1) : (uint64_t)t ;
+  return queue_expiry(arrived, lifetime, days) ;
 }
 
 uint64_t dlv_expiry (uint64_t arrived)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <unistd.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/write_all.h"
 #include "conf/conf.h"
@@ -237,6 +238,7 @@ int main (int argc, char const *const *argv)
   static struct dlv_buf in = DLV_BUF_ZERO ;
   struct remote_cfg cfg = { "localhost", 0, 0, 0, 0, REMOTE_TLS_MAY, REMOTE_TLS_MAY, 0 } ;
   mx_log_prog = "mxhold-remote" ;
+  mx_cli_std(argc, argv, USAGE, "one SMTP client session to a downstream route, run by mxhold-deliver") ;
   if (argc != 3) mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   signal(SIGPIPE, SIG_IGN) ;   /* a dead peer shows as EPIPE on write */
   config_read(&cfg, argv[2]) ;

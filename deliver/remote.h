@@ -65,7 +65,7 @@ struct remote_addr {
 struct remote_why {
   char const *reason ;
   char const *text ;
-  int permanent ;         /* 1: no retry can help (an MX set with no public address) */
+  int permanent ;         /* 1: no retry can help (an MX set with no public address, a domain that does not exist) */
 } ;
 
 /* Resolves a route ("HOST[:PORT],..." or "mx") for domain into at most
@@ -73,7 +73,8 @@ struct remote_why {
    and addresses, may be NULL) are skipped; so are, for "mx", the
    addresses remote_guard_check refuses (remote_guard.h, each logged).
    Returns the count (>= 0), or -1 with *why set (a temporary failure,
-   or with why->permanent an MX set that is all refused addresses). */
+   or with why->permanent an MX set that is all refused addresses, or a
+   domain whose MX query says NXDOMAIN). */
 int remote_route_resolve (char const *route, char const *domain, char const *me,
   char const *aliases, struct remote_addr *out, int max, struct remote_why *why) ;
 

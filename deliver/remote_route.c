@@ -153,17 +153,45 @@ static int guard (char const *domain, struct remote_addr *out, int from, int n, 
   return kept ;
 }
 
+#define REMOTE_DNS_RCODE_NXDOMAIN 3   /* RFC 1035 4.1.1: the name does not exist */
+
+/* dns_mx(3), which frees the answer before its rcode can be read: the MX
+   records of domain into res. 1 found (res may be empty: no MX), 0 the
+   domain does not exist (NXDOMAIN), -1 a temporary DNS error. */
+static int mx_lookup (char const *domain, stralloc *res)
+{
+  char *q = 0 ;
+  int r = -1 ;
+  if (!dns_domain_fromdot(&q, domain, strlen(domain))) return -1 ;
+  if (dns_resolve(q, DNS_T_MX) == 0)
+  {
+    r = dns_resolve_tx.packetlen >= 4 && (dns_resolve_tx.packet[3] & 15) == REMOTE_DNS_RCODE_NXDOMAIN ? 0 : 1 ;
+    if (r == 1 && dns_mx_packet(res, dns_resolve_tx.packet, dns_resolve_tx.packetlen) == -1) r = -1 ;
+    dns_transmit_free(&dns_resolve_tx) ;
+  }
+  dns_domain_free(&q) ;
+  return r ;
+}
+
 static int route_mx (char const *domain, char const *me, char const *aliases,
   struct remote_addr *out, int max, int *skipped, int *refused, struct remote_why *why)
 {
-  static stralloc fqdn, res ;
+  static stralloc res ;
   struct mx mx[REMOTE_HOSTS_MAX] ;
   int nmx = 0 ;
   int n = 0 ;
-  if (!stralloc_copys(&fqdn, domain) || dns_mx(&res, &fqdn) == -1)
+  int found = mx_lookup(domain, &res) ;
+  if (found == -1)
   {
     why->reason = "dns-temporary" ;
     why->text = "MX lookup failed (temporary DNS error)" ;
+    return -1 ;
+  }
+  if (!found)   /* an answer, not a failure: no retry can make the domain exist */
+  {
+    why->reason = "nxdomain" ;
+    why->text = "the domain does not exist (NXDOMAIN)" ;
+    why->permanent = 1 ;
     return -1 ;
   }
   for (size_t i = 0 ; i + 3 <= res.len && nmx < REMOTE_HOSTS_MAX ; )

@@ -126,7 +126,15 @@ void mx_log_errno (struct mx_log *l, int e)
   mx_log_str(l, "error", strerror(e)) ;
 }
 
-void mx_log_end (struct mx_log *l)
+void mx_log_start_bare (struct mx_log *l, char const *event)
+{
+  l->len = 0 ;
+  l->cut = 0 ;
+  cat(l, event, strlen(event)) ;
+}
+
+/* Adds the cut mark and the LF. */
+static void finish (struct mx_log *l)
 {
   if (l->cut)
   {
@@ -134,12 +142,37 @@ void mx_log_end (struct mx_log *l)
     l->len += sizeof CUT_MARK - 1 ;
   }
   l->buf[l->len++] = '\n' ;
+}
+
+void mx_log_end (struct mx_log *l)
+{
+  finish(l) ;
   if (write(mx_log_fd, l->buf, l->len) < 0)
   {
     /* nowhere else to say it */
   }
   l->len = 0 ;
   l->cut = 0 ;
+}
+
+/* Its own write loop, not lib/write_all.o: log.o links alone into every
+   program and test, and a report line may meet a short write (a pipe). */
+int mx_log_end_fd (struct mx_log *l, int fd)
+{
+  size_t done = 0 ;
+  int ok ;
+  finish(l) ;
+  while (done < l->len)
+  {
+    ssize_t w = write(fd, l->buf + done, l->len - done) ;
+    if (w < 0 && errno == EINTR) continue ;
+    if (w <= 0) break ;
+    done += (size_t)w ;
+  }
+  ok = done == l->len ;
+  l->len = 0 ;
+  l->cut = 0 ;
+  return ok ? 0 : -1 ;
 }
 
 static void pairs (struct mx_log *l, va_list ap)

@@ -50,6 +50,14 @@ void mx_log_errno (struct mx_log *l, int e) ;
 /* Ends the line and writes it to mx_log_fd; l may be started again. */
 void mx_log_end (struct mx_log *l) ;
 
+/* A report line on another fd (mxhold-queuectl's and mxhold-conf's output
+   for people and scripts) in the same grammar, without the "PROG: LEVEL: "
+   head: "EVENT key=value ...". Start it with mx_log_start_bare, add
+   fields as above, and end it with mx_log_end_fd: 0, or -1 and errno
+   when the write failed (the line is reset either way). */
+void mx_log_start_bare (struct mx_log *l, char const *event) ;
+int mx_log_end_fd (struct mx_log *l, int fd) ;
+
 /* One call for a whole line: key, value pairs of C strings, ending with a
    null key. mx_log_kv returns; mx_die_kv logs at level fatal and exits
    with code. */

@@ -5,7 +5,7 @@ PX_OBJS := proxy/px_hdr.o proxy/px_read.o
 # The program reads the proxies file through conf/.
 ifneq ($(strip $(CONF_OBJS)),)
 PROGS += proxy
-proxy_OBJS := proxy/proxy.o $(PX_OBJS) $(CONF_OBJS) lib/log.o lib/u64.o lib/write_all.o lib/counter.o lib/fnv.o
+proxy_OBJS := proxy/proxy.o $(PX_OBJS) $(CONF_OBJS) lib/log.o lib/u64.o lib/write_all.o lib/counter.o lib/fnv.o lib/cli.o
 proxy_LIBS := -l:libskarnet.a   # static, libc too: one exec per connection (as ratelimit)
 ifneq ($(SAN),1)
 proxy_LIBS += -static -Wl,-x

@@ -13,6 +13,7 @@
 #include <skalibs/sgetopt.h>
 #include <skalibs/types.h>
 #include "conf/conf.h"
+#include "lib/cli.h"
 #include "lib/counter.h"
 #include "lib/log.h"
 #include "lib/u64.h"
@@ -113,6 +114,7 @@ int main (int argc, char const *const *argv)
   char const *why ;
   subgetopt l = SUBGETOPT_ZERO ;
   mx_log_prog = "mxhold-proxy" ;
+  mx_cli_std(argc, argv, USAGE, "takes a trusted load balancer's PROXY header, sets the real client, runs the rest") ;
   for (;;)
   {
     int opt = subgetopt_r(argc, argv, "c:t:", &l) ;

@@ -12,6 +12,7 @@ QUEUE_DIR_OBJS := queue/queue_dir.o $(CONF_OBJS)
 
 PROGS += queue
 queue_OBJS := queue/queue.o queue/queue_write.o queue/queue_space.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) lib/log.o lib/write_all.o
+queue_OBJS += lib/cli.o lib/write_all.o
 # One process per message, so its start-up is on the hot path: fully static
 # (no ld.so, no shared objects to map: exec costs ~0.6 ms less here). ASan
 # cannot link statically, so sanitizer builds keep libc dynamic. -x drops
@@ -23,8 +24,10 @@ queue_LIBS := -static -ls6 -lskarnet -Wl,-x
 endif
 
 PROGS += queuectl
-queuectl_OBJS := queue/queuectl.o queue/queue_ctl.o queue/queue_list.o queue/queue_stats.o queue/queue_metrics.o \
-  $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) lib/log.o lib/dir_sync.o lib/counter.o lib/write_all.o
+queuectl_OBJS := queue/queuectl.o queue/queue_ctl.o queue/queue_walk.o queue/queue_out.o queue/queue_list.o queue/queue_show.o \
+  queue/queue_hold.o queue/queue_stats.o queue/queue_metrics.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) \
+  lib/log.o lib/dir_sync.o
+queuectl_OBJS += lib/cli.o lib/write_all.o lib/counter.o
 queuectl_LIBS := -ls6 -lskarnet
 
 UNITS += queue_fmt

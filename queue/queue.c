@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <time.h>
 #include <s6/ftrigw.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/write_all.h"
 #include "queue/queue.h"
@@ -182,6 +183,7 @@ int main (int argc, char const *const *argv)
   char trigger[QUEUE_PATH_MAX] ;
   int fd ;
   mx_log_prog = "mxhold-queue" ;
+  mx_cli_std(argc, argv, USAGE, "writes one message durably into the queue (qmail-queue interface)") ;
   if (argc > 1 && argv[1][0] == '-') mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   pick_id(0) ;
   open_queue() ;

@@ -145,6 +145,19 @@ int queue_path (char *buf, size_t size, char const *q, char const *sub, char con
 /* Makes a fresh id "SECONDS.MICROS.PID" into buf (>= QUEUE_ID_MAX + 1). Length. */
 size_t queue_id_make (char *buf) ;
 
+/* When a message that arrived then expires: arrived + lifetime seconds if
+   lifetime is not 0, else the first local midnight after arrival plus
+   days days (the limits lifetime and lifetime_days, conf/conf.md). The
+   one rule deliver applies and queuectl shows. */
+uint64_t queue_expiry (uint64_t arrived, uint64_t lifetime, uint64_t days) ;
+
+/* Holds (mxhold-queuectl hold): Q/hold/ID holds a message, Q/hold/@DOMAIN
+   (lower case) a recipient domain; empty files. deliver tries no held
+   recipient (they still expire), and writes NEXT = QUEUE_NEXT_HELD in the
+   state line of each (any NEXT is a time; this one is never due). */
+#define QUEUE_HOLD_DIR "hold"
+#define QUEUE_NEXT_HELD (UINT64_MAX - 1)
+
 /* ---- queue_dir.c (libc + conf) ---- */
 
 #define QUEUE_ENV_DIR "MXHOLD_QUEUE"   /* overrides the config's queue path */

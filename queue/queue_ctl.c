@@ -2,7 +2,9 @@
    (flush, delete, bounce) and sweep, and its fatal lines. skalibs + libs6
    (ftrigw). */
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>      /* renameat2 */
 #include <string.h>
@@ -16,6 +18,23 @@
 #include "lib/log.h"
 #include "queue/queue.h"
 #include "queue/queuectl.h"
+
+/* One output line of C strings: EVENT key value ... (NULL). */
+static void out_kv (char const *event, ...)
+{
+  struct mx_log l ;
+  va_list ap ;
+  mx_log_start_bare(&l, event) ;
+  va_start(ap, event) ;
+  for (;;)
+  {
+    char const *k = va_arg(ap, char const *) ;
+    if (!k) break ;
+    mx_log_str(&l, k, va_arg(ap, char const *)) ;
+  }
+  va_end(ap) ;
+  queue_out_end(&l) ;
+}
 
 void queue_ctl_die_sys (int code, char const *event, char const *path)
 {
@@ -46,7 +65,7 @@ static void mkdir_or_die (char const *path, mode_t mode)
 
 void queue_ctl_init (char const *q)
 {
-  static char const *const subs[] = { "tmp", "new", "mess", "state", "ctl", 0 } ;
+  static char const *const subs[] = { "tmp", "new", "mess", "state", "ctl", QUEUE_HOLD_DIR, 0 } ;
   char path[QUEUE_PATH_MAX] ;
   struct stat st ;
   mkdir_or_die(q, 0750) ;
@@ -67,7 +86,7 @@ void queue_ctl_init (char const *q)
   path_in(path, q, "trigger", "") ;
   if (stat(path, &st) == -1 && !ftrigw_fifodir_make(path, getegid(), 0))
     queue_ctl_die_sys(111, "unable-make-fifodir", path) ;
-  buffer_putsflush(buffer_1, "queue ready\n") ;
+  out_kv("ready", "path", q, (char const *)0) ;
 }
 
 /* Is ID in the queue (new/ID or mess/HH/ID)? */
@@ -88,6 +107,15 @@ static void ctl_fail (char const *tmp, char const *event, char const *path)
   queue_ctl_die_sys(111, event, path) ;
 }
 
+/* An operator's queuectl may run as root; deliver runs as the queue's
+   owner and must read the request (0600): root gives it to that owner. */
+static void give_to_queue_owner (int fd, char const *q, char const *tmp)
+{
+  struct stat st ;
+  if (geteuid()) return ;
+  if (stat(q, &st) == -1 || fchown(fd, st.st_uid, st.st_gid) == -1) ctl_fail(tmp, "unable-chown", tmp) ;
+}
+
 /* Writes line (with its LF) as ctl/NAME through tmp/NAME: open O_EXCL,
    write, fsync, rename without overwriting, fsync ctl/ (doc/design.md,
    "Crash safety"). */
@@ -105,6 +133,7 @@ static void ctl_write (char const *q, char const *line, size_t len)
     if (fd == -1 && errno != EEXIST) queue_ctl_die_sys(111, "unable-create", tmp) ;
   }
   if (fd == -1) queue_ctl_die_sys(111, "unable-create", tmp) ;
+  give_to_queue_owner(fd, q, tmp) ;
   if (allwrite(fd, line, len) != len) ctl_fail(tmp, "unable-write", tmp) ;
   if (fsync(fd) == -1) ctl_fail(tmp, "unable-fsync", tmp) ;
   if (close(fd) == -1) ctl_fail(tmp, "unable-close", tmp) ;
@@ -114,8 +143,7 @@ static void ctl_write (char const *q, char const *line, size_t len)
   if (mx_dir_sync(AT_FDCWD, ctl) == -1) queue_ctl_die_sys(111, "unable-fsync", ctl) ;
 }
 
-/* A flush domain: at most 255 bytes, each in 33..126. */
-static void check_domain (char const *d, size_t len)
+void queue_ctl_check_domain (char const *d, size_t len)
 {
   char const *why = 0 ;
   if (len > 255) why = "too-long" ;
@@ -131,8 +159,8 @@ void queue_ctl_request (char const *q, char const *verb, char const *arg)
   size_t vl = strlen(verb) ;
   size_t al = arg ? strlen(arg) : 0 ;
   size_t n = vl ;
-  if (!strcmp(verb, "flush")) check_domain(arg, al) ;
-  else
+  if (!strcmp(verb, "flush")) queue_ctl_check_domain(arg, al) ;
+  else if (strcmp(verb, "hold") && strcmp(verb, "release"))   /* queue_hold checked its name */
   {
     queue_ctl_check_id(arg) ;
     if (!msg_exists(q, arg)) queue_ctl_no_message(q, arg) ;
@@ -149,29 +177,56 @@ void queue_ctl_request (char const *q, char const *verb, char const *arg)
   ctl_write(q, line, n) ;
   path_in(path, q, "trigger", "") ;
   ftrigw_notify(path, 'c') ;        /* no deliver running: it reads ctl/ at startup */
-  buffer_puts(buffer_1, "requested: ") ;
-  buffer_put(buffer_1, line, n - 1) ;
-  buffer_putsflush(buffer_1, "; mxhold-deliver will act on it\n") ;
+  {
+    struct mx_log l ;
+    char const *key = !al ? 0 : !strcmp(verb, "flush") ? "domain" : line[vl + 1] == '@' ? "domain" : "qid" ;
+    size_t skip = key && line[vl + 1] == '@' ? 1 : 0 ;
+    mx_log_start_bare(&l, "requested") ;
+    mx_log_str(&l, "request", verb) ;
+    if (key) mx_log_bytes(&l, key, line + vl + 1 + skip, n - vl - 2 - skip) ;
+    queue_out_end(&l) ;
+  }
 }
 
 static void sweep_report (char const *path, void *ctx)
 {
   (void)ctx ;
-  buffer_puts(buffer_1, "removed ") ;
-  buffer_puts(buffer_1, path) ;
-  buffer_puts(buffer_1, "\n") ;
+  out_kv("removed", "path", path, (char const *)0) ;
+}
+
+/* Holds of messages that are no longer queued (hold/ID without new/ID or
+   mess/HH/ID): removed, like orphan state files. */
+static int sweep_holds (char const *q)
+{
+  char dir[QUEUE_PATH_MAX] ;
+  DIR *d ;
+  struct dirent *de ;
+  int n = 0 ;
+  path_in(dir, q, QUEUE_HOLD_DIR, "") ;
+  d = opendir(dir) ;
+  if (!d) return 0 ;
+  while ((de = readdir(d)))
+  {
+    char path[QUEUE_PATH_MAX] ;
+    if (!queue_id_valid(de->d_name, strlen(de->d_name)) || msg_exists(q, de->d_name)) continue ;
+    path_in(path, q, QUEUE_HOLD_DIR, de->d_name) ;
+    if (unlink(path) == 0)
+    {
+      sweep_report(path, 0) ;
+      n++ ;
+    }
+  }
+  closedir(d) ;
+  return n ;
 }
 
 void queue_ctl_sweep (char const *q)
 {
+  struct mx_log l ;
   int n = queue_sweep(q, (int64_t)time(0), &sweep_report, 0) ;
-  if (n == -1)
-  {
-    int e = errno ;
-    buffer_flush(buffer_1) ;
-    errno = e ;
-    queue_ctl_die_sys(111, "unable-sweep", q) ;
-  }
-  buffer_puts(buffer_1, n ? "sweep done\n" : "nothing to remove\n") ;
-  buffer_flush(buffer_1) ;
+  if (n == -1) queue_ctl_die_sys(111, "unable-sweep", q) ;
+  n += sweep_holds(q) ;
+  mx_log_start_bare(&l, "swept") ;
+  mx_log_u64(&l, "files", (uint64_t)n) ;
+  queue_out_end(&l) ;
 }

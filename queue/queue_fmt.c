@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include <sys/time.h>
+#include <time.h>
 #include "lib/fnv.h"
 #include "lib/u64.h"
 #include "queue/queue.h"
@@ -259,4 +260,19 @@ size_t queue_state_fmt (char *buf, size_t size, struct queue_state const *st)
   }
   buf[n++] = '\n' ;
   return n ;
+}
+
+uint64_t queue_expiry (uint64_t arrived, uint64_t lifetime, uint64_t days)
+{
+  struct tm tm ;
+  time_t t = (time_t)arrived ;
+  if (lifetime) return arrived + lifetime ;
+  if (!localtime_r(&t, &tm)) return arrived + 86400 * (days + 1) ;
+  tm.tm_sec = 0 ;
+  tm.tm_min = 0 ;
+  tm.tm_hour = 0 ;
+  tm.tm_mday += 1 + (int)days ;
+  tm.tm_isdst = -1 ;
+  t = mktime(&tm) ;
+  return t == (time_t)-1 ? arrived + 86400 * (days + 1) : (uint64_t)t ;
 }

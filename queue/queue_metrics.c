@@ -107,11 +107,6 @@ static void one (struct queue_walk *w, struct queue_item *it)
   struct span to ;
   m->msgs++ ;
   if (it->innew) m->msgs_new++ ;
-  if (it->envok != 1)
-  {
-    m->unreadable++ ;
-    return ;
-  }
   older(&m->oldest, it->env.arrived) ;
   while (queue_env_to_next(it->msg.p, &it->env, &pos, &to))
   {
@@ -285,7 +280,7 @@ static void render (struct metrics *m, char const *q, uint64_t now)
   sample(m, "mxhold_queue_messages", 0, m->msgs) ;
   head(m, "mxhold_queue_new_messages", "gauge", "Messages in new/, not yet taken in by deliver.") ;
   sample(m, "mxhold_queue_new_messages", 0, m->msgs_new) ;
-  head(m, "mxhold_queue_unreadable_messages", "gauge", "Message files whose envelope does not parse.") ;
+  head(m, "mxhold_queue_unreadable_messages", "gauge", "Files in new/ and mess/ that are not messages (queuectl list shows them).") ;
   sample(m, "mxhold_queue_unreadable_messages", 0, m->unreadable) ;
   head(m, "mxhold_queue_oldest_seconds", "gauge", "Age of the oldest message in the queue (0: empty).") ;
   sample(m, "mxhold_queue_oldest_seconds", 0, m->oldest && now > m->oldest ? now - m->oldest : 0) ;
@@ -337,8 +332,9 @@ void queue_metrics (char const *q, char const *file)
 {
   struct metrics m = { 0 } ;
   uint64_t now = (uint64_t)time(0) ;
-  struct queue_walk w = { .q = q, .now = now, .ctx = &m } ;
+  struct queue_walk w = { .q = q, .now = now, .ctx = &m, .quiet = 1 } ;
   queue_walk(&w, &one) ;
+  m.unreadable = w.bad ;
   render(&m, q, now) ;
   if (!strcmp(file, "-"))
   {

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <skalibs/buffer.h>
 #include "lib/fnv.h"
 #include "lib/log.h"
 #include "queue/queue.h"
@@ -89,7 +88,6 @@ static void stats_one (struct queue_walk *w, struct queue_item *it)
   uint32_t i = 0 ;
   struct span to ;
   t->msgs++ ;
-  if (it->envok != 1) return ;
   while (queue_env_to_next(it->msg.p, &it->env, &pos, &to))
   {
     char low[QUEUE_STATS_DOMAIN_MAX] ;
@@ -125,16 +123,17 @@ static int dom_cmp (void const *a, void const *b)
   return strcmp(x->name, y->name) ;
 }
 
-static void put_counts (char const *name, uint64_t const n[4])
+/* "domain domain=D queued=N delivered=N bounced=N expired=N", or "total
+   ... messages=N" */
+static void put_counts (char const *event, char const *name, uint64_t const n[4], uint64_t const *msgs)
 {
-  static char const *const label[4] = { " queued=", " delivered=", " bounced=", " expired=" } ;
-  buffer_puts(buffer_1, name) ;
-  for (unsigned s = 0 ; s < 4 ; s++)
-  {
-    buffer_puts(buffer_1, label[s]) ;
-    queue_put_u64(n[s]) ;
-  }
-  buffer_puts(buffer_1, "\n") ;
+  static char const *const label[4] = { "queued", "delivered", "bounced", "expired" } ;
+  struct mx_log l ;
+  mx_log_start_bare(&l, event) ;
+  if (name) mx_log_str(&l, "domain", name) ;
+  for (unsigned s = 0 ; s < 4 ; s++) mx_log_u64(&l, label[s], n[s]) ;
+  if (msgs) mx_log_u64(&l, "messages", *msgs) ;
+  queue_out_end(&l) ;
 }
 
 void queue_stats (char const *q)
@@ -143,13 +142,6 @@ void queue_stats (char const *q)
   struct queue_walk w = { .q = q, .now = (uint64_t)time(0), .ctx = &t } ;
   queue_walk(&w, &stats_one) ;
   if (t.v) qsort(t.v, t.a, sizeof *t.v, &dom_cmp) ;
-  for (size_t i = 0 ; i < t.n ; i++)
-  {
-    buffer_puts(buffer_1, "domain ") ;
-    put_counts(t.v[i].name, t.v[i].n) ;
-  }
-  put_counts("total", t.tot) ;
-  buffer_puts(buffer_1, "messages ") ;
-  queue_put_u64(t.msgs) ;
-  buffer_putsflush(buffer_1, "\n") ;
+  for (size_t i = 0 ; i < t.n ; i++) put_counts("domain", t.v[i].name, t.v[i].n, 0) ;
+  put_counts("total", 0, t.tot, &t.msgs) ;
 }

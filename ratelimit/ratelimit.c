@@ -8,6 +8,7 @@
 #include <skalibs/sgetopt.h>
 #include <skalibs/types.h>
 #include "conf/conf.h"
+#include "lib/cli.h"
 #include "lib/counter.h"
 #include "lib/log.h"
 #include "lib/u64.h"
@@ -25,7 +26,6 @@ static struct {
   struct conf_redis_addr redis ;   /* the config's redis file, when redis_on */
   int redis_on ;
   unsigned int redis_ms ;
-  char redis_marker[RL_PATH_MAX + sizeof RL_REDIS_MARKER] ;
 } g = { .me = "localhost" } ;
 
 /* rl_state's recoveries: a new file is normal (first start, or someone
@@ -55,11 +55,6 @@ static void setup_redis (void)
   }
   g.redis_on = 1 ;
   if (ms && mx_u64_scan_all(ms, strlen(ms), 10000, &v) && v) g.redis_ms = (unsigned int)v ;
-  if (g.state[0])
-  {
-    memcpy(g.redis_marker, g.state, strlen(g.state)) ;
-    memcpy(g.redis_marker + strlen(g.state), RL_REDIS_MARKER, sizeof RL_REDIS_MARKER) ;
-  }
 }
 
 /* Events for the metrics (lib/counter.h, in the queue): refusals by
@@ -191,7 +186,7 @@ static void gate (char const *ip)
   if (l.unlimited) return ;
   if (g.redis_on && !l.blocked)
   {
-    if (rl_redis_gate(&g.redis, g.redis_ms, g.redis_marker, &k, rl_clock_now(), &l, &v))
+    if (rl_redis_gate(&g.redis, g.redis_ms, g.state, &k, rl_clock_now(), &l, &v))
     {
       if (!v.admitted) refuse(ip, &k, &l, &v) ;
       return ;
@@ -226,6 +221,7 @@ int main (int argc, char const *const *argv)
   unsigned int max = RL_LIST_DEFAULT ;
   subgetopt l = SUBGETOPT_ZERO ;
   mx_log_prog = "mxhold-ratelimit" ;
+  mx_cli_std(argc, argv, USAGE, "counts a connection against its client, then runs the rest or refuses with 421") ;
   for (;;)
   {
     int opt = subgetopt_r(argc, argv, "c:f:ln:", &l) ;

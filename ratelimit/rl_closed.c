@@ -7,38 +7,11 @@
    connection, tells the operator. */
 #include <string.h>
 #include <unistd.h>
-#include "lib/fnv.h"
 #include "lib/log.h"
-#include "lib/u64.h"
 #include "lib/write_all.h"
 #include "ratelimit/rl_redis.h"
 
 #define RL_CLOSED_REPLY " rate-limit state unusable, try again later"
-
-/* Should this process log? The marker next to the state file, else one
-   in /dev/shm named for this user and this state file. */
-static int once (char const *state)
-{
-  char path[RL_PATH_MAX + sizeof RL_CLOSED_MARKER] ;
-  int r = -1 ;
-  if (state[0] && strlen(state) + sizeof RL_CLOSED_MARKER <= sizeof path)
-  {
-    memcpy(path, state, strlen(state)) ;
-    memcpy(path + strlen(state), RL_CLOSED_MARKER, sizeof RL_CLOSED_MARKER) ;
-    r = rl_once(path, RL_ONCE_SECS) ;
-  }
-  if (r != -1) return r ;
-  {
-    uint32_t h = mx_fnv1a32(MX_FNV_BASIS, state, strlen(state)) ;
-    size_t n = sizeof RL_CLOSED_SHM - 1 ;
-    memcpy(path, RL_CLOSED_SHM, n) ;
-    n += mx_u64_fmt(path + n, geteuid()) ;
-    path[n++] = '.' ;
-    for (int i = 7 ; i >= 0 ; i--) path[n++] = "0123456789abcdef"[h >> (4 * i) & 15] ;
-    memcpy(path + n, RL_CLOSED_MARKER, sizeof RL_CLOSED_MARKER) ;
-  }
-  return rl_once(path, RL_ONCE_SECS) != 0 ;
-}
 
 void rl_closed (char const *me, char const *state, char const *ip, int e)
 {
@@ -50,7 +23,7 @@ void rl_closed (char const *me, char const *state, char const *ip, int e)
   for (size_t i = 0 ; i < ml ; i++) reply[n++] = (unsigned char)me[i] < 33 || (unsigned char)me[i] > 126 ? '?' : me[i] ;
   memcpy(reply + n, RL_CLOSED_REPLY, sizeof RL_CLOSED_REPLY - 1) ;
   n += sizeof RL_CLOSED_REPLY - 1 ;
-  if (once(state))
+  if (rl_once_for(state, RL_CLOSED_MARKER, RL_ONCE_SECS))
   {
     struct mx_log l ;
     mx_log_start(&l, MX_LOG_WARN, "refused") ;

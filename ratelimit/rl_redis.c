@@ -200,7 +200,7 @@ int rl_redis_take (struct conf_redis_addr const *a, unsigned int timeout_ms, str
   return 0 ;
 }
 
-int rl_redis_gate (struct conf_redis_addr const *a, unsigned int timeout_ms, char const *marker, struct rl_key const *k,
+int rl_redis_gate (struct conf_redis_addr const *a, unsigned int timeout_ms, char const *state, struct rl_key const *k,
                    uint64_t now, struct rl_limit const *l, struct rl_verdict *v)
 {
   char const *why ;
@@ -221,11 +221,11 @@ int rl_redis_gate (struct conf_redis_addr const *a, unsigned int timeout_ms, cha
   where[n] = 0 ;
   if (rl_redis_take(a, timeout_ms, k, now, l, v, &why) == 0)
   {
-    if (marker[0] && rl_once_clear(marker))
+    if (rl_once_clear_for(state, RL_REDIS_MARKER))
       mx_log_kv(MX_LOG_INFO, "redis-restored", "redis", where, (char const *)0) ;
     return 1 ;
   }
-  if (!marker[0] || rl_once(marker, RL_ONCE_SECS) != 0)
+  if (rl_once_for(state, RL_REDIS_MARKER, RL_ONCE_SECS))
   {
     struct mx_log lg ;
     int e = errno ;

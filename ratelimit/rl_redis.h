@@ -34,9 +34,9 @@ extern char rl_redis_error[RL_REDIS_ERROR_MAX] ;
 
 /* ratelimit's hook: counts the connection in Redis (1, verdict in v), or
    returns 0 when Redis cannot answer and the caller must count locally.
-   The outage is logged once per RL_ONCE_SECS through the marker file (""
-   : every time), its end once ("redis-restored"). */
-int rl_redis_gate (struct conf_redis_addr const *a, unsigned int timeout_ms, char const *marker, struct rl_key const *k,
+   The outage is logged once per RL_ONCE_SECS through the marker
+   rl_once_for(state, RL_REDIS_MARKER), its end once ("redis-restored"). */
+int rl_redis_gate (struct conf_redis_addr const *a, unsigned int timeout_ms, char const *state, struct rl_key const *k,
                    uint64_t now, struct rl_limit const *l, struct rl_verdict *v) ;
 
 /* The GCRA step in Lua: KEYS[1] the key, ARGV now, interval, tolerance
@@ -53,15 +53,24 @@ int rl_once (char const *path, unsigned int secs) ;
 /* Removes the marker: 1 if there was one (the outage is over), 0 if not. */
 int rl_once_clear (char const *path) ;
 
+/* rl_once for the outage SUFFIX of the state file STATE: the marker is
+   STATE SUFFIX, or, when that cannot be made (the state's directory is
+   the queue's, which the SMTP user may not write: conf/install-host.sh),
+   RL_ONCE_SHM UID "." HASH SUFFIX, HASH the FNV-1a of STATE in hex, so
+   two relays on one host do not share it. 1 log, 0 quiet. */
+#define RL_ONCE_SHM "/dev/shm/mxhold-ratelimit."
+#define RL_ONCE_PATH_MAX (RL_PATH_MAX + 64)
+int rl_once_for (char const *state, char const *suffix, unsigned int secs) ;
+/* Removes either marker: 1 if there was one. */
+int rl_once_clear_for (char const *state, char const *suffix) ;
+
 /* The state cannot be used (its open or update failed with errno e):
    fails closed, for now. Writes "421 4.3.0 ME rate-limit state unusable,
    try again later" on fd 1 and exits 0; logs one warning (refused,
    reason=state-unusable) per RL_ONCE_SECS, through the marker
-   STATE.unusable, or /dev/shm/mxhold-ratelimit.UID.HASH.unusable when the
-   state's directory is not writable either (the wrong-owner case). */
+   rl_once_for(state, RL_CLOSED_MARKER). */
 void rl_closed (char const *me, char const *state, char const *ip, int e) __attribute__((noreturn)) ;
 #define RL_CLOSED_MARKER ".unusable"
 #define RL_PATH_MAX 4096             /* a state file's path, NUL included */
-#define RL_CLOSED_SHM "/dev/shm/mxhold-ratelimit."
 
 #endif

@@ -12,6 +12,7 @@ RCPT_CACHE_DLIBS := -llmdb
 PROGS += rcptcheck
 rcptcheck_OBJS := rcptcheck/rcptcheck.o rcptcheck/rcpt_check.o rcptcheck/rcpt_probe.o rcptcheck/rcpt_reply.o rcptcheck/rcpt_route.o \
   $(RCPT_CACHE_OBJS) $(CONF_OBJS) lib/log.o lib/write_all.o
+rcptcheck_OBJS += lib/cli.o lib/write_all.o
 rcptcheck_LIBS := $(OWFAT)
 ifneq ($(SAN),1)
 rcptcheck_LIBS += $(RCPT_CACHE_LIBS) -static -Wl,-x
@@ -21,6 +22,7 @@ endif
 
 PROGS += rcptctl
 rcptctl_OBJS := rcptcheck/rcptctl.o $(RCPT_CACHE_OBJS) $(CONF_OBJS) lib/log.o lib/write_all.o
+rcptctl_OBJS += lib/cli.o lib/write_all.o
 rcptctl_LIBS := $(RCPT_CACHE_DLIBS)
 
 UNITS += rcpt_cache rcpt_reply

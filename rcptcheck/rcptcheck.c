@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "conf/conf.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/write_all.h"
 #include "rcptcheck/rcptcheck.h"
@@ -61,6 +62,7 @@ int main (int argc, char const *const *argv)
   char const *how ;
   char const *verdict ;
   mx_log_prog = "mxhold-rcptcheck" ;
+  mx_cli_std(argc, argv, USAGE, "asks the customer's server whether one recipient exists, for smtpd's RCPT") ;
   if (argc != 2 || !argv[1][0]) mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   setup(&c, &k, argv[1]) ;
   if (rcpt_cache_open(&cache, cachedir, k.max, 1) == -1)

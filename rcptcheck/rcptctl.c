@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "conf/conf.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/u64.h"
 #include "lib/write_all.h"
@@ -84,6 +85,7 @@ int main (int argc, char const *const *argv)
   int trusted ;
   int list ;
   mx_log_prog = "mxhold-rcptctl" ;
+  mx_cli_std(argc, argv, USAGE, "lists and forgets entries of the recipient cache") ;
   if (argc >= 3 && !strcmp(argv[1], "-c"))
   {
     dir = argv[2] ;

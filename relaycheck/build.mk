@@ -8,6 +8,7 @@ RC_OBJS := relaycheck/rc_reply.o relaycheck/rc_trick.o relaycheck/rc_verdict.o \
 
 PROGS += relaycheck
 relaycheck_OBJS := relaycheck/relaycheck.o $(RC_OBJS) lib/log.o lib/u64.o
+relaycheck_OBJS += lib/cli.o lib/write_all.o
 relaycheck_LIBS :=
 
 UNITS += rc_reply

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <errno.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "relaycheck/relaycheck.h"
 
@@ -78,6 +79,8 @@ int main (int argc, char **argv)
   unsigned jobs = RC_JOBS_DEFAULT ;
   int c ;
   mx_log_prog = "mxhold-relaycheck" ;
+  mx_cli_std(argc, (char const *const *)argv, USAGE, "tests an SMTP server for being an open relay") ;
+  opterr = 0 ;   /* a wrong option is our usage line, in the log grammar */
   while ((c = getopt_long(argc, argv, "d:f:l:H:D:p:t:T:c:j:b:Jh", longopts, 0)) != -1)
     switch (c)
     {

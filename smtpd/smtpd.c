@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "smtpd/smtp_conn.h"
 #include "smtpd/smtp_session.h"
@@ -42,6 +43,7 @@ int main (int argc, char const *const *argv)
 {
   struct stat st ;
   mx_log_prog = "mxhold-smtpd" ;
+  mx_cli_std(argc, argv, USAGE, "an SMTP server on fd 0/1 that hands each message to the rest of its command line") ;
   if (argc < 2) mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
   g.start = smtp_conn_ms() ;
   g.argv = argv + 1 ;

@@ -4,6 +4,7 @@ SPF_CORE := spfcheck/spf_record.o spfcheck/spf_macro.o spfcheck/spf_eval.o spfch
 PROGS += spfcheck
 spfcheck_OBJS := spfcheck/spfcheck.o spfcheck/spf_policy.o spfcheck/spf_filter.o spfcheck/spf_dns.o \
   $(SPF_CORE) $(CONF_OBJS) lib/log.o lib/u64.o lib/write_all.o lib/spawn.o
+spfcheck_OBJS += lib/cli.o lib/write_all.o
 spfcheck_LIBS := $(OWFAT)
 # Fully static outside sanitizer builds: one exec per message (smtpd.md).
 ifneq ($(SAN),1)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "conf/conf.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "spfcheck/spfcheck.h"
 
@@ -48,6 +49,7 @@ int main (int argc, char **argv)
   int opt ;
   int haveconf ;
   mx_log_prog = "mxhold-spfcheck" ;
+  mx_cli_std(argc, (char const *const *)argv, USAGE, "SPF (RFC 7208) as a qmail-queue filter, or one query with -q") ;
   while ((opt = getopt(argc, argv, "+qc:t:")) != -1)
     switch (opt)
     {

@@ -8,6 +8,7 @@
 # and dlopen, and saved only 0.2 ms more.
 PROGS += tls
 tls_OBJS := tls/tls.o tls/tls_ctx.o tls/tls_shake.o tls/tls_relay.o lib/log.o lib/u64.o lib/write_all.o
+tls_OBJS += lib/cli.o
 tls_LIBS := -l:libssl.a -l:libcrypto.a
 ifeq ($(SAN),1)
 tls_LIBS := -lssl -lcrypto

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/u64.h"
 #include "lib/write_all.h"
@@ -92,6 +93,7 @@ int main (int argc, char const *const *argv)
   SSL_CTX *ctx ;
   SSL *ssl ;
   mx_log_prog = "mxhold-tls" ;
+  mx_cli_std(argc, argv, USAGE, "STARTTLS for mxhold-smtpd: the handshake and the relay, the one process that holds the key") ;
   secs = opt_secs(argc, argv, &i) ;
   signal(SIGPIPE, SIG_IGN) ;
   ctx = tls_ctx_new(argv[i], &reason, path, sizeof path, detail, sizeof detail) ;

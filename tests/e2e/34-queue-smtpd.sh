@@ -23,12 +23,12 @@ like "$out" '<[-~] +250 2\.0\.0 .*queued as [0-9.]+' "swaks: 250 queued"
 id=$(printf '%s' "$out" | sed -n 's/.*queued as \([0-9.]*\).*/\1/p' | head -1)
 check "id in the reply is a file in new/" test -f "$Q/new/$id"
 list=$(mxhold-queuectl -c "$C" list)
-like "$list" "^$id age=[0-9]+s size=[0-9]+ from=<sender@example.org> in=new" "list shows the message"
-like "$list" "to=<user@example.com> queued attempts=0 next=now" "list shows the recipient"
+like "$list" "^message qid=$id in=new arrived=[^ ]+ age=[0-9]+s bytes=[0-9]+ from=sender@example.org rcpts=1" "list shows the message"
+like "$list" "rcpt qid=$id index=0 to=user@example.com state=queued attempts=0 next=now" "list shows the recipient"
 show=$(mxhold-queuectl -c "$C" show "$id")
-like "$show" "^client 127\\.0\\.0\\.1$" "show: client from \$TCPREMOTEIP"
-like "$show" "^Subject: queue e2e$" "show: message headers"
-like "$show" "^Received: " "show: smtpd's Received header"
+like "$show" " client=127\\.0\\.0\\.1 " "show: client from \$TCPREMOTEIP"
+like "$show" "^header text=\"Subject: queue e2e\"$" "show: message headers"
+like "$show" "^header text=\"Received: " "show: smtpd's Received header"
 head -1 "$Q/new/$id" | grep -qx 'mxhold 1' && ok "file starts with the format line" || nok "file starts with the format line"
 check "message part ends with CRLF" sh -c "tail -c 2 '$Q/new/$id' | od -An -c | grep -q '\\\\r  *\\\\n'"
 L=$T/smtpd.$port.log
@@ -48,7 +48,7 @@ PY
 is "$(cat "$T/py.out")" "sent" "smtplib: 5 messages accepted"
 is "$(queue_count "$Q")" 6 "6 messages queued"
 st=$(mxhold-queuectl -c "$C" stats)
-like "$st" "domain example.com queued=16 " "stats: 16 recipients for example.com"
+like "$st" "domain domain=example.com queued=16 " "stats: 16 recipients for example.com"
 is "$(find "$Q/tmp" -type f | wc -l)" 0 "nothing left in tmp/"
 
 # smtpd gives a message up: over the size limit at DATA, and a client that

@@ -10,7 +10,8 @@ Q=$T/c/q
 mkdir -p "$T/svc" "$T/log"
 cp -R "$TOP/conf/service/metrics" "$T/svc/metrics"
 for f in "$T/svc/metrics/run" "$T/svc/metrics/log/run"; do
-  sed -i -e "s|@CONF@|$T/c|g" -e "s|@BIN@|$BIN|g" -e "s|@METRICS@|$T/mxhold.prom|g" -e "s|@LOGDIR@|$T/log|g" "$f"
+  sed -i -e "s|@CONF@|$T/c|g" -e "s|@BIN@|$BIN|g" -e "s|@METRICS@|$T/mxhold.prom|g" -e "s|@LOGDIR@|$T/log|g" \
+    -e "s|@QUEUE_USER@|root|g" -e "s|@LOG_USER@|root|g" "$f"
 done
 check "the template has no placeholder left" test -z "$(grep -h '@[A-Z]*@' "$T/svc/metrics/run" "$T/svc/metrics/log/run")"
 bg env MXHOLD_METRICS_SECS=1 s6-svscan "$T/svc"

@@ -87,6 +87,29 @@ static void test_log (void)
   CHECK(!strcmp(s, "mxhold-test: warning: unable-open path=\"/q/x y\" error=\"No such file\"\n"), "log: mx_log_kv") ;
 }
 
+/* A report line: the same fields, no "PROG: LEVEL: " head, on any fd. */
+static void test_report (void)
+{
+  struct mx_log l ;
+  char out[256] ;
+  int p[2] ;
+  ssize_t n ;
+  CHECK(pipe(p) == 0, "pipe") ;
+  mx_log_start_bare(&l, "message") ;
+  mx_log_str(&l, "qid", "1.2.3") ;
+  mx_log_str(&l, "reply", "451 busy") ;
+  CHECK(mx_log_end_fd(&l, p[1]) == 0, "report: written") ;
+  n = read(p[0], out, sizeof out - 1) ;
+  out[n > 0 ? n : 0] = 0 ;
+  CHECK(!strcmp(out, "message qid=1.2.3 reply=\"451 busy\"\n"), "report: EVENT key=value, no head") ;
+  close(p[0]) ;
+  signal(SIGPIPE, SIG_IGN) ;
+  mx_log_start_bare(&l, "message") ;
+  CHECK(mx_log_end_fd(&l, p[1]) == -1 && errno == EPIPE, "report: a closed reader is -1 EPIPE") ;
+  CHECK(l.len == 0, "report: the line is reset after a failure") ;
+  close(p[1]) ;
+}
+
 static void test_u64 (void)
 {
   char b[MX_U64_FMT] ;
@@ -219,6 +242,7 @@ int main (void)
 {
   test_counter() ;
   test_log() ;
+  test_report() ;
   test_u64() ;
   test_fnv() ;
   test_write_dir() ;

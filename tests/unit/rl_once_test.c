@@ -51,6 +51,17 @@ int main (void)
   CHECK(rl_once_clear(path) == 1, "clear: there was an outage") ;
   CHECK(rl_once_clear(path) == 0, "clear again: none") ;
   CHECK(rl_once("/nonexistent-dir/m", 60) == -1, "a marker that cannot be made: -1") ;
+  rl_once_clear_for("/nonexistent-dir/state", ".test") ;
+  CHECK(rl_once_for("/nonexistent-dir/state", ".test", 60) == 1, "for a state whose directory is unwritable: the /dev/shm marker, first logs") ;
+  CHECK(rl_once_for("/nonexistent-dir/state", ".test", 60) == 0, "then quiet") ;
+  CHECK(rl_once_for("/nonexistent-dir/other", ".test", 60) == 1, "another state file has its own") ;
+  CHECK(rl_once_clear_for("/nonexistent-dir/state", ".test") == 1 && rl_once_clear_for("/nonexistent-dir/state", ".test") == 0, "cleared once") ;
+  rl_once_clear_for("/nonexistent-dir/other", ".test") ;
+  memcpy(path + strlen(dir), "/st", 4) ;
+  CHECK(rl_once_for(path, ".x", 60) == 1, "a writable directory: logs") ;
+  memcpy(path + strlen(dir), "/st.x", 6) ;
+  CHECK(access(path, F_OK) == 0, "with the marker beside the state") ;
+  unlink(path) ;
   rmdir(dir) ;
   return check_done() ;
 }
