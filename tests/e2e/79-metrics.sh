@@ -63,4 +63,12 @@ exec 7<&-
 like "$(cat "$T/m.prom")" "mxhold_queue_messages 2" "the new file has the new message"
 mxhold-queuectl metrics - | grep -q '^mxhold_queue_messages 2$'
 check "metrics - writes to stdout" test $? = 0
+# a file that is no message: counted, and the output stays the format
+: >"$Q/new/1700000000.000001.1"
+out=$(mxhold-queuectl metrics -)
+like "$out" "
+mxhold_queue_unreadable_messages 1
+" "an empty file in new/ is counted as unreadable"
+is "$(printf '%s\n' "$out" | grep -vE '^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? [0-9]+)$' | head -3)" "" "and metrics - prints nothing but the format (no unreadable line of list's)"
+rm -f "$Q/new/1700000000.000001.1"
 done_testing
