@@ -307,7 +307,7 @@ static void install (char const *file, char const *data, size_t len)
   char tmp[QUEUE_PATH_MAX] ;
   int fd ;
   if (strlen(file) + 5 > sizeof tmp)
-    mx_die_kv(100, "bad-path", "path", file, "error", strerror(ENAMETOOLONG), (char const *)0) ;
+    mx_die_kv(100, "usage", "reason", "path-too-long", "path", file, (char const *)0) ;
   memcpy(tmp, file, strlen(file)) ;
   memcpy(tmp + strlen(file), ".tmp", 5) ;
   fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) ;
