@@ -67,7 +67,7 @@ for r in $(seq "$ROUNDS"); do
 done
 fallbacks=$(grep -c 'redis-unavailable' "$T/rl.log")
 keys=$(redis-cli -p "$rp" dbsize)
-a=$(redis-cli -p "$rp" hget mxhold:rl:127.0.0.1 a)
+a=$(redis-cli -p "$rp" hget mxhold:rl:127.0.0.1 a); [ -n "$a" ] || a=0
 echo "mxhold-ratelimit: gate latency, Redis versus local state (best of $ROUNDS rounds of $N sequential connections; load $(cut -d' ' -f1 /proc/loadavg))"
 awk -v n="$N" -v t0="$(min <"$T/t0")" -v t1="$(min <"$T/t1")" -v t2="$(min <"$T/t2")" -v t3="$(min <"$T/t3")" 'BEGIN {
   printf "%-52s %10s %10s\n", "path", "conn/s", "ms/conn"
