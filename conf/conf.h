@@ -62,6 +62,7 @@
   X(connections,      200,      CONF_UNLIMITED, "connections per window per client (IPv4 address, IPv6 /64)") \
   X(window,           3600,     604800,     "seconds: the rate-limit window") \
   X(burst,            200,      CONF_UNLIMITED, "connections a client may make at once before the smooth rate applies") \
+  X(concurrency_client, 10,     CONF_UNLIMITED, "ratelimit: sessions at once per client (IPv4 address, IPv6 /64); one more gets 421") \
   X(size,             20971520, 1073741824, "bytes per message, as sent (RFC 1870)") \
   X(lifetime,         0,        31536000,   "seconds a message may stay queued; 0: lifetime_days calendar days") \
   X(lifetime_days,    5,        365,        "expiry at the first local midnight after arrival plus this many days") \
@@ -71,6 +72,10 @@
   X(timeout_data,     600,      3600,       "seconds idle inside DATA") \
   X(timeout_queue,    1200,     7200,       "seconds smtpd waits for the queue chain after the final dot (then 451)") \
   X(greet_pause,      0,        60,         "seconds smtpd waits before its greeting; a client that talks first is refused") \
+  X(timeout_session,  1800,     86400,      "seconds a whole smtpd session may last (then 421 4.4.2)") \
+  X(idle_commands,    100,      100000,     "NOOP, RSET, VRFY, HELP and repeated HELO/EHLO per session before 421 and hang-up") \
+  X(data_rate_min,    500,      1073741824, "bytes per second a client must send inside DATA, over each data_rate_window (0: no minimum)") \
+  X(data_rate_window, 30,       3600,       "seconds of waiting for the client over which data_rate_min is measured") \
   X(timeout_connect,  30,       600,        "deliver: seconds to connect downstream") \
   X(timeout_remote,   300,      3600,       "deliver: seconds to wait for any downstream reply") \
   X(errors,           10,       1000,       "bad commands in a row before 421 and hang-up") \

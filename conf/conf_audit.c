@@ -15,6 +15,7 @@ static char const *const known_extra[] = { CONF_CDB, CONF_CDB ".tmp", 0 } ;
 /* The queue's directories (queue/queue.h, "The queue"). */
 static char const *const queue_subs[] = { "tmp", "new", "mess", "state", "ctl", "trigger", 0 } ;
 #define RL_STATE_FILE "ratelimit.state"   /* ratelimit/ratelimit.h RL_STATE_NAME: its default place */
+#define RL_SLOTS_FILE "ratelimit.slots"   /* ratelimit/rl_conc.c: the sessions-at-once locks, beside it */
 #define AUDIT_FILES_SHOWN 3               /* foreign files named per directory, then a count */
 
 static void say (struct conf_audit *a, int error, char const *path, char const *why)
@@ -170,13 +171,14 @@ static void check_tree (struct conf_audit *a, char const *q, uid_t owner)
   }
 }
 
-/* ratelimit.state on an installed relay: the SMTP user's. */
-static void check_rl_state (struct conf_audit *a, char const *q, struct stat const *qst)
+/* ratelimit.state and ratelimit.slots (name) on an installed relay: the
+   SMTP user's. */
+static void check_rl_file (struct conf_audit *a, char const *q, struct stat const *qst, char const *name)
 {
   char path[CONF_PATH_MAX] ;
   char why[256] ;
   struct stat st ;
-  if (conf_path(path, q, RL_STATE_FILE) == -1) return ;
+  if (conf_path(path, q, name) == -1) return ;
   if (lstat(path, &st) == -1)
   {
     say(a, 0, path, "missing: the SMTP user cannot make it in the queue's directory; make it that user's, mode 0600 (conf/install-host.sh), unless mxhold-ratelimit -f puts it elsewhere") ;
@@ -194,7 +196,6 @@ static void check_rl_state (struct conf_audit *a, char const *q, struct stat con
     why[o.len] = 0 ;
     say(a, 1, path, why) ;
   }
-  if (!(qst->st_mode & S_IXOTH)) say(a, 1, q, "not searchable by others: the SMTP user cannot reach ratelimit.state (mode 0755)") ;
 }
 
 void conf_audit_queue (struct conf_audit *a, char const *q)
@@ -217,5 +218,10 @@ void conf_audit_queue (struct conf_audit *a, char const *q)
     return ;
   }
   check_tree(a, q, st.st_uid) ;
-  if (st.st_uid) check_rl_state(a, q, &st) ;
+  if (st.st_uid)
+  {
+    check_rl_file(a, q, &st, RL_STATE_FILE) ;
+    check_rl_file(a, q, &st, RL_SLOTS_FILE) ;
+    if (!(st.st_mode & S_IXOTH)) say(a, 1, q, "not searchable by others: the SMTP user cannot reach ratelimit.state (mode 0755)") ;
+  }
 }

@@ -32,10 +32,13 @@
   X(timeout_command,  30,    1,    0) \
   X(timeout_data,     30,    1,    0) \
   X(timeout_queue,    30,    1,    0) \
+  X(timeout_session,  60,    1,    0) \
+  X(data_rate_window, 5,     1,    0) \
   X(timeout_connect,  5,     1,    0) \
   X(timeout_remote,   30,    1,    0) \
   X(timeout_bounce,   10,    1,    0) \
-  X(spf_budget,       5,     1,    0)
+  X(spf_budget,       5,     1,    0) \
+  X(verify_timeout,   5,     1,    0)
 
 /* The floor mxhold-conf enforces for limit i (0: none): the production
    one, or the hard one under $MXHOLD_TEST_FLOORS=1. */

@@ -24,6 +24,14 @@ UNITS += remote_reply
 remote_reply_test_OBJS := tests/unit/remote_reply_test.o deliver/remote_reply.o $(DLV_LIBC_OBJS)
 remote_reply_test_LIBS :=
 
+UNITS += remote_guard
+remote_guard_test_OBJS := tests/unit/remote_guard_test.o deliver/remote_guard.o
+remote_guard_test_LIBS :=
+
+UNITS += remote_tlsa
+remote_tlsa_test_OBJS := tests/unit/remote_tlsa_test.o deliver/remote_tlsa.o
+remote_tlsa_test_LIBS :=
+
 FUZZ += remote_tlsa
 remote_tlsa_fuzz_SRCS := tests/fuzz/remote_tlsa_fuzz.c deliver/remote_tlsa.c
 

@@ -25,11 +25,11 @@ static void cat_date (struct dlv_buf *b, uint64_t when)
 }
 
 /* The original header section (up to the first empty line), CRLF lines,
-   at most DLV_HDR_MAX_BYTES of it: a longer one is cut before the field
-   that does not fit whole (its folded lines with it), so the DSN never
-   carries a half field nor the sender's body (RFC 3462
-   text/rfc822-headers). */
-static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
+   at most DLV_HDR_MAX_BYTES of it: a longer one is cut at a field
+   boundary, the last field read (which may go on past the bound) left
+   out with its folded lines, so the DSN never carries a half field nor
+   the sender's body (RFC 3462 text/rfc822-headers). 1 if cut, else 0. */
+static int cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
 {
   char path[QUEUE_PATH_MAX] ;
   char *buf = malloc(DLV_HDR_MAX_BYTES) ;
@@ -41,7 +41,7 @@ static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
   if (!buf || queue_path_mess(path, sizeof path, g.q, g.m[i].id) == -1)
   {
     free(buf) ;
-    return ;
+    return 0 ;
   }
   fd = open(path, O_RDONLY | O_CLOEXEC) ;
   if (fd != -1)
@@ -67,8 +67,10 @@ static void cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
     p += l + 1 ;
   }
   /* no end in sight (a message without a body reaches its end: whole) */
-  if (!whole && len == DLV_HDR_MAX_BYTES && b->len > start) b->len = field ;
   free(buf) ;
+  if (whole || len < DLV_HDR_MAX_BYTES) return 0 ;
+  if (b->len > start) b->len = field ;
+  return 1 ;
 }
 
 /* Whether the DSN returns the whole message: RET=FULL (RFC 3461 4.3).
@@ -106,11 +108,21 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
   size_t pos = 0 ;
   char const *me = g.me ;
   struct dlv_buf bd = DLV_BUF_ZERO ;
+  struct dlv_buf hb = DLV_BUF_ZERO ;   /* the original headers, read first: the text says if they are cut */
+  int cut ;
+  /* the hook: with RET=FULL the whole message would go at the end, as
+     message/rfc822; until the envelope carries RET, headers only */
+  if (ret_full(i)) return -1 ;
+  cut = cat_headers(&hb, i, e->hdrlen) ;
   dlv_buf_cats(&bd, "=_mxhold_") ;
   dlv_buf_cats(&bd, m->id) ;
   dlv_buf_cats(&bd, "_") ;
   dlv_buf_catu(&bd, g.now) ;
-  if (!bd.s) return -1 ;
+  if (!bd.s)
+  {
+    dlv_buf_free(&hb) ;
+    return -1 ;
+  }
   dlv_buf_cats(b, "From: Mail Delivery System <MAILER-DAEMON@") ;
   dlv_buf_cats(b, me) ;
   dlv_buf_cats(b, ">\r\nTo: <") ;
@@ -130,6 +142,14 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     dlv_buf_catsafe(b, to.p, to.len) ;
     cat_all(b, (char const *const []){ ">: ", reply_of(m->r + r), "\r\n", 0 }) ;
   }
+  dlv_buf_cats(b, "\r\nThe headers of your message are attached") ;
+  if (cut)
+  {
+    dlv_buf_cats(b, ", at most the first ") ;
+    dlv_buf_catu(b, DLV_HDR_MAX_BYTES) ;
+    dlv_buf_cats(b, " bytes of them (cut at a header field)") ;
+  }
+  dlv_buf_cats(b, ".\r\n") ;
   cat_all(b, (char const *const []){ "\r\n--", bd.s,
     "\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; ", me,
     "\r\nX-Mxhold-Queue-ID: ", m->id, "\r\nArrival-Date: ", 0 }) ;
@@ -146,13 +166,11 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     cat_date(b, m->r[r].last ? m->r[r].last : g.now) ;
     dlv_buf_cats(b, "\r\n") ;
   }
-  /* the hook: with RET=FULL the whole message would go here, as
-     message/rfc822; until the envelope carries RET, headers only */
-  if (ret_full(i)) return -1 ;
   cat_all(b, (char const *const []){ "\r\n--", bd.s, "\r\nContent-Type: text/rfc822-headers\r\n\r\n", 0 }) ;
-  cat_headers(b, i, e->hdrlen) ;
+  if (hb.len) dlv_buf_cat(b, hb.s, hb.len) ;
   cat_all(b, (char const *const []){ "\r\n--", bd.s, "--\r\n", 0 }) ;
   dlv_buf_free(&bd) ;
+  dlv_buf_free(&hb) ;
   return b->s ? 0 : -1 ;
 }
 

@@ -219,12 +219,13 @@ static void config_read (struct remote_cfg *cfg, char const *domain)
     dlv_buf_cat(&aliases, " ", 1) ;
   }
   conf_limits_get(&c, 0, &l, &trusted) ;
-  if (conf_domain_find(&c, domain, strlen(domain), &s))
+  /* a domain not in `domains` only gets DSNs: a bounce destination */
+  cfg->bounce = !conf_domain_find(&c, domain, strlen(domain), &s) ;
+  if (!cfg->bounce)
   {
     conf_limits_apply(s, &l) ;
     tls_config(cfg, s) ;
   }
-  cfg->bounce = !conf_domain_find(&c, domain, strlen(domain), &s) ;
   cfg->timeout_connect = (unsigned int)CONF_LIM(&l, timeout_connect) ;
   cfg->timeout_remote = (unsigned int)CONF_LIM(&l, timeout_remote) ;
   if (cfg->bounce) remote_bounce_timeouts(cfg, &l) ;

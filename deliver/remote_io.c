@@ -88,7 +88,17 @@ void remote_io_close (struct remote_io *io)
 static ssize_t io_read (struct remote_io *io, char *buf, size_t n, short *want)
 {
   *want = POLLIN ;
-  return io->tls ? remote_tls_read(io->tls, buf, n, want) : read(io->fd, buf, n) ;
+  if (!io->tls) return read(io->fd, buf, n) ;
+  /* After TLS 1.3's handshake the server sends its session tickets, then
+     its reply to our EHLO: with Nagle on its side, the reply waits for
+     our ACK of the tickets, which our kernel delays (40 ms a session,
+     tests/bench/remote-tls.sh). Ask for immediate ACKs before each read
+     (the kernel leaves quick-ACK mode again by itself). */
+  {
+    int one = 1 ;
+    setsockopt(io->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one) ;
+  }
+  return remote_tls_read(io->tls, buf, n, want) ;
 }
 
 static ssize_t io_write (struct remote_io *io, char const *buf, size_t n, short *want)

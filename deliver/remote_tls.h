@@ -38,7 +38,8 @@ void remote_tls_desc (void *ssl, char *buf, size_t n) ;
    error). */
 ssize_t remote_tls_read (void *ssl, char *buf, size_t n, short *want) ;
 ssize_t remote_tls_write (void *ssl, char const *buf, size_t n, short *want) ;
-/* Frees the session (the socket is the caller's to close). */
+/* Sends close_notify if the handshake was done (without waiting), and
+   frees the session (the socket is the caller's to close). */
 void remote_tls_free (void *ssl) ;
 
 #endif

@@ -7,7 +7,7 @@ RL_OBJS := ratelimit/rl_key.o ratelimit/rl_gcra.o ratelimit/rl_state.o ratelimit
 # defines CONF_OBJS.
 ifneq ($(strip $(CONF_OBJS)),)
 PROGS += ratelimit
-ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o ratelimit/rl_redis.o ratelimit/rl_once.o ratelimit/rl_closed.o lib/counter.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
+ratelimit_OBJS := ratelimit/ratelimit.o ratelimit/rl_list.o ratelimit/rl_conc.o ratelimit/rl_redis.o ratelimit/rl_once.o ratelimit/rl_closed.o lib/counter.o $(RL_OBJS) $(CONF_OBJS) lib/log.o
 ratelimit_OBJS += lib/cli.o lib/write_all.o
 # hiredis (the redis file: shared counts) is libc only and shares no
 # symbol with skalibs (tests/check-libs.sh); static as the rest.
@@ -19,7 +19,9 @@ ratelimit_LIBS += -static -Wl,-x
 endif
 endif
 
-UNITS += rl_gcra rl_key rl_state rl_refuse rl_once
+UNITS += rl_gcra rl_key rl_state rl_refuse rl_conc rl_once
+rl_conc_test_OBJS := tests/unit/rl_conc_test.o ratelimit/rl_conc.o ratelimit/rl_key.o ratelimit/rl_refuse.o lib/log.o lib/u64.o lib/write_all.o
+rl_conc_test_LIBS :=
 rl_once_test_OBJS := tests/unit/rl_once_test.o ratelimit/rl_once.o lib/fnv.o lib/u64.o
 rl_once_test_LIBS :=
 rl_gcra_test_OBJS := tests/unit/rl_gcra_test.o ratelimit/rl_gcra.o ratelimit/rl_clock.o

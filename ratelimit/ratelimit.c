@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/u64.h"
 #include "ratelimit/ratelimit.h"
+#include "ratelimit/rl_conc.h"
 #include "ratelimit/rl_redis.h"
 
 #define USAGE "mxhold-ratelimit [ -c confdir ] [ -f statefile ] prog... | mxhold-ratelimit [ -c confdir ] [ -f statefile ] -l [ -n count ]"
@@ -111,12 +112,17 @@ static void setup (char const *confdir, char const *statefile)
   }
 }
 
+static void client_limits (char const *ip, struct conf_limits *cl)
+{
+  int trusted = 0 ;
+  if (g.haveconf) conf_limits_get(&g.conf, ip, cl, &trusted) ;
+  else for (unsigned int i = 0 ; i < CONF_LIMIT_N ; i++) cl->v[i] = conf_limit_default(i) ;
+}
+
 static void limit_for (char const *ip, struct rl_limit *l)
 {
   struct conf_limits cl ;
-  int trusted = 0 ;
-  if (g.haveconf) conf_limits_get(&g.conf, ip, &cl, &trusted) ;
-  else for (unsigned int i = 0 ; i < CONF_LIMIT_N ; i++) cl.v[i] = conf_limit_default(i) ;
+  client_limits(ip, &cl) ;
   rl_limit_make(l, CONF_LIM(&cl, connections), CONF_LIM(&cl, window), CONF_LIM(&cl, burst)) ;
 }
 
@@ -208,6 +214,25 @@ static void gate (char const *ip)
   rl_state_close(&st) ;
 }
 
+/* Sessions at once (rl_conc.h): returns only if admitted, the client's
+   slot held on an fd that goes on into the exec. */
+static void sessions (char const *ip, char const *statefile)
+{
+  struct conf_limits cl ;
+  struct span q = { 0, 0 } ;
+  char path[RL_PATH_MAX] ;
+  struct rl_key k ;
+  if (!ip || !rl_key_parse(ip, strlen(ip), &k)) return ;   /* the rate gate logged it */
+  client_limits(ip, &cl) ;
+  if (g.haveconf) conf_queue(&g.conf, &q) ;
+  if (rl_conc_path(path, sizeof path, statefile, q.p, q.len) == -1)
+  {
+    if (CONF_LIM(&cl, concurrency_client) != CONF_UNLIMITED) admit_uncounted("client", ip, "no-slots-file", 0) ;
+    return ;
+  }
+  rl_conc_gate(path, ip, CONF_LIM(&cl, concurrency_client), g.me) ;
+}
+
 static void list_die (char const *event, int e)
 {
   mx_die_kv(111, event, "path", g.state, "error", strerror(e), (char const *)0) ;
@@ -259,6 +284,7 @@ int main (int argc, char const *const *argv)
   }
   if (!argc) usage() ;
   gate(getenv("TCPREMOTEIP")) ;
+  sessions(getenv("TCPREMOTEIP"), statefile) ;
   if (g.haveconf) conf_close(&g.conf) ;
   exec(argv) ;
   /* 111, not xexec's 126/127: doc/design.md, "Exit codes" */

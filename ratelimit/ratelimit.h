@@ -171,4 +171,12 @@ int rl_refuse (int in, int out, char const *me, char const *ip, uint64_t connect
    or 0 if it does not fit. */
 size_t rl_refuse_greeting (char *buf, size_t n, char const *me, char const *ip, uint64_t connections, uint64_t window, uint64_t retry_secs) ;
 
+/* rl_refuse's exchange with any greeting line (glen bytes, CRLF
+   included): the same bounds, QUIT gets 221 with me. */
+int rl_refuse_with (int in, int out, char const *me, char const *greet, size_t glen) ;
+/* The greeting of a client over concurrency_client: "421 4.7.0 ME too
+   many sessions at once from IP: N; try again later" (CRLF included);
+   its length, or 0 if it does not fit. */
+size_t rl_refuse_sessions (char *buf, size_t n, char const *me, char const *ip, uint64_t sessions) ;
+
 #endif

@@ -80,21 +80,14 @@ static int is_quit (char const *s, size_t n)
   return n >= 4 && !strncasecmp(s, "QUIT", 4) && (n == 4 || s[4] == '\r' || s[4] == '\n' || s[4] == ' ') ;
 }
 
-int rl_refuse (int in, int out, char const *me, char const *ip, uint64_t connections, uint64_t window, uint64_t retry_secs)
+int rl_refuse_with (int in, int out, char const *me, char const *greet, size_t glen)
 {
-  char greet[RL_REFUSE_LINE_MAX] ;
   char line[RL_REFUSE_LINE_MAX] ;
   char bye[RL_REFUSE_LINE_MAX] ;
-  size_t glen = rl_refuse_greeting(greet, sizeof greet, me, ip, connections, window, retry_secs) ;
   size_t len = 0 ;
   struct out o = { bye, sizeof bye, 0, 1 } ;
   int64_t deadline = ms_now() + RL_REFUSE_SECS * 1000 ;
   unsigned int lines = 0 ;
-  if (!glen)
-  {
-    errno = ENAMETOOLONG ;
-    return -1 ;
-  }
   if (mx_write_all(out, greet, glen) == -1) return -1 ;
   puts_(&o, "221 2.0.0 ") ;
   putsafe(&o, me) ;
@@ -129,4 +122,29 @@ int rl_refuse (int in, int out, char const *me, char const *ip, uint64_t connect
     if (len == sizeof line) break ;   /* overlong line: hang up, never truncate and go on */
   }
   return 0 ;
+}
+
+int rl_refuse (int in, int out, char const *me, char const *ip, uint64_t connections, uint64_t window, uint64_t retry_secs)
+{
+  char greet[RL_REFUSE_LINE_MAX] ;
+  size_t glen = rl_refuse_greeting(greet, sizeof greet, me, ip, connections, window, retry_secs) ;
+  if (!glen)
+  {
+    errno = ENAMETOOLONG ;
+    return -1 ;
+  }
+  return rl_refuse_with(in, out, me, greet, glen) ;
+}
+
+size_t rl_refuse_sessions (char *buf, size_t n, char const *me, char const *ip, uint64_t sessions)
+{
+  struct out o = { buf, n, 0, 1 } ;
+  puts_(&o, "421 4.7.0 ") ;
+  putsafe(&o, me) ;
+  puts_(&o, " too many sessions at once from ") ;
+  putsafe(&o, ip) ;
+  puts_(&o, ": ") ;
+  putu(&o, sessions) ;
+  puts_(&o, "; try again later\r\n") ;
+  return o.ok ? o.len : 0 ;
 }

@@ -5,8 +5,8 @@
 SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_addr.o smtpd/smtp_data.o smtpd/smtp_reply.o
 
 PROGS += smtpd
-smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_rcpt.o smtpd/smtp_msg.o smtpd/smtp_tls.o smtpd/smtp_conn.o smtpd/smtp_child.o smtpd/smtp_io.o \
-  $(SMTPD_PARSE) $(CONF_OBJS) $(RCPT_CACHE_OBJS) lib/log.o lib/u64.o lib/spawn.o
+smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_rcpt.o smtpd/smtp_msg.o smtpd/smtp_tls.o smtpd/smtp_conn.o smtpd/smtp_child.o smtpd/smtp_io.o smtpd/smtp_guard.o \
+  $(SMTPD_PARSE) $(CONF_OBJS) $(RCPT_CACHE_OBJS) lib/log.o lib/u64.o lib/spawn.o lib/fold.o
 smtpd_OBJS += lib/cli.o lib/write_all.o lib/counter.o lib/fnv.o
 smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
 # LMDB (the recipient cache) is libc only: no symbol shared with skalibs
@@ -24,7 +24,9 @@ ifneq ($(SAN),1)
 smtpd_LIBS += -static -Wl,-x
 endif
 
-UNITS += smtp_cmd smtp_addr smtp_data smtp_reply smtp_io
+UNITS += smtp_cmd smtp_addr smtp_data smtp_reply smtp_io smtp_guard
+smtp_guard_test_OBJS := tests/unit/smtp_guard_test.o smtpd/smtp_guard.o
+smtp_guard_test_LIBS :=
 smtp_io_test_OBJS := tests/unit/smtp_io_test.o smtpd/smtp_io.o
 smtp_io_test_LIBS :=
 smtp_cmd_test_OBJS := tests/unit/smtp_cmd_test.o smtpd/smtp_cmd.o lib/u64.o

@@ -151,3 +151,44 @@ enum smtp_ares smtp_addr_parse (struct span path, unsigned flags, struct smtp_ad
   if (flags & SMTP_ADDR_SENDER) relay = 0 ;   /* a sender may be odd; it is not a destination */
   return domain(a->domain, flags, relay) ;
 }
+
+static int is_digits (char const *s, size_t n, int hex)
+{
+  size_t i ;
+  if (!n) return 0 ;
+  for (i = 0 ; i < n ; i++)
+  {
+    unsigned char c = (unsigned char)s[i] ;
+    if (c >= '0' && c <= '9') continue ;
+    if (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) continue ;
+    return 0 ;
+  }
+  return 1 ;
+}
+
+enum smtp_dkind smtp_addr_domkind (struct span d)
+{
+  static char const lh[] = "localhost" ;
+  size_t const lhlen = sizeof lh - 1 ;
+  char const *dot ;
+  struct span last ;
+  size_t i ;
+  if (d.len && d.p[0] == '[') return SMTP_DOM_LITERAL ;
+  if (d.len && d.p[d.len - 1] == '.') d.len-- ;
+  for (dot = 0, i = d.len ; i-- ; )
+    if (d.p[i] == '.')
+    {
+      dot = d.p + i ;
+      break ;
+    }
+  last.p = dot ? dot + 1 : d.p ;
+  last.len = d.len - (size_t)(last.p - d.p) ;
+  if (is_digits(last.p, last.len, 0)) return SMTP_DOM_NUMERIC ;
+  if (last.len > 2 && last.p[0] == '0' && (last.p[1] | 0x20) == 'x' && is_digits(last.p + 2, last.len - 2, 1)) return SMTP_DOM_NUMERIC ;
+  if (last.len == lhlen)
+  {
+    for (i = 0 ; i < lhlen && (last.p[i] | 0x20) == lh[i] ; i++) ;
+    if (i == lhlen) return SMTP_DOM_LOCALHOST ;
+  }
+  return dot ? SMTP_DOM_FQDN : SMTP_DOM_SHORT ;
+}

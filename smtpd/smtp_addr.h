@@ -36,4 +36,23 @@ enum smtp_ares smtp_addr_parse (struct span path, unsigned flags, struct smtp_ad
    most 255 bytes, one trailing dot tolerated? */
 int smtp_addr_hostname (struct span d) ;
 
+/* What a sender's domain is, for MAIL's check (a bounce goes there): only
+   a fully-qualified name is a place mail can go back to. The others name
+   a host by its address or are local by nature, and a bounce to them
+   would reach loopback or an internal network. */
+enum smtp_dkind
+{
+  SMTP_DOM_FQDN,       /* a.example: two labels or more, the last not numeric */
+  SMTP_DOM_LITERAL,    /* [192.0.2.1], [IPv6:::1] (RFC 5321 4.1.3) */
+  SMTP_DOM_NUMERIC,    /* the last label all digits, or 0x and hex digits: an
+                          address in inet_aton's forms (127.0.0.1, 2130706433,
+                          127.1, 0x7f.0.0.1); no top-level domain is numeric
+                          (RFC 3696 2) */
+  SMTP_DOM_SHORT,      /* one label (localhost, intranet): not fully qualified */
+  SMTP_DOM_LOCALHOST   /* localhost's names, x.localhost (RFC 6761 6.3): loopback */
+} ;
+/* Classifies d, a domain smtp_addr_parse accepted (one trailing dot
+   tolerated). */
+enum smtp_dkind smtp_addr_domkind (struct span d) ;
+
 #endif

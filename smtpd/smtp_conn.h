@@ -11,6 +11,7 @@
 #include "conf/conf.h"
 #include "lib/span.h"
 #include "smtpd/smtp_cmd.h"
+#include "smtpd/smtp_guard.h"
 #include "smtpd/smtp_io.h"
 
 /* A queue id's length, "SECONDS.MICROS.PID" with room to spare: the
@@ -38,6 +39,7 @@ struct smtp_conn
   char const *const *argv ;         /* the child: the rest of our argv */
   int sock ;                        /* fd 0 is a socket (not a pipe) */
   uint64_t start ;                  /* smtp_conn_ms() at connect */
+  struct smtp_guard guard ;         /* idle commands, session deadline, DATA rate */
   struct smtp_io io ;
   char line[SMTPD_CMD_LINE_MAX] ;   /* the command line being answered */
   char helo[SMTPD_HELO_MAX + 1] ;   /* NUL-terminated; empty: no HELO yet */

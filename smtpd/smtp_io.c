@@ -141,16 +141,32 @@ ssize_t smtp_io_fill (struct smtp_io *io, unsigned secs)
   return r ;
 }
 
+/* whole seconds of the monotonic clock */
+static time_t mono_secs (void)
+{
+  struct timespec ts ;
+  clock_gettime(CLOCK_MONOTONIC, &ts) ;
+  return ts.tv_sec ;
+}
+
 int smtp_io_line (struct smtp_io *io, char *line, size_t max, size_t *len, unsigned secs)
 {
   size_t n = 0 ;
   int over = 0 ;
+  time_t deadline = mono_secs() + (time_t)secs ;   /* for the whole line: no drip-feeding */
   for (;;)
   {
     char const *s ;
     char const *lf ;
     size_t k ;
-    ssize_t r = smtp_io_fill(io, secs) ;
+    time_t now = mono_secs() ;
+    ssize_t r ;
+    if (now >= deadline && io->inpos >= io->inlen)
+    {
+      errno = ETIMEDOUT ;
+      return -1 ;
+    }
+    r = smtp_io_fill(io, now < deadline ? (unsigned)(deadline - now) : 1) ;
     if (r <= 0) return (int)r ;
     s = io->in + io->inpos ;
     lf = memchr(s, '\n', (size_t)r) ;

@@ -40,7 +40,8 @@ int smtp_io_flush (struct smtp_io *io) ;
    the bytes available, 0 on EOF, -1 + errno. */
 ssize_t smtp_io_fill (struct smtp_io *io, unsigned secs) ;
 /* One line into line (max bytes), line end removed: 1 a line, 2 too long
-   (discarded up to its LF), 0 EOF, -1 + errno. */
+   (discarded up to its LF), 0 EOF, -1 + errno (ETIMEDOUT: the whole line
+   did not come within secs, however it was dripped). */
 int smtp_io_line (struct smtp_io *io, char *line, size_t max, size_t *len, unsigned secs) ;
 
 #endif

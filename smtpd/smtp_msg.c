@@ -7,12 +7,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <skalibs/uint64.h>
+#include "lib/fold.h"
 #include "smtpd/smtp_child.h"
 #include "smtpd/smtp_data.h"
 #include "smtpd/smtp_msg.h"
 
 #define SMTPD_PIPE_BYTES 16384      /* message bytes buffered for the child */
-#define SMTPD_RECEIVED_MAX 1024     /* helo 255 + me 255 + rcpt 256 + the rest */
+#define SMTPD_RECEIVED_MAX 1280     /* helo 255 + me 253 + rcpt 254 + literal 64 + id 40 + date 31 + words and folds */
+#define SMTPD_LITERAL_MAX 64        /* "([IPv6:" + an address (INET6_ADDRSTRLEN 46) + "])" */
 #define SMTPD_USEC_DIGITS 6
 #define SMTPD_USEC_PER_SEC 1000000
 #define SMTPD_DATE_LEN 31           /* "Mon, 01 Jan 2026 00:00:00 +0000" */
@@ -56,13 +58,6 @@ static void qid_make (struct smtp_conn *g)
   g->qid[n] = 0 ;
 }
 
-static size_t cat (char *b, size_t n, char const *s, size_t len)
-{
-  if (len > SMTPD_RECEIVED_MAX - n) len = SMTPD_RECEIVED_MAX - n ;
-  memcpy(b + n, s, len) ;
-  return n + len ;
-}
-
 /* "two digits" into b. */
 static void two (char *b, int v)
 {
@@ -100,53 +95,75 @@ static size_t rfc5322_date (char *b, time_t t)
 
 /* "(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)" on its own
    line, from g->tls ("PROTOCOL/CIPHER"); RFC 3848 names it ESMTPS. */
-static size_t tls_comment (struct smtp_conn *g, char *b, size_t n)
+static void tls_comment (struct smtp_conn *g, struct mx_fold *f)
 {
   char const *slash = strchr(g->tls, '/') ;
   size_t plen = slash ? (size_t)(slash - g->tls) : strlen(g->tls) ;
-  n = cat(b, n, "\r\n\t(using ", 10) ;
-  n = cat(b, n, g->tls, plen) ;
+  mx_fold_break(f) ;
+  mx_fold_word(f, "(using", 6) ;
+  mx_fold_word(f, g->tls, plen) ;
   if (slash)
   {
-    n = cat(b, n, " with cipher ", 13) ;
-    n = cat(b, n, slash + 1, strlen(slash + 1)) ;
+    mx_fold_word(f, "with cipher", 11) ;
+    mx_fold_word(f, slash + 1, strlen(slash + 1)) ;
   }
-  return cat(b, n, ")", 1) ;
+  mx_fold_raw(f, ")", 1) ;
 }
 
-/* RFC 5321 4.4 time stamp line, first in the message. */
+/* RFC 5321 4.4 time stamp line, first in the message, folded (lib/fold:
+   lines of at most 78 bytes where they can be; the longest HELO, me and
+   recipient are each a word well under 998): "from HELO ([IP])", then
+   "by ME (mxhold) with ESMTP id QID", then "for <RCPT>;" and the date. */
 static size_t received (struct smtp_conn *g, char *b)
 {
   char date[SMTPD_DATE_LEN] ;
-  size_t n = 0 ;
-  size_t i ;
+  char helo[SMTPD_HELO_MAX] ;
+  char lit[SMTPD_LITERAL_MAX] ;
+  struct mx_fold f ;
   size_t hl = strlen(g->helo) ;
-  n = cat(b, n, "Received: from ", 15) ;
+  size_t n ;
+  size_t i ;
   for (i = 0 ; i < hl ; i++)
   {
     unsigned char c = (unsigned char)g->helo[i] ;
-    char o = c >= 33 && c <= 126 ? (char)c : '?' ;
-    n = cat(b, n, &o, 1) ;
+    helo[i] = c >= 33 && c <= 126 ? (char)c : '?' ;
   }
-  n = cat(b, n, " ([", 3) ;
-  if (strchr(g->ip, ':')) n = cat(b, n, "IPv6:", 5) ;   /* RFC 5321 4.1.3 address literal */
-  n = cat(b, n, g->ip, strlen(g->ip)) ;
-  n = cat(b, n, "])", 2) ;
-  if (g->tls[0]) n = tls_comment(g, b, n) ;
-  n = cat(b, n, "\r\n\tby ", 6) ;
-  n = cat(b, n, g->me.p, g->me.len) ;
-  n = g->tls[0] ? cat(b, n, " (mxhold) with ESMTPS id ", 25) : cat(b, n, " (mxhold) with ESMTP id ", 24) ;
-  n = cat(b, n, g->qid, strlen(g->qid)) ;
+  mx_fold_start(&f, b, SMTPD_RECEIVED_MAX, "Received:") ;
+  mx_fold_word(&f, "from", 4) ;
+  mx_fold_word(&f, helo, hl) ;
+  n = strlen(g->ip) ;
+  if (n > SMTPD_LITERAL_MAX - 16) n = SMTPD_LITERAL_MAX - 16 ;
+  memcpy(lit, "([", 2) ;
+  i = 2 ;
+  if (strchr(g->ip, ':'))   /* RFC 5321 4.1.3 address literal */
+  {
+    memcpy(lit + i, "IPv6:", 5) ;
+    i += 5 ;
+  }
+  memcpy(lit + i, g->ip, n) ;
+  i += n ;
+  memcpy(lit + i, "])", 2) ;
+  mx_fold_word(&f, lit, i + 2) ;
+  if (g->tls[0]) tls_comment(g, &f) ;
+  mx_fold_break(&f) ;
+  mx_fold_word(&f, "by", 2) ;
+  mx_fold_word(&f, g->me.p, g->me.len) ;
+  if (g->tls[0]) mx_fold_word(&f, "(mxhold) with ESMTPS id", 23) ;
+  else mx_fold_word(&f, "(mxhold) with ESMTP id", 22) ;
+  mx_fold_word(&f, g->qid, strlen(g->qid)) ;
   if (g->nrcpt == 1)
   {
     char const *r = g->env + strlen(g->env) + 2 ;   /* past "F...\0T" */
-    n = cat(b, n, "\r\n\tfor <", 8) ;
-    n = cat(b, n, r, strlen(r)) ;
-    n = cat(b, n, ">", 1) ;
+    mx_fold_break(&f) ;
+    mx_fold_word(&f, "for", 3) ;
+    mx_fold_sep(&f, strlen(r) + 3) ;
+    mx_fold_raw(&f, "<", 1) ;
+    mx_fold_str(&f, r) ;
+    mx_fold_raw(&f, ">", 1) ;
   }
-  n = cat(b, n, "; ", 2) ;
-  n = cat(b, n, date, rfc5322_date(date, time(0))) ;
-  return cat(b, n, "\r\n", 2) ;
+  mx_fold_raw(&f, ";", 1) ;
+  mx_fold_word(&f, date, rfc5322_date(date, time(0))) ;
+  return mx_fold_end(&f) ;
 }
 
 static int sink (void *ctx, char const *p, size_t n)
@@ -177,37 +194,62 @@ static char const *refusal (unsigned err, char const **reason)
   return "554 5.4.6 too many hops, mail loop" ;
 }
 
-/* Reads DATA to its end; 0 done, -1 client gone or timed out (errno). */
-static int data_read (struct smtp_conn *g, struct smtp_data *d)
+/* Why DATA was cut short: the reason word and the client's last reply
+   (0: the client is gone, nothing to say). */
+struct cut
 {
+  char const *reason ;
+  char const *reply ;
+} ;
+
+static struct cut const cut_eof = { SMTPD_END_EOF, 0 } ;
+static struct cut const cut_timeout = { "timeout", "421 4.4.2 timeout, closing connection" } ;
+static struct cut const cut_session = { "session-timeout", "421 4.4.2 session time limit reached, closing connection" } ;
+static struct cut const cut_slow = { "too-slow", "421 4.4.2 data rate below the minimum, closing connection" } ;
+
+/* Reads DATA to its end: 0 done, or the cut (client gone, silent for
+   timeout_data, past timeout_session, slower than data_rate_min). The
+   time counted for the rate is the time spent waiting for the client. */
+static struct cut const *data_read (struct smtp_conn *g, struct smtp_data *d)
+{
+  smtp_guard_data_begin(&g->guard) ;
   for (;;)
   {
     int done ;
-    ssize_t r = smtp_io_fill(&g->io, (unsigned)CONF_LIM(&g->lim, timeout_data)) ;
-    if (r <= 0)
+    uint64_t t0 = smtp_conn_ms() ;
+    uint64_t before = d->bytes ;
+    enum smtp_gverdict v ;
+    uint64_t td = CONF_LIM(&g->lim, timeout_data) ;
+    unsigned secs = smtp_guard_secs(&g->guard, td, t0, 1) ;
+    ssize_t r = smtp_io_fill(&g->io, secs) ;
+    uint64_t t1 = smtp_conn_ms() ;
+    int e = errno ;
+    if (r > 0)
     {
-      if (!r) errno = EPIPE ;
-      return -1 ;
+      g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
+      g->size = d->size ;
+      if (done) return 0 ;
     }
-    g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
-    g->size = d->size ;
-    if (done) return 0 ;
+    else if (!r || e != ETIMEDOUT) return &cut_eof ;
+    v = smtp_guard_data(&g->guard, t1 - t0, d->bytes - before, t1) ;
+    if (v == SMTP_GUARD_DEADLINE) return &cut_session ;
+    if (v == SMTP_GUARD_SLOW) return &cut_slow ;
+    if (r < 0 && secs >= td) return &cut_timeout ;   /* a wait not shortened by the guard */
   }
 }
 
-/* The client is gone, or silent for timeout_data: nothing is queued. */
-static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq) __attribute__((noreturn)) ;
-static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq)
+/* DATA ended without its final dot: nothing is queued. */
+static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq, struct cut const *c) __attribute__((noreturn)) ;
+static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq, struct cut const *c)
 {
-  int timeout = errno == ETIMEDOUT ;
   smtp_child_abort(&m->ch, tq) ;   /* no envelope: nothing is queued */
-  if (!timeout)
+  if (!c->reply)
   {
     smtp_conn_aborted(g, SMTPD_END_EOF) ;
     smtp_conn_end(g, SMTPD_END_EOF, 0) ;
   }
-  smtp_conn_refuse(g, "timeout", "421 4.4.2 timeout, closing connection") ;
-  smtp_conn_end(g, SMTPD_END_TIMEOUT, 0) ;
+  smtp_conn_refuse(g, c->reason, c->reply) ;
+  smtp_conn_end(g, c->reason, 0) ;
 }
 
 void smtp_msg_data (struct smtp_conn *g)
@@ -229,7 +271,10 @@ void smtp_msg_data (struct smtp_conn *g)
   smtp_conn_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
   smtp_data_init(&d, g->txsize, CONF_LIM(&g->lim, hops), buf, sizeof buf, &sink, &m) ;
   smtp_data_put(&d, hdr, received(g, hdr)) ;
-  if (data_read(g, &d) == -1) cut_short(g, &m, tq) ;
+  {
+    struct cut const *c = data_read(g, &d) ;
+    if (c) cut_short(g, &m, tq, c) ;
+  }
   smtp_data_flush(&d) ;
   if (d.err & ~SMTP_DATA_ERR_SINK)
   {

@@ -54,6 +54,33 @@ static void good (struct smtp_conn *g, char const *s)
   smtp_conn_reply(g, s) ;
 }
 
+/* A command that carries no mail (NOOP, RSET, VRFY, HELP, a repeated
+   HELO): answered without ending a row of errors, and counted against
+   idle_commands, so a client cannot hold its session with them. */
+static void idle_count (struct smtp_conn *g)
+{
+  if (!smtp_guard_idle(&g->guard)) return ;
+  smtp_conn_refuse(g, "too-many-idle-commands", "421 4.7.0 too many commands without mail, closing connection") ;
+  smtp_conn_end(g, "too-many-idle-commands", 0) ;
+}
+
+static void idle (struct smtp_conn *g, char const *s)
+{
+  idle_count(g) ;
+  smtp_conn_reply(g, s) ;
+}
+
+/* The session's deadline (timeout_session) is over: cut it, wherever it is. */
+static void deadline (struct smtp_conn *g)
+{
+  if (smtp_guard_check(&g->guard, smtp_conn_ms()) == SMTP_GUARD_OK) return ;
+  g->stage = "command" ;
+  g->showline = 0 ;
+  g->addrkind = 0 ;
+  smtp_conn_refuse(g, "session-timeout", "421 4.4.2 session time limit reached, closing connection") ;
+  smtp_conn_end(g, "session-timeout", 0) ;
+}
+
 static void env_add (struct smtp_conn *g, char c, char const *s, size_t n)
 {
   if (g->envcap - g->envlen < n + 3)   /* + the envelope's final NUL */
@@ -130,6 +157,7 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
     badline(g, "syntax", "501 5.5.4 HELO/EHLO needs a host name") ;
     return ;
   }
+  if (g->helo[0]) idle_count(g) ;   /* the first HELO is work, the next ones idle */
   memcpy(g->helo, arg.p, arg.len) ;
   g->helo[arg.len] = 0 ;
   g->ehlo = ehlo ;
@@ -157,6 +185,25 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
   }
   if (smtp_tls_offer(g)) smtp_conn_reply(g, "250-STARTTLS") ;
   smtp_conn_reply(g, "250 ENHANCEDSTATUSCODES") ;
+}
+
+/* A sender's domain is where a bounce would go: one that is an address
+   (127.0.0.1, [10.0.0.1]) or local by nature (localhost, one label) would
+   send it into loopback or an internal network (doc/design.md, Security). */
+static int sender_domain_ok (struct smtp_conn *g, struct span d)
+{
+  switch (smtp_addr_domkind(d))
+  {
+    case SMTP_DOM_FQDN :
+      return 1 ;
+    case SMTP_DOM_LITERAL :
+    case SMTP_DOM_NUMERIC :
+      bad(g, "sender-ip", "553 5.1.8 sender domain is an IP address, not a domain name") ;
+      return 0 ;
+    default :
+      bad(g, "sender-not-fqdn", "553 5.1.8 sender domain must be a fully-qualified domain name") ;
+      return 0 ;
+  }
 }
 
 static void mail (struct smtp_conn *g, struct span arg)
@@ -200,6 +247,7 @@ static void mail (struct smtp_conn *g, struct span arg)
     bad(g, "syntax", "501 5.1.7 bad sender address syntax") ;
     return ;
   }
+  if (r == SMTP_ADDR_OK && !sender_domain_ok(g, a.domain)) return ;
   if (p.has_size && p.size > CONF_LIM(&g->lim, size))
   {
     bad(g, "size", "552 5.3.4 message size exceeds fixed limit") ;
@@ -335,16 +383,16 @@ static void dispatch (struct smtp_conn *g, size_t len)
       break ;
     case SMTP_V_RSET :
       txn_reset(g) ;
-      good(g, "250 2.0.0 Ok") ;
+      idle(g, "250 2.0.0 Ok") ;
       break ;
     case SMTP_V_NOOP :
-      good(g, "250 2.0.0 Ok") ;
+      idle(g, "250 2.0.0 Ok") ;
       break ;
     case SMTP_V_VRFY :
-      good(g, "252 2.1.5 cannot VRFY, but will accept the message and try to deliver it") ;
+      idle(g, "252 2.1.5 cannot VRFY, but will accept the message and try to deliver it") ;
       break ;
     case SMTP_V_HELP :
-      good(g, "214 2.0.0 commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP") ;
+      idle(g, "214 2.0.0 commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP") ;
       break ;
     case SMTP_V_QUIT :
       smtp_conn_reply(g, "221 2.0.0 closing connection") ;
@@ -386,7 +434,14 @@ void smtp_session_run (struct smtp_conn *g)
   for (;;)
   {
     size_t len = 0 ;
-    int r = smtp_io_line(&g->io, g->line, sizeof g->line, &len, (unsigned)CONF_LIM(&g->lim, timeout_command)) ;
+    unsigned secs ;
+    int r ;
+    deadline(g) ;
+    secs = smtp_guard_secs(&g->guard, CONF_LIM(&g->lim, timeout_command), smtp_conn_ms(), 0) ;
+    /* the replies too: a client that stops reading them is not waited
+       for past the session's end */
+    g->io.wsecs = secs ? secs : 1 ;
+    r = smtp_io_line(&g->io, g->line, sizeof g->line, &len, secs) ;
     if (r == 1)
     {
       dispatch(g, len) ;
@@ -403,6 +458,7 @@ void smtp_session_run (struct smtp_conn *g)
     /* a reset is the client going away too */
     if (!r || errno == ECONNRESET) smtp_conn_end(g, SMTPD_END_EOF, 0) ;
     if (errno != ETIMEDOUT) smtp_conn_end(g, SMTPD_END_ERROR, 0) ;
+    deadline(g) ;
     smtp_conn_refuse(g, "timeout", "421 4.4.2 timeout, closing connection") ;
     smtp_conn_end(g, SMTPD_END_TIMEOUT, 0) ;
   }

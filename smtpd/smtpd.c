@@ -58,6 +58,8 @@ int main (int argc, char const *const *argv)
   if (conf_open(&g.conf, 0) == -1) noconf(0, errno) ;
   if (!conf_me(&g.conf, &g.me)) noconf("me", ENOENT) ;
   conf_limits_get(&g.conf, g.ip[0] == '-' ? 0 : g.ip, &g.lim, &g.trusted) ;
+  smtp_guard_init(&g.guard, g.start, CONF_LIM(&g.lim, timeout_session), CONF_LIM(&g.lim, idle_commands),
+                  CONF_LIM(&g.lim, data_rate_min), CONF_LIM(&g.lim, data_rate_window)) ;
   g.sock = fstat(0, &st) == 0 && S_ISSOCK(st.st_mode) ;
   smtp_io_init_fd(&g.io, (unsigned)CONF_LIM(&g.lim, timeout_command)) ;
   smtp_session_run(&g) ;

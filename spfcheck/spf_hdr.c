@@ -1,9 +1,11 @@
 /* spf_hdr.c: the header lines spfcheck adds (Received-SPF, RFC 7208 9.1;
-   Authentication-Results, RFC 8601) and the Received header it reads for
-   a trusted relay's previous hop. libc only. */
+   Authentication-Results, RFC 8601), folded (lib/fold: every line at most
+   78 bytes where it can be, never more than 998), and the Received header
+   it reads for a trusted relay's previous hop. libc only. */
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include "lib/fold.h"
 #include "spfcheck/spfcheck.h"
 
 void spf_safe (char const *s, size_t len, char *out, size_t max)
@@ -26,11 +28,26 @@ static void hdr_safe (char const *s, size_t len, char *out, size_t max)
   for (char *p = out ; *p ; p++) if (*p == '"' || *p == '\\' || *p == '(' || *p == ')' || *p == ';') *p = '?' ;
 }
 
+/* The comment's free text (c->why): spaces kept, as places to fold;
+   anything that could end the comment or the line is '?'. */
+static void text_safe (char const *s, char *out, size_t max)
+{
+  size_t n = 0 ;
+  for ( ; *s && n + 1 < max ; s++)
+  {
+    unsigned char ch = (unsigned char)*s ;
+    out[n++] = ch == ' ' ? ' ' : (ch < 33 || ch > 126 || ch == '(' || ch == ')' || ch == '\\') ? '?' : (char)ch ;
+  }
+  out[n] = 0 ;
+}
+
 /* RFC 7208 9.1's comment: who says what about whom. */
 static void comment (struct spf_check const *c, char const *word, char const *ip, char const *id, char *out, size_t max)
 {
   char who[SPF_DOMAIN_MAX + 1] ;
+  char why[sizeof c->why] ;
   hdr_safe(c->domain, c->domainlen, who, sizeof who) ;
+  text_safe(c->why[0] ? c->why : word, why, sizeof why) ;
   if (!strcmp(word, "pass"))
     snprintf(out, max, "domain of %s designates %s as permitted sender", who, ip) ;
   else if (!strcmp(word, "fail") || !strcmp(word, "softfail"))
@@ -38,29 +55,83 @@ static void comment (struct spf_check const *c, char const *word, char const *ip
   else if (!strcmp(word, "neutral"))
     snprintf(out, max, "%s is neither permitted nor denied by domain of %s", ip, who) ;
   else
-    snprintf(out, max, "%s: %s", id, c->why[0] ? c->why : word) ;
+    snprintf(out, max, "%s: %s", id, why) ;
+}
+
+/* Each space-separated word of s, as a place to fold before it. */
+static void words (struct mx_fold *f, char const *s)
+{
+  while (*s)
+  {
+    char const *sp = strchr(s, ' ') ;
+    size_t n = sp ? (size_t)(sp - s) : strlen(s) ;
+    if (n) mx_fold_word(f, s, n) ;
+    s += n ;
+    if (*s) s++ ;
+  }
+}
+
+static void fword (struct mx_fold *f, char const *s)
+{
+  mx_fold_word(f, s, strlen(s)) ;
+}
+
+/* "key=value" or "key=\"value\"", then ";" unless last: one word */
+static void kv (struct mx_fold *f, char const *key, char const *val, int quoted, int last)
+{
+  char b[SPF_HDR_WORD_MAX] ;
+  snprintf(b, sizeof b, quoted ? "%s=\"%s\"%s" : "%s=%s%s", key, val, last ? "" : ";") ;
+  fword(f, b) ;
 }
 
 size_t spf_hdr_make (struct spf_check const *c, char const *resultword, char const *identity,
                      char const *relaynote, char *out, size_t max)
 {
-  char ip[48], helo[256], from[SPF_SENDER_MAX + 1], me[256], mech[SPF_MECH_MAX + 1], com[512] ;
-  int n ;
+  char ip[48], helo[256], from[SPF_HDR_SENDER_MAX + 1], me[256], mech[SPF_MECH_MAX + 1], com[512], b[SPF_HDR_WORD_MAX] ;
+  struct mx_fold f ;
+  size_t n ;
+  size_t m ;
   spf_safe(c->me.p, c->me.len, me, sizeof me) ;
   hdr_safe(c->helo.p, c->helo.len, helo, sizeof helo) ;
   hdr_safe(c->sender.p, c->sender.len, from, sizeof from) ;
   hdr_safe(c->mech, c->mechlen, mech, sizeof mech) ;
   if (!inet_ntop(c->ipv4 ? AF_INET : AF_INET6, c->ip, ip, sizeof ip)) memcpy(ip, "unknown", 8) ;
   comment(c, resultword, ip, identity, com, sizeof com) ;
-  n = snprintf(out, max,
-    "Received-SPF: %s (%s: %s%s%s) client-ip=%s; envelope-from=\"%s\"; helo=\"%s\"; receiver=%s; identity=%s%s%s%s\r\n"
-    "Authentication-Results: %s; spf=%s%s%s smtp.%s=%s\r\n",
-    resultword, me, relaynote ? relaynote : "", relaynote ? "; " : "", com,
-    ip, from, helo, me, identity, mech[0] ? "; mechanism=\"" : "", mech, mech[0] ? "\"" : "",
-    me, resultword, relaynote ? " reason=\"" : "", relaynote ? "trusted relay\"" : "",
-    identity, !strcmp(identity, "helo") ? helo : (from[0] ? from : "<>")) ;
-  if (n < 0 || (size_t)n >= max) return 0 ;
-  return (size_t)n ;
+  /* RFC 7208 9.1: FWS may come before the comment, inside it between
+     words, and after each ";" of the key-value list */
+  mx_fold_start(&f, out, max, "Received-SPF:") ;
+  fword(&f, resultword) ;
+  snprintf(b, sizeof b, "(%s:", me) ;
+  fword(&f, b) ;
+  if (relaynote)
+  {
+    snprintf(b, sizeof b, "%s; %s)", relaynote, com) ;
+    words(&f, b) ;
+  }
+  else
+  {
+    snprintf(b, sizeof b, "%s)", com) ;
+    words(&f, b) ;
+  }
+  kv(&f, "client-ip", ip, 0, 0) ;
+  kv(&f, "envelope-from", from, 1, 0) ;
+  kv(&f, "helo", helo, 1, 0) ;
+  kv(&f, "receiver", me, 0, 0) ;
+  kv(&f, "identity", identity, 0, !mech[0]) ;
+  if (mech[0]) kv(&f, "mechanism", mech, 1, 1) ;
+  n = mx_fold_end(&f) ;
+  if (!n) return 0 ;
+  /* RFC 8601 2.2: CFWS between the authserv-id, the method and each property */
+  mx_fold_start(&f, out + n, max - n, "Authentication-Results:") ;
+  snprintf(b, sizeof b, "%s;", me) ;
+  fword(&f, b) ;
+  snprintf(b, sizeof b, "spf=%s", resultword) ;
+  fword(&f, b) ;
+  if (relaynote) fword(&f, "reason=\"trusted relay\"") ;
+  snprintf(b, sizeof b, "smtp.%s", identity) ;
+  kv(&f, b, !strcmp(identity, "helo") ? helo : (from[0] ? from : "<>"), 0, 1) ;
+  m = mx_fold_end(&f) ;
+  return m ? n + m : 0 ;
 }
 
 size_t spf_hdr_end (char const *buf, size_t len)

@@ -22,6 +22,10 @@
 #define SPF_EXP_MAX 1024          /* bytes of an explanation we keep (the reply line holds it) */
 #define SPF_MECH_MAX 256          /* bytes of the matched term we report */
 #define SPF_SENDER_MAX 1024       /* bytes of MAIL FROM we evaluate (queue.h QUEUE_ADDR_MAX) */
+#define SPF_HDR_SENDER_MAX 256    /* bytes of MAIL FROM written in our headers: an SMTP path's most
+                                     (RFC 5321 4.5.3.1.3), so no header line passes 998 bytes */
+#define SPF_HDR_WORD_MAX 600      /* one unfoldable word of our headers: key="value"; with the value
+                                     at most SPF_HDR_SENDER_MAX or a 255-byte name */
 #define SPF_MACRO_PARTS_MAX 128   /* parts a transformer splits a value into */
 #define SPF_BUDGET_DEFAULT_SECS 20   /* conf.h spf_budget */
 #define SPF_DNS_ANSWER_MAX 65536  /* bytes of one DNS answer we keep (TCP maximum) */

@@ -154,6 +154,13 @@ queue_count () {
   find "$1/new" "$1/mess" -type f 2>/dev/null | wc -l
 }
 
+# unfold FILE...: the files with every folded header line joined (CRLF or
+# LF, then a space or TAB, becomes one space), for reading a field whole
+unfold () {
+  $PY -c 'import re, sys
+for f in sys.argv[1:]: sys.stdout.buffer.write(re.sub(rb"\r?\n[ \t]", b" ", open(f, "rb").read()))' "$@"
+}
+
 done_testing () {
   [ "$_nfail" -eq 0 ]
 }

@@ -77,6 +77,8 @@ VALUE_FORM = {
     "bytes": (NUM.match, "bytes"),
     "attempts": (NUM.match, "a count"),
     "line": (NUM.match, "a line number"),
+    "free": (NUM.match, "bytes"),
+    "free_min": (NUM.match, "bytes"),
     "from": (lambda v: not (v.startswith("<") or v.endswith(">")), "without <>"),
     "to": (lambda v: not (v.startswith("<") or v.endswith(">")), "without <>"),
     "reply": (re.compile(r"[2-5][0-9][0-9]( |\Z)").match, "an SMTP reply line"),

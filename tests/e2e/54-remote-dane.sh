@@ -4,7 +4,8 @@
 # "secure" zone) only when the query asks for it with AD=1 (RFC 6840), as
 # mxhold-remote's does. DANE-EE(3) and DANE-TA(2) against a real Postfix;
 # a record that matches nothing; an answer without AD, no records, only
-# unusable ones: the domain's dane_fallback; a lookup that times out.
+# unusable ones: the domain's dane_fallback; a lookup that times out; an
+# answer too big for UDP (truncated: asked again over TCP).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/40-deliver-lib.bash"
 source "$(dirname "$0")/52-tls-lib.bash"
@@ -19,7 +20,7 @@ EE=$(openssl x509 -in "$T/pki/server.pem" -noout -pubkey | openssl pkey -pubin -
 TA=$(openssl x509 -in "$T/pki/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
 BAD=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 tls_zone "$T/zone.yml" ee.customer.test ta.customer.test bad.customer.test notlsa.customer.test \
-  unus.customer.test tmo.customer.test ee.insecure.test ee2.insecure.test <<EOY
+  unus.customer.test tmo.customer.test ee.insecure.test ee2.insecure.test big.customer.test <<EOY
 secure: [customer.test]
 EOY
 cat >>"$T/zone.yml" <<EOY
@@ -37,7 +38,12 @@ cat >>"$T/zone.yml" <<EOY
     - TLSA: 3 1 1 $EE
   _$PLAIN._tcp.ee2.insecure.test:
     - TLSA: 3 1 1 $EE
+  _$PF._tcp.big.customer.test:
 EOY
+# seven DANE-TA SHA2-512 records of no CA, then the right one: over 512
+# bytes, so the UDP answer comes truncated (dnsserver.py) and only TCP has them
+for i in 1 2 3 4 5 6 7; do echo "    - TLSA: 2 0 2 $(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')"; done >>"$T/zone.yml"
+echo "    - TLSA: 3 1 1 $EE" >>"$T/zone.yml"
 tls_dns "$T/zone.yml" || exit 1
 adq () {   # NAME AD(0/1): the AD bit of the server's answer to a TLSA query with AD=$2
   $PY -c "
@@ -48,6 +54,13 @@ print(dnslib.DNSRecord.parse(q.send('$DNSCACHEIP', 53, timeout=2)).header.ad)" "
 is "$(adq "_$PF._tcp.ee.customer.test" 1)" 1 "the DNS server: AD set for the secure zone when the query asks (AD=1)"
 is "$(adq "_$PF._tcp.ee.customer.test" 0)" 0 "the DNS server: AD clear when the query does not ask (so a delivery below proves remote asks)"
 is "$(adq "_$PF._tcp.ee.insecure.test" 1)" 0 "the DNS server: AD clear for the insecure zone"
+tcq () {   # NAME: the TC bit of the server's UDP answer
+  $PY -c "
+import dnslib, sys
+q = dnslib.DNSRecord.question(sys.argv[1], 'TLSA'); q.header.ad = 1
+print(dnslib.DNSRecord.parse(q.send('$DNSCACHEIP', 53, timeout=2)).header.tc)" "$1" 2>/dev/null
+}
+is "$(tcq "_$PF._tcp.big.customer.test")" 1 "the DNS server: the eight-record answer is truncated over UDP"
 
 dlv_conf 9
 cat >"$C/domains" <<EOD
@@ -59,6 +72,7 @@ insreq.test ee2.insecure.test:$PLAIN tls=dane dane_fallback=require
 notlsa.test notlsa.customer.test:$PF tls=dane dane_fallback=verify tls_ca=$T/pki/ca.pem
 unus.test   unus.customer.test:$PF   tls=dane
 tmo.test    tmo.customer.test:$PF    tls=dane
+big.test    big.customer.test:$PF    tls=dane
 EOD
 dlv_recompile
 DLV_ENV="DNSCACHEIP=$DNSCACHEIP" dlv_start
@@ -92,6 +106,10 @@ check "no TLSA: the session verified by the CA" grep -Eq "info: tls host=notlsa.
 inject s@sender.org a@unus.test
 check "only unusable records (PKIX-EE, RFC 7672 3.1.3): the fallback, delivered" wait_until 15 dlv_outcome a@unus.test delivered
 check "unusable records: logged reason=unusable" grep -q "info: dane-fallback host=unus.customer.test port=$PF reason=unusable policy=may\$" "$T/deliver.log"
+
+inject s@sender.org a@big.test
+check "eight TLSA records, truncated over UDP: asked again over TCP, delivered" wait_until 15 dlv_outcome a@big.test delivered
+check "over TCP: all eight records seen, the right one matched (verify=dane)" grep -Eq "info: tls host=big.customer.test .*verify=dane policy=dane\$" "$T/deliver.log"
 
 inject s@sender.org a@tmo.test
 check "TLSA lookup unanswered: deferred (never the fallback) and retried" wait_until 30 dlv_outcome a@tmo.test deferred "attempts=2 "

@@ -70,6 +70,7 @@ F=$(grep -l "Final-Recipient: rfc822; bad2@example.com" "$T"/senders/*.eml 2>/de
 like "$(tr -d '\r' <"$F")" $'Content-Type: text/rfc822-headers\n\n' "it returns the headers (text/rfc822-headers)"
 like "$(tr -d '\r' <"$F")" 'Message-ID: <bs.alice@pass.test@test>' "with the original Message-ID"
 unlike "$(cat "$F")" 'BODYMARK' "and not one line of the body"
+like "$(tr -d '\r' <"$F")" 'The headers of your message are attached\.' "its text says the headers are attached (not cut)"
 check "the DSN is small (under 8 KB for a 40 KB message): $(wc -c <"$F") bytes" [ "$(wc -c <"$F")" -lt 8000 ]
 
 is "$(send alice@pass.test bad3@example.com 30000 20000)" 250 "accepted: 30 KB of headers"
@@ -92,6 +93,7 @@ last=$(tr -d '\r' <"$T/hdrpart" | tail -1)
 like "$last" $'^\tfolded-[0-9]{4} g+$' "the cut is after a whole field (its folded line ends the part)"
 is "$(tr -d '\r' <"$T/hdrpart" | grep -c '^X-Filler')" "$(tr -d '\r' <"$T/hdrpart" | grep -c $'^\tfolded')" "every field has its folded line"
 unlike "$(cat "$F")" 'BODYMARK' "no body either"
+like "$(tr -d '\r' <"$F")" 'headers of your message are attached, at most the first 16384 bytes of them \(cut at a header field\)' "the DSN's text says the headers are cut"
 is "$(grep -c 'Final-Recipient: rfc822; bad1@example.com' "$T"/senders/*.eml 2>/dev/null | awk -F: '{s += $NF} END {print s + 0}')" 0 "the forged sender's server got nothing"
 dlv_grammar "$T/deliver.log"
 done_testing

@@ -22,7 +22,7 @@ like "$r" '^250' "pass: accepted"
 m=$(spf_last_msg "$Q")
 is "$(queue_count "$Q")" 1 "pass: queued"
 like "$(cat "$m")" 'Received-SPF: pass ' "pass: Received-SPF header"
-like "$(cat "$m")" 'Authentication-Results: relay.test; spf=pass smtp.mailfrom=alice@pass.test' "pass: Authentication-Results header"
+like "$(unfold "$m")" 'Authentication-Results: relay.test; spf=pass smtp.mailfrom=alice@pass.test' "pass: Authentication-Results header"
 like "$(grep -a '^spf ' "$m")" '^spf pass' "pass: MXHOLD_SPF reached the queue"
 like "$(grep -a -n 'Received-SPF' "$m" | cut -d: -f1)" '^[0-9]+$' "pass: one Received-SPF line"
 like "$(cat "$LOG")" '^mxhold-spfcheck: info: spf qid=[0-9.]+ client=127.0.0.1 helo=client.test from=alice@pass.test ip=127.0.0.1 spf=pass identity=mailfrom mechanism=ip4:127.0.0.0/8 action=accept$' "pass: one spf line, client and checked ip the same"
@@ -55,12 +55,12 @@ like "$(cat "$LOG")" 'spf qid=[0-9.]+ client=127.0.0.9 helo=client.test from=eri
 hop='Received: from ok.hop.example ([192.0.2.10])\r\n\tby filter.customer.example; Fri, 27 Nov 2026 10:00:00 +0000\r\n'
 r=$(spf_send 127.0.0.9 "$PORT" erin@relayed.test "$(printf "$hop")")
 like "$r" '^250' "trusted relay, passing hop: accepted"
-like "$(cat "$(spf_last_msg "$Q")")" 'Received-SPF: pass \(relay.test: trusted relay 127.0.0.9, checked the hop before it, 192.0.2.10' "trusted relay, passing hop: header names the hop"
+like "$(unfold "$(spf_last_msg "$Q")")" 'Received-SPF: pass \(relay.test: trusted relay 127.0.0.9, checked the hop before it, 192.0.2.10' "trusted relay, passing hop: header names the hop"
 
 r=$(spf_send 127.0.0.9 "$PORT" erin@fail.test)
 like "$r" '^250' "trusted relay, no Received header: accepted"
 m=$(spf_last_msg "$Q")
-like "$(cat "$m")" 'Received-SPF: none \(relay.test: trusted relay 127.0.0.9, no readable hop before it: not checked' "trusted relay, no hop: header says not checked"
+like "$(unfold "$m")" 'Received-SPF: none \(relay.test: trusted relay 127.0.0.9, no readable hop before it: not checked' "trusted relay, no hop: header says not checked"
 like "$(grep -a '^spf ' "$m")" '^spf skipped' "trusted relay, no hop: queued as skipped"
 like "$(grep -a 'spf=skipped' "$LOG")" 'client=127.0.0.9 helo=client.test from=erin@fail.test ip=- spf=skipped detail="trusted relay, no readable hop before it" action=accept$' "trusted relay, no hop: logged as skipped, no ip checked, and why"
 is "$(queue_count "$Q")" 4 "four messages queued in all"

@@ -32,9 +32,11 @@ printf 'Falice@pass.test\0Trcpt@example.com\0Tsecond@example.com\0\0' >"$T/env.i
 TCPREMOTEIP=127.0.0.1 MXHOLD_MAILFROM=alice@pass.test NEXT_RC=0 \
   mxhold-spfcheck "$T/next" <"$T/big" 1<"$T/env.in" 2>"$T/err"
 is "$?" 0 "pass: exit 0 when the next program exits 0"
-is "$(sed -n '3,$p' "$T/msg" | cmp - "$T/big" && echo same)" same "message copied byte for byte after the two header lines"
-like "$(head -n 1 "$T/msg")" '^Received-SPF: pass ' "first line is Received-SPF"
-like "$(sed -n 2p "$T/msg")" '^Authentication-Results: relay.test; spf=pass' "second line is Authentication-Results"
+# our two fields (folded: several lines), then the message as it came
+is "$(unfold "$T/msg" | sed -n '3,$p' | cmp - <(unfold "$T/big") && echo same)" same "message copied byte for byte after the two header fields"
+like "$(unfold "$T/msg" | head -n 1)" '^Received-SPF: pass ' "first field is Received-SPF"
+like "$(unfold "$T/msg" | sed -n 2p)" '^Authentication-Results: relay.test; spf=pass' "second field is Authentication-Results"
+is "$(head -c 200000 "$T/msg" | tr -d '\r' | awk 'length > 78' | grep -c '^[RA	]')" 0 "our fields are folded: no line over 78 bytes"
 is "$(cmp "$T/env" "$T/env.in" && echo same)" same "envelope passed on intact"
 is "$(cat "$T/spf")" pass "MXHOLD_SPF=pass in the next program's environment"
 is "$(cat "$T/err")" "mxhold-spfcheck: info: spf qid=1795800000.1.1 client=127.0.0.1 helo=client.test from=alice@pass.test ip=127.0.0.1 spf=pass identity=mailfrom mechanism=ip4:127.0.0.0/8 action=accept" "pass: one spf line on stderr, nothing else"
@@ -81,8 +83,8 @@ like "$(cat "$T/err")" ' helo=badhelo.test from=alice@pass.test ip=127.0.0.1 spf
 TCPREMOTEIP=127.0.0.1 MXHOLD_HELO=pass.test MXHOLD_MAILFROM= \
   mxhold-spfcheck "$T/next" <"$T/line" 1<"$T/env.in" 2>/dev/null
 is "$?" 0 "null sender: the HELO identity passes"
-like "$(head -n 1 "$T/msg")" 'identity=helo' "null sender: Received-SPF names the helo identity"
-like "$(sed -n 2p "$T/msg")" 'spf=pass smtp.helo=pass.test' "null sender: Authentication-Results names smtp.helo"
+like "$(unfold "$T/msg" | head -n 1)" 'identity=helo' "null sender: Received-SPF names the helo identity"
+like "$(unfold "$T/msg" | sed -n 2p)" 'spf=pass smtp.helo=pass.test' "null sender: Authentication-Results names smtp.helo"
 
 # A next program that cannot be executed (typo, install in progress) is a
 # temporary failure (111 -> smtpd's 451), never a permanent one (a bounce).

@@ -65,6 +65,9 @@ if [ "$(id -u)" = 0 ]; then
   Q=$T/iq; mkdir "$Q"; chown nobody "$Q"; chmod 755 "$Q"
   echo "$Q" >"$C/queue"
   s6-setuidgid nobody mxhold-queuectl -q "$Q" init >/dev/null || nok "init as nobody"
+  u=$(getent passwd | awk -F: '$3 != 0 && $1 != "nobody" { print $1; exit }')
+  # ratelimit.slots (the sessions-at-once locks) as install-host makes it
+  install -o "$u" -m 0600 /dev/null "$Q/ratelimit.slots"
   mc check "$C"; rc=$?
   is "$rc:$(cat "$T/cerr")" "0:$Q/ratelimit.state: warning: missing: the SMTP user cannot make it in the queue's directory; make it that user's, mode 0600 (conf/install-host.sh), unless mxhold-ratelimit -f puts it elsewhere
 0 errors, 1 warning" "no ratelimit.state on an installed queue: a warning"
@@ -74,11 +77,13 @@ if [ "$(id -u)" = 0 ]; then
   chown nobody "$Q/ratelimit.state"
   mc check "$C"; rc=$?
   like "$rc:$(head -1 "$T/cerr")" "^100:$Q/ratelimit.state: owned by the queue's owner" "ratelimit.state the queue owner's: an error (the SMTP user could write the queue)"
-  u=$(getent passwd | awk -F: '$3 != 0 && $1 != "nobody" { print $1; exit }')
   chown "$u" "$Q/ratelimit.state"; chmod 644 "$Q/ratelimit.state"
   mc check "$C"; like "$?:$(head -1 "$T/cerr")" "^100:$Q/ratelimit.state: mode 0644: only the SMTP user may use it" "ratelimit.state 0644: an error"
   chmod 600 "$Q/ratelimit.state"
   mc check "$C"; is "$?:$(cat "$T/cerr")" "0:" "the installed layout: clean"
+  chown root "$Q/ratelimit.slots"
+  mc check "$C"; is "$?:$(head -1 "$T/cerr")" "100:$Q/ratelimit.slots: owned by root: mxhold-ratelimit runs as the SMTP user and cannot write it (chown it to that user)" "ratelimit.slots root's: an error"
+  chown "$u" "$Q/ratelimit.slots"
   chmod 750 "$Q"
   mc check "$C"; is "$?:$(head -1 "$T/cerr")" "100:$Q: not searchable by others: the SMTP user cannot reach ratelimit.state (mode 0755)" "a queue 0750: the SMTP user cannot reach its state"
   chmod 755 "$Q"

@@ -1,5 +1,6 @@
-/* smtp_addr_fuzz.c: the address parser, as recipient and as sender. An
-   address it accepts as a recipient must be storable: no byte below 33. */
+/* smtp_addr_fuzz.c: the address parser, as recipient and as sender, and
+   the sender domain's kind. An address it accepts as a recipient must be
+   storable: no byte below 33. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,10 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     for (i = 0 ; i < a.mailbox.len ; i++)
       if ((unsigned char)a.mailbox.p[i] < 33 || a.mailbox.p[i] == '%' || a.mailbox.p[i] == '!') abort() ;
   }
-  smtp_addr_parse((struct span){ copy, size }, SMTP_ADDR_SENDER, &a) ;
+  /* a sender's domain is classified (MAIL refuses addresses and local
+     names): a literal only when it starts with '[' */
+  if (smtp_addr_parse((struct span){ copy, size }, SMTP_ADDR_SENDER, &a) == SMTP_ADDR_OK
+   && (smtp_addr_domkind(a.domain) == SMTP_DOM_LITERAL) != (a.domain.len && a.domain.p[0] == '[')) abort() ;
   smtp_addr_hostname((struct span){ copy, size }) ;
   free(copy) ;
   return 0 ;

@@ -8,6 +8,8 @@
 #include "conf/conf.h"
 #include "conf/conf_build.h"
 #include "conf/conf_cdb.h"
+#include "conf/conf_floor.h"
+#include "conf/conf_value.h"
 #include "tests/unit/check.h"
 
 static char lasterr[512] ;
@@ -91,6 +93,33 @@ static void test_host (void)
   CHECK(conf_host_norm(big, 253, out) == 253, "host: 253 bytes ok") ;
   big[253] = 'a' ;
   CHECK(!conf_host_norm(big, 254, out), "host: 254 bytes refused") ;
+}
+
+/* The floors of the timing limits (conf/conf_floor.h). */
+static void test_floor (void)
+{
+  struct conf_limits l ;
+  char msg[CONF_MSG_BYTES] ;
+  uint64_t v ;
+  uint64_t d ;
+  for (unsigned int i = 0 ; i < CONF_LIMIT_N ; i++) l.v[i] = 0 ;
+  conf_floor_clamp(&l) ;
+  CHECK(CONF_LIM(&l, retry_min) == 1 && CONF_LIM(&l, retry_max) == 1 && CONF_LIM(&l, timeout_remote) == 1 && CONF_LIM(&l, window) == 1,
+    "floor clamp: a timing 0 is raised to the hard floor, 1 s") ;
+  CHECK(CONF_LIM(&l, lifetime) == 0 && CONF_LIM(&l, recipients) == 0 && CONF_LIM(&l, greet_pause) == 0 && CONF_LIM(&l, session_idle) == 0,
+    "floor clamp: lifetime 0 (calendar days) kept, limits without a floor untouched") ;
+  unsetenv(CONF_FLOOR_TEST_ENV) ;
+  CHECK(conf_value_limit(msg, CONF_LIMIT_retry_min, SPAN_STR("59"), &v, &d) && !strcmp(msg, "value below the floor of 60"), "floor: retry_min 59 refused with the floor's value") ;
+  CHECK(!conf_value_limit(msg, CONF_LIMIT_retry_min, SPAN_STR("60"), &v, &d) && v == 60, "floor: retry_min 60 accepted") ;
+  CHECK(!conf_value_limit(msg, CONF_LIMIT_lifetime, SPAN_STR("0"), &v, &d) && conf_value_limit(msg, CONF_LIMIT_lifetime, SPAN_STR("3599"), &v, &d), "floor: lifetime 0 allowed, 3599 refused") ;
+  CHECK(conf_value_limit(msg, CONF_LIMIT_lifetime, SPAN_STR("0d"), &v, &d) && !conf_value_limit(msg, CONF_LIMIT_lifetime, SPAN_STR("1d"), &v, &d), "floor: lifetime 0d refused (lifetime_days 1), 1d accepted") ;
+  CHECK(!conf_value_limit(msg, CONF_LIMIT_greet_pause, SPAN_STR("0"), &v, &d), "floor: greet_pause has none") ;
+  setenv(CONF_FLOOR_TEST_ENV, "1", 1) ;
+  CHECK(!conf_value_limit(msg, CONF_LIMIT_retry_min, SPAN_STR("1"), &v, &d), "floor, test knob: retry_min 1 accepted") ;
+  CHECK(conf_value_limit(msg, CONF_LIMIT_retry_min, SPAN_STR("0"), &v, &d), "floor, test knob: retry_min 0 still refused") ;
+  setenv(CONF_FLOOR_TEST_ENV, "yes", 1) ;
+  CHECK(conf_value_limit(msg, CONF_LIMIT_retry_min, SPAN_STR("1"), &v, &d), "floor: the test knob is 1 exactly, nothing else") ;
+  unsetenv(CONF_FLOOR_TEST_ENV) ;
 }
 
 static void test_scan (void)
@@ -468,6 +497,7 @@ int main (void)
   test_open() ;
   test_host() ;
   test_scan() ;
+  test_floor() ;
   test_ip() ;
   test_opt() ;
   test_domains() ;

@@ -10,6 +10,7 @@
 #include "lib/counter.h"
 #include "lib/dir_sync.h"
 #include "lib/fnv.h"
+#include "lib/fold.h"
 #include "lib/log.h"
 #include "lib/spawn.h"
 #include "lib/u64.h"
@@ -238,9 +239,67 @@ static void test_counter (void)
   CHECK(mx_counter_each(path, &sum, "x") == -1 && errno == ENOENT, "counter: no file, ENOENT") ;
 }
 
+/* the longest line of a field (CRLF excluded), and whether a line is only white space */
+static size_t longest (char const *s, size_t n, int *blank)
+{
+  size_t best = 0 ;
+  size_t start = 0 ;
+  *blank = 0 ;
+  for (size_t i = 0 ; i + 1 < n ; i++)
+  {
+    if (s[i] != '\r' || s[i + 1] != '\n') continue ;
+    size_t len = i - start ;
+    size_t k = start ;
+    while (k < i && (s[k] == ' ' || s[k] == '\t')) k++ ;
+    if (k == i) *blank = 1 ;
+    if (len > best) best = len ;
+    start = i + 2 ;
+  }
+  return best ;
+}
+
+static void test_fold (void)
+{
+  char buf[4096] ;
+  char word[400] ;
+  struct mx_fold f ;
+  size_t n ;
+  int blank ;
+  mx_fold_start(&f, buf, sizeof buf, "X-Test:") ;
+  mx_fold_word(&f, "a", 1) ;
+  mx_fold_word(&f, "b", 1) ;
+  n = mx_fold_end(&f) ;
+  CHECK(n == 13 && !memcmp(buf, "X-Test: a b\r\n", 13), "fold: short words stay on one line") ;
+  mx_fold_start(&f, buf, sizeof buf, "X-Test:") ;
+  for (int i = 0 ; i < 40 ; i++) mx_fold_word(&f, "abcdefghi", 9) ;
+  n = mx_fold_end(&f) ;
+  CHECK(n && longest(buf, n, &blank) <= MX_FOLD_LINE && !blank, "fold: 40 words, every line at most 78, none blank") ;
+  CHECK(n > 2 && buf[n - 2] == '\r' && buf[n - 1] == '\n' && buf[n - 3] == 'i', "fold: ends in CRLF after the last word") ;
+  memset(word, 'w', sizeof word) ;
+  mx_fold_start(&f, buf, sizeof buf, "X-Test:") ;
+  mx_fold_word(&f, "x", 1) ;
+  mx_fold_word(&f, word, 300) ;
+  mx_fold_word(&f, "y", 1) ;
+  n = mx_fold_end(&f) ;
+  CHECK(n && longest(buf, n, &blank) == 301 && !blank, "fold: a 300-byte word on its own line (TAB + word)") ;
+  CHECK(!memcmp(buf, "X-Test: x\r\n\tw", 13) && !memcmp(buf + 12 + 300, "\r\n\ty\r\n", 6), "fold: folded before and after it") ;
+  mx_fold_start(&f, buf, sizeof buf, "X-Test:") ;
+  mx_fold_word(&f, "a", 1) ;
+  mx_fold_break(&f) ;
+  mx_fold_break(&f) ;
+  mx_fold_word(&f, "b", 1) ;
+  mx_fold_raw(&f, ";", 1) ;
+  n = mx_fold_end(&f) ;
+  CHECK(n && !memcmp(buf, "X-Test: a\r\n\tb;\r\n", n), "fold: a forced break, once; raw bytes glued") ;
+  mx_fold_start(&f, buf, 20, "X-Test:") ;
+  mx_fold_word(&f, word, 30) ;
+  CHECK(mx_fold_end(&f) == 0, "fold: too small a buffer: 0") ;
+}
+
 int main (void)
 {
   test_counter() ;
+  test_fold() ;
   test_log() ;
   test_report() ;
   test_u64() ;

@@ -14,6 +14,13 @@ static void t (char const *s, size_t n, unsigned flags, enum smtp_ares want, cha
 #define R(lit, want, what) t(lit, sizeof(lit) - 1, 0, want, what)
 #define M(lit, want, what) t(lit, sizeof(lit) - 1, SMTP_ADDR_SENDER, want, what)
 
+static void k (char const *s, enum smtp_dkind want, char const *what)
+{
+  enum smtp_dkind got = smtp_addr_domkind((struct span){ s, strlen(s) }) ;
+  CHECK(got == want, what) ;
+  if (got != want) printf("# %s: got %d want %d\n", s, got, want) ;
+}
+
 int main (void)
 {
   char buf[600] ;
@@ -66,5 +73,25 @@ int main (void)
   smtp_addr_parse((struct span){ "x@Example.COM.", 14 }, 0, &a) ;
   CHECK(a.domain.len == 12 && !memcmp(a.domain.p, "Example.COM.", 12) && a.local.len == 1, "spans") ;
   CHECK(smtp_addr_hostname((struct span){ "a.b", 3 }) && !smtp_addr_hostname((struct span){ "a_b", 3 }), "hostname") ;
+  k("example.org", SMTP_DOM_FQDN, "domkind: a name") ;
+  k("Mail.Example.ORG.", SMTP_DOM_FQDN, "domkind: a name, trailing dot") ;
+  k("0x7f.example.org", SMTP_DOM_FQDN, "domkind: a hex-looking first label is a name") ;
+  k("123.example", SMTP_DOM_FQDN, "domkind: a numeric first label is a name") ;
+  k("[127.0.0.1]", SMTP_DOM_LITERAL, "domkind: IPv4 literal") ;
+  k("[IPv6:::1]", SMTP_DOM_LITERAL, "domkind: IPv6 literal") ;
+  k("127.0.0.1", SMTP_DOM_NUMERIC, "domkind: dotted quad") ;
+  k("127.0.0.1.", SMTP_DOM_NUMERIC, "domkind: dotted quad, trailing dot") ;
+  k("10.1", SMTP_DOM_NUMERIC, "domkind: inet_aton's a.b") ;
+  k("2130706433", SMTP_DOM_NUMERIC, "domkind: one number") ;
+  k("0x7f.0.0.1", SMTP_DOM_NUMERIC, "domkind: last label digits") ;
+  k("127.0.0.0x1", SMTP_DOM_NUMERIC, "domkind: last label hex") ;
+  k("foo.0X1F", SMTP_DOM_NUMERIC, "domkind: last label HEX") ;
+  k("foo.0x", SMTP_DOM_FQDN, "domkind: 0x alone is a label") ;
+  k("localhost", SMTP_DOM_LOCALHOST, "domkind: localhost") ;
+  k("LOCALHOST.", SMTP_DOM_LOCALHOST, "domkind: LOCALHOST.") ;
+  k("app.localhost", SMTP_DOM_LOCALHOST, "domkind: x.localhost (RFC 6761)") ;
+  k("localhost.example.org", SMTP_DOM_FQDN, "domkind: localhost as a first label") ;
+  k("intranet", SMTP_DOM_SHORT, "domkind: one label") ;
+  k("intranet.", SMTP_DOM_SHORT, "domkind: one label, trailing dot") ;
   return check_done() ;
 }

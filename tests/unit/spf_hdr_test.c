@@ -9,6 +9,38 @@ static int nfail ;
 
 static char ip[64], helo[256] ;
 
+/* out[0..n) unfolded into u (CRLF before a WSP removed): the fields as one line each */
+static char u[8192] ;
+static char const *unfold (char const *o, size_t n)
+{
+  size_t k = 0 ;
+  for (size_t i = 0 ; i < n && k + 1 < sizeof u ; i++)
+  {
+    if (o[i] == '\r' && i + 2 < n && o[i + 1] == '\n' && (o[i + 2] == '\t' || o[i + 2] == ' '))
+    {
+      u[k++] = ' ' ;
+      i += 2 ;
+      continue ;
+    }
+    u[k++] = o[i] ;
+  }
+  u[k] = 0 ;
+  return u ;
+}
+
+/* the longest line in o[0..n), CRLF excluded */
+static size_t longest (char const *o, size_t n)
+{
+  size_t best = 0, start = 0 ;
+  for (size_t i = 0 ; i + 1 < n ; i++)
+    if (o[i] == '\r' && o[i + 1] == '\n')
+    {
+      if (i - start > best) best = i - start ;
+      start = i + 2 ;
+    }
+  return best ;
+}
+
 static int hop (char const *h) { return spf_hdr_hop(h, strlen(h), ip, sizeof ip, helo, sizeof helo) ; }
 
 #define OURS "Received: from relay.customer.example ([192.0.2.9])\r\n\tby relay.test (mxhold) with ESMTP id 1; date\r\n"
@@ -52,12 +84,45 @@ int main (void)
   c.result = SPF_FAIL ;
   n = spf_hdr_make(&c, "fail", "mailfrom", 0, out, sizeof out) ;
   out[n] = 0 ;
-  CHECK(n && !strncmp(out, "Received-SPF: fail (relay.test: domain of example.com does not designate 192.0.2.3 as permitted sender) client-ip=192.0.2.3; envelope-from=\"a?b@example.com\"; helo=\"mx.example.com\"; receiver=relay.test; identity=mailfrom; mechanism=\"-all\"\r\n", 230), "Received-SPF line, quotes neutralised") ;
-  CHECK(strstr(out, "\r\nAuthentication-Results: relay.test; spf=fail smtp.mailfrom=a?b@example.com\r\n") != 0, "Authentication-Results line") ;
+  unfold(out, n) ;
+  CHECK(n && !strncmp(u, "Received-SPF: fail (relay.test: domain of example.com does not designate 192.0.2.3 as permitted sender) client-ip=192.0.2.3; envelope-from=\"a?b@example.com\"; helo=\"mx.example.com\"; receiver=relay.test; identity=mailfrom; mechanism=\"-all\"\r\n", 230), "Received-SPF field (unfolded), quotes neutralised") ;
+  CHECK(strstr(u, "\r\nAuthentication-Results: relay.test; spf=fail smtp.mailfrom=a?b@example.com\r\n") != 0, "Authentication-Results field") ;
+  CHECK(longest(out, n) <= 78, "folded: every line at most 78 bytes") ;
+  CHECK(!strncmp(out, "Received-SPF: fail (relay.test: domain of example.com does not designate\r\n\t192.0.2.3 ", 85), "folded at a space of the comment") ;
   CHECK(spf_hdr_make(&c, "fail", "mailfrom", 0, out, 100) == 0, "too small a buffer: 0") ;
   c.ipv4 = 0 ; memset(c.ip, 0, 16) ; c.ip[0] = 0x20 ; c.ip[1] = 0x01 ; c.ip[2] = 0x0d ; c.ip[3] = 0xb8 ; c.ip[15] = 1 ;
   n = spf_hdr_make(&c, "pass", "helo", "trusted relay 192.0.2.9", out, sizeof out) ;
   out[n] = 0 ;
-  CHECK(strstr(out, "client-ip=2001:db8::1;") && strstr(out, "(relay.test: trusted relay 192.0.2.9; ") && strstr(out, "spf=pass reason=\"trusted relay\" smtp.helo=mx.example.com"), "IPv6, relay note, helo identity") ;
+  unfold(out, n) ;
+  CHECK(strstr(u, "client-ip=2001:db8::1;") && strstr(u, "(relay.test: trusted relay 192.0.2.9; ") && strstr(u, "spf=pass reason=\"trusted relay\" smtp.helo=mx.example.com"), "IPv6, relay note, helo identity") ;
+
+  /* the longest valid inputs: HELO 255, sender 64 + @ + 255... within an
+     SMTP path (254), me 255, a long mechanism */
+  {
+    static char h[256], snd[300], me[256], why[] = "more than 10 DNS lookups (RFC 7208 4.6.4)\r\nX-Forged: 1" ;
+    memset(h, 'h', 255) ;
+    for (int i = 63 ; i < 255 ; i += 64) h[i] = '.' ;
+    memset(snd, 'l', 64) ;
+    snd[64] = '@' ;
+    memcpy(snd + 65, h, 189) ;
+    memset(me, 'm', 255) ;
+    me[100] = '.' ;
+    c.helo = (struct span){ h, 255 } ;
+    c.sender = (struct span){ snd, 254 } ;
+    c.me = (struct span){ me, 255 } ;
+    memset(c.mech, 'x', sizeof c.mech) ; c.mechlen = sizeof c.mech ;
+    memcpy(c.domain, h, 253) ; c.domainlen = 253 ;
+    n = spf_hdr_make(&c, "fail", "mailfrom", "trusted relay 192.0.2.9", out, sizeof out) ;
+    CHECK(n && longest(out, n) <= 998, "longest inputs: no line over 998 bytes") ;
+    CHECK(n && longest(out, n) <= 255 + 20, "longest inputs: only a long word exceeds 78, on its own line") ;
+    memcpy(c.why, why, sizeof why) ;
+    n = spf_hdr_make(&c, "permerror", "mailfrom", 0, out, sizeof out) ;
+    out[n] = 0 ;
+    CHECK(n && !strstr(out, "\r\nX-Forged") && strstr(unfold(out, n), "mailfrom: more than 10 DNS lookups ?RFC 7208 4.6.4???X-Forged: 1)"), "the reason text cannot end the comment or the field") ;
+    c.sender = (struct span){ snd, 299 } ;
+    memset(snd, 'l', 299) ;
+    n = spf_hdr_make(&c, "none", "mailfrom", 0, out, sizeof out) ;
+    CHECK(n && longest(out, n) <= 998, "an over-long sender is cut to fit") ;
+  }
   return nfail ? 1 : 0 ;
 }
