@@ -23,11 +23,44 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -I.
+SAN_OBJS :=
 ifeq ($(SAN),1)
   CFLAGS += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
+  # LeakSanitizer off in setuid/setgid processes only (tests/san_setuid.c)
+  SAN_OBJS := tests/san_setuid.o
 endif
 OWFAT := /usr/lib/libowfat.a
+
+# musl (issue 18): the programs started once per connection or per message
+# are built static with musl when a build.mk gives them NAME_MUSL_LIBS and
+# NAME_MUSL_NEEDS (the libraries, of SKALIBS OWFAT) and those were
+# built for musl: tests/musl-libs.sh builds them from Debian's source
+# packages into $(MUSL_DIR) and says which in $(MUSL_DIR)/musl.mk. A static
+# musl program starts in about a quarter of the CPU of a static glibc one
+# here (tests/bench/README.md, startcost). MUSL=0, a sanitizer build, or a
+# machine without musl-gcc or deb-src lines: glibc, as before (why:
+# $(MUSL_DIR)/musl.log; `rm $(MUSL_DIR)/musl.mk` to try again).
+MUSL ?= 1
+MUSL_CC ?= musl-gcc
+MUSL_DIR := $(B)/musl
+MUSL_CPPFLAGS := -D_GNU_SOURCE -I. -I$(MUSL_DIR)/include -I$(MUSL_DIR)/owfat/include
+# -Wno-cpp: libowfat's iopause.h includes <sys/poll.h>, which musl's
+# header answers with a #warning (it means <poll.h>)
+MUSL_WARN := $(WARN) -Wno-cpp
+ifeq ($(SAN),1)
+  MUSL := 0
+endif
+ifeq ($(MAKECMDGOALS),clean)
+  MUSL := 0
+endif
+ifeq ($(MUSL),1)
+-include $(MUSL_DIR)/musl.mk
+$(MUSL_DIR)/musl.mk: tests/musl-libs.sh $(wildcard /usr/bin/musl-gcc)
+	@echo "musl-libs: building skalibs and libowfat for musl from Debian's sources in $(MUSL_DIR)"
+	@tests/musl-libs.sh $(MUSL_DIR)
+	@grep ':=' $@ | sed 's/^/musl-libs: /'
+endif
 
 PROGS :=
 UNITS :=
@@ -50,11 +83,32 @@ $(B)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
 define prog_rule
-$(B)/bin/mxhold-$(1): $(addprefix $(B)/,$($(1)_OBJS))
+$(B)/bin/mxhold-$(1): $(addprefix $(B)/,$($(1)_OBJS) $(SAN_OBJS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $($(1)_LIBS)
 endef
-$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+# the programs whose every NAME_MUSL_NEEDS library is there for musl
+musl_ok = $(and $($(1)_MUSL_NEEDS),$(filter $(words $($(1)_MUSL_NEEDS)),$(words $(filter 1,$(foreach n,$($(1)_MUSL_NEEDS),$(MUSL_$(n)))))))
+MUSL_ON := $(if $(filter 1,$(MUSL)),$(foreach p,$(PROGS),$(if $(call musl_ok,$(p)),$(p))))
+$(foreach p,$(filter-out $(MUSL_ON),$(PROGS)),$(eval $(call prog_rule,$(p))))
+
+$(B)/musl-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CPPFLAGS) $(CFLAGS) $(MUSL_WARN) -MMD -MP -c -o $@ $<
+define musl_prog_rule
+$(B)/bin/mxhold-$(1): $(addprefix $(B)/musl-obj/,$($(1)_OBJS))
+	@mkdir -p $$(dir $$@)
+	$$(MUSL_CC) $$(LDFLAGS) -o $$@ $$^ $($(1)_MUSL_LIBS)
+endef
+$(foreach p,$(MUSL_ON),$(eval $(call musl_prog_rule,$(p))))
+# lib/'s test built with musl too when a program is (lib/spawn.c has a
+# musl branch: the descriptor set of a child): $(B)/tests/unit/lib_musl_test
+ifneq ($(MUSL_ON),)
+$(B)/tests/unit/lib_musl_test: $(addprefix $(B)/musl-obj/,$(lib_test_OBJS))
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(LDFLAGS) -static -o $@ $^ $(lib_test_LIBS)
+UNIT_BINS += $(B)/tests/unit/lib_musl_test
+endif
 
 define unit_rule
 $(B)/tests/unit/$(1)_test: $(addprefix $(B)/,$($(1)_test_OBJS))

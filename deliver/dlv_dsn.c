@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <skalibs/allreadwrite.h>
+#include "lib/fold.h"
 #include "lib/log.h"
 #include "lib/spawn.h"
 #include "deliver/deliver.h"
@@ -101,6 +102,38 @@ static char const *reply_of (struct dlv_rcpt const *x)
   return x->reply ? x->reply : "failed" ;
 }
 
+#define DSN_FIELD_MAX 4096   /* a folded field: a reply is at most 1000 bytes (remote) */
+
+/* name, then text's space-separated words, folded (lib/fold.h) and ended
+   with CRLF: a downstream reply of up to 1000 bytes stays within lines of
+   78 bytes where it has spaces, never over 998 (issue of the 17th item: a
+   strict server refuses longer lines). Used for header fields and for
+   the text part's lines alike (a TAB-indented continuation reads well in
+   both). A field too long for DSN_FIELD_MAX keeps its name and says so. */
+static void cat_folded (struct dlv_buf *b, char const *name, char const *text)
+{
+  char field[DSN_FIELD_MAX] ;
+  struct mx_fold f ;
+  size_t n ;
+  mx_fold_start(&f, field, sizeof field, name) ;
+  while (*text)
+  {
+    size_t w ;
+    while (*text == ' ') text++ ;
+    w = strcspn(text, " ") ;
+    if (w) mx_fold_word(&f, text, w) ;
+    text += w ;
+  }
+  n = mx_fold_end(&f) ;
+  if (n)
+  {
+    dlv_buf_cat(b, field, n) ;
+    return ;
+  }
+  dlv_buf_cats(b, name) ;
+  dlv_buf_cats(b, " (too long to quote)\r\n") ;
+}
+
 static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct queue_env *e)
 {
   struct dlv_msg *m = g.m + i ;
@@ -138,9 +171,13 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     ".\r\n\r\nYour message could not be delivered to the following recipients:\r\n\r\n", 0 }) ;
   for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++) if (m->r[r].dsn)
   {
-    dlv_buf_cat(b, "<", 1) ;
-    dlv_buf_catsafe(b, to.p, to.len) ;
-    cat_all(b, (char const *const []){ ">: ", reply_of(m->r + r), "\r\n", 0 }) ;
+    struct dlv_buf who = DLV_BUF_ZERO ;
+    dlv_buf_cat(&who, "<", 1) ;
+    dlv_buf_catsafe(&who, to.p, to.len) ;
+    dlv_buf_cat(&who, ">:", 2) ;
+    dlv_buf_cat(&who, "", 1) ;   /* NUL-terminated: a name for cat_folded */
+    if (who.s) cat_folded(b, who.s, reply_of(m->r + r)) ;
+    dlv_buf_free(&who) ;
   }
   dlv_buf_cats(b, "\r\nThe headers of your message are attached") ;
   if (cut)
@@ -162,7 +199,9 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     dlv_buf_catsafe(b, to.p, to.len) ;
     dlv_buf_cats(b, "\r\nAction: failed\r\nStatus: ") ;
     cat_status(b, m->r + r) ;
-    cat_all(b, (char const *const []){ "\r\nDiagnostic-Code: smtp; ", reply_of(m->r + r), "\r\nLast-Attempt-Date: ", 0 }) ;
+    dlv_buf_cats(b, "\r\n") ;
+    cat_folded(b, "Diagnostic-Code: smtp;", reply_of(m->r + r)) ;
+    dlv_buf_cats(b, "Last-Attempt-Date: ") ;
     cat_date(b, m->r[r].last ? m->r[r].last : g.now) ;
     dlv_buf_cats(b, "\r\n") ;
   }

@@ -2,7 +2,7 @@
    line at most 78 bytes where there is a place to fold, never more than
    998 (with words that short). Used for every header line the relay
    writes (smtpd's Received, spfcheck's Received-SPF and
-   Authentication-Results). libc only. */
+   Authentication-Results, deliver's DSN fields). libc only. */
 #ifndef MXHOLD_LIB_FOLD_H
 #define MXHOLD_LIB_FOLD_H
 

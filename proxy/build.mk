@@ -10,6 +10,9 @@ proxy_LIBS := -l:libskarnet.a   # static, libc too: one exec per connection (as 
 ifneq ($(SAN),1)
 proxy_LIBS += -static -Wl,-x
 endif
+# static with musl when skalibs is built for it (the Makefile, musl)
+proxy_MUSL_NEEDS := SKALIBS
+proxy_MUSL_LIBS := $(MUSL_DIR)/lib/libskarnet.a -static -Wl,-x
 endif
 
 UNITS += px_hdr

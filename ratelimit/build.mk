@@ -17,6 +17,10 @@ ratelimit_LIBS := -l:libskarnet.a -l:libhiredis.a   # static: one less shared ob
 ifneq ($(SAN),1)
 ratelimit_LIBS += -static -Wl,-x
 endif
+# static with musl when skalibs and hiredis are built for it (the
+# Makefile, musl; tests/musl-libs.sh builds both from Debian's sources)
+ratelimit_MUSL_NEEDS := SKALIBS HIREDIS
+ratelimit_MUSL_LIBS := $(MUSL_DIR)/lib/libskarnet.a $(MUSL_DIR)/lib/libhiredis.a -static -Wl,-x
 endif
 
 UNITS += rl_gcra rl_key rl_state rl_refuse rl_conc rl_once

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <skalibs/exec.h>
 #include <skalibs/sgetopt.h>
 #include <skalibs/types.h>

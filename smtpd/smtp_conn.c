@@ -9,6 +9,7 @@
 #include "lib/counter.h"
 #include "lib/log.h"
 #include "smtpd/smtp_conn.h"
+#include "smtpd/smtp_tls.h"
 
 uint64_t smtp_conn_ms (void)
 {
@@ -135,12 +136,6 @@ void smtp_conn_close (struct smtp_conn *g, char const *reason)
 void smtp_conn_end (struct smtp_conn *g, char const *reason, int code)
 {
   smtp_conn_close(g, reason) ;
-  if (g->tlspid > 0)
-  {
-    /* mxhold-tls reads EOF, sends what is left and a close_notify, exits */
-    close(0) ;
-    close(1) ;
-    while (waitpid(g->tlspid, 0, 0) == -1 && errno == EINTR) ;
-  }
+  smtp_tls_end(g) ;
   _exit(code) ;
 }

@@ -71,6 +71,8 @@ struct smtp_conn
   /* STARTTLS (smtp_tls) */
   int tlsstate ;                    /* the tls/ pair: not looked at yet, none, broken, ready */
   pid_t tlspid ;                    /* mxhold-tls once TLS is on, else 0 */
+  int tlsdone ;                     /* a mxhold-tls server's child: its status pipe + 1 (EOF: it has exited), else 0 */
+  char const *tlsvia ;              /* "server" or "spawn" (the starttls line's via=) */
   char tls[SMTPD_TLS_MAX] ;         /* "TLSv1.3/TLS_AES_256_GCM_SHA384" once on, "" before */
 
   /* counts */

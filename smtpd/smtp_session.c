@@ -33,12 +33,18 @@ static char const *const stages[] =
 } ;
 
 /* A refused command: too many in a row and the client is not an MTA. */
-static void bad (struct smtp_conn *g, char const *reason, char const *reply)
+/* One more refused command in a row: at `errors` of them, 421 and the end. */
+static void count_error (struct smtp_conn *g)
 {
-  smtp_conn_refuse(g, reason, reply) ;
   if (++g->errors < CONF_LIM(&g->lim, errors)) return ;
   smtp_conn_refuse(g, "too-many-errors", "421 4.7.0 too many errors, closing connection") ;
   smtp_conn_end(g, "too-many-errors", 0) ;
+}
+
+static void bad (struct smtp_conn *g, char const *reason, char const *reply)
+{
+  smtp_conn_refuse(g, reason, reply) ;
+  count_error(g) ;
 }
 
 /* A refused command whose line itself is wrong: the line is logged too. */
@@ -399,6 +405,7 @@ static void dispatch (struct smtp_conn *g, size_t len)
       smtp_conn_end(g, SMTPD_END_QUIT, 0) ;
     case SMTP_V_STARTTLS :
       if (smtp_tls_start(g, arg)) tls_reset(g) ;
+      else count_error(g) ;   /* refused (502, 454, 501, 503): answered and logged */
       break ;
     case SMTP_V_BAD :
       badline(g, "control-bytes", "500 5.5.2 control characters in command") ;

@@ -16,11 +16,16 @@
 int smtp_tls_offer (struct smtp_conn *g) ;
 
 /* The STARTTLS command, arg its argument. Refuses it (501, 502, 503,
-   454) and returns 0, or says 220, discards whatever the client sent
+   454) and returns 0 (the caller counts it as a refused command), or says 220, discards whatever the client sent
    after the command, hands the socket to mxhold-tls and returns 1 once
    the handshake is done: fd 0/1 are then the plaintext socket, g->tls
    is set and the caller resets the session (EHLO again). A failed
    handshake ends the connection (reason=tls-failed). */
 int smtp_tls_start (struct smtp_conn *g, struct span arg) ;
+
+/* At the end of the connection: once TLS is on, closes fd 0/1 and waits
+   until mxhold-tls has sent what is left and exited (its pid, or the EOF
+   of a server child's status pipe). */
+void smtp_tls_end (struct smtp_conn *g) ;
 
 #endif

@@ -10,6 +10,9 @@ spfcheck_LIBS := $(OWFAT)
 ifneq ($(SAN),1)
 spfcheck_LIBS += -static -Wl,-x
 endif
+# static with musl when libowfat is built for it (the Makefile, musl)
+spfcheck_MUSL_NEEDS := OWFAT
+spfcheck_MUSL_LIBS := $(MUSL_DIR)/owfat/lib/libowfat.a -static -Wl,-x
 
 UNITS += spf_record spf_macro spf_hdr spf_ip
 spf_ip_test_OBJS := tests/unit/spf_ip_test.o spfcheck/spf_ip.o

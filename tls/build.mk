@@ -7,7 +7,7 @@
 # stays dynamic: a static libc makes ld warn about libcrypto's getaddrinfo
 # and dlopen, and saved only 0.2 ms more.
 PROGS += tls
-tls_OBJS := tls/tls.o tls/tls_ctx.o tls/tls_shake.o tls/tls_relay.o lib/log.o lib/u64.o lib/write_all.o
+tls_OBJS := tls/tls.o tls/tls_session.o tls/tls_server.o tls/tls_pair.o tls/tls_ctx.o tls/tls_shake.o tls/tls_relay.o lib/log.o lib/u64.o lib/write_all.o
 tls_OBJS += lib/cli.o
 tls_LIBS := -l:libssl.a -l:libcrypto.a
 ifeq ($(SAN),1)

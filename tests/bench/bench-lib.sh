@@ -18,13 +18,13 @@
 #   row ... / table_head ...     aligned table output; every table line also
 #                                goes to $BENCH_OUT if set (run.sh collects them)
 #
-# Environment: BENCH_N (messages per throughput run, default 5000),
+# Environment: BENCH_N (messages per throughput run, default 1000),
 # BENCH_BACKLOG (default 2*BENCH_N), BENCH_LAT (latency samples, default
 # BENCH_N/25 clamped to 20..200), BENCH_SIZE (payload bytes, default 5120),
 # BENCH_TIMEOUT (seconds any one phase may take, default 600 + BENCH_BACKLOG/5),
 # BENCH_PARTS (relay.sh: which of "a b c" to run).
 
-BENCH_N=${BENCH_N:-5000}
+BENCH_N=${BENCH_N:-1000}
 BENCH_BACKLOG=${BENCH_BACKLOG:-$((BENCH_N * 2))}
 if [ -z "${BENCH_LAT:-}" ]; then
   BENCH_LAT=$((BENCH_N / 25))
@@ -325,19 +325,105 @@ fg () {
   return $rc
 }
 
-# source_run PORT N CONC: smtp-source sends N messages of BENCH_SIZE bytes,
+# source_run PORT N CONC [MPC]: smtp-source sends N messages of BENCH_SIZE bytes,
 # CONC sessions in parallel, one message per session; sets SRC_SECS to the
 # seconds it took. Bounded by BENCH_TIMEOUT. Its errors go to $T/source.log.
 # -A: a refused message does not end the run (the queue count shows it).
+# With a 4th argument MPC > 1, MPC messages per session (smtp-source -d,
+# which keeps a session going while messages are left): N/(CONC*MPC) runs of
+# CONC sessions and CONC*MPC messages each, one after the other.
 source_run () {
-  local port=$1 n=$2 c=$3 t0 t1 rc
+  local port=$1 n=$2 c=$3 mpc=${4:-1} t0 t1 rc=0 left batch
   t0=$(now)
-  fg timeout -k 5 "$BENCH_TIMEOUT" "$SMTP_SOURCE" -A -s "$c" -m "$n" -l "$BENCH_SIZE" \
-    -f "$BENCH_FROM" -t "$BENCH_TO" -M client.test "127.0.0.1:$port" >>"$T/source.log" 2>&1
-  rc=$?
+  if [ "$mpc" -le 1 ]; then
+    fg timeout -k 5 "$BENCH_TIMEOUT" "$SMTP_SOURCE" -A -s "$c" -m "$n" -l "$BENCH_SIZE" \
+      -f "$BENCH_FROM" -t "$BENCH_TO" -M client.test "127.0.0.1:$port" >>"$T/source.log" 2>&1
+    rc=$?
+  else
+    left=$n
+    while [ "$left" -gt 0 ] && [ "$rc" -eq 0 ]; do
+      batch=$((c * mpc)); [ "$batch" -gt "$left" ] && batch=$left
+      fg timeout -k 5 "$BENCH_TIMEOUT" "$SMTP_SOURCE" -A -d -s "$c" -m "$batch" -l "$BENCH_SIZE" \
+        -f "$BENCH_FROM" -t "$BENCH_TO" -M client.test "127.0.0.1:$port" >>"$T/source.log" 2>&1
+      rc=$?
+      left=$((left - batch))
+    done
+  fi
   t1=$(now)
   [ $rc -eq 0 ] || bdiag "smtp-source to $port exited $rc (last errors below)"
   tail -n 3 "$T/source.log" | grep . | sed 's/^/#   /' >&2
   : >"$T/source.log"
   SRC_SECS=$(elapsed "$t0" "$t1")
 }
+
+# ---------------------------------------------------------------- memory
+
+# pss_start PID...: samples, every 0.25 s until pss_stop, the total PSS of
+# each PID's process tree (smaps_rollup of every descendant alive at the
+# sample): the relay's memory under load, a page shared by k processes
+# counted 1/k in each, so once in the total. pss_stop (not in a subshell:
+# it waits for the sampler) sets PSS (the largest total, KiB), PSS_MEDIAN
+# and PSS_PROCS (processes at the largest), "-" without a sample.
+pss_start () {
+  [ -f "$T/pss.py" ] || cat >"$T/pss.py" <<'EOF'
+import os, signal, sys, time
+out, roots = sys.argv[1], sys.argv[2:]
+samples = []
+def stop(*_):
+    if not samples:
+        sample()
+    with open(out, "w") as f:
+        if samples:
+            v = sorted(t for t, _ in samples)
+            mx = max(samples)
+            f.write("%d %d %d\n" % (mx[0], v[len(v) // 2], mx[1]))
+        else:
+            f.write("- - -\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+def tree():
+    kids = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            st = open("/proc/%s/stat" % p).read()
+        except OSError:
+            continue
+        kids.setdefault(st[st.rindex(")") + 2:].split()[1], []).append(p)
+    todo, seen = list(roots), []
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.append(p)
+        todo += kids.get(p, [])
+    return seen
+def sample():
+    total, n = 0, 0
+    for p in tree():
+        try:
+            for l in open("/proc/%s/smaps_rollup" % p):
+                if l.startswith("Pss:"):
+                    total += int(l.split()[1])
+                    n += 1
+                    break
+        except OSError:
+            pass
+    if n:
+        samples.append((total, n))
+while True:
+    sample()
+    time.sleep(0.25)
+EOF
+  bg "$PY" "$T/pss.py" "$T/pss.out" "$@"
+  PSS_PID=$LASTPID
+}
+pss_stop () {
+  kill -TERM "$PSS_PID" 2>/dev/null; wait "$PSS_PID" 2>/dev/null; _pids=${_pids/ $PSS_PID/}
+  PSS=- PSS_MEDIAN=- PSS_PROCS=-
+  [ -s "$T/pss.out" ] && read -r PSS PSS_MEDIAN PSS_PROCS <"$T/pss.out"
+  rm -f "$T/pss.out"
+}
+# kib_mib KIB -> MiB, one decimal
+kib_mib () { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.1f", k / 1024 }'; }

@@ -36,17 +36,21 @@ if ! have smtpd queue conf queuectl; then
   bdiag "mxhold binaries missing ($(cd "$BIN" 2>/dev/null && ls | tr '\n' ' ')): mxhold columns skipped"
 fi
 
-# mx_run CONC: a fresh config and queue, a fresh tcpserver, one smtp-source
-# run; sets SECS and GOT (messages queued). No subshell: the processes it
-# starts must stay known to the cleanup.
+# mx_run CONC [MPC]: a fresh config and queue, a fresh tcpserver, one
+# smtp-source run (MPC messages per connection, default 1); sets SECS, GOT
+# (messages queued), CPU and PSS (the largest total PSS of tcpserver and its
+# sessions during the run, KiB). No subshell: the processes it starts must
+# stay known to the cleanup.
 mx_run () {
-  local c=$1 d=$T/mx.$1 port pid c0
+  local c=$1 mpc=${2:-1} d=$T/mx.$1.${2:-1} port pid c0
   port=$(free_port)
-  SECS=- GOT=0 CPU=-
+  SECS=- GOT=0 CPU=- PSS=-
   mx_start "$d" "$port" "$DOWN" || return 0
   pid=$LASTPID
   c0=$(cpu_ms "$pid")
-  source_run "$port" "$BENCH_N" "$c"; SECS=$SRC_SECS
+  pss_start "$pid"
+  source_run "$port" "$BENCH_N" "$c" "$mpc"; SECS=$SRC_SECS
+  pss_stop
   GOT=$(mx_count "$d/q")
   bwait 10 reaped "$pid"        # the last sessions exit and are reaped
   CPU=$(per_msg $(( $(cpu_ms "$pid") - c0 )) "$GOT")
@@ -56,12 +60,16 @@ mx_run () {
     | head -n 6 | sed 's/^/#   smtpd log: /' >&2
 }
 
-# pf_run CONC: an empty Postfix queue, one smtp-source run; sets SECS, GOT.
+# pf_run CONC [MPC]: an empty Postfix queue, one smtp-source run; sets SECS,
+# GOT, CPU, PSS (master and all its children).
 pf_run () {
   local m c0
+  PSS=-
   pf_clear "$PF"
   m=$(pf_master "$PF"); c0=$(cpu_ms "$m")
-  source_run "$PFPORT" "$BENCH_N" "$1"; SECS=$SRC_SECS
+  pss_start "$m"
+  source_run "$PFPORT" "$BENCH_N" "$1" "${2:-1}"; SECS=$SRC_SECS
+  pss_stop
   GOT=$(pf_count "$PF")         # waits until qmgr has deferred them all
   CPU=$(per_msg $(( $(cpu_ms "$m") - c0 )) "$GOT")
 }
@@ -72,9 +80,9 @@ fl_ok=1
 cc -O2 -static -o "$FLOOR" "$(dirname "$0")/floor.c" 2>"$T/floor.cc" \
   || { fl_ok=0; bdiag "floor.c did not compile: $(head -1 "$T/floor.cc")"; }
 
-# fl_run CONC ARG...: tcpserver ... $FLOOR ARG..., one smtp-source run;
-# sets SECS and CPU (ms/msg). Nothing is queued: every session that ended
-# (smtp-source exit 0) counts.
+# fl_run CONC ARG...: tcpserver ... $FLOOR ARG..., one smtp-source run
+# (FL_MPC messages per connection, default 1); sets SECS and CPU (ms/msg).
+# Nothing is queued: every session that ended (smtp-source exit 0) counts.
 fl_run () {
   local c=$1 port pid c0; shift
   port=$(free_port)
@@ -83,7 +91,7 @@ fl_run () {
   pid=$LASTPID
   bwait 10 port_open "$port" || { bdiag "floor tcpserver on $port did not start"; return 0; }
   c0=$(cpu_ms "$pid")
-  source_run "$port" "$BENCH_N" "$c"; SECS=$SRC_SECS
+  source_run "$port" "$BENCH_N" "$c" "${FL_MPC:-1}"; SECS=$SRC_SECS
   bwait 10 reaped "$pid"
   CPU=$(per_msg $(( $(cpu_ms "$pid") - c0 )) "$BENCH_N")
   mx_stop_pid "$pid"
@@ -123,26 +131,26 @@ FLOOR_ROWS=()
 
 bdiag "inbound: N=$BENCH_N messages of $BENCH_SIZE bytes per run, concurrency $CONCS"
 table_head "inbound: smtp-source -> relay, queue only (N=$BENCH_N, ${BENCH_SIZE} B, fsync on)" \
-  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix" "pf CPU ms/msg" "mx CPU ms/msg" "pf/mx CPU"
+  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix" "pf CPU ms/msg" "mx CPU ms/msg" "pf/mx CPU" "pf PSS MiB" "mx PSS MiB" "pf/mx PSS"
 for c in $CONCS; do
-  pr=- mr=- pc=- mc=- pnote="" mnote=""
+  pr=- mr=- pc=- mc=- pp=- mp=- pnote="" mnote=""
   if [ $pf_ok = 1 ]; then
     pf_run "$c"
-    pr=$(rate "$GOT" "$SECS") pc=$CPU
+    pr=$(rate "$GOT" "$SECS") pc=$CPU pp=$(kib_mib "$PSS")
     [ "$GOT" = "$BENCH_N" ] || pnote="postfix queued $GOT of $BENCH_N"
   fi
   if [ $mx_ok = 1 ]; then
     mx_run "$c"
     [ "$SECS" = - ] || mr=$(rate "$GOT" "$SECS")
-    mc=$CPU
+    mc=$CPU mp=$(kib_mib "$PSS")
     [ "$GOT" = "$BENCH_N" ] || mnote="mxhold queued $GOT of $BENCH_N"
   fi
-  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")" "$pc" "$mc" "$(ratio "$pc" "$mc")"
+  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")" "$pc" "$mc" "$(ratio "$pc" "$mc")" "$pp" "$mp" "$(ratio "$pp" "$mp")"
   if [ $fl_ok = 1 ]; then
     fl_run "$c"; f1r=$(rate "$BENCH_N" "$SECS") f1c=$CPU
     fl_run "$c" "$FLOOR" -d; f2r=$(rate "$BENCH_N" "$SECS") f2c=$CPU
     pre_run "$c"
-    FLOOR_ROWS+=("$c|$pr|$f1r|$f2r|$(ratio "$f2r" "$pr")|$PRATE|$(ratio "$PRATE" "$pr")|$pc|$f1c|$f2c|$PCPU")
+    FLOOR_ROWS+=("$c|$pr|$mr|$f1r|$f2r|$(ratio "$mr" "$f2r")|$(ratio "$f2r" "$pr")|$PRATE|$(ratio "$PRATE" "$pr")|$pc|$mc|$f1c|$f2c|$PCPU")
   fi
   [ -n "$pnote" ] && tnote "! $pnote (the rate counts those queued)"
   [ -n "$mnote" ] && tnote "! $mnote (the rate counts those queued)"
@@ -150,10 +158,36 @@ done
 [ $mx_ok = 1 ] || tnote "mxhold not built yet: its column is empty"
 tnote "CPU ms/msg: user+system CPU of the relay's processes (Postfix: master and all its"
 tnote "children; mxhold: tcpserver and all its children) per message queued, client excluded"
+tnote "PSS MiB: the largest total PSS of those processes during the run (sampled every 0.25 s)"
+
+# The same with MPC_N messages per connection (smtp-source -d, in runs of
+# CONC sessions x MPC_N messages), at BENCH_MPC_CONCS (default 10).
+MPC_N=${BENCH_MPC:-10}
+MPC_CONCS=${BENCH_MPC_CONCS:-10}
+table_head "inbound: $MPC_N messages per connection (smtp-source -d; N=$BENCH_N, ${BENCH_SIZE} B)" \
+  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix" "floor+child" "mx/floor+child" "pf CPU ms/msg" "mx CPU ms/msg" "pf/mx CPU"
+for c in $MPC_CONCS; do
+  pr=- mr=- pc=- mc=- fr=- notes=""
+  if [ $pf_ok = 1 ]; then
+    pf_run "$c" "$MPC_N"; pr=$(rate "$GOT" "$SECS") pc=$CPU
+    [ "$GOT" = "$BENCH_N" ] || notes="postfix queued $GOT of $BENCH_N"
+  fi
+  if [ $mx_ok = 1 ]; then
+    mx_run "$c" "$MPC_N"
+    [ "$SECS" = - ] || mr=$(rate "$GOT" "$SECS")
+    mc=$CPU
+    [ "$GOT" = "$BENCH_N" ] || notes="$notes mxhold queued $GOT of $BENCH_N"
+  fi
+  if [ $fl_ok = 1 ]; then
+    FL_MPC=$MPC_N fl_run "$c" "$FLOOR" -d; fr=$(rate "$BENCH_N" "$SECS")
+  fi
+  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")" "$fr" "$(ratio "$mr" "$fr")" "$pc" "$mc" "$(ratio "$pc" "$mc")"
+  [ -n "$notes" ] && tnote "! $notes (the rate counts those queued)"
+done
 
 if [ ${#FLOOR_ROWS[@]} -gt 0 ]; then
   table_head "inbound: the floor of the chain's shape, and the other architecture, same run (tests/bench/floor.c)" \
-    "concurrency" "postfix msg/s" "floor msg/s" "floor+child" "floor+child/pf" "prefork msg/s" "prefork/pf" "pf CPU ms/msg" "floor CPU" "floor+child CPU" "prefork CPU"
+    "concurrency" "postfix msg/s" "mxhold msg/s" "floor msg/s" "floor+child" "mx/floor+child" "floor+child/pf" "prefork msg/s" "prefork/pf" "pf CPU ms/msg" "mx CPU ms/msg" "floor CPU" "floor+child CPU" "prefork CPU"
   for r in "${FLOOR_ROWS[@]}"; do IFS='|' read -r -a f <<<"$r"; row "${f[@]}"; done
   tnote "floor: tcpserver + a static SMTP responder that does nothing else; floor+child: plus one"
   tnote "posix_spawn'd static child per message reading it (a queue that stores nothing)."

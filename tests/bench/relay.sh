@@ -69,14 +69,19 @@ bdiag "relay: N=$BENCH_N, backlog $BENCH_BACKLOG, $BENCH_LAT latency samples, ${
 
 # ---------------------------------------------------------------- (a)
 # e2e SYS CONC: sets RATE (messages/s, "-" on failure) and NOTE
+pids_of () { if [ "$1" = pf ]; then pf_master "$PF"; else echo "$MX_TCP $DELIVER_PID"; fi; }
 e2e () {
-  local sys=$1 c=$2 t0 t1 got c0
-  RATE=- NOTE="" CPU=-
+  local sys=$1 c=$2 t0 t1 got c0 ok=1
+  RATE=- NOTE="" CPU=- PSS=-
   sink_stop; sink_start "$SINK" "$SINKLOG" || return 0
   c0=$(cpu_of "$sys")
+  # shellcheck disable=SC2046
+  pss_start $(pids_of "$sys")
   t0=$(now)
   source_run "$(port_of "$sys")" "$BENCH_N" "$c"
-  if ! sink_wait "$SINKLOG" "$BENCH_N" "$BENCH_TIMEOUT"; then
+  sink_wait "$SINKLOG" "$BENCH_N" "$BENCH_TIMEOUT" || ok=0
+  pss_stop
+  if [ $ok = 0 ]; then
     read -r got t1 <<<"$(sink_last "$SINKLOG")"
     NOTE="only $got of $BENCH_N arrived (the rate counts those)"
     [ "$got" -gt 0 ] && RATE=$(rate "$got" "$(elapsed "$t0" "$t1")")
@@ -92,15 +97,15 @@ e2e () {
 }
 
 part a && table_head "relay (a): smtp-source -> relay -> smtp-sink, end to end (N=$BENCH_N, ${BENCH_SIZE} B)" \
-  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix" "pf CPU ms/msg" "mx CPU ms/msg" "pf/mx CPU"
+  "concurrency" "postfix msg/s" "mxhold msg/s" "mxhold/postfix" "pf CPU ms/msg" "mx CPU ms/msg" "pf/mx CPU" "pf PSS MiB" "mx PSS MiB" "pf/mx PSS"
 part a && for c in $CONCS; do
-  pr=- mr=- pc=- mc=- notes=""
+  pr=- mr=- pc=- mc=- pp=- mp=- notes=""
   for s in $systems; do
     e2e "$s" "$c"
-    if [ $s = pf ]; then pr=$RATE pc=$CPU; else mr=$RATE mc=$CPU; fi
+    if [ $s = pf ]; then pr=$RATE pc=$CPU pp=$(kib_mib "$PSS"); else mr=$RATE mc=$CPU mp=$(kib_mib "$PSS"); fi
     [ -n "$NOTE" ] && notes="$notes|! $s: $NOTE"
   done
-  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")" "$pc" "$mc" "$(ratio "$pc" "$mc")"
+  row "$c" "$pr" "$mr" "$(ratio "$mr" "$pr")" "$pc" "$mc" "$(ratio "$pc" "$mc")" "$pp" "$mp" "$(ratio "$pp" "$mp")"
   [ -n "$notes" ] && echo "$notes" | tr '|' '\n' | grep . | while read -r l; do tnote "$l"; done
 done
 

@@ -44,6 +44,14 @@ wait_quit 2
 check "key missing: one warning tls-unavailable reason=missing with the path" \
   match "smtpd tls-unavailable client=127.0.0.1 path=$C/tls/key.pem reason=missing error"
 is "$(count "warning: tls-unavailable")" 1 "key missing: one line for the connection"
+# a refused STARTTLS is a refused command: `errors` (10) of them in a row end
+# the session, as any other (a client cannot loop on 454 for ever)
+cmds=("EHLO files.test"); for i in $(seq 10); do cmds+=("STARTTLS"); done; cmds+=("NOOP")
+mapfile -t r < <($CL raw "$port" "${cmds[@]}" 2>&1)
+like "${r[11]}" "^454 4\.7\.0 " "key missing: the 10th STARTTLS in a row is 454 too"
+like "${r[12]:-}" "^421 4\.7\.0 too many errors" "and then 421: refused STARTTLS count as errors"
+wait_until 5 grep -q "reason=too-many-errors" "$L"
+check "the end is logged: disconnect reason=too-many-errors" match "smtpd disconnect reason=too-many-errors"
 
 # --- an empty certificate
 : >"$C/tls/cert.pem"

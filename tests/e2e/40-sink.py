@@ -15,6 +15,7 @@ ap.add_argument("dir")
 ap.add_argument("--host", default="127.0.0.1")
 ap.add_argument("--rcpt-max", type=int, default=0)
 ap.add_argument("--reject", default=None, help="550 5.1.1 for matching recipients")
+ap.add_argument("--reject-text", default="no such user here", help="the text after --reject's 550 5.1.1")
 ap.add_argument("--tempfail", default=None, help="451 4.3.0 for matching recipients")
 ap.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
 ap.add_argument("--drop-data", type=int, default=0, help="drop the first N sessions in the middle of DATA")
@@ -75,7 +76,7 @@ async def handle(r, w):
                 if a.rcpt_max and len(rcpts) >= a.rcpt_max:
                     await reply("452 4.5.3 too many recipients")
                 elif a.reject and re.search(a.reject, rc):
-                    await reply("550 5.1.1 no such user here")
+                    await reply("550 5.1.1 " + a.reject_text)
                 elif a.tempfail and re.search(a.tempfail, rc):
                     await reply("451 4.3.0 try again later")
                 else:

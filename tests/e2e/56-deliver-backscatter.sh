@@ -24,7 +24,9 @@ pass.test 127.0.0.1:$PS
 nospf.test 127.0.0.1:$PS
 EOD
 dlv_recompile
-sink_start "$PD" "$T/down" --reject '.'
+# its 550 is long (about 900 bytes, words of 5): the DSN must fold it
+LONG="no such user here:$(printf ' word%.0s' $(seq 176))"
+sink_start "$PD" "$T/down" --reject '.' --reject-text "$LONG"
 sink_start "$PS" "$T/senders"
 dlv_start
 smtp_server "$S" "$C" mxhold-spfcheck mxhold-queue
@@ -72,6 +74,24 @@ like "$(tr -d '\r' <"$F")" 'Message-ID: <bs.alice@pass.test@test>' "with the ori
 unlike "$(cat "$F")" 'BODYMARK' "and not one line of the body"
 like "$(tr -d '\r' <"$F")" 'The headers of your message are attached\.' "its text says the headers are attached (not cut)"
 check "the DSN is small (under 8 KB for a 40 KB message): $(wc -c <"$F") bytes" [ "$(wc -c <"$F")" -lt 8000 ]
+# the downstream's long reply, folded (issue 17 item 5): no line of the
+# DSN over 78 bytes (every word is short), and its Diagnostic-Code
+# unfolds to the reply as the server sent it
+is "$(tr -d '\r' <"$F" | awk 'length($0) > 78' | head -3)" "" "no line of the DSN over 78 bytes, with a 900-byte reply"
+$PY - "$F" >"$T/diag" <<'PYEOF'
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+for part in m.walk():
+    if part.get_content_type() == 'message/delivery-status':
+        for block in part.get_payload():
+            if block['Diagnostic-Code'] is not None:   # the first block is the message's
+                print(' '.join(str(block['Diagnostic-Code']).split()))
+PYEOF
+# deliver keeps DLV_REPLY_KEEP (400) bytes of a reply per recipient
+diag=$(cat "$T/diag")
+is "${diag:0:300}" "$(printf 'smtp; 550 5.1.1 %s' "$LONG" | cut -c1-300)" "Diagnostic-Code unfolds to the reply as the server sent it"
+between "${#diag}" 380 420 "with the 400 bytes of it that deliver keeps"
+like "$(tr -d '\r' <"$F")" $'<bad2@example.com>: 550 5.1.1 no such user here: word' "the text part names the recipient and the reply"
 
 is "$(send alice@pass.test bad3@example.com 30000 20000)" 250 "accepted: 30 KB of headers"
 H=$(grep -o 'spf qid=[0-9.]*' "$T/smtpd.$S.log" | tail -1 | cut -d= -f2)
