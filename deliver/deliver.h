@@ -41,6 +41,7 @@
 #define DLV_TICK_MS 1000             /* timer: config check, expiry */
 #define DLV_NEWSCAN_SECS 10          /* safety net if a wake-up was missed */
 #define DLV_REPLY_KEEP 400           /* reply bytes kept in memory per recipient */
+#define DLV_RET_FULL_MAX_BYTES (1u << 20)  /* RET=FULL returns a message up to this; a bigger one its headers (RFC 3461 4.3 allows it) */
 #define DLV_HDR_MAX_BYTES 16384      /* original headers attached to a DSN: at most this, cut at a field boundary */
 #define DLV_POP_MAX 5000             /* due messages taken per loop turn */
 #define DLV_RENAME_TRIES 100         /* fresh ids tried for a message whose id is taken */

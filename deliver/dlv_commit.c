@@ -111,6 +111,7 @@ static void dsn_failed (uint32_t i)
   for (uint32_t r = 0 ; r < m->nrcpt ; r++) if (m->r[r].dsn)
   {
     m->r[r].dsn = 0 ;
+    if (m->r[r].status == 'd') continue ;   /* delivered: its "relayed" DSN is lost, never the mail sent twice */
     m->r[r].status = 'p' ;
     m->r[r].next = g.now + dlv_dom_lim(m->r[r].dom)->retry_min ;
   }

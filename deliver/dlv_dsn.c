@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <skalibs/allreadwrite.h>
 #include "lib/fold.h"
@@ -74,32 +75,80 @@ static int cat_headers (struct dlv_buf *b, uint32_t i, size_t hdrlen)
   return 1 ;
 }
 
-/* Whether the DSN returns the whole message: RET=FULL (RFC 3461 4.3).
-   The envelope does not carry DSN parameters yet, so never: the headers
-   only. The hook for when it does. */
-static int ret_full (uint32_t i)
-{
-  (void)i ;
-  return 0 ;
-}
-
-static void cat_status (struct dlv_buf *b, struct dlv_rcpt const *x)
-{
-  struct span st ;
-  if (x->status == 'x') dlv_buf_cats(b, "4.4.7") ;   /* RFC 3463: delivery time expired */
-  else if (x->reply && dlv_reply_status(x->reply, strlen(x->reply), &st) && st.p[0] == '5') dlv_buf_cat(b, st.p, st.len) ;
-  else dlv_buf_cats(b, "5.0.0") ;
-}
-
 /* The cats of one part: strings, NULL-terminated. */
 static void cat_all (struct dlv_buf *b, char const *const *s)
 {
   for (; *s ; s++) dlv_buf_cats(b, *s) ;
 }
 
+/* RET=FULL (RFC 3461 4.3): the whole message into w, if it is at most
+   DLV_RET_FULL_MAX_BYTES. 0 done; -1 not (too big, unreadable, memory:
+   the DSN then returns the headers, as for RET=HDRS or no RET). */
+static int read_full (struct dlv_buf *w, uint32_t i, size_t hdrlen)
+{
+  char path[QUEUE_PATH_MAX] ;
+  struct stat st ;
+  char *whole = 0 ;
+  size_t want ;
+  size_t got = 0 ;
+  int rc = -1 ;
+  int fd ;
+  if (queue_path_mess(path, sizeof path, g.q, g.m[i].id) == -1) return -1 ;
+  fd = open(path, O_RDONLY | O_CLOEXEC) ;
+  if (fd == -1) return -1 ;
+  if (fstat(fd, &st) == -1 || (uint64_t)st.st_size < hdrlen || (uint64_t)st.st_size - hdrlen > DLV_RET_FULL_MAX_BYTES) goto end ;
+  want = (size_t)st.st_size - hdrlen ;
+  whole = malloc(want ? want : 1) ;
+  if (!whole) goto end ;
+  while (got < want)
+  {
+    ssize_t n = pread(fd, whole + got, want - got, (off_t)(hdrlen + got)) ;
+    if (n <= 0) goto end ;
+    got += (size_t)n ;
+  }
+  rc = dlv_buf_cat(w, whole, want) ;
+ end:
+  free(whole) ;
+  close(fd) ;
+  return rc ;
+}
+
+/* An xtext (RFC 3461 4) decoded, unsafe bytes as '?': for the report's
+   Original-Envelope-Id and Original-Recipient fields. */
+static void cat_xtext (struct dlv_buf *b, struct span x)
+{
+  for (size_t k = 0 ; k < x.len ; k++)
+  {
+    char c = x.p[k] ;
+    if (c == '+' && k + 2 < x.len)
+    {
+      char h[3] = { x.p[k + 1], x.p[k + 2], 0 } ;
+      c = (char)strtol(h, 0, 16) ;
+      k += 2 ;
+    }
+    dlv_buf_catsafe(b, &c, 1) ;
+  }
+}
+
+static void cat_status (struct dlv_buf *b, struct dlv_rcpt const *x)
+{
+  struct span st ;
+  if (x->status == 'd') dlv_buf_cats(b, "2.0.0") ;   /* relayed */
+  else if (x->status == 'x') dlv_buf_cats(b, "4.4.7") ;   /* RFC 3463: delivery time expired */
+  else if (x->reply && dlv_reply_status(x->reply, strlen(x->reply), &st) && st.p[0] == '5') dlv_buf_cat(b, st.p, st.len) ;
+  else dlv_buf_cats(b, "5.0.0") ;
+}
+
 static char const *reply_of (struct dlv_rcpt const *x)
 {
   return x->reply ? x->reply : "failed" ;
+}
+
+/* Does the DSN report a failure (or only "relayed" recipients)? */
+static int failed_any (struct dlv_msg const *m)
+{
+  for (uint32_t r = 0 ; r < m->nrcpt ; r++) if (m->r[r].dsn && m->r[r].status != 'd') return 1 ;
+  return 0 ;
 }
 
 #define DSN_FIELD_MAX 4096   /* a folded field: a reply is at most 1000 bytes (remote) */
@@ -143,10 +192,9 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
   struct dlv_buf bd = DLV_BUF_ZERO ;
   struct dlv_buf hb = DLV_BUF_ZERO ;   /* the original headers, read first: the text says if they are cut */
   int cut ;
-  /* the hook: with RET=FULL the whole message would go at the end, as
-     message/rfc822; until the envelope carries RET, headers only */
-  if (ret_full(i)) return -1 ;
-  cut = cat_headers(&hb, i, e->hdrlen) ;
+  struct dlv_buf wb = DLV_BUF_ZERO ;   /* RET=FULL: the whole message */
+  int full = e->ret.len == 4 && !memcmp(e->ret.p, "FULL", 4) && read_full(&wb, i, e->hdrlen) == 0 ;
+  cut = full ? 0 : cat_headers(&hb, i, e->hdrlen) ;
   dlv_buf_cats(&bd, "=_mxhold_") ;
   dlv_buf_cats(&bd, m->id) ;
   dlv_buf_cats(&bd, "_") ;
@@ -154,32 +202,36 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
   if (!bd.s)
   {
     dlv_buf_free(&hb) ;
+    dlv_buf_free(&wb) ;
     return -1 ;
   }
   dlv_buf_cats(b, "From: Mail Delivery System <MAILER-DAEMON@") ;
   dlv_buf_cats(b, me) ;
   dlv_buf_cats(b, ">\r\nTo: <") ;
   dlv_buf_cat(b, e->from.p, e->from.len) ;
-  dlv_buf_cats(b, ">\r\nSubject: Undelivered Mail Returned to Sender\r\nDate: ") ;
+  dlv_buf_cats(b, failed_any(m) ? ">\r\nSubject: Undelivered Mail Returned to Sender\r\nDate: "
+    : ">\r\nSubject: Delivery Status Notification (Relayed)\r\nDate: ") ;
   cat_date(b, g.now) ;
   cat_all(b, (char const *const []){ "\r\nMessage-ID: <dsn.", m->id, ".", 0 }) ;
   dlv_buf_catu(b, g.now) ;
   cat_all(b, (char const *const []){ "@", me, ">\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
     "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"", bd.s,
     "\"\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n--", bd.s,
-    "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThis is the mail relay at ", me,
-    ".\r\n\r\nYour message could not be delivered to the following recipients:\r\n\r\n", 0 }) ;
+    "\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThis is the mail relay at ", me, ".\r\n\r\n",
+    failed_any(m) ? "Your message could not be delivered to the following recipients:\r\n\r\n"
+      : "Your message was relayed, as you asked to be told (RFC 3461), to these recipients:\r\n\r\n", 0 }) ;
   for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++) if (m->r[r].dsn)
   {
     struct dlv_buf who = DLV_BUF_ZERO ;
     dlv_buf_cat(&who, "<", 1) ;
     dlv_buf_catsafe(&who, to.p, to.len) ;
     dlv_buf_cat(&who, ">:", 2) ;
+    if (m->r[r].status == 'd') dlv_buf_cats(&who, " relayed to a server that sends no notifications:") ;
     dlv_buf_cat(&who, "", 1) ;   /* NUL-terminated: a name for cat_folded */
     if (who.s) cat_folded(b, who.s, reply_of(m->r + r)) ;
     dlv_buf_free(&who) ;
   }
-  dlv_buf_cats(b, "\r\nThe headers of your message are attached") ;
+  dlv_buf_cats(b, full ? "\r\nYour message is attached" : "\r\nThe headers of your message are attached") ;
   if (cut)
   {
     dlv_buf_cats(b, ", at most the first ") ;
@@ -187,17 +239,29 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     dlv_buf_cats(b, " bytes of them (cut at a header field)") ;
   }
   dlv_buf_cats(b, ".\r\n") ;
-  cat_all(b, (char const *const []){ "\r\n--", bd.s,
-    "\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; ", me,
-    "\r\nX-Mxhold-Queue-ID: ", m->id, "\r\nArrival-Date: ", 0 }) ;
+  cat_all(b, (char const *const []){ "\r\n--", bd.s, "\r\nContent-Type: message/delivery-status\r\n\r\n", 0 }) ;
+  if (e->envid.len)
+  {
+    dlv_buf_cats(b, "Original-Envelope-Id: ") ;   /* RFC 3464 2.2.1: ENVID, first */
+    cat_xtext(b, e->envid) ;
+    dlv_buf_cats(b, "\r\n") ;
+  }
+  cat_all(b, (char const *const []){ "Reporting-MTA: dns; ", me, "\r\nX-Mxhold-Queue-ID: ", m->id, "\r\nArrival-Date: ", 0 }) ;
   cat_date(b, m->arrived) ;
   dlv_buf_cats(b, "\r\n") ;
   pos = 0 ;
   for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++) if (m->r[r].dsn)
   {
+    struct span nt ;
+    struct span oc ;
+    if (queue_env_dsn(hdr->s, e, r, &nt, &oc) && !(oc.len == 1 && oc.p[0] == '-'))
+    {
+      dlv_buf_cats(b, "\r\nOriginal-Recipient: ") ;   /* RFC 3464 2.3.1: ORCPT */
+      cat_xtext(b, oc) ;
+    }
     dlv_buf_cats(b, "\r\nFinal-Recipient: rfc822; ") ;
     dlv_buf_catsafe(b, to.p, to.len) ;
-    dlv_buf_cats(b, "\r\nAction: failed\r\nStatus: ") ;
+    dlv_buf_cats(b, m->r[r].status == 'd' ? "\r\nAction: relayed\r\nStatus: " : "\r\nAction: failed\r\nStatus: ") ;
     cat_status(b, m->r + r) ;
     dlv_buf_cats(b, "\r\n") ;
     cat_folded(b, "Diagnostic-Code: smtp;", reply_of(m->r + r)) ;
@@ -205,11 +269,13 @@ static int build (uint32_t i, struct dlv_buf *b, struct dlv_buf *hdr, struct que
     cat_date(b, m->r[r].last ? m->r[r].last : g.now) ;
     dlv_buf_cats(b, "\r\n") ;
   }
-  cat_all(b, (char const *const []){ "\r\n--", bd.s, "\r\nContent-Type: text/rfc822-headers\r\n\r\n", 0 }) ;
-  if (hb.len) dlv_buf_cat(b, hb.s, hb.len) ;
+  cat_all(b, (char const *const []){ "\r\n--", bd.s, full ? "\r\nContent-Type: message/rfc822\r\n\r\n" : "\r\nContent-Type: text/rfc822-headers\r\n\r\n", 0 }) ;
+  if (full && wb.len) dlv_buf_cat(b, wb.s, wb.len) ;
+  if (!full && hb.len) dlv_buf_cat(b, hb.s, hb.len) ;
   cat_all(b, (char const *const []){ "\r\n--", bd.s, "--\r\n", 0 }) ;
   dlv_buf_free(&bd) ;
   dlv_buf_free(&hb) ;
+  dlv_buf_free(&wb) ;
   return b->s ? 0 : -1 ;
 }
 
@@ -225,6 +291,17 @@ static int memfd_with (char const *name, char const *s, size_t len)
     return -1 ;
   }
   return fd ;
+}
+
+/* A DSN to an address with UTF-8 (an SMTPUTF8 sender) can only be
+   delivered with SMTPUTF8 (RFC 6531): mxhold-queue marks it when
+   $MXHOLD_SMTPUTF8 is 1 (queue.h). 0, or an errno value. */
+static int utf8_mark (struct dlv_buf const *env)
+{
+  int utf8 = 0 ;
+  for (size_t k = 0 ; k < env->len ; k++) if ((unsigned char)env->s[k] >= 0x80) utf8 = 1 ;
+  if ((utf8 ? setenv(QUEUE_ENV_SMTPUTF8, "1", 1) : unsetenv(QUEUE_ENV_SMTPUTF8)) == -1) return errno ;
+  return 0 ;
 }
 
 /* Runs mxhold-queue with msg on fd 0, env on fd 1, our log on fd 2, and
@@ -247,7 +324,8 @@ static int run_queue (uint32_t i, struct dlv_buf const *msg, struct dlv_buf cons
     errno = e ;
     goto syserr ;
   }
-  e = mx_spawn(&pid, argv, fds, 3) ;
+  e = utf8_mark(env) ;
+  if (!e) e = mx_spawn(&pid, argv, fds, 3) ;
   close(fds[0]) ;
   close(fds[1]) ;
   if (e)
@@ -264,6 +342,45 @@ static int run_queue (uint32_t i, struct dlv_buf const *msg, struct dlv_buf cons
  syserr:
   mx_log_kv(MX_LOG_WARN, "dsn-failed", "qid", g.m[i].id, "reason", "spawn", "error", strerror(errno), (char const *)0) ;
   return -1 ;
+}
+
+/* NOTIFY= (RFC 3461 4.1): a recipient that asked for NEVER, or named
+   SUCCESS or DELAY without FAILURE, gets no failure DSN (dsn-withheld
+   reason=notify); it is settled all the same. Returns how many
+   recipients are still owed one. */
+static uint32_t notify_filter (uint32_t i, struct dlv_buf const *hdr, struct queue_env const *e)
+{
+  struct dlv_msg *m = g.m + i ;
+  struct span to ;
+  size_t pos = 0 ;
+  uint32_t n = 0 ;
+  for (uint32_t r = 0 ; r < m->nrcpt && queue_env_to_next(hdr->s, e, &pos, &to) ; r++)
+  {
+    struct span nt ;
+    struct span oc ;
+    struct mx_log l ;
+    int has = queue_env_dsn(hdr->s, e, r, &nt, &oc) && !(nt.len == 1 && nt.p[0] == '-') ;
+    if (!m->r[r].dsn) continue ;
+    if (m->r[r].status == 'd')   /* relayed: only if it asked for SUCCESS */
+    {
+      if (has && memmem(nt.p, nt.len, "SUCCESS", 7)) n++ ;
+      else m->r[r].dsn = 0 ;
+      continue ;
+    }
+    if (!has || memmem(nt.p, nt.len, "FAILURE", 7))
+    {
+      n++ ;
+      continue ;
+    }
+    m->r[r].dsn = 0 ;
+    mx_log_start(&l, MX_LOG_INFO, "dsn-withheld") ;
+    mx_log_str(&l, "qid", m->id) ;
+    mx_log_bytes(&l, "from", e->from.p, e->from.len) ;
+    mx_log_bytes(&l, "to", to.p, to.len) ;
+    mx_log_str(&l, "reason", "notify") ;
+    mx_log_end(&l) ;
+  }
+  return n ;
 }
 
 int dlv_dsn_send (uint32_t i)
@@ -284,6 +401,8 @@ int dlv_dsn_send (uint32_t i)
     return -1 ;
   }
   if (!e.from.len) goto done ;   /* never a DSN to the null sender */
+  n = notify_filter(i, &hdr, &e) ;
+  if (!n) goto done ;
   if (build(i, &msg, &hdr, &e) == -1)
   {
     mx_log_kv(MX_LOG_WARN, "dsn-failed", "qid", m->id, "reason", "out-of-memory", (char const *)0) ;

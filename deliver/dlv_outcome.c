@@ -138,7 +138,7 @@ void dlv_rcpt_result (uint32_t i, uint32_t r, char st, struct span to, struct sp
   x->attempts++ ;
   x->last = g.now ;
   set_reply(x, text, tlen) ;
-  if (st == 'd')
+  if (st == 'd' || st == 'r')
   {
     x->status = 'd' ;
     event = "delivered" ;
@@ -154,7 +154,9 @@ void dlv_rcpt_result (uint32_t i, uint32_t r, char st, struct span to, struct sp
     event = "deferred" ;
   }
   log_outcome(i, r, event, to, from, host, 0) ;
-  if (st == 'p') x->dsn = (char)dsn_decide(i, r, to, from) ;
+  /* 'r': delivered to a server without DSN that NOTIFY=SUCCESS asked
+     about: a "relayed" DSN is owed (RFC 3461 4.1) */
+  if (st == 'p' || st == 'r') x->dsn = (char)dsn_decide(i, r, to, from) ;
   dlv_dirty(i) ;
 }
 

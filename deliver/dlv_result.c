@@ -23,7 +23,8 @@ static void apply (uint32_t s, struct dlv_sent *se, char st, char const *host, c
   struct span from = { ss->text.s + se->foff, se->flen } ;
   uint32_t k = ss->route ;
   se->got = 1 ;
-  dlv_rcpt_result(se->msg, se->ridx, st, to, from, host, text, tlen) ;
+  dlv_rcpt_result(se->msg, se->ridx, st, to, from, host, text, tlen) ;   /* 'r' too */
+  if (st == 'r') st = 'd' ;   /* relayed: delivered, its DSN is owed (dlv_rcpt_result) */
   if (host[0] != '-') dlv_learn(to, st, text, tlen) ;   /* a server's answer, not ours */
   if (st == 't') g.route[k].failing = 1 ;
   else if (st == 'd' && g.route[k].failing)
@@ -51,7 +52,7 @@ static void line (uint32_t s, char *p, size_t len)
     *sp = 0 ;
     pos = (size_t)(sp - p) + 1 ;
   }
-  if (nf < 4 || strlen(f[2]) != 1 || !strchr("dpt", f[2][0])
+  if (nf < 4 || strlen(f[2]) != 1 || !strchr("dprt", f[2][0])
    || !f[1][0] || uint64_scan(f[1], &idx) != strlen(f[1])) goto bad ;
   /* f[3] is the host; the text follows it */
   i = dlv_msg_find(f[0], strlen(f[0])) ;

@@ -41,6 +41,9 @@ struct remote_ext {
   uint64_t sizemax ;      /* its value; 0 = no fixed limit (RFC 1870) */
   int pipelining ;
   int starttls ;
+  int chunking ;          /* CHUNKING (RFC 3030): the body goes as one BDAT LAST */
+  int smtputf8 ;          /* SMTPUTF8 (RFC 6531): an SMTPUTF8 message may go */
+  int dsn ;               /* DSN (RFC 3461): NOTIFY, ORCPT, RET, ENVID passed on */
 } ;
 
 /* Parses one complete SMTP reply at the start of s[0..len): "ddd-text" lines
@@ -109,7 +112,9 @@ struct remote_cfg {
    accepted, over a new one), then over one connection per address,
    addresses in order, until every recipient has a result; each result is
    written to fd 1 as soon as it is known: "ID INDEX S HOST TEXT\n",
-   S = d delivered, p permanent failure, t temporary failure. Recipients
+   S = d delivered, r delivered to a server without DSN that the
+   recipient's NOTIFY=SUCCESS asked about (a "relayed" DSN is owed),
+   p permanent failure, t temporary failure. Recipients
    left when the addresses run out get t with the last error. A connection
    that served the whole batch stays open for the next one. */
 void remote_session (struct remote_cfg const *cfg, struct remote_addr const *addrs, int naddr,

@@ -15,7 +15,7 @@
 struct remote_io {
   int fd ;
   unsigned int timeout ;     /* seconds, per step */
-  char const *stage ;        /* the step under way, for the log: connect, greeting, helo, mail, rcpt, data, rset, quit */
+  char const *stage ;        /* the step under way, for the log: connect, greeting, helo, mail, rcpt, data, bdat, rset, quit */
   unsigned int msgs ;        /* messages sent over the connection */
   int64_t since ;            /* when it was made, ms (monotonic) */
   uint16_t port ;

@@ -21,6 +21,9 @@ static void ext_line (char const *s, size_t len, struct remote_ext *ext)
 {
   if (ci_prefix(s, len, "PIPELINING")) ext->pipelining = 1 ;
   else if (ci_prefix(s, len, "STARTTLS")) ext->starttls = 1 ;
+  else if (ci_prefix(s, len, "CHUNKING")) ext->chunking = 1 ;
+  else if (ci_prefix(s, len, "SMTPUTF8")) ext->smtputf8 = 1 ;
+  else if (ci_prefix(s, len, "DSN")) ext->dsn = 1 ;
   else if (ci_prefix(s, len, "SIZE"))
   {
     uint64_t u = 0 ;

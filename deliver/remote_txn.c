@@ -7,8 +7,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "lib/u64.h"
 #include "queue/queue.h"
 #include "deliver/remote_txn.h"
+
+#define REMOTE_ENVID_MAX 100          /* RFC 3461 4.4 */
+#define REMOTE_MAIL_PARAMS_MAX 192    /* ">", " SIZE=" and 20 digits, " SMTPUTF8", " RET=HDRS", " ENVID=" and 100, NUL */
 
 /* Streams the message from fd (at its body), dot-stuffed, then the final dot. */
 static int send_body (struct remote_io *io, int fd)
@@ -41,8 +45,41 @@ static int send_body (struct remote_io *io, int fd)
   return remote_io_put(io, ".\r\n", 3) ;
 }
 
+/* The body as one chunk (RFC 3030): "BDAT size LAST", then exactly size
+   bytes of the file as stored, nothing stuffed, nothing added: the count
+   is the file's, so a file that ends early fails the connection (the
+   server would take what follows for the rest of the chunk). */
+static int send_bdat (struct remote_io *io, int fd, off_t size)
+{
+  static char out[REMOTE_IO_BYTES] ;
+  size_t o = 5 ;
+  memcpy(out, "BDAT ", 5) ;
+  o += mx_u64_fmt(out + o, (uint64_t)size) ;
+  memcpy(out + o, " LAST\r\n", 7) ;
+  o += 7 ;
+  for (;;)
+  {
+    while (size > 0 && o < sizeof out)   /* the command and the first bytes in one write */
+    {
+      size_t room = sizeof out - o ;
+      ssize_t n = read(fd, out + o, (uint64_t)size < room ? (size_t)size : room) ;
+      if (n == -1 && errno == EINTR) continue ;
+      if (n <= 0)
+      {
+        remote_fail_errno("read-failed", "read message: ", n ? errno : EIO) ;
+        return -1 ;
+      }
+      o += (size_t)n ;
+      size -= n ;
+    }
+    if (remote_io_put(io, out, o) == -1) return -1 ;
+    if (!size) return 0 ;
+    o = 0 ;
+  }
+}
+
 /* Reads the envelope of m's file: sender and the offset of the message. */
-static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, off_t *body)
+static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, off_t *body, struct dlv_buf *hb, struct queue_env *ep)
 {
   struct dlv_buf h = DLV_BUF_ZERO ;
   struct queue_env e ;
@@ -85,7 +122,8 @@ static int msg_open (struct remote_msg *m, struct dlv_buf *from, off_t *size, of
   }
   *size = st.st_size - (off_t)e.hdrlen ;
   *body = (off_t)e.hdrlen ;
-  dlv_buf_free(&h) ;
+  *hb = h ;    /* the header stays: e's spans point into it (DSN lines) */
+  *ep = e ;
   return fd ;
  fail:
   dlv_buf_free(&h) ;
@@ -98,6 +136,12 @@ struct txn {
   struct remote_msg *m ;
   int fd ;
   off_t body ;
+  off_t size ;                /* the message's bytes after the queue header */
+  int bdat ;                  /* the server offers CHUNKING: BDAT, not DATA */
+  int dsn ;                   /* the server offers DSN: NOTIFY=, ORCPT= passed on */
+  struct dlv_buf hdr ;        /* the message file's header, */
+  struct queue_env e ;        /* as parsed: its dsn lines */
+  struct dlv_buf rt ;         /* a RCPT's ">" and parameters */
   char const *from ;
   char const *sz ;            /* ">" or "> SIZE=n" */
   size_t *pend ;              /* recipients still to send */
@@ -108,6 +152,32 @@ struct txn {
   int retry ;                 /* first message on a kept connection: a 421 to MAIL is a lost connection */
   int data ;                  /* a DATA was accepted (354): never send this message again */
 } ;
+
+/* What follows RCPT's path: ">", and with a server that offers DSN the
+   recipient's NOTIFY= and ORCPT= as they came (RFC 3461 4.1, 4.2: a
+   relay passes them on). Points into x->rt (or is static). */
+static char const *rcpt_tail (struct txn *x, size_t r)
+{
+  struct span nt ;
+  struct span oc ;
+  uint64_t index ;
+  char const *s = x->m->idx[r] ;
+  if (!x->dsn || !mx_u64_scan_all(s, strlen(s), UINT64_MAX, &index)
+   || !queue_env_dsn(x->hdr.s, &x->e, (size_t)index, &nt, &oc)) return ">" ;
+  x->rt.len = 0 ;
+  dlv_buf_cats(&x->rt, ">") ;
+  if (!(nt.len == 1 && nt.p[0] == '-'))
+  {
+    dlv_buf_cats(&x->rt, " NOTIFY=") ;
+    dlv_buf_cat(&x->rt, nt.p, nt.len) ;
+  }
+  if (!(oc.len == 1 && oc.p[0] == '-'))
+  {
+    dlv_buf_cats(&x->rt, " ORCPT=") ;
+    dlv_buf_cat(&x->rt, oc.p, oc.len) ;
+  }
+  return x->rt.s ? x->rt.s : ">" ;
+}
 
 /* RSET after an aborted transaction. 0, or -1 with the failure set. */
 static int rset (struct txn *x)
@@ -135,6 +205,36 @@ static void rcpt_reply (struct txn *x, size_t r, unsigned int code, size_t *carr
   else remote_result_code(x->m, r, code, x->io->host, &x->t) ;
 }
 
+/* The final reply for accepted recipient r: with NOTIFY=SUCCESS and a
+   server that offers no DSN, a 2xx is reported 'r' (relayed): deliver
+   then owes the sender a "relayed" DSN (RFC 3461 4.1). */
+static void accepted_result (struct txn *x, size_t r, unsigned int code)
+{
+  struct span nt ;
+  struct span oc ;
+  uint64_t index ;
+  char const *s = x->m->idx[r] ;
+  if (code / 100 == 2 && !x->dsn && x->t.s && mx_u64_scan_all(s, strlen(s), UINT64_MAX, &index)
+   && queue_env_dsn(x->hdr.s, &x->e, (size_t)index, &nt, &oc) && memmem(nt.p, nt.len, "SUCCESS", 7))
+  {
+    remote_result(x->m, r, 'r', x->io->host, x->t.s, x->t.len) ;
+    return ;
+  }
+  remote_result_code(x->m, r, code, x->io->host, &x->t) ;
+}
+
+/* After MAIL and the RCPTs, with CHUNKING: the body as BDAT LAST (no
+   354 round trip, no dot-stuffing) and its reply. */
+static int txn_bdat (struct txn *x)
+{
+  unsigned int code ;
+  x->io->stage = "bdat" ;
+  x->data = 1 ;   /* from the first byte of the chunk on, never send it again */
+  if (send_bdat(x->io, x->fd, x->size) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
+  for (size_t i = 0 ; i < x->nacc ; i++) accepted_result(x, x->acc[i], code) ;
+  return 0 ;
+}
+
 /* After MAIL and the RCPTs: DATA's reply in code; sends the body if 354. */
 static int txn_data (struct txn *x, unsigned int code)
 {
@@ -145,7 +245,7 @@ static int txn_data (struct txn *x, unsigned int code)
   }
   x->data = 1 ;
   if (send_body(x->io, x->fd) == -1 || remote_io_reply(x->io, &code, &x->t, 0) == -1) return -1 ;
-  for (size_t i = 0 ; i < x->nacc ; i++) remote_result_code(x->m, x->acc[i], code, x->io->host, &x->t) ;
+  for (size_t i = 0 ; i < x->nacc ; i++) accepted_result(x, x->acc[i], code) ;
   return 0 ;
 }
 
@@ -170,10 +270,11 @@ static int txn_plain (struct txn *x, size_t *carry, size_t *ncarry)
       carry[(*ncarry)++] = x->pend[k] ;
       continue ;
     }
-    if (remote_io_cmd(x->io, "RCPT TO:<", x->m->rcpt[x->pend[k]], ">", &code, &x->t) == -1) return -1 ;
+    if (remote_io_cmd(x->io, "RCPT TO:<", x->m->rcpt[x->pend[k]], rcpt_tail(x, x->pend[k]), &code, &x->t) == -1) return -1 ;
     rcpt_reply(x, x->pend[k], code, carry, ncarry) ;
   }
   if (!x->nacc) return rset(x) ;
+  if (x->bdat) return txn_bdat(x) ;
   x->io->stage = "data" ;
   if (remote_io_cmd(x->io, "DATA", "", "", &code, &x->t) == -1) return -1 ;
   return txn_data(x, code) ;
@@ -196,9 +297,10 @@ static int pipe_put (struct txn *x, size_t k, size_t end)
   {
     dlv_buf_cats(&cmds, "RCPT TO:<") ;
     dlv_buf_cats(&cmds, x->m->rcpt[x->pend[j]]) ;
-    dlv_buf_cats(&cmds, ">\r\n") ;
+    dlv_buf_cats(&cmds, rcpt_tail(x, x->pend[j])) ;
+    dlv_buf_cats(&cmds, "\r\n") ;
   }
-  if (end == x->npend) dlv_buf_cats(&cmds, "DATA\r\n") ;
+  if (end == x->npend && !x->bdat) dlv_buf_cats(&cmds, "DATA\r\n") ;
   if (!cmds.s)
   {
     remote_fail("out-of-memory", "out of memory") ;
@@ -234,6 +336,11 @@ static int txn_pipe (struct txn *x, size_t *carry, size_t *ncarry)
       if (mcode / 100 == 2) rcpt_reply(x, x->pend[j], code, carry, ncarry) ;
       else remote_result_code(x->m, x->pend[j], mcode, x->io->host, &mt) ;   /* the sender was refused */
     }
+  }
+  if (x->bdat)   /* BDAT is sent only once a recipient was accepted */
+  {
+    rc = x->nacc ? txn_bdat(x) : rset(x) ;
+    goto end ;
   }
   x->io->stage = "data" ;
   if (remote_io_reply(x->io, &code, &x->t, 0) == -1) goto end ;
@@ -283,37 +390,94 @@ static void too_big (struct remote_io *io, struct remote_ext const *ext, struct 
   dlv_buf_free(&b) ;
 }
 
-int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, int retry)
+/* An SMTPUTF8 message and a server without SMTPUTF8: a permanent failure
+   for every recipient, never a silent downgrade (RFC 6531 3.2: the
+   addresses or headers may hold UTF-8 the server cannot take). */
+static void no_utf8 (struct remote_io *io, struct remote_msg *m)
 {
-  struct dlv_buf from = DLV_BUF_ZERO ;
-  struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO, .retry = retry } ;
-  size_t *carry = 0 ;
-  size_t ncarry ;
-  off_t size ;
-  int rc = -1 ;
-  char sz[40] = ">" ;
-  x.fd = msg_open(m, &from, &size, &x.body) ;
-  if (x.fd == -1)
+  static char const t[] = "553 5.6.7 the message needs SMTPUTF8 (RFC 6531) and the downstream does not offer it" ;
+  for (size_t r = 0 ; r < m->n ; r++) remote_result(m, r, 'p', io->host, t, sizeof t - 1) ;
+}
+
+/* Whether m can go to this server at all: an SMTPUTF8 message needs
+   SMTPUTF8, a message needs room under the server's SIZE. 0: every
+   recipient got its p result. */
+static int sendable (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, off_t size, int utf8)
+{
+  if (utf8 && !ext->smtputf8)
   {
-    unreadable(io, m) ;
+    no_utf8(io, m) ;
     return 0 ;
   }
   if (ext->size && ext->sizemax && (uint64_t)size > ext->sizemax)
   {
     too_big(io, ext, m, size) ;
+    return 0 ;
+  }
+  return 1 ;
+}
+
+/* What follows MAIL's path into sz (REMOTE_MAIL_PARAMS_MAX bytes): ">",
+   " SIZE=n" (RFC 1870 6: declare the size), " SMTPUTF8" (RFC 6531 3.4). */
+static void mail_params (struct remote_ext const *ext, off_t size, struct queue_env const *e, char *sz)
+{
+  static char const skw[] = " SIZE=" ;
+  static char const ukw[] = " SMTPUTF8" ;
+  int utf8 = e->smtputf8 ;
+  size_t n = 1 ;
+  sz[0] = '>' ;
+  if (ext->size)
+  {
+    memcpy(sz + n, skw, sizeof skw - 1) ;
+    n += sizeof skw - 1 ;
+    n += mx_u64_fmt(sz + n, (uint64_t)size) ;
+  }
+  if (utf8)
+  {
+    memcpy(sz + n, ukw, sizeof ukw - 1) ;
+    n += sizeof ukw - 1 ;
+  }
+  if (ext->dsn && e->ret.len == 4)   /* RFC 3461 4.3, 4.4: passed on */
+  {
+    memcpy(sz + n, " RET=", 5) ;
+    memcpy(sz + n + 5, e->ret.p, 4) ;
+    n += 9 ;
+  }
+  if (ext->dsn && e->envid.len && e->envid.len <= REMOTE_ENVID_MAX)
+  {
+    memcpy(sz + n, " ENVID=", 7) ;
+    memcpy(sz + n + 7, e->envid.p, e->envid.len) ;
+    n += 7 + e->envid.len ;
+  }
+  sz[n] = 0 ;
+}
+
+int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct remote_msg *m, int retry)
+{
+  struct dlv_buf from = DLV_BUF_ZERO ;
+  struct txn x = { .io = io, .m = m, .t = DLV_BUF_ZERO, .hdr = DLV_BUF_ZERO, .rt = DLV_BUF_ZERO, .retry = retry } ;
+  size_t *carry = 0 ;
+  size_t ncarry ;
+  off_t size ;
+  int rc = -1 ;
+  char sz[REMOTE_MAIL_PARAMS_MAX] ;
+  x.fd = msg_open(m, &from, &size, &x.body, &x.hdr, &x.e) ;
+  if (x.fd == -1)
+  {
+    unreadable(io, m) ;
+    return 0 ;
+  }
+  if (!sendable(io, ext, m, size, x.e.smtputf8))
+  {
     rc = 0 ;
     goto end ;
   }
-  if (ext->size)   /* RFC 1870 6: declare the size */
-  {
-    struct dlv_buf b = DLV_BUF_ZERO ;
-    dlv_buf_cats(&b, "> SIZE=") ;
-    dlv_buf_catu(&b, (uint64_t)size) ;
-    if (b.s && b.len < sizeof sz) memcpy(sz, b.s, b.len + 1) ;
-    dlv_buf_free(&b) ;
-  }
+  mail_params(ext, size, &x.e, sz) ;
   x.from = from.s ? from.s : "" ;
   x.sz = sz ;
+  x.size = size ;
+  x.bdat = ext->chunking ;
+  x.dsn = ext->dsn ;
   x.pend = malloc((m->n + 1) * sizeof *x.pend) ;
   x.acc = malloc((m->n + 1) * sizeof *x.acc) ;
   carry = malloc((m->n + 1) * sizeof *carry) ;
@@ -357,6 +521,8 @@ int remote_msg_send (struct remote_io *io, struct remote_ext const *ext, struct 
   free(carry) ;
   dlv_buf_free(&from) ;
   dlv_buf_free(&x.t) ;
+  dlv_buf_free(&x.hdr) ;
+  dlv_buf_free(&x.rt) ;
   return rc ;
 }
 

@@ -149,6 +149,19 @@ static void publish (void)
   if (fsync(g.newdir) == -1) die(111, "unable-fsync", "new", 0, errno) ;
 }
 
+/* The DSN parameters smtpd passes ($MXHOLD_DSN, RFC 3461), checked line
+   by line before they go into the header: a malformed set is a
+   malformed envelope. */
+static void dsn_lines (struct queue_hdr *h)
+{
+  char const *x = getenv(QUEUE_ENV_DSN) ;
+  size_t n ;
+  if (!x || !*x) return ;
+  n = strlen(x) ;
+  if (!queue_dsn_valid(x, n)) mx_die_kv(100, "bad-envelope", "qid", g.id, "reason", "dsn", (char const *)0) ;
+  if (queue_hdr_lines(h, x, n) == -1) die(111, "unable-allocate", 0, 0, errno) ;
+}
+
 /* The envelope, into h; on failure logs and exits. */
 static void envelope (struct queue_hdr *h)
 {
@@ -191,6 +204,8 @@ int main (int argc, char const *const *argv)
   if (queue_msg_read(&msg, 0, g.tmpdir) == -1) die(111, "unable-read-message", 0, 0, errno) ;
   if (queue_hdr_start(&h, (uint64_t)time(0), getenv("TCPREMOTEIP"), getenv(QUEUE_ENV_HELO), getenv(QUEUE_ENV_SPF)) == -1)
     die(111, "unable-allocate", 0, 0, errno) ;
+  if (queue_env_flag(QUEUE_ENV_SMTPUTF8) && queue_hdr_flag(&h, "smtputf8") == -1) die(111, "unable-allocate", 0, 0, errno) ;
+  dsn_lines(&h) ;
   envelope(&h) ;
   fd = open_tmp() ;
   if (queue_msg_out(&msg, fd, h.s, h.len) == -1) die(111, "unable-write", "tmp", g.id, errno) ;

@@ -39,6 +39,13 @@
      helo mail.sender.example    $MXHOLD_HELO, bytes outside 33..126 as '?', or "-"
      spf pass                    $MXHOLD_SPF (pass fail softfail neutral none
                                  permerror temperror skipped), or "-"
+     ret FULL                    RFC 3461 RET= (FULL or HDRS), if given
+     envid QQ+2B1                RFC 3461 ENVID= (xtext), if given
+     dsn 0 SUCCESS,FAILURE rfc822;a@b   RFC 3461 NOTIFY= and ORCPT= of the
+                                 recipient INDEX ("-" for one not given)
+     smtputf8 1                  only if $MXHOLD_SMTPUTF8 is "1": the message
+                                 came with SMTPUTF8 (RFC 6531) and may go only
+                                 to a server that offers it
      from sender@example.org     "from " alone for the null sender <>
      to rcpt1@example.com        one line per recipient, in RCPT order
      to rcpt2@example.com
@@ -78,6 +85,9 @@
 #define QUEUE_ENV_QID "MXHOLD_QID"
 #define QUEUE_ENV_HELO "MXHOLD_HELO"
 #define QUEUE_ENV_SPF "MXHOLD_SPF"
+#define QUEUE_ENV_SMTPUTF8 "MXHOLD_SMTPUTF8"   /* "1": an SMTPUTF8 message (RFC 6531) */
+#define QUEUE_ENV_DSN "MXHOLD_DSN"             /* DSN header lines (RFC 3461): ret, envid, dsn */
+#define QUEUE_DSN_LINE_MAX 640                 /* "dsn INDEX NOTIFY ORCPT": ORCPT is 500 at most */
 
 /* Bucket of an id: 0 .. QUEUE_SPLIT-1 (FNV-1a of the id bytes). */
 unsigned int queue_hash (char const *id, size_t len) ;
@@ -98,16 +108,31 @@ struct queue_env {
   struct span client, helo, spf ;  /* "-" when unknown */
   struct span from ;               /* empty for the null sender */
   size_t nto ;                     /* number of "to" lines */
+  int smtputf8 ;                   /* "smtputf8 1": deliver only with SMTPUTF8 */
+  struct span ret ;                /* "FULL", "HDRS", or empty (RFC 3461 RET=) */
+  struct span envid ;              /* ENVID= as xtext, or empty */
   size_t hdrlen ;                  /* bytes of the header, empty line included:
                                       the message body starts at this offset */
 } ;
 
+/* 1 if the environment variable name is "1" (a flag smtpd or deliver
+   passes to mxhold-queue), else 0. */
+int queue_env_flag (char const *name) ;
 /* Parses the envelope header at the start of buf. 1: complete, *e filled.
    0: incomplete (no empty line yet: read more bytes, or the file was cut).
    -1: malformed or unknown version (errno EPROTO). Unknown lines ignored;
    a file with no "from", no "arrived" or no "to" is malformed. */
 int queue_env_parse (char const *buf, size_t len, struct queue_env *e) ;
 
+/* Checks the DSN header lines in s[0..len) (from $MXHOLD_DSN): each is
+   "ret FULL", "ret HDRS", "envid XTEXT" or "dsn INDEX NOTIFY ORCPT"
+   (NOTIFY "NEVER" or a ',' list of SUCCESS FAILURE DELAY, or "-"; ORCPT
+   "type;xtext" or "-"), LF-terminated, printable ASCII, at most
+   QUEUE_DSN_LINE_MAX bytes. 1 if every line is, 0 else. */
+int queue_dsn_valid (char const *s, size_t len) ;
+/* The "dsn" line of recipient index in a parsed header: 1 and *notify,
+   *orcpt set ("-" when not given), 0 if it has none. */
+int queue_env_dsn (char const *buf, struct queue_env const *e, size_t index, struct span *notify, struct span *orcpt) ;
 /* Recipient iterator over a parsed header: start with pos = 0; returns
    1 with *to set and pos advanced, 0 after the last one. */
 int queue_env_to_next (char const *buf, struct queue_env const *e, size_t *pos, struct span *to) ;

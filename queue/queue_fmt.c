@@ -5,6 +5,7 @@
    termination. */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -108,6 +109,12 @@ static int env_key (char const *s, size_t len, char const *key, struct span *val
   return 1 ;
 }
 
+int queue_env_flag (char const *name)
+{
+  char const *x = getenv(name) ;
+  return x && x[0] == '1' && !x[1] ;
+}
+
 int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
 {
   static struct span const dash = { "-", 1 } ;
@@ -124,6 +131,10 @@ int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
   e->client = dash ;
   e->helo = dash ;
   e->spf = dash ;
+  e->smtputf8 = 0 ;
+  e->ret.p = buf ;
+  e->ret.len = 0 ;
+  e->envid = e->ret ;
   e->from.p = buf ;
   e->from.len = 0 ;
   for (pos = fl + 1 ; ; )
@@ -155,6 +166,9 @@ int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
     else if (env_key(buf + pos, ll, "client", &v) && v.len) e->client = v ;
     else if (env_key(buf + pos, ll, "helo", &v) && v.len) e->helo = v ;
     else if (env_key(buf + pos, ll, "spf", &v) && v.len) e->spf = v ;
+    else if (env_key(buf + pos, ll, "smtputf8", &v)) e->smtputf8 = v.len == 1 && v.p[0] == '1' ;
+    else if (env_key(buf + pos, ll, "ret", &v)) e->ret = v ;
+    else if (env_key(buf + pos, ll, "envid", &v)) e->envid = v ;
     pos += ll + 1 ;
   }
   if (!have_from || !have_arrived || !e->nto) goto bad ;
@@ -163,6 +177,79 @@ int queue_env_parse (char const *buf, size_t len, struct queue_env *e)
  bad:
   errno = EPROTO ;
   return -1 ;
+}
+
+/* One word of a dsn line: bytes up to the next space. */
+static struct span word (char const *s, size_t len, size_t *pos)
+{
+  struct span w = { s + *pos, 0 } ;
+  while (*pos < len && s[*pos] != ' ')
+  {
+    (*pos)++ ;
+    w.len++ ;
+  }
+  if (*pos < len) (*pos)++ ;
+  return w ;
+}
+
+static int dsn_line_ok (char const *s, size_t len)
+{
+  size_t pos = 0 ;
+  struct span k ;
+  uint64_t u ;
+  for (size_t i = 0 ; i < len ; i++) if ((unsigned char)s[i] < 32 || (unsigned char)s[i] > 126) return 0 ;
+  k = word(s, len, &pos) ;
+  if (k.len == 3 && !memcmp(k.p, "ret", 3)) return len - pos == 4 && (!memcmp(s + pos, "FULL", 4) || !memcmp(s + pos, "HDRS", 4)) ;
+  if (k.len == 5 && !memcmp(k.p, "envid", 5)) return pos < len && !memchr(s + pos, ' ', len - pos) ;
+  if (k.len != 3 || memcmp(k.p, "dsn", 3)) return 0 ;
+  k = word(s, len, &pos) ;
+  if (!mx_u64_scan_all(k.p, k.len, QUEUE_RCPT_MAX, &u)) return 0 ;
+  k = word(s, len, &pos) ;
+  if (!k.len) return 0 ;
+  k = word(s, len, &pos) ;
+  return k.len && pos == len && k.p + k.len == s + len ;
+}
+
+int queue_dsn_valid (char const *s, size_t len)
+{
+  size_t pos = 0 ;
+  while (pos < len)
+  {
+    char const *lf = memchr(s + pos, '\n', len - pos) ;
+    size_t ll ;
+    if (!lf) return 0 ;
+    ll = (size_t)(lf - (s + pos)) ;
+    if (ll + 1 > QUEUE_DSN_LINE_MAX || !dsn_line_ok(s + pos, ll)) return 0 ;
+    pos += ll + 1 ;
+  }
+  return 1 ;
+}
+
+int queue_env_dsn (char const *buf, struct queue_env const *e, size_t index, struct span *notify, struct span *orcpt)
+{
+  size_t p = sizeof(QUEUE_FORMAT_LINE) ;
+  while (p < e->hdrlen)
+  {
+    char const *lf = memchr(buf + p, '\n', e->hdrlen - p) ;
+    size_t ll ;
+    struct span v ;
+    if (!lf) break ;
+    ll = (size_t)(lf - (buf + p)) ;
+    if (env_key(buf + p, ll, "dsn", &v))
+    {
+      size_t q = 0 ;
+      uint64_t u ;
+      struct span n = word(v.p, v.len, &q) ;
+      if (mx_u64_scan_all(n.p, n.len, UINT64_MAX, &u) && u == index)
+      {
+        *notify = word(v.p, v.len, &q) ;
+        *orcpt = word(v.p, v.len, &q) ;
+        return notify->len && orcpt->len ;
+      }
+    }
+    p += ll + 1 ;
+  }
+  return 0 ;
 }
 
 int queue_env_to_next (char const *buf, struct queue_env const *e, size_t *pos, struct span *to)

@@ -220,6 +220,16 @@ int queue_hdr_start (struct queue_hdr *h, uint64_t arrived, char const *client, 
   return 0 ;
 }
 
+int queue_hdr_lines (struct queue_hdr *h, char const *s, size_t len)
+{
+  return hdr_cat(h, s, len) ;
+}
+
+int queue_hdr_flag (struct queue_hdr *h, char const *key)
+{
+  return hdr_env(h, key, "1") ;
+}
+
 /* A malformed envelope: *err says why, nothing consumed. */
 static size_t env_bad (char const **err, char const *why)
 {

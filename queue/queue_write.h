@@ -40,6 +40,14 @@ int queue_msg_out (struct queue_msg *m, int out, char const *hdr, size_t hdrlen)
    may be NULL). 0, or -1 with errno. */
 int queue_hdr_start (struct queue_hdr *h, uint64_t arrived, char const *client, char const *helo, char const *spf) ;
 
+/* Adds the line "KEY 1" (a flag the message carries: "smtputf8"). 0, or
+   -1 with errno. */
+int queue_hdr_flag (struct queue_hdr *h, char const *key) ;
+
+/* Adds lines as they are (DSN lines already checked by queue_dsn_valid).
+   0, or -1 with errno. */
+int queue_hdr_lines (struct queue_hdr *h, char const *s, size_t len) ;
+
 /* Reads the qmail-queue envelope from fd up to its final NUL, appending
    "from"/"to" lines and the empty line to h. 1 done; 0 EOF before the
    final NUL (*err says so; h->state is still 0 if no byte came at all:

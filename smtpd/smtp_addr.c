@@ -8,9 +8,13 @@
    user@[1.2.3.4] (address literal), user@us!junk (trailing garbage). */
 #include <string.h>
 #include "smtpd/smtp_addr.h"
+#include "smtpd/smtp_utf8.h"
 
+/* A byte above 0x7f only gets here as part of well-formed UTF-8 that
+   SMTPUTF8 allows (smtp_addr_parse checks first): RFC 6531 3.3 atext. */
 static int is_atext (unsigned char c)
 {
+  if (c >= 0x80) return 1 ;
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1 ;
   return c && strchr("!#$%&'*+-/=?^_`{|}~", c) != 0 ;
 }
@@ -41,7 +45,8 @@ int smtp_addr_hostname (struct span d)
 }
 
 /* Quoted string at the start of s: bytes consumed, 0 if unterminated or it
-   holds bytes the queue cannot store (below 33, above 126). *relay is set
+   holds bytes the queue cannot store (below 33, DEL; UTF-8 only gets here
+   if allowed). *relay is set
    if the quoted text hides an address separator. */
 static size_t quoted (struct span s, int *relay)
 {
@@ -55,7 +60,7 @@ static size_t quoted (struct span s, int *relay)
       if (++i >= s.len) return 0 ;
       c = (unsigned char)s.p[i] ;
     }
-    if (c < 33 || c > 126) return 0 ;
+    if (c < 33 || c == 127) return 0 ;
     if (c == '@' || c == '%' || c == '!' || c == ':' || c == ',') *relay = 1 ;
   }
   return 0 ;
@@ -99,8 +104,23 @@ static size_t route (struct span s)
   return (size_t)(colon - s.p) + 1 ;
 }
 
-static enum smtp_ares domain (struct span d, unsigned flags, int relay)
+/* A domain with UTF-8 (IDNA U-labels): its A-label form into a->ace,
+   which must be a host name. */
+static enum smtp_ares domain_utf8 (struct span d, int relay, struct smtp_addr *a)
 {
+  size_t n ;
+  if (d.len && d.p[d.len - 1] == '.') d.len-- ;   /* one trailing dot */
+  n = smtp_utf8_alabels(d, a->ace, sizeof a->ace) ;
+  if (!n || !smtp_addr_hostname((struct span){ a->ace, n })) return SMTP_ADDR_SYNTAX ;
+  a->host.p = a->ace ;
+  a->host.len = n ;
+  return relay ? SMTP_ADDR_RELAY : SMTP_ADDR_OK ;
+}
+
+static enum smtp_ares domain (struct span d, unsigned flags, int relay, struct smtp_addr *a)
+{
+  a->host = d ;
+  if (smtp_utf8_nonascii(d)) return domain_utf8(d, relay, a) ;
   if (d.len && d.p[0] == '[')
   {
     if (!(flags & SMTP_ADDR_SENDER)) return SMTP_ADDR_RELAY ;
@@ -124,6 +144,12 @@ enum smtp_ares smtp_addr_parse (struct span path, unsigned flags, struct smtp_ad
   memset(a, 0, sizeof *a) ;
   if (!path.len) return flags & SMTP_ADDR_SENDER ? SMTP_ADDR_NULL : SMTP_ADDR_SYNTAX ;
   if (path.len > SMTPD_PATH_MAX - 2) return SMTP_ADDR_SYNTAX ;
+  if (smtp_utf8_nonascii(path))
+  {
+    /* RFC 6531 3.3: UTF-8, and only the well-formed kind (smtp_utf8.c) */
+    if (!smtp_utf8_valid(path)) return SMTP_ADDR_SYNTAX ;
+    if (!(flags & SMTP_ADDR_UTF8)) return SMTP_ADDR_NEEDUTF8 ;
+  }
   if (path.p[0] == '@')
   {
     if (!(flags & SMTP_ADDR_SENDER)) return SMTP_ADDR_RELAY ;
@@ -149,7 +175,21 @@ enum smtp_ares smtp_addr_parse (struct span path, unsigned flags, struct smtp_ad
   if (memchr(a->domain.p, '@', a->domain.len))
     return flags & SMTP_ADDR_SENDER ? SMTP_ADDR_SYNTAX : SMTP_ADDR_RELAY ;
   if (flags & SMTP_ADDR_SENDER) relay = 0 ;   /* a sender may be odd; it is not a destination */
-  return domain(a->domain, flags, relay) ;
+  return domain(a->domain, flags, relay, a) ;
+}
+
+void smtp_addr_ascii (struct smtp_addr *a, char *buf)
+{
+  if (!a->host.len || a->host.p == a->domain.p) return ;
+  memcpy(buf, a->local.p, a->local.len) ;
+  buf[a->local.len] = '@' ;
+  memcpy(buf + a->local.len + 1, a->host.p, a->host.len) ;
+  a->local.p = buf ;
+  a->domain.p = buf + a->local.len + 1 ;
+  a->domain.len = a->host.len ;
+  a->host = a->domain ;
+  a->mailbox.p = buf ;
+  a->mailbox.len = a->local.len + 1 + a->host.len ;
 }
 
 static int is_digits (char const *s, size_t n, int hex)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/u64.h"
 #include "smtpd/smtp_cmd.h"
+#include "smtpd/smtp_dsn.h"
 
 static int ci_eq (char const *a, char const *b, size_t n)
 {
@@ -36,6 +37,7 @@ static struct
   { "VRFY", SMTP_V_VRFY },
   { "HELP", SMTP_V_HELP },
   { "STARTTLS", SMTP_V_STARTTLS },
+  { "BDAT", SMTP_V_BDAT },
   { 0, SMTP_V_UNKNOWN }
 } ;
 
@@ -73,12 +75,48 @@ enum smtp_verb smtp_cmd_parse (struct span line, struct span *arg)
   return SMTP_V_UNKNOWN ;
 }
 
-/* One "NAME[=VALUE]" MAIL parameter (RFC 1870 SIZE, RFC 6152 BODY). */
-static enum smtp_perr param (struct span p, struct smtp_path *out)
+/* One RCPT parameter: RFC 3461 NOTIFY= and ORCPT=. */
+static enum smtp_perr rcpt_param (struct span name, struct span val, int eq, struct smtp_path *out)
+{
+  if (name.len == 6 && ci_eq(name.p, "NOTIFY", 6))
+  {
+    if (!eq || out->notify || !(out->notify = smtp_dsn_notify(val))) return SMTP_P_SYNTAX ;
+    return SMTP_P_OK ;
+  }
+  if (name.len == 5 && ci_eq(name.p, "ORCPT", 5))
+  {
+    if (!eq || out->orcpt.len || !smtp_dsn_orcpt(val)) return SMTP_P_SYNTAX ;
+    out->orcpt = val ;
+    return SMTP_P_OK ;
+  }
+  return SMTP_P_PARAM ;
+}
+
+/* MAIL's DSN parameters: RFC 3461 RET= and ENVID=. */
+static enum smtp_perr mail_dsn (struct span name, struct span val, int eq, struct smtp_path *out)
+{
+  if (name.len == 3 && ci_eq(name.p, "RET", 3))
+  {
+    if (!eq || out->ret || !(out->ret = smtp_dsn_ret(val))) return SMTP_P_SYNTAX ;
+    return SMTP_P_OK ;
+  }
+  if (name.len == 5 && ci_eq(name.p, "ENVID", 5))
+  {
+    if (!eq || out->envid.len || !smtp_dsn_envid(val)) return SMTP_P_SYNTAX ;
+    out->envid = val ;
+    return SMTP_P_OK ;
+  }
+  return SMTP_P_PARAM ;
+}
+
+/* One "NAME[=VALUE]" parameter (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531
+   SMTPUTF8, RFC 3461 for MAIL and RCPT). */
+static enum smtp_perr param (struct span p, struct smtp_path *out, int params)
 {
   char const *eq = memchr(p.p, '=', p.len) ;
   struct span name = { p.p, eq ? (size_t)(eq - p.p) : p.len } ;
   struct span val = { eq ? eq + 1 : p.p + p.len, eq ? p.len - name.len - 1 : 0 } ;
+  if (params == SMTP_PARAMS_RCPT) return rcpt_param(name, val, eq != 0, out) ;
   if (name.len == 4 && ci_eq(name.p, "SIZE", 4))
   {
     if (out->has_size || !mx_u64_scan_all(val.p, val.len, UINT64_MAX, &out->size)) return SMTP_P_SYNTAX ;
@@ -93,7 +131,13 @@ static enum smtp_perr param (struct span p, struct smtp_path *out)
     else return SMTP_P_SYNTAX ;
     return SMTP_P_OK ;
   }
-  return SMTP_P_PARAM ;
+  if (name.len == 8 && ci_eq(name.p, "SMTPUTF8", 8))
+  {
+    if (eq || out->smtputf8) return SMTP_P_SYNTAX ;   /* RFC 6531 3.4: no value */
+    out->smtputf8 = 1 ;
+    return SMTP_P_OK ;
+  }
+  return mail_dsn(name, val, eq != 0, out) ;
 }
 
 enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struct smtp_path *out)
@@ -132,8 +176,27 @@ enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struc
     rest.p += i ;
     rest.len -= i ;
     if (!params) return SMTP_P_PARAM ;
-    e = param(p, out) ;
+    e = param(p, out, params) ;
     if (e != SMTP_P_OK) return e ;
   }
   return SMTP_P_OK ;
+}
+
+int smtp_cmd_bdat (struct span arg, uint64_t *count, int *last)
+{
+  size_t n ;
+  struct span rest ;
+  for (n = 0 ; n < arg.len && arg.p[n] != ' ' ; n++) ;
+  if (!n || n > SMTPD_BDAT_DIGITS_MAX || !mx_u64_scan_all(arg.p, n, UINT64_MAX, count)) return -1 ;
+  rest.p = arg.p + n ;
+  rest.len = arg.len - n ;
+  rest = trim(rest) ;
+  if (!rest.len)
+  {
+    *last = 0 ;
+    return 0 ;
+  }
+  if (rest.len != 4 || !ci_eq(rest.p, "LAST", 4)) return -1 ;
+  *last = 1 ;
+  return 0 ;
 }

@@ -26,7 +26,8 @@ enum smtp_verb
   SMTP_V_QUIT,
   SMTP_V_VRFY,
   SMTP_V_HELP,
-  SMTP_V_STARTTLS
+  SMTP_V_STARTTLS,
+  SMTP_V_BDAT
 } ;
 
 /* Splits a command line (line end removed) into its verb and its argument
@@ -51,10 +52,31 @@ struct smtp_path
   uint64_t size ;      /* SIZE= value, if has_size */
   int has_size ;
   int body ;           /* 0 or SMTP_BODY_* */
+  int smtputf8 ;       /* MAIL's SMTPUTF8 (RFC 6531 3.4) */
+  char ret ;           /* MAIL's RET= (RFC 3461 4.3): 'F' FULL, 'H' HDRS, 0 none */
+  struct span envid ;  /* MAIL's ENVID= (4.4), xtext; empty if none */
+  unsigned notify ;    /* RCPT's NOTIFY= (4.1): SMTP_NOTIFY_* (smtp_dsn.h), 0 if none */
+  struct span orcpt ;  /* RCPT's ORCPT= (4.2), "type;xtext"; empty if none */
 } ;
 
-/* Parses the argument of MAIL (kw "FROM:", params 1: SIZE= BODY= allowed)
-   or RCPT (kw "TO:", params 0: none allowed). */
+#define SMTP_PARAMS_NONE 0
+#define SMTP_PARAMS_MAIL 1   /* SIZE= BODY= SMTPUTF8 RET= ENVID= */
+#define SMTP_PARAMS_RCPT 2   /* NOTIFY= ORCPT= */
+
+/* Parses the argument of MAIL (kw "FROM:", params SMTP_PARAMS_MAIL) or
+   RCPT (kw "TO:", params SMTP_PARAMS_RCPT, or SMTP_PARAMS_NONE). A DSN
+   parameter that is malformed, over its length limit or given twice is
+   SMTP_P_SYNTAX. */
 enum smtp_perr smtp_cmd_path (struct span arg, char const *kw, int params, struct smtp_path *out) ;
+
+/* RFC 3030 2: a BDAT chunk size is 1*DIGIT; more digits than UINT64_MAX
+   has is refused as syntax, not cut. */
+#define SMTPD_BDAT_DIGITS_MAX 20
+
+/* Parses BDAT's argument, "COUNT" or "COUNT LAST" (LAST in any case, one
+   or more spaces between): 0 and *count, *last set; -1 if it is anything
+   else (empty, a sign, a non-digit, over SMTPD_BDAT_DIGITS_MAX digits or
+   UINT64_MAX, another word). */
+int smtp_cmd_bdat (struct span arg, uint64_t *count, int *last) ;
 
 #endif

@@ -98,6 +98,8 @@ void smtp_conn_accepted (struct smtp_conn *g)
   from(&l, g) ;
   mx_log_u64(&l, "rcpts", g->nrcpt) ;
   mx_log_u64(&l, "size", g->size) ;
+  if (g->chunks) mx_log_u64(&l, "chunks", g->chunks) ;
+  if (g->smtputf8) mx_log_str(&l, "smtputf8", "1") ;
   if (g->tls[0]) mx_log_str(&l, "tls", g->tls) ;
   mx_log_end(&l) ;
   g->naccepted++ ;

@@ -59,6 +59,20 @@ struct smtp_conn
   long long lastsec ;               /* the previous qid's time: ids never repeat */
   long long lastusec ;
 
+  int smtputf8 ;                    /* MAIL had SMTPUTF8 (RFC 6531): UTF-8 addresses,
+                                       the message marked for the queue */
+
+  /* DSN (smtp_dsnenv): the transaction's RET, ENVID and per-recipient
+     NOTIFY/ORCPT, as the queue's header lines */
+  char *dsn ;
+  size_t dsnlen ;
+  size_t dsncap ;
+
+  /* BDAT (smtp_bdat): the transaction's chunks */
+  int bdat ;                        /* a BDAT transaction is open: its child runs */
+  uint64_t chunks ;                 /* BDAT chunks taken in this transaction; 0 for DATA */
+  uint64_t chunkbytes ;             /* their bytes, as sent: the size limit counts these */
+
   /* the command being answered, for its refused line (smtp_session sets them) */
   char const *stage ;               /* "connect", "helo", "mail", "rcpt", "data", "command", ... */
   char addrkind ;                   /* 'F': addr is MAIL's path, 'T': RCPT's, 0: none */

@@ -20,6 +20,7 @@ void smtp_data_init (struct smtp_data *d, uint64_t max, uint64_t hopsmax, char *
   d->state = S_BOL ;
   d->prevcrlf = 1 ;     /* the DATA command's own CRLF */
   d->inheader = 1 ;
+  d->tail = 3 ;
   d->max = max ;
   d->hopsmax = hopsmax ;
   d->out = buf ;
@@ -116,7 +117,7 @@ static int step (struct smtp_data *d, char c)
   for (;;) switch (d->state)
   {
     case S_BOL :
-      if (c != '.')
+      if (c != '.' || d->raw)
       {
         inline_byte(d, c) ;
         return 0 ;
@@ -177,7 +178,20 @@ size_t smtp_data_feed (struct smtp_data *d, char const *p, size_t n, int *done)
       return i + 1 ;
     }
     /* the final ".\r\n" may still come: only bytes beyond it count */
-    if (d->bytes > 3 && d->bytes - 3 > d->max) d->err |= SMTP_DATA_ERR_SIZE ;
+    if (d->bytes > d->tail && d->bytes - d->tail > d->max) d->err |= SMTP_DATA_ERR_SIZE ;
   }
   return n ;
+}
+
+/* BDAT has no end marker, so it has no dot-stuffing either (RFC 3030 2):
+   a dot is an ordinary byte, and nothing in the text can end it early. */
+void smtp_data_raw (struct smtp_data *d)
+{
+  d->raw = 1 ;
+  d->tail = 0 ;
+}
+
+void smtp_data_end (struct smtp_data *d)
+{
+  if (d->state != S_BOL) endline(d, 0) ;   /* raw: S_LINE, or S_CR (its CR not stored yet) */
 }

@@ -31,6 +31,8 @@ struct smtp_data
   uint64_t hops ;
   uint64_t hopsmax ;
   int inheader ;
+  int raw ;             /* BDAT (RFC 3030): no dot is special, no end is searched */
+  uint64_t tail ;       /* bytes of the end marker counted in bytes: 3 (".CRLF"), 0 raw */
   char head[9] ;        /* start of the current header line ("received:") */
   unsigned err ;
   char *out ;
@@ -51,6 +53,14 @@ void smtp_data_put (struct smtp_data *d, char const *p, size_t n) ;
    message size as sent, the final ".CRLF" excluded, and d->size its size
    as stored). */
 size_t smtp_data_feed (struct smtp_data *d, char const *p, size_t n, int *done) ;
+/* BDAT (RFC 3030), right after smtp_data_init: the text is a BDAT
+   chunk's bytes, with no dot-stuffing and no end marker (feed never sets
+   *done; the caller counts the chunk's bytes); line ends are repaired and
+   NUL, long lines, hops and the size refused as in DATA. */
+void smtp_data_raw (struct smtp_data *d) ;
+/* The last BDAT chunk is in: a last line without its line end (or with a
+   bare CR) is ended with CRLF, so the stored message ends in CRLF. */
+void smtp_data_end (struct smtp_data *d) ;
 /* Hands what is buffered to the sink (unless err). */
 void smtp_data_flush (struct smtp_data *d) ;
 

@@ -1,29 +1,24 @@
-/* smtp_msg.c: one DATA transaction: queue id, Received header, the
-   message streamed to the child as it arrives, the reply from the child's
-   exit status, one log line. */
+/* smtp_msg.c: one message: queue id, Received header, the message
+   streamed to the child as it arrives, the reply from the child's exit
+   status, one log line. DATA is read here; BDAT (smtp_bdat.c) uses the
+   start and the end. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include <skalibs/uint64.h>
 #include "lib/fold.h"
-#include "smtpd/smtp_child.h"
-#include "smtpd/smtp_data.h"
+#include "smtpd/smtp_dsnenv.h"
 #include "smtpd/smtp_msg.h"
 
-#define SMTPD_PIPE_BYTES 16384      /* message bytes buffered for the child */
+#define SMTPD_ENV_SMTPUTF8 "MXHOLD_SMTPUTF8"   /* "1" for an SMTPUTF8 message, else unset */
 #define SMTPD_RECEIVED_MAX 1280     /* helo 255 + me 253 + rcpt 254 + literal 64 + id 40 + date 31 + words and folds */
 #define SMTPD_LITERAL_MAX 64        /* "([IPv6:" + an address (INET6_ADDRSTRLEN 46) + "])" */
 #define SMTPD_USEC_DIGITS 6
 #define SMTPD_USEC_PER_SEC 1000000
 #define SMTPD_DATE_LEN 31           /* "Mon, 01 Jan 2026 00:00:00 +0000" */
-
-struct msg
-{
-  struct smtp_conn *g ;
-  struct smtp_child ch ;
-} ;
 
 /* "SECONDS.MICROS.PID", the queue's id form, strictly increasing per
    process. By hand, not snprintf: stdio's formatter is most of a static
@@ -148,7 +143,10 @@ static size_t received (struct smtp_conn *g, char *b)
   mx_fold_break(&f) ;
   mx_fold_word(&f, "by", 2) ;
   mx_fold_word(&f, g->me.p, g->me.len) ;
-  if (g->tls[0]) mx_fold_word(&f, "(mxhold) with ESMTPS id", 23) ;
+  /* RFC 3848 ESMTPS; RFC 6531 4.3 UTF8SMTP(S) for an SMTPUTF8 message */
+  if (g->smtputf8 && g->tls[0]) mx_fold_word(&f, "(mxhold) with UTF8SMTPS id", 26) ;
+  else if (g->smtputf8) mx_fold_word(&f, "(mxhold) with UTF8SMTP id", 25) ;
+  else if (g->tls[0]) mx_fold_word(&f, "(mxhold) with ESMTPS id", 23) ;
   else mx_fold_word(&f, "(mxhold) with ESMTP id", 22) ;
   mx_fold_word(&f, g->qid, strlen(g->qid)) ;
   if (g->nrcpt == 1)
@@ -168,12 +166,12 @@ static size_t received (struct smtp_conn *g, char *b)
 
 static int sink (void *ctx, char const *p, size_t n)
 {
-  struct msg *m = ctx ;
+  struct smtp_msg *m = ctx ;
   return smtp_child_write(&m->ch, p, n, (unsigned)CONF_LIM(&m->g->lim, timeout_queue)) ;
 }
 
 /* The refusal of a message that was read whole, and its reason. */
-static char const *refusal (unsigned err, char const **reason)
+char const *smtp_msg_refusal (unsigned err, char const **reason)
 {
   if (err & SMTP_DATA_ERR_SIZE)
   {
@@ -207,31 +205,42 @@ static struct cut const cut_timeout = { "timeout", "421 4.4.2 timeout, closing c
 static struct cut const cut_session = { "session-timeout", "421 4.4.2 session time limit reached, closing connection" } ;
 static struct cut const cut_slow = { "too-slow", "421 4.4.2 data rate below the minimum, closing connection" } ;
 
-/* Reads DATA to its end: 0 done, or the cut (client gone, silent for
+/* Reads from the client under the session's guard: DATA to its end
+   (count NULL), or exactly *count bytes of a BDAT chunk, fed to d or, if
+   d is NULL, discarded. 0 done, or the cut (client gone, silent for
    timeout_data, past timeout_session, slower than data_rate_min). The
    time counted for the rate is the time spent waiting for the client. */
-static struct cut const *data_read (struct smtp_conn *g, struct smtp_data *d)
+static struct cut const *client_read (struct smtp_conn *g, struct smtp_data *d, uint64_t *count)
 {
-  smtp_guard_data_begin(&g->guard) ;
+  uint64_t got = 0 ;
   for (;;)
   {
-    int done ;
+    int done = 0 ;
     uint64_t t0 = smtp_conn_ms() ;
-    uint64_t before = d->bytes ;
+    uint64_t before = got ;
     enum smtp_gverdict v ;
     uint64_t td = CONF_LIM(&g->lim, timeout_data) ;
-    unsigned secs = smtp_guard_secs(&g->guard, td, t0, 1) ;
-    ssize_t r = smtp_io_fill(&g->io, secs) ;
-    uint64_t t1 = smtp_conn_ms() ;
-    int e = errno ;
+    unsigned secs ;
+    ssize_t r ;
+    uint64_t t1 ;
+    int e ;
+    if (count && !*count) return 0 ;
+    secs = smtp_guard_secs(&g->guard, td, t0, 1) ;
+    r = smtp_io_fill(&g->io, secs) ;
+    t1 = smtp_conn_ms() ;
+    e = errno ;
     if (r > 0)
     {
-      g->io.inpos += smtp_data_feed(d, g->io.in + g->io.inpos, (size_t)r, &done) ;
-      g->size = d->size ;
-      if (done) return 0 ;
+      size_t k = count && (uint64_t)r > *count ? (size_t)*count : (size_t)r ;
+      if (d) k = smtp_data_feed(d, g->io.in + g->io.inpos, k, &done) ;
+      g->io.inpos += k ;
+      got += k ;
+      if (count) *count -= k ;
+      if (d) g->size = d->size ;
+      if (done || (count && !*count)) return 0 ;
     }
     else if (!r || e != ETIMEDOUT) return &cut_eof ;
-    v = smtp_guard_data(&g->guard, t1 - t0, d->bytes - before, t1) ;
+    v = smtp_guard_data(&g->guard, t1 - t0, got - before, t1) ;
     if (v == SMTP_GUARD_DEADLINE) return &cut_session ;
     if (v == SMTP_GUARD_SLOW) return &cut_slow ;
     if (r < 0 && secs >= td) return &cut_timeout ;   /* a wait not shortened by the guard */
@@ -239,8 +248,8 @@ static struct cut const *data_read (struct smtp_conn *g, struct smtp_data *d)
 }
 
 /* DATA ended without its final dot: nothing is queued. */
-static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq, struct cut const *c) __attribute__((noreturn)) ;
-static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq, struct cut const *c)
+static void cut_short (struct smtp_conn *g, struct smtp_msg *m, unsigned tq, struct cut const *c) __attribute__((noreturn)) ;
+static void cut_short (struct smtp_conn *g, struct smtp_msg *m, unsigned tq, struct cut const *c)
 {
   smtp_child_abort(&m->ch, tq) ;   /* no envelope: nothing is queued */
   if (!c->reply)
@@ -252,41 +261,55 @@ static void cut_short (struct smtp_conn *g, struct msg *m, unsigned tq, struct c
   smtp_conn_end(g, c->reason, 0) ;
 }
 
-void smtp_msg_data (struct smtp_conn *g)
+void smtp_msg_chunk (struct smtp_conn *g, struct smtp_msg *m, uint64_t count, int first)
 {
-  static char buf[SMTPD_PIPE_BYTES] ;
+  struct cut const *c ;
+  if (first) smtp_guard_data_begin(&g->guard) ;
+  c = client_read(g, m ? &m->d : 0, &count) ;
+  if (!c) return ;
+  if (m) cut_short(g, m, (unsigned)CONF_LIM(&g->lim, timeout_queue), c) ;
+  if (!c->reply) smtp_conn_end(g, SMTPD_END_EOF, 0) ;   /* gone, no message open */
+  smtp_conn_refuse(g, c->reason, c->reply) ;
+  smtp_conn_end(g, c->reason, 0) ;
+}
+
+int smtp_msg_start (struct smtp_conn *g, struct smtp_msg *m, int raw)
+{
   char hdr[SMTPD_RECEIVED_MAX] ;
-  char reply[SMTPD_REPLY_LINE] ;
-  struct msg m = { .g = g } ;
-  struct smtp_data d ;
-  unsigned tq = (unsigned)CONF_LIM(&g->lim, timeout_queue) ;
+  m->g = g ;
   qid_make(g) ;
   g->size = 0 ;
-  if (smtp_child_start(&m.ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
+  /* the queue marks the message (queue.md: smtputf8, the DSN lines); each message anew */
+  if ((g->smtputf8 ? setenv(SMTPD_ENV_SMTPUTF8, "1", 1) : unsetenv(SMTPD_ENV_SMTPUTF8)) == -1
+   || smtp_dsnenv_set(g) == -1
+   || smtp_child_start(&m->ch, g->argv, g->qid, g->helo, g->env + 1) == -1)
   {
     smtp_conn_refuse_errno(g, "queue", "451 4.3.0 cannot start the queue, try again later", errno) ;
     g->qid[0] = 0 ;
-    return ;
+    return -1 ;
   }
-  smtp_conn_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
-  smtp_data_init(&d, g->txsize, CONF_LIM(&g->lim, hops), buf, sizeof buf, &sink, &m) ;
-  smtp_data_put(&d, hdr, received(g, hdr)) ;
-  {
-    struct cut const *c = data_read(g, &d) ;
-    if (c) cut_short(g, &m, tq, c) ;
-  }
-  smtp_data_flush(&d) ;
-  if (d.err & ~SMTP_DATA_ERR_SINK)
+  smtp_data_init(&m->d, g->txsize, CONF_LIM(&g->lim, hops), m->buf, sizeof m->buf, &sink, m) ;
+  if (raw) smtp_data_raw(&m->d) ;
+  smtp_data_put(&m->d, hdr, received(g, hdr)) ;
+  return 0 ;
+}
+
+void smtp_msg_finish (struct smtp_conn *g, struct smtp_msg *m)
+{
+  char reply[SMTPD_REPLY_LINE] ;
+  unsigned tq = (unsigned)CONF_LIM(&g->lim, timeout_queue) ;
+  smtp_data_flush(&m->d) ;
+  if (m->d.err & ~SMTP_DATA_ERR_SINK)
   {
     char const *reason ;
-    char const *r = refusal(d.err, &reason) ;
-    smtp_child_abort(&m.ch, tq) ;
+    char const *r = smtp_msg_refusal(m->d.err, &reason) ;
+    smtp_child_abort(&m->ch, tq) ;
     smtp_conn_refuse(g, reason, r) ;
   }
   else
   {
     g->env[g->envlen] = 0 ;   /* the envelope's final NUL */
-    if (smtp_child_finish(&m.ch, g->env, g->envlen + 1, tq, g->qid, reply) == 250)
+    if (smtp_child_finish(&m->ch, g->env, g->envlen + 1, tq, g->qid, reply) == 250)
     {
       smtp_conn_accepted(g) ;
       smtp_conn_reply(g, reply) ;
@@ -294,4 +317,16 @@ void smtp_msg_data (struct smtp_conn *g)
     else smtp_conn_refuse(g, "queue", reply) ;
   }
   g->qid[0] = 0 ;
+}
+
+void smtp_msg_data (struct smtp_conn *g)
+{
+  static struct smtp_msg m ;
+  struct cut const *c ;
+  if (smtp_msg_start(g, &m, 0) == -1) return ;
+  smtp_conn_reply(g, "354 End data with <CR><LF>.<CR><LF>") ;
+  smtp_guard_data_begin(&g->guard) ;
+  c = client_read(g, &m.d, 0) ;
+  if (c) cut_short(g, &m, (unsigned)CONF_LIM(&g->lim, timeout_queue), c) ;
+  smtp_msg_finish(g, &m) ;
 }

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <skalibs/uint64.h>
 #include "smtpd/smtp_addr.h"
+#include "smtpd/smtp_bdat.h"
 #include "smtpd/smtp_cmd.h"
+#include "smtpd/smtp_dsnenv.h"
 #include "smtpd/smtp_conn.h"
 #include "smtpd/smtp_msg.h"
 #include "smtpd/smtp_rcpt.h"
@@ -29,7 +31,8 @@ static char const *const stages[] =
   [SMTP_V_QUIT] = "quit",
   [SMTP_V_VRFY] = "vrfy",
   [SMTP_V_HELP] = "help",
-  [SMTP_V_STARTTLS] = "starttls"
+  [SMTP_V_STARTTLS] = "starttls",
+  [SMTP_V_BDAT] = "bdat"
 } ;
 
 /* A refused command: too many in a row and the client is not an MTA. */
@@ -125,6 +128,9 @@ static void env_domain_norm (struct smtp_conn *g, size_t dlen)
 
 static void txn_reset (struct smtp_conn *g)
 {
+  g->smtputf8 = 0 ;
+  g->dsnlen = 0 ;
+  smtp_bdat_close(g, 0) ;   /* RFC 3030 3: RSET (MAIL, EHLO) drops the chunks so far */
   g->inmail = 0 ;
   g->nrcpt = 0 ;
   g->envlen = 0 ;
@@ -180,6 +186,9 @@ static void helo (struct smtp_conn *g, struct span arg, int ehlo)
   smtp_conn_reply(g, " hello") ;
   smtp_conn_reply(g, "250-PIPELINING") ;
   smtp_conn_reply(g, "250-8BITMIME") ;
+  smtp_conn_reply(g, "250-CHUNKING") ;
+  smtp_conn_reply(g, "250-SMTPUTF8") ;
+  smtp_conn_reply(g, "250-DSN") ;
   if (CONF_LIM(&g->lim, size) == CONF_UNLIMITED) smtp_conn_reply(g, "250-SIZE") ;
   else
   {
@@ -214,6 +223,7 @@ static int sender_domain_ok (struct smtp_conn *g, struct span d)
 
 static void mail (struct smtp_conn *g, struct span arg)
 {
+  char abuf[SMTPD_PATH_MAX] ;
   struct smtp_path p ;
   struct smtp_addr a ;
   enum smtp_perr pe ;
@@ -234,7 +244,7 @@ static void mail (struct smtp_conn *g, struct span arg)
     smtp_conn_refuse(g, "too-many-messages", "421 4.7.0 too many messages, reconnect") ;
     smtp_conn_end(g, "too-many-messages", 0) ;
   }
-  pe = smtp_cmd_path(arg, "FROM:", 1, &p) ;
+  pe = smtp_cmd_path(arg, "FROM:", SMTP_PARAMS_MAIL, &p) ;
   if (pe == SMTP_P_PARAM)
   {
     badline(g, "parameter", "555 5.5.4 unsupported MAIL parameter") ;
@@ -247,7 +257,12 @@ static void mail (struct smtp_conn *g, struct span arg)
   }
   g->addrkind = 'F' ;
   g->addr = p.path ;
-  r = smtp_addr_parse(p.path, SMTP_ADDR_SENDER, &a) ;
+  r = smtp_addr_parse(p.path, SMTP_ADDR_SENDER | (p.smtputf8 ? SMTP_ADDR_UTF8 : 0), &a) ;
+  if (r == SMTP_ADDR_NEEDUTF8)
+  {
+    bad(g, "smtputf8", "553 5.6.7 non-ASCII address without SMTPUTF8") ;   /* RFC 6531 3.5 */
+    return ;
+  }
   if (r != SMTP_ADDR_OK && r != SMTP_ADDR_NULL)
   {
     bad(g, "syntax", "501 5.1.7 bad sender address syntax") ;
@@ -261,6 +276,13 @@ static void mail (struct smtp_conn *g, struct span arg)
   }
   txn_reset(g) ;
   if (p.has_size) g->declared = p.size ;
+  g->smtputf8 = p.smtputf8 ;
+  if (smtp_dsnenv_mail(g, &p) == -1)
+  {
+    smtp_conn_refuse(g, "memory", "421 4.3.0 out of memory") ;
+    smtp_conn_end(g, SMTPD_END_ERROR, 111) ;
+  }
+  smtp_addr_ascii(&a, abuf) ;
   env_add(g, 'F', a.mailbox.p, a.mailbox.len) ;
   g->inmail = 1 ;
   g->nmail++ ;
@@ -269,6 +291,7 @@ static void mail (struct smtp_conn *g, struct span arg)
 
 static void rcpt (struct smtp_conn *g, struct span arg)
 {
+  char abuf[SMTPD_PATH_MAX] ;
   struct smtp_path p ;
   struct smtp_addr a ;
   struct span val ;
@@ -281,15 +304,25 @@ static void rcpt (struct smtp_conn *g, struct span arg)
     bad(g, "sequence", "503 5.5.1 need MAIL before RCPT") ;
     return ;
   }
+  if (g->bdat)
+  {
+    bad(g, "sequence", "503 5.5.1 no RCPT after BDAT") ;
+    return ;
+  }
   if (g->nrcpt >= CONF_LIM(&g->lim, recipients))
   {
     smtp_conn_refuse(g, "too-many-recipients", "452 4.5.3 Too many recipients") ;
     return ;
   }
-  pe = smtp_cmd_path(arg, "TO:", 0, &p) ;
+  pe = smtp_cmd_path(arg, "TO:", SMTP_PARAMS_RCPT, &p) ;
   if (pe == SMTP_P_PARAM)
   {
     badline(g, "parameter", "555 5.5.4 unsupported RCPT parameter") ;
+    return ;
+  }
+  if (pe == SMTP_P_SYNTAX && p.path.len)   /* the path parsed, a parameter did not */
+  {
+    badline(g, "syntax", "501 5.5.4 bad RCPT parameter (RFC 3461 NOTIFY= ORCPT=)") ;
     return ;
   }
   if (pe == SMTP_P_GARBAGE)
@@ -306,7 +339,12 @@ static void rcpt (struct smtp_conn *g, struct span arg)
   }
   g->addrkind = 'T' ;
   g->addr = p.path ;
-  r = smtp_addr_parse(p.path, 0, &a) ;
+  r = smtp_addr_parse(p.path, g->smtputf8 ? SMTP_ADDR_UTF8 : 0, &a) ;
+  if (r == SMTP_ADDR_NEEDUTF8)
+  {
+    bad(g, "smtputf8", "553 5.6.7 non-ASCII address without SMTPUTF8") ;   /* RFC 6531 3.5 */
+    return ;
+  }
   if (r == SMTP_ADDR_RELAY)
   {
     bad(g, "relay", "550 5.7.1 relaying denied") ;
@@ -317,6 +355,7 @@ static void rcpt (struct smtp_conn *g, struct span arg)
     bad(g, "syntax", "501 5.1.3 bad recipient address syntax") ;
     return ;
   }
+  smtp_addr_ascii(&a, abuf) ;   /* a U-label domain matches its A-label form */
   if (!conf_domain_find(&g->conf, a.domain.p, a.domain.len, &val))
   {
     bad(g, "relay", "550 5.7.1 relaying denied") ;
@@ -333,6 +372,15 @@ static void rcpt (struct smtp_conn *g, struct span arg)
     bad(g, why, no) ;
     return ;
   }
+  switch (smtp_dsnenv_rcpt(g, &p, g->nrcpt))
+  {
+    case 1 :
+      smtp_conn_refuse(g, "too-many-recipients", "452 4.5.3 too many DSN parameters in this transaction, send the rest in another") ;
+      return ;
+    case -1 :
+      smtp_conn_refuse(g, "memory", "421 4.3.0 out of memory") ;
+      smtp_conn_end(g, SMTPD_END_ERROR, 111) ;
+  }
   env_add(g, 'T', a.mailbox.p, a.mailbox.len) ;
   env_domain_norm(g, a.domain.len) ;
   g->nrcpt++ ;
@@ -344,6 +392,12 @@ static void data (struct smtp_conn *g, struct span arg)
   if (!g->inmail)
   {
     bad(g, "sequence", "503 5.5.1 need MAIL before DATA") ;
+    return ;
+  }
+  if (g->bdat)
+  {
+    /* RFC 3030 2: DATA and BDAT cannot be mixed in one transaction */
+    bad(g, "sequence", "503 5.5.1 no DATA after BDAT") ;
     return ;
   }
   if (!g->nrcpt)
@@ -359,6 +413,22 @@ static void data (struct smtp_conn *g, struct span arg)
   g->errors = 0 ;
   smtp_msg_data(g) ;
   txn_reset(g) ;
+}
+
+/* BDAT (smtp_bdat.c): its flags say whether the transaction is over
+   and whether the command counts as a refused one. */
+static void bdat (struct smtp_conn *g, struct span arg)
+{
+  int r = smtp_bdat(g, arg) ;
+  if (r & SMTP_BDAT_END) txn_reset(g) ;
+  if (!(r & SMTP_BDAT_ERROR))
+  {
+    g->errors = 0 ;
+    return ;
+  }
+  if (++g->errors < CONF_LIM(&g->lim, errors)) return ;
+  smtp_conn_refuse(g, "too-many-errors", "421 4.7.0 too many errors, closing connection") ;
+  smtp_conn_end(g, "too-many-errors", 0) ;
 }
 
 /* One command line: g->line, len bytes. */
@@ -387,6 +457,9 @@ static void dispatch (struct smtp_conn *g, size_t len)
     case SMTP_V_DATA :
       data(g, arg) ;
       break ;
+    case SMTP_V_BDAT :
+      bdat(g, arg) ;
+      break ;
     case SMTP_V_RSET :
       txn_reset(g) ;
       idle(g, "250 2.0.0 Ok") ;
@@ -398,10 +471,11 @@ static void dispatch (struct smtp_conn *g, size_t len)
       idle(g, "252 2.1.5 cannot VRFY, but will accept the message and try to deliver it") ;
       break ;
     case SMTP_V_HELP :
-      idle(g, "214 2.0.0 commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP") ;
+      idle(g, "214 2.0.0 commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP") ;
       break ;
     case SMTP_V_QUIT :
       smtp_conn_reply(g, "221 2.0.0 closing connection") ;
+      smtp_bdat_close(g, SMTPD_END_QUIT) ;
       smtp_conn_end(g, SMTPD_END_QUIT, 0) ;
     case SMTP_V_STARTTLS :
       if (smtp_tls_start(g, arg)) tls_reset(g) ;
@@ -463,10 +537,15 @@ void smtp_session_run (struct smtp_conn *g)
       continue ;
     }
     /* a reset is the client going away too */
-    if (!r || errno == ECONNRESET) smtp_conn_end(g, SMTPD_END_EOF, 0) ;
+    if (!r || errno == ECONNRESET)
+    {
+      smtp_bdat_close(g, SMTPD_END_EOF) ;   /* between chunks: no message */
+      smtp_conn_end(g, SMTPD_END_EOF, 0) ;
+    }
     if (errno != ETIMEDOUT) smtp_conn_end(g, SMTPD_END_ERROR, 0) ;
     deadline(g) ;
     smtp_conn_refuse(g, "timeout", "421 4.4.2 timeout, closing connection") ;
+    smtp_bdat_close(g, SMTPD_END_TIMEOUT) ;
     smtp_conn_end(g, SMTPD_END_TIMEOUT, 0) ;
   }
 }

@@ -57,7 +57,7 @@ mapfile -t r <<<"$out"
 is "${r[0]}" "220 relay.test ESMTP mxhold" "greeting"
 is "${r[1]}" "250 2.0.0 Ok" "NOOP before HELO"
 like "${r[2]}" "^503 5\.5\.1 " "MAIL before HELO: 503 5.5.1"
-is "${r[3]}" "250-relay.test hello | 250-PIPELINING | 250-8BITMIME | 250-SIZE 20971520 | 250 ENHANCEDSTATUSCODES" "EHLO advertises PIPELINING SIZE 8BITMIME ENHANCEDSTATUSCODES"
+is "${r[3]}" "250-relay.test hello | 250-PIPELINING | 250-8BITMIME | 250-CHUNKING | 250-SMTPUTF8 | 250-DSN | 250-SIZE 20971520 | 250 ENHANCEDSTATUSCODES" "EHLO advertises PIPELINING 8BITMIME CHUNKING SMTPUTF8 DSN SIZE ENHANCEDSTATUSCODES"
 is "${r[4]}" "250 relay.test" "HELO"
 like "${r[5]}" "^501 5\.5\.4 " "HELO without a name: 501"
 like "${r[6]}" "^503 5\.5\.1 " "RCPT before MAIL: 503"
@@ -93,7 +93,7 @@ S MAIL FROM:<a b@c>\r\n
 R
 S MAIL FROM:a@b.example\r\n
 R
-S MAIL FROM:<a@b.example> SMTPUTF8\r\n
+S MAIL FROM:<a@b.example> XFOO=1\r\n
 R
 S MAIL FROM:<a@b.example> SIZE=x\r\n
 R
@@ -103,7 +103,7 @@ S RCPT TO:<a..b@example.com>\r\n
 R
 S RCPT TO:<>\r\n
 R
-S RCPT TO:<a@example.com> NOTIFY=NEVER\r\n
+S RCPT TO:<a@example.com> XFOO=1\r\n
 R
 S QUIT\r\n
 R

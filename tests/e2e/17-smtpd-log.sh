@@ -54,7 +54,7 @@ S MAIL FROM:<a b@c>\r\n
 R
 S MAIL FROM:a@b.example\r\n
 R
-S MAIL FROM:<a@b.example> SMTPUTF8\r\n
+S MAIL FROM:<a@b.example> XFOO=1\r\n
 R
 S MAIL FROM:<a@b.example> SIZE=5001\r\n
 R
@@ -76,7 +76,7 @@ S RCPT TO:<u@example.com>junk\r\n
 R
 S RCPT TO:<a..b@example.com>\r\n
 R
-S RCPT TO:<u@example.com> NOTIFY=NEVER\r\n
+S RCPT TO:<u@example.com> XFOO=1\r\n
 R
 S RCPT TO:<u@example.com>\r\n
 R
@@ -133,7 +133,7 @@ refused unknown-command command "client=127.0.0.1 $H from=- command=\"FOO bar\" 
 refused not-implemented starttls "client=127.0.0.1 $H from=- reply=\"502 5.5.1 STARTTLS not available\""
 refused syntax mail "client=127.0.0.1 $H from=\"a b@c\" reply=\"501 5.1.7 bad sender address syntax\""
 is "$(line 'command="MAIL FROM:a@b.example"')" "$P refused stage=mail client=127.0.0.1 $H from=- command=\"MAIL FROM:a@b.example\" reply=\"501 5.1.7 bad sender address syntax\" reason=syntax" "refused: MAIL without brackets, the line logged"
-refused parameter mail "client=127.0.0.1 $H from=- command=\"MAIL FROM:<a@b.example> SMTPUTF8\" reply=\"555 5.5.4 unsupported MAIL parameter\""
+refused parameter mail "client=127.0.0.1 $H from=- command=\"MAIL FROM:<a@b.example> XFOO=1\" reply=\"555 5.5.4 unsupported MAIL parameter\""
 refused size mail "client=127.0.0.1 $H from=a@b.example reply=\"552 5.3.4 message size exceeds fixed limit\""
 refused sequence rcpt "client=127.0.0.1 $H from=- reply=\"503 5.5.1 need MAIL before RCPT\""
 refused sequence data "client=127.0.0.1 $H from=- reply=\"503 5.5.1 need MAIL before DATA\""
@@ -143,7 +143,7 @@ refused relay rcpt "client=127.0.0.1 $H from=\"\" to=x@victim.example reply=\"55
 check "refused: percent hack, reason=relay" grep -qF " to=u%v@example.com reply=\"550 5.7.1 relaying denied\" reason=relay" "$LOG"
 check "refused: garbage after >, the line logged" grep -qF " to=u@example.com command=\"RCPT TO:<u@example.com>junk\" reply=\"550 5.7.1 relaying denied\" reason=relay" "$LOG"
 refused syntax rcpt "client=127.0.0.1 $H from=\"\" to=a..b@example.com reply=\"501 5.1.3 bad recipient address syntax\""
-refused parameter rcpt "client=127.0.0.1 $H from=\"\" command=\"RCPT TO:<u@example.com> NOTIFY=NEVER\" reply=\"555 5.5.4 unsupported RCPT parameter\""
+refused parameter rcpt "client=127.0.0.1 $H from=\"\" command=\"RCPT TO:<u@example.com> XFOO=1\" reply=\"555 5.5.4 unsupported RCPT parameter\""
 refused too-many-recipients rcpt "client=127.0.0.1 $H from=\"\" reply=\"452 4.5.3 Too many recipients\""
 refused syntax data "client=127.0.0.1 $H from=\"\" command=\"DATA now\" reply=\"501 5.5.4 DATA takes no argument\""
 refused line-too-long command "client=127.0.0.1 $H from=\"\" reply=\"500 5.5.2 line too long\""

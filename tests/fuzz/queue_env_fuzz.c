@@ -1,5 +1,6 @@
 /* queue_env_fuzz.c: the envelope-header parser on any bytes (a message
-   file a crash or a bad disk cut short). Checks the parser's promises. */
+   file a crash or a bad disk cut short), its DSN lines, and the check of
+   $MXHOLD_DSN. Checks the parser's promises. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,18 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
       n++ ;
     }
     if (n != e.nto) abort() ;
+    for (size_t r = 0 ; r < n + 1 ; r++)   /* DSN lines: spans inside the header */
+    {
+      struct span nt ;
+      struct span oc ;
+      if (queue_env_dsn(buf, &e, r, &nt, &oc) && (nt.p < buf || oc.p + oc.len > buf + e.hdrlen || !nt.len || !oc.len)) abort() ;
+    }
     if (queue_env_parse(buf, e.hdrlen, &e) != 1) abort() ;   /* the header alone parses */
+  }
+  if (queue_dsn_valid(buf, size))   /* what mxhold-queue lets into a header: no LF-less line, no control byte */
+  {
+    if (size && buf[size - 1] != '\n') abort() ;
+    for (size_t k = 0 ; k < size ; k++) if (buf[k] != '\n' && ((unsigned char)buf[k] < 32 || (unsigned char)buf[k] > 126)) abort() ;
   }
   free(buf) ;
   return 0 ;

@@ -84,6 +84,22 @@ static void test_env (void)
   CHECK(!bad, "every cut header is incomplete (0)") ;
   CHECK(queue_env_parse(S("mxhold 2\nfrom a\n\n"), &e) == -1 && errno == EPROTO, "other version -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 1\nfrom \n\n"), &e) == -1, "no recipient -> -1") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived 1\nfrom \nto a@b\n\n"), &e) == 1 && !e.smtputf8, "no smtputf8 line: not marked") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived 1\nsmtputf8 1\nfrom j\xc3\xb6rg@b\nto a@b\n\n"), &e) == 1 && e.smtputf8, "smtputf8 1: marked") ;
+  CHECK(queue_env_parse(S("mxhold 1\narrived 1\nsmtputf8 0\nfrom \nto a@b\n\n"), &e) == 1 && !e.smtputf8, "smtputf8 0: not marked") ;
+  {
+    static char const d[] = "mxhold 1\narrived 1\nret FULL\nenvid X+2B\ndsn 1 NEVER -\ndsn 0 SUCCESS,FAILURE rfc822;a+40b\nfrom \nto a@b\nto c@d\n\n" ;
+    struct span nt ;
+    struct span oc ;
+    CHECK(queue_env_parse(d, sizeof d - 1, &e) == 1 && e.ret.len == 4 && e.envid.len == 4, "ret and envid parsed") ;
+    CHECK(queue_env_dsn(d, &e, 0, &nt, &oc) && nt.len == 15 && oc.len == 12, "dsn line of recipient 0") ;
+    CHECK(queue_env_dsn(d, &e, 1, &nt, &oc) && nt.len == 5 && oc.len == 1, "dsn line of recipient 1") ;
+    CHECK(!queue_env_dsn(d, &e, 2, &nt, &oc), "no dsn line for recipient 2") ;
+    CHECK(queue_dsn_valid(S("ret HDRS\nenvid a\ndsn 3 FAILURE -\n")), "valid DSN lines") ;
+    CHECK(!queue_dsn_valid(S("ret ALL\n")) && !queue_dsn_valid(S("dsn x FAILURE -\n")) && !queue_dsn_valid(S("dsn 1 FAILURE\n")), "bad ret, index, missing field") ;
+    CHECK(!queue_dsn_valid(S("from evil\n")) && !queue_dsn_valid(S("dsn 1 A b\nto x@y\n")) && !queue_dsn_valid(S("envid a")), "other keys, no final LF refused") ;
+    CHECK(!queue_dsn_valid(S("envid a\x01\n")) && !queue_dsn_valid(S("dsn 1 A b c\n")), "control byte, an extra field") ;
+  }
   CHECK(queue_env_parse(S("mxhold 1\narrived 1\nto a@b\n\n"), &e) == -1, "no from -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived x\nfrom \nto a@b\n\n"), &e) == -1, "bad arrived -> -1") ;
   CHECK(queue_env_parse(S("mxhold 1\narrived 99999999999999999999\nfrom \nto a@b\n\n"), &e) == -1, "arrived overflow -> -1") ;

@@ -33,6 +33,16 @@ int main (void)
   r = parse("250-relay hello\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 STARTTLS\r\n", 62, &code, &t, &x) ;
   CHECK(r == 62 && code == 250, "multiline EHLO") ;
   CHECK(x.pipelining && x.starttls && x.size && x.sizemax == 1000, "EHLO keywords") ;
+  CHECK(!x.chunking, "no CHUNKING unless offered") ;
+  memset(&x, 0, sizeof x) ;
+  r = parse("250-relay\r\n250-chunking\r\n250 CHUNKINGX\r\n", 40, &code, &t, &x) ;
+  CHECK(r == 40 && x.chunking, "CHUNKING, any case") ;
+  memset(&x, 0, sizeof x) ;
+  r = parse("250-relay\r\n250 CHUNKINGX\r\n", 26, &code, &t, &x) ;
+  CHECK(r == 26 && !x.chunking, "CHUNKINGX is not CHUNKING") ;
+  memset(&x, 0, sizeof x) ;
+  r = parse("250-relay\r\n250 SMTPUTF8\r\n", 25, &code, &t, &x) ;
+  CHECK(r == 25 && x.smtputf8 && !x.chunking, "SMTPUTF8") ;
   memset(&x, 0, sizeof x) ;
   r = parse("250-x\r\n250 size\r\n", 17, &code, &t, &x) ;
   CHECK(r == 17 && x.size && !x.sizemax, "SIZE without a number, lower case") ;

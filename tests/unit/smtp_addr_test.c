@@ -11,6 +11,7 @@ static void t (char const *s, size_t n, unsigned flags, enum smtp_ares want, cha
   CHECK(got == want, what) ;
   if (got != want) printf("# got %d want %d\n", got, want) ;
 }
+#define S(lit) (struct span){ lit, sizeof(lit) - 1 }
 #define R(lit, want, what) t(lit, sizeof(lit) - 1, 0, want, what)
 #define M(lit, want, what) t(lit, sizeof(lit) - 1, SMTP_ADDR_SENDER, want, what)
 
@@ -93,5 +94,28 @@ int main (void)
   k("localhost.example.org", SMTP_DOM_FQDN, "domkind: localhost as a first label") ;
   k("intranet", SMTP_DOM_SHORT, "domkind: one label") ;
   k("intranet.", SMTP_DOM_SHORT, "domkind: one label, trailing dot") ;
+
+  /* SMTPUTF8 (RFC 6531) */
+#define U(lit, want, what) t(lit, sizeof(lit) - 1, SMTP_ADDR_UTF8, want, what)
+  R("m\xc3\xbcller@example.com", SMTP_ADDR_NEEDUTF8, "UTF-8 without SMTPUTF8: NEEDUTF8 (553 5.6.7)") ;
+  M("j\xc3\xb6rg@example.com", SMTP_ADDR_NEEDUTF8, "UTF-8 sender without SMTPUTF8") ;
+  R("\xc0\xaf@example.com", SMTP_ADDR_SYNTAX, "malformed UTF-8 without SMTPUTF8: syntax") ;
+  U("m\xc3\xbcller@example.com", SMTP_ADDR_OK, "UTF-8 local part with SMTPUTF8") ;
+  U("\"m\xc3\xbc ller\"@example.com", SMTP_ADDR_SYNTAX, "a space in a quoted UTF-8 local part") ;
+  U("\"m\xc3\xbcller\"@example.com", SMTP_ADDR_OK, "quoted UTF-8 local part") ;
+  U("\xed\xa0\x80@example.com", SMTP_ADDR_SYNTAX, "surrogate") ;
+  U("\xf4\x90\x80\x80@example.com", SMTP_ADDR_SYNTAX, "above U+10FFFF") ;
+  U("u@b\xc3\xbc" "cher.example!x", SMTP_ADDR_SYNTAX, "garbage after a U-label domain") ;
+  U("u%x@b\xc3\xbc" "cher.example", SMTP_ADDR_RELAY, "percent hack with a U-label domain") ;
+  U("u@b\xc3\xbc-.example", SMTP_ADDR_OK, "a U-label ending in '-' is fine once encoded (xn--b--...)") ;
+  {
+    char ab[SMTPD_PATH_MAX] ;
+    char const in[] = "u@B\xc3\xbc" "cher.Example." ;
+    CHECK(smtp_addr_parse((struct span){ in, sizeof in - 1 }, SMTP_ADDR_UTF8, &a) == SMTP_ADDR_OK
+      && a.host.len == 21 && !memcmp(a.host.p, "xn--bcher-kva.Example", 21), "U-label domain: host is its A-label form, trailing dot dropped") ;
+    smtp_addr_ascii(&a, ab) ;
+    CHECK(a.mailbox.len == 23 && !memcmp(a.mailbox.p, "u@xn--bcher-kva.Example", 23) && a.domain.len == 21, "smtp_addr_ascii rewrites the mailbox") ;
+    CHECK(smtp_addr_parse(S("u@example.com"), SMTP_ADDR_UTF8, &a) == SMTP_ADDR_OK && a.host.p == a.domain.p, "ASCII domain: host is the domain") ;
+  }
   return check_done() ;
 }

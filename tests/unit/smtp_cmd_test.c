@@ -48,11 +48,42 @@ int main (void)
   CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=1x"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SIZE not a number") ;
   CHECK(smtp_cmd_path(L("FROM:<a@b> SIZE=1 SIZE=2"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SIZE twice") ;
   CHECK(smtp_cmd_path(L("FROM:<a@b> BODY=BINARYMIME"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "BODY=BINARYMIME refused") ;
-  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8"), "FROM:", 1, &p) == SMTP_P_PARAM, "unknown parameter: 555") ;
-  CHECK(smtp_cmd_path(L("FROM:<a@b> RET=FULL"), "FROM:", 1, &p) == SMTP_P_PARAM, "RET= not supported: 555") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> AUTH=<>"), "FROM:", 1, &p) == SMTP_P_PARAM, "unknown parameter: 555") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8"), "FROM:", 1, &p) == SMTP_P_OK && p.smtputf8, "SMTPUTF8 (RFC 6531)") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> smtputf8 BODY=8BITMIME"), "FROM:", 1, &p) == SMTP_P_OK && p.smtputf8 && p.body == SMTP_BODY_8BITMIME, "smtputf8 any case, with BODY") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8=1"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SMTPUTF8 takes no value") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> SMTPUTF8 SMTPUTF8"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "SMTPUTF8 twice") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b> SMTPUTF8"), "TO:", 0, &p) == SMTP_P_PARAM, "no SMTPUTF8 on RCPT") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> RET=FULL ENVID=x+2B"), "FROM:", 1, &p) == SMTP_P_OK && p.ret == 'F' && p.envid.len == 4, "RET= and ENVID= (RFC 3461)") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> ENVID=a=b"), "FROM:", 1, &p) == SMTP_P_SYNTAX, "ENVID with '=': syntax") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b> NOTIFY=NEVER ORCPT=rfc822;a@b"), "TO:", SMTP_PARAMS_RCPT, &p) == SMTP_P_OK && p.notify && p.orcpt.len == 10, "NOTIFY= and ORCPT= on RCPT") ;
+  CHECK(smtp_cmd_path(L("TO:<a@b> SIZE=1"), "TO:", SMTP_PARAMS_RCPT, &p) == SMTP_P_PARAM, "SIZE on RCPT: 555") ;
+  CHECK(smtp_cmd_path(L("FROM:<a@b> NOTIFY=NEVER"), "FROM:", 1, &p) == SMTP_P_PARAM, "NOTIFY on MAIL: 555") ;
   CHECK(smtp_cmd_path(L("TO:<a@b> NOTIFY=NEVER"), "TO:", 0, &p) == SMTP_P_PARAM, "RCPT takes no parameters") ;
   CHECK(smtp_cmd_path(L("TO:<a@b>x"), "TO:", 0, &p) == SMTP_P_GARBAGE, "garbage glued after >") ;
   CHECK(smtp_cmd_path(L("TO:<a@b>   "), "TO:", 0, &p) == SMTP_P_OK, "trailing spaces fine") ;
   CHECK(smtp_cmd_path(L("TO:<a\0b@c>"), "TO:", 0, &p) == SMTP_P_OK && p.path.len == 5, "NUL in path kept in the span (address parser refuses it)") ;
+
+  {
+    uint64_t c = 7 ;
+    int last = 7 ;
+    char d20[] = "18446744073709551615" ;
+    CHECK(smtp_cmd_parse(L("BDAT 10 LAST"), &a) == SMTP_V_BDAT && argis(a, "10 LAST"), "BDAT verb") ;
+    CHECK(smtp_cmd_bdat(L("10"), &c, &last) == 0 && c == 10 && !last, "BDAT 10") ;
+    CHECK(smtp_cmd_bdat(L("0 LAST"), &c, &last) == 0 && c == 0 && last, "BDAT 0 LAST") ;
+    CHECK(smtp_cmd_bdat(L("5   last"), &c, &last) == 0 && c == 5 && last, "LAST any case, spaces between") ;
+    CHECK(smtp_cmd_bdat(L("007"), &c, &last) == 0 && c == 7, "leading zeros") ;
+    CHECK(smtp_cmd_bdat(S(d20, 20), &c, &last) == 0 && c == UINT64_MAX, "20 digits, UINT64_MAX") ;
+    CHECK(smtp_cmd_bdat(L("18446744073709551616"), &c, &last) == -1, "UINT64_MAX + 1") ;
+    CHECK(smtp_cmd_bdat(L("000000000000000000001"), &c, &last) == -1, "21 digits") ;
+    CHECK(smtp_cmd_bdat(L(""), &c, &last) == -1, "no count") ;
+    CHECK(smtp_cmd_bdat(L("LAST"), &c, &last) == -1, "LAST without a count") ;
+    CHECK(smtp_cmd_bdat(L("-1"), &c, &last) == -1, "a sign") ;
+    CHECK(smtp_cmd_bdat(L("+1"), &c, &last) == -1, "a plus") ;
+    CHECK(smtp_cmd_bdat(L("0x10"), &c, &last) == -1, "hex") ;
+    CHECK(smtp_cmd_bdat(L("10 LASTX"), &c, &last) == -1, "LASTX") ;
+    CHECK(smtp_cmd_bdat(L("10 LAST LAST"), &c, &last) == -1, "two words") ;
+    CHECK(smtp_cmd_bdat(L("1\0 LAST"), &c, &last) == -1, "NUL in the count") ;
+  }
   return check_done() ;
 }

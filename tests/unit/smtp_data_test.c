@@ -62,6 +62,40 @@ static void t (char const *in, size_t n, char const *want, size_t wn, unsigned w
 }
 #define T(in, want, werr, what) t(in, sizeof(in) - 1, want, sizeof(want) - 1, werr, 1000000, what)
 
+/* BDAT: in fed raw as chunks of every size; the stored text must be want. */
+static void traw (char const *in, size_t n, char const *want, size_t wn, unsigned werr, uint64_t max, char const *what)
+{
+  size_t chunk ;
+  for (chunk = 1 ; chunk <= n + 1 ; chunk++)
+  {
+    struct smtp_data d ;
+    char buf[7] ;
+    size_t pos = 0 ;
+    int done = 0 ;
+    int okk ;
+    gotlen = 0 ;
+    smtp_data_init(&d, max, 100, buf, sizeof buf, &sink, 0) ;
+    smtp_data_raw(&d) ;
+    while (pos < n)
+    {
+      size_t k = n - pos < chunk ? n - pos : chunk ;
+      size_t used = smtp_data_feed(&d, in + pos, k, &done) ;
+      if (used != k || done) break ;
+      pos += k ;
+    }
+    smtp_data_end(&d) ;
+    smtp_data_flush(&d) ;
+    okk = pos == n && !done && d.err == werr && d.bytes == n && (werr || (gotlen == wn && !memcmp(got, want, wn) && d.size == wn)) ;
+    if (!okk)
+    {
+      CHECK(0, what) ;
+      printf("# chunk %zu: pos %zu done %d err %u out %zu '%.*s'\n", chunk, pos, done, d.err, gotlen, (int)gotlen, got) ;
+      return ;
+    }
+  }
+  CHECK(1, what) ;
+}
+
 int main (void)
 {
   static char big[2100] ;
@@ -109,5 +143,14 @@ int main (void)
   CHECK(done && !err, "hops below limit") ;
   run("no end\r\n", 8, 8, 1000, 3, &err, &bytes, &done) ;
   CHECK(!done, "no terminator, not done") ;
+  traw("a\r\n.\r\nb\r\n", 9, "a\r\n.\r\nb\r\n", 9, 0, 1000, "raw: CRLF.CRLF is content, not an end") ;
+  traw("..x\r\n", 5, "..x\r\n", 5, 0, 1000, "raw: no dot-unstuffing") ;
+  traw("a\nb\rc\r\n", 7, "a\r\nb\r\nc\r\n", 9, 0, 1000, "raw: bare LF and bare CR repaired") ;
+  traw("no end", 6, "no end\r\n", 8, 0, 1000, "raw: a last line without CRLF is ended") ;
+  traw("cr\r", 3, "cr\r\n", 4, 0, 1000, "raw: a last bare CR becomes CRLF") ;
+  traw("", 0, "", 0, 0, 1000, "raw: empty message") ;
+  traw("a\0b\r\n", 5, "", 0, SMTP_DATA_ERR_NUL, 1000, "raw: NUL refused") ;
+  traw("0123456789\r\n", 12, "0123456789\r\n", 12, 0, 12, "raw: size limit inclusive") ;
+  traw("0123456789\r\n", 12, "", 0, SMTP_DATA_ERR_SIZE, 11, "raw: size limit + 1") ;
   return check_done() ;
 }
