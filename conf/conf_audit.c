@@ -56,7 +56,7 @@ void conf_audit_cdb (struct conf_audit *a, char const *dir)
   struct stat st ;
   if (conf_path(path, dir, CONF_CDB) == -1 || stat(path, &st) == -1) return ;
   if (!(st.st_mode & S_IROTH)) say(a, 1, path, "not readable by others: the relay's users cannot read it (mode 0644)") ;
-  /* STARTTLS's private key (smtpd/smtp_tls.c reads tls/key.pem) */
+  /* STARTTLS's private key (mxhold-tls reads tls/key.pem; smtpd only stats it) */
   if (conf_path(path, dir, "tls/key.pem") == -1 || stat(path, &st) == -1) return ;
   if (st.st_mode & (S_IROTH | S_IWOTH)) say(a, 1, path, "the TLS key is open to others: only mxhold-tls may read it (root:mxtls, 0640)") ;
   else if (st.st_mode & S_IWGRP) say(a, 1, path, "the TLS key is writable by its group (0640)") ;

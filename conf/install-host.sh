@@ -21,16 +21,24 @@
 #   tls       PREFIX/bin/mxhold-tls setgid TLS_GROUP (mxtls, mode 2755), and
 #             CONF/tls/key.pem, if there, root:TLS_GROUP 0640 (cert.pem 0644):
 #             only mxhold-tls reads the key, not smtpd or the others.
+#             And CONF/tls/server, the socket of the mxhold-tls server
+#             (TLS_RUN/socket), written only when CONF/tls is there (the
+#             operator's: a tls/ folder turns STARTTLS on, so install-host
+#             never makes one) and has no tls/server yet; with no tls/ run
+#             me again once cert.pem and key.pem are in it.
 #   rcpt      the recipient cache directory (config's rcptcache, default
 #             /var/lib/mxhold/rcpt), SMTPD_USER:QUEUE_USER 2770, its files
 #             made by SMTPD_USER 0660: both users write it.
-#   logs      LOGDIR/smtpd and LOGDIR/deliver (/var/log/mxhold), LOG_USER's,
-#             mode 0750.
-#   services  SERVICE/smtpd and SERVICE/deliver (/var/lib/mxhold/service),
-#             each with log/, from PREFIX/share/mxhold/service, the
-#             placeholders filled in; an existing run script is kept.
-#             SERVICE is a scan directory: `s6-svscan SERVICE`, or link the
-#             two into yours.
+#   logs      LOGDIR/smtpd, LOGDIR/deliver and LOGDIR/tls (/var/log/mxhold),
+#             LOG_USER's, mode 0750.
+#   services  SERVICE/smtpd, SERVICE/deliver and SERVICE/tls (the mxhold-tls
+#             server, as SMTPD_USER) in /var/lib/mxhold/service, each with
+#             log/, from PREFIX/share/mxhold/service, the placeholders
+#             filled in; an existing run script is kept. tls's run makes
+#             the socket's folder TLS_RUN (/run/mxhold-tls, emptied at boot)
+#             at each start, SMTPD_USER's, mode 0700: only smtpd's user
+#             connects. SERVICE is a scan directory: `s6-svscan SERVICE`, or
+#             link the three into yours.
 #
 # Then it runs `mxhold-conf check` (which also checks the owners and modes
 # above) and says what is left to do.
@@ -40,6 +48,7 @@
 #   LOGDIR=/var/log/mxhold  SERVICE=/var/lib/mxhold/service
 #   ADDR=0  PORT=25  DNSCACHEIP=127.0.0.1  ME=$(hostname -f)
 #   SMTPD_USER=mxsmtpd  QUEUE_USER=mxqueue  LOG_USER=mxlog  TLS_GROUP=mxtls
+#   TLS_RUN=/run/mxhold-tls
 #   DESTDIR: everything is made under it (paths inside the files stay
 #   without it), for packaging and tests; users are still made system-wide.
 set -eu
@@ -56,6 +65,7 @@ SMTPD_USER=${SMTPD_USER:-mxsmtpd}
 QUEUE_USER=${QUEUE_USER:-mxqueue}
 LOG_USER=${LOG_USER:-mxlog}
 TLS_GROUP=${TLS_GROUP:-mxtls}
+TLS_RUN=${TLS_RUN:-/run/mxhold-tls}
 D=${DESTDIR:-}
 BIN=$PREFIX/bin
 SHARE=$D$PREFIX/share/mxhold
@@ -66,7 +76,7 @@ die () { echo "install-host: fatal: $*" >&2; exit 100; }
 [ "$(id -u)" = 0 ] || die "run me as root (I make users and set owners)"
 [ -x "$D$BIN/mxhold-queue" ] && [ -d "$SHARE/example" ] && [ -d "$SHARE/service" ] ||
   die "no installed mxhold in $D$PREFIX: run make install PREFIX=$PREFIX first"
-for v in "$CONF" "$QUEUE" "$LOGDIR" "$SERVICE" "$PREFIX"; do
+for v in "$CONF" "$QUEUE" "$LOGDIR" "$SERVICE" "$PREFIX" "$TLS_RUN"; do
   case $v in /*) ;; *) die "$v: not an absolute path" ;; esac
 done
 
@@ -115,8 +125,16 @@ if [ -d "$D$CONF/tls" ]; then
   [ ! -e "$D$CONF/tls/cert.pem" ] || { chown root:root "$D$CONF/tls/cert.pem"; chmod 0644 "$D$CONF/tls/cert.pem"; }
   [ ! -e "$D$CONF/tls/key.pem" ] || { chown "root:$TLS_GROUP" "$D$CONF/tls/key.pem"; chmod 0640 "$D$CONF/tls/key.pem"; }
   say "$D$CONF/tls: key.pem root:$TLS_GROUP 0640, cert.pem 0644"
+  if [ -e "$D$CONF/tls/server" ]; then
+    say "$D$CONF/tls/server: exists, kept"
+  else
+    printf '%s\n' "$TLS_RUN/socket" >"$D$CONF/tls/server.tmp"
+    chmod 0644 "$D$CONF/tls/server.tmp"
+    mv "$D$CONF/tls/server.tmp" "$D$CONF/tls/server"
+    say "$D$CONF/tls/server: $TLS_RUN/socket (STARTTLS through the tls service)"
+  fi
 else
-  say "$D$CONF/tls: none; STARTTLS is offered once cert.pem and key.pem are there (run me again for their modes)"
+  say "$D$CONF/tls: none; STARTTLS is offered once cert.pem and key.pem are there (run me again for their modes and tls/server)"
 fi
 
 if [ ! -d "$D$QUEUE" ]; then
@@ -152,7 +170,7 @@ if [ -z "$D" ] && [ ! -e "$RCPT/data.mdb" ]; then
 fi
 say "$D$RCPT: recipient cache, $SMTPD_USER:$QUEUE_USER 2770"
 
-for s in smtpd deliver; do
+for s in smtpd deliver tls; do
   mkdir -p "$D$LOGDIR/$s"
   chown "$LOG_USER:$LOG_USER" "$D$LOGDIR/$s"
   chmod 0750 "$D$LOGDIR/$s"
@@ -162,18 +180,18 @@ fill () {
   sed -e "s|@CONF@|$CONF|g" -e "s|@BIN@|$BIN|g" -e "s|@ADDR@|$ADDR|g" \
     -e "s|@PORT@|$PORT|g" -e "s|@DNSCACHEIP@|$DNSCACHEIP|g" -e "s|@LOGDIR@|$LOGDIR|g" \
     -e "s|@SMTPD_USER@|$SMTPD_USER|g" -e "s|@QUEUE_USER@|$QUEUE_USER|g" \
-    -e "s|@LOG_USER@|$LOG_USER|g" "$1" >"$2.tmp"
+    -e "s|@LOG_USER@|$LOG_USER|g" -e "s|@TLS_RUN@|$TLS_RUN|g" "$1" >"$2.tmp"
   chmod 0755 "$2.tmp"
   mv "$2.tmp" "$2"
 }
-for s in smtpd deliver; do
+for s in smtpd deliver tls; do
   for r in run log/run; do
     dst=$D$SERVICE/$s/$r
     mkdir -p "$(dirname "$dst")"
     if [ -e "$dst" ]; then say "$dst: exists, kept"; else fill "$SHARE/service/$s/$r" "$dst"; fi
   done
 done
-say "$D$SERVICE: smtpd and deliver, each with log/ (s6-svscan $SERVICE, or link them into your scan directory)"
+say "$D$SERVICE: smtpd, deliver and tls, each with log/ (s6-svscan $SERVICE, or link them into your scan directory)"
 
 if [ -n "$D" ]; then
   say "DESTDIR set: run mxhold-conf check on the host itself"

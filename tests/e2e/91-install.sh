@@ -27,7 +27,7 @@ qmode=755 tmode=755
   done
   for p in $progs; do [ -z "$(manual $p)" ] || echo "644 usr/share/man/man8/mxhold-$p.8"; done
   for f in aliases clients domains limits me proxies queue redis spf; do echo "644 usr/share/mxhold/example/$f"; done
-  for s in smtpd deliver metrics; do echo "755 usr/share/mxhold/service/$s/run"; echo "755 usr/share/mxhold/service/$s/log/run"; done
+  for s in smtpd deliver tls metrics; do echo "755 usr/share/mxhold/service/$s/run"; echo "755 usr/share/mxhold/service/$s/log/run"; done
   echo "755 usr/share/mxhold/install-host.sh"
   for f in README.md design.md log.md; do echo "644 usr/share/doc/mxhold/$f"; done
 } | sort >"$T/want"
@@ -46,6 +46,7 @@ like "$(cat "$D/usr/share/mxhold/service/smtpd/run")" 'DNSCACHEIP=@DNSCACHEIP@' 
 like "$(cat "$D/usr/share/mxhold/service/smtpd/run")" 'PATH=@BIN@:\$PATH' "smtpd template: PATH (smtpd finds mxhold-tls there)"
 like "$(cat "$D/usr/share/mxhold/service/deliver/run")" 'exec s6-setuidgid @QUEUE_USER@ ' "deliver template: s6-setuidgid"
 like "$(cat "$D/usr/share/mxhold/service/deliver/run")" 'DNSCACHEIP=@DNSCACHEIP@' "deliver template: DNSCACHEIP"
+like "$(cat "$D/usr/share/mxhold/service/tls/run")" 'exec s6-setuidgid @SMTPD_USER@ @BIN@/mxhold-tls -d @TLS_RUN@/socket -u ' "tls template: the server as the SMTP user"
 
 # Every page renders at 80 columns: the NAME line with the program's own
 # summary, every section of its manual, and no troff error (tables are
@@ -110,7 +111,7 @@ is "$(find "$D/var/spool/mxhold/mess" -mindepth 1 -type d | wc -l)" 64 "64 bucke
 is "$(stat -c %U "$D/var/spool/mxhold/trigger")" mxqueue "the trigger fifodir: mxqueue's"
 is "$(st var/spool/mxhold/ratelimit.state)" "mxsmtpd:mxsmtpd 600" "ratelimit.state: the SMTP user's, 0600"
 is "$(st var/lib/mxhold/rcpt)" "mxsmtpd:mxqueue 2770" "the recipient cache directory: the SMTP user's, the queue user's group, setgid"
-for s in smtpd deliver; do
+for s in smtpd deliver tls; do
   is "$(st var/log/mxhold/$s)" "mxlog:mxlog 750" "log dir $s: the log user's"
   for r in run log/run; do is "$(st var/lib/mxhold/service/$s/$r)" "root:root 755" "service $s/$r: root's, 0755"; done
 done
@@ -122,10 +123,15 @@ like "$(cat "$sv/smtpd/run")" 'DNSCACHEIP=127.0.0.1' "smtpd: DNSCACHEIP"
 like "$(cat "$sv/smtpd/run")" '/usr/bin/mxhold-ratelimit /usr/bin/mxhold-smtpd /usr/bin/mxhold-spfcheck /usr/bin/mxhold-queue' "smtpd: the chain, installed paths"
 like "$(cat "$sv/deliver/run")" 'exec s6-setuidgid mxqueue /usr/bin/mxhold-deliver' "deliver: as the queue user"
 like "$(cat "$sv/smtpd/log/run")" 'exec s6-setuidgid mxlog s6-log .* /var/log/mxhold/smtpd' "smtpd log: s6-log as the log user"
+like "$(cat "$sv/tls/run")" 'exec s6-setuidgid mxsmtpd /usr/bin/mxhold-tls -d /run/mxhold-tls/socket -u "\$uid" /etc/mxhold' "tls: the server as the SMTP user, its socket in /run/mxhold-tls"
+like "$(cat "$sv/tls/run")" 'chown mxsmtpd:mxsmtpd /run/mxhold-tls && chmod 0700 /run/mxhold-tls' "tls: the socket's folder the SMTP user's alone (0700)"
+like "$(cat "$sv/tls/log/run")" 'exec s6-setuidgid mxlog s6-log .* /var/log/mxhold/tls' "tls log: s6-log as the log user"
+[ ! -e "$D/run" ]; is "$?" 0 "install-host makes nothing in /run (the tls run script does, at each start)"
 like "$(cat "$sv/smtpd/run")" '# On a real relay|a real relay listens on' "smtpd run: its comments survive"
 for f in "$sv"/*/run "$sv"/*/log/run; do check "sh -n ${f#"$D"}" sh -n "$f"; done
 
 like "$(cat "$T/ih1.out")" "etc/mxhold/tls: none; STARTTLS is offered once" "no tls/: install-host says how STARTTLS comes"
+[ ! -e "$D/etc/mxhold/tls" ]; is "$?" 0 "and makes no tls/ (it would turn STARTTLS on)"
 # A second run keeps the config, the queue's messages and edited scripts,
 # and gives a TLS key put there its owner and mode.
 mkdir "$D/etc/mxhold/tls"; echo cert >"$D/etc/mxhold/tls/cert.pem"; echo key >"$D/etc/mxhold/tls/key.pem"
@@ -140,6 +146,12 @@ like "$(cat "$T/ih2.out")" "etc/mxhold: exists, kept" "and says it kept the conf
 like "$(cat "$T/ih2.out")" "user mxqueue: exists" "and made no user twice"
 is "$(st etc/mxhold/tls/key.pem)" "root:mxtls 640" "tls/key.pem: root's, group mxtls (mxhold-tls alone reads it)"
 is "$(st etc/mxhold/tls/cert.pem)" "root:root 644" "tls/cert.pem: 0644"
+is "$(cat "$D/etc/mxhold/tls/server")" /run/mxhold-tls/socket "tls/ there: tls/server names the tls service's socket"
+is "$(st etc/mxhold/tls/server)" "root:root 644" "tls/server: root's, 0644"
+echo /srv/other/socket >"$D/etc/mxhold/tls/server"
+DESTDIR=$D PREFIX=/usr sh "$D/usr/share/mxhold/install-host.sh" >"$T/ih3.out" 2>&1
+is "$(cat "$D/etc/mxhold/tls/server")" /srv/other/socket "a third run keeps the operator's tls/server"
+like "$(cat "$T/ih3.out")" "tls/server: exists, kept" "and says so"
 # make install again (an upgrade) keeps mxhold-queue setuid
 make -s -C "$TOP" B="$B" install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
 is "$(st usr/bin/mxhold-queue)" "mxqueue:mxqueue 4711" "make install over it keeps mxhold-queue setuid"

@@ -20,7 +20,7 @@ Q=$T/spool
 C=$T/etc/mxhold
 _relay_cleanup () {
   if [ -n "${SVSCAN_PID:-}" ]; then
-    s6-svc -dx "$SV/smtpd" "$SV/deliver" 2>/dev/null
+    s6-svc -dx "$SV/smtpd" "$SV/deliver" "$SV/tls" 2>/dev/null
     s6-svscanctl -t "$SV" 2>/dev/null
     wait_until 10 eval '! kill -0 $SVSCAN_PID 2>/dev/null'
   fi
@@ -55,7 +55,7 @@ echo "$Q" >"$C/queue"
 echo relay.test >"$C/me"
 echo "$T/rcpt" >"$C/rcptcache"
 PREFIX=$T/usr CONF=$C QUEUE=$Q LOGDIR=$T/log SERVICE=$SV ADDR=127.0.0.1 PORT=$PORT \
-  DNSCACHEIP=$DNS ME=relay.test sh "$T/usr/share/mxhold/install-host.sh" >"$T/ih.out" 2>&1; rc=$?
+  TLS_RUN=$T/run-tls DNSCACHEIP=$DNS ME=relay.test sh "$T/usr/share/mxhold/install-host.sh" >"$T/ih.out" 2>&1; rc=$?
 is "$rc" 0 "install-host with every path under \$T" || diag "$(cat "$T/ih.out")"
 like "$(cat "$T/ih.out")" "mxhold-conf check: clean" "install-host ends with a clean mxhold-conf check"
 # the customer domain, routed to the sink (the admin's edit)
@@ -136,7 +136,7 @@ mkdir -p "$C/tls"
 cp "$T/pki/chain.pem" "$C/tls/cert.pem"
 cp "$T/pki/server.key" "$C/tls/key.pem"
 PREFIX=$T/usr CONF=$C QUEUE=$Q LOGDIR=$T/log SERVICE=$SV ADDR=127.0.0.1 PORT=$PORT \
-  DNSCACHEIP=$DNS ME=relay.test sh "$T/usr/share/mxhold/install-host.sh" >"$T/ih2.out" 2>&1 || nok "install-host again"
+  TLS_RUN=$T/run-tls DNSCACHEIP=$DNS ME=relay.test sh "$T/usr/share/mxhold/install-host.sh" >"$T/ih2.out" 2>&1 || nok "install-host again"
 is "$(stat -c '%U:%G %a' "$C/tls/key.pem")" "root:mxtls 640" "the TLS key: root's, group mxtls, 0640"
 ! s6-setuidgid mxsmtpd cat "$C/tls/key.pem" >/dev/null 2>&1; is "$?" 0 "the SMTP user (smtpd) cannot read the TLS key"
 ! s6-setuidgid mxqueue cat "$C/tls/key.pem" >/dev/null 2>&1; is "$?" 0 "the queue user cannot read it either"
@@ -145,6 +145,26 @@ swaks --server "127.0.0.1:$PORT" --tls --from you@sender.example --to postmaster
 is "$rc" 0 "swaks --tls: STARTTLS and the message accepted" || diag "$(tail -5 "$T/swaks-tls.out")"
 check "the downstream got the TLS message" wait_until 15 grep -q 'over tls' -r "$T/mbox"
 like "$(grep -h 'tls=' "$T/log/smtpd/current" | tail -1)" 'tls=TLSv1\.[23]/' "smtpd logged the TLS protocol and cipher"
+# The mxhold-tls server (SERVICE/tls): install-host named its socket in
+# tls/server once tls/ was there; smtpd hands STARTTLS to it.
+is "$(cat "$C/tls/server")" "$T/run-tls/socket" "install-host wrote tls/server: the tls service's socket"
+is "$(user_of "$(s6-svstat -p "$SV/tls")")" mxsmtpd "the mxhold-tls server runs as mxsmtpd"
+is "$(user_of "$(s6-svstat -p "$SV/tls/log")")" mxlog "its s6-log runs as mxlog"
+check "the server loaded the pair put there after its start" wait_until 10 grep -q ' tls-loaded ' "$T/log/tls/current"
+is "$(stat -c %U "$T/log/tls/current")" mxlog "its log file is mxlog's"
+is "$(stat -c '%U %a' "$T/run-tls")" "mxsmtpd 700" "the socket's folder: mxsmtpd's alone, 0700"
+! s6-setuidgid mxqueue ls "$T/run-tls" >/dev/null 2>&1; is "$?" 0 "another user cannot reach the socket"
+like "$(grep -h ' starttls ' "$T/log/smtpd/current" | tail -1)" 'via=server' "STARTTLS went through the server (via=server)"
+unlike "$(cat "$T/log/smtpd/current")" 'tls-fallback' "no fallback while the server is up"
+s6-svc -d "$SV/tls"
+wait_until 10 eval '[ "$(s6-svstat -o up "$SV/tls")" = false ]' || nok "the tls service did not stop"
+swaks --server "127.0.0.1:$PORT" --tls --from you@sender.example --to postmaster@example.com \
+  --h-Subject "tls server down" --silent 2 >"$T/swaks-tls2.out" 2>&1; rc=$?
+is "$rc" 0 "the tls service down: swaks --tls still goes through" || diag "$(tail -5 "$T/swaks-tls2.out")"
+check "the downstream got it" wait_until 15 grep -q 'tls server down' -r "$T/mbox"
+like "$(grep -h ' starttls ' "$T/log/smtpd/current" | tail -1)" 'via=spawn' "smtpd spawned mxhold-tls (via=spawn)"
+like "$(grep -h 'tls-fallback' "$T/log/smtpd/current" | tail -1)" ": warning: tls-fallback .*$T/run-tls/socket" "and logged the fallback as a warning, with the socket"
+s6-svc -u "$SV/tls"
 
 # The logs: TAI64N stamps that s6-tai64nlocal turns into local time.
 like "$(head -1 "$T/log/smtpd/current")" '^@4[0-9a-f]{23} mxhold-' "smtpd's log lines start with a TAI64N stamp"
