@@ -202,7 +202,7 @@ TLS_GROUP ?= mxtls
 install: all man
 	install -d -m 755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 $(DOC_DIR) \
 	  $(SHARE_DIR)/example $(SHARE_DIR)/service/smtpd/log $(SHARE_DIR)/service/deliver/log \
-	  $(SHARE_DIR)/service/tls/log
+	  $(SHARE_DIR)/service/tls/log $(SHARE_DIR)/service/metrics/log
 	for f in $(BINS); do install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
 	if [ "$$(id -u)" = 0 ] && getent passwd $(QUEUE_USER) >/dev/null; then \
 	  chown $(QUEUE_USER):$(QUEUE_USER) $(DESTDIR)$(PREFIX)/bin/mxhold-queue && \
@@ -212,7 +212,7 @@ install: all man
 	  chmod 2755 $(DESTDIR)$(PREFIX)/bin/mxhold-tls; fi
 	for f in $(MAN_PAGES); do install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man8/; done
 	for f in conf/example/*; do install -m 644 $$f $(SHARE_DIR)/example/; done
-	for s in smtpd deliver tls; do \
+	for s in smtpd deliver tls metrics; do \
 	  install -m 755 conf/service/$$s/run $(SHARE_DIR)/service/$$s/run && \
 	  install -m 755 conf/service/$$s/log/run $(SHARE_DIR)/service/$$s/log/run || exit 1; done
 	install -m 755 conf/install-host.sh $(SHARE_DIR)/install-host.sh

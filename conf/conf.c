@@ -165,12 +165,12 @@ static int build (char const *dir, enum build_then then, char const *ip, char co
 static void put_key (struct span k)
 {
   if (k.len == 8 || k.len == 20)
-    if (k.p[0] == 'c' && k.p[1] == ':' && (k.p[2] == '4' || k.p[2] == '6'))
+    if ((k.p[0] == 'c' || k.p[0] == 'p') && k.p[1] == ':' && (k.p[2] == '4' || k.p[2] == '6'))
     {
       char txt[INET6_ADDRSTRLEN] ;
       if (inet_ntop(k.p[2] == '4' ? AF_INET : AF_INET6, k.p + 4, txt, sizeof txt))
       {
-        buffer_puts(buffer_1, "c:") ;
+        buffer_put(buffer_1, k.p, 2) ;
         buffer_puts(buffer_1, txt) ;
         buffer_puts(buffer_1, "/") ;
         put_ulong((unsigned char)k.p[3]) ;
@@ -182,7 +182,7 @@ static void put_key (struct span k)
 
 static void put_val (struct span k, struct span v)
 {
-  if (k.len == 7 && !memcmp(k.p, "c:lens", 6))
+  if (k.len == 7 && (!memcmp(k.p, "c:lens", 6) || !memcmp(k.p, "p:lens", 6)))
     for (size_t i = 0 ; i < v.len ; i++)
     {
       if (i) buffer_puts(buffer_1, ",") ;

@@ -13,6 +13,8 @@
      spf       RESULT ACTION                         fail reject
      rcptcache path of the recipient cache          /var/lib/mxhold/rcpt
      recipients/DOMAIN  local parts (recipients=list)  alice
+     proxies   ADDR[/LEN]                            10.0.0.0/29
+     redis     IP:PORT | [IPv6]:PORT | /socket/path  127.0.0.1:6379
 
    `mxhold-conf compile DIR` checks them all and writes DIR/config.cdb
    atomically (tmp file, fsync, rename). Programs read only config.cdb, so a
@@ -34,6 +36,10 @@
      "r:" LOCAL "@" DOMAIN -> ""                       recipients=list: a listed local
                                                         part, both lower case; LOCAL "*"
                                                         is the domain's catch-all
+     "p:" FAM LEN ADDR    -> ""                        a trusted PROXY-protocol peer (proxies)
+     "p:lens4", "p:lens6" -> as "c:lens4", for proxies
+     "redis"              -> the redis file's one word (its presence turns
+                             shared rate limits on)
 */
 #ifndef MXHOLD_CONF_H
 #define MXHOLD_CONF_H
@@ -201,6 +207,21 @@ int conf_spf_action (struct conf const *c, char const *result, struct span *acti
 #define CONF_SPF_N 7
 char const *conf_spf_result (unsigned int i) ;
 char const *conf_spf_default (unsigned int i) ;
+
+/* Is ip (text) one of the trusted PROXY-protocol peers of the proxies
+   file (longest-prefix match as for clients)? 1 yes, 0 no. */
+int conf_proxy_trusted (struct conf const *c, char const *ip) ;
+
+/* A redis address: "IP:PORT", "[IPv6]:PORT" or an absolute socket path
+   (no DNS: a name would cost a lookup per connection). */
+#define CONF_REDIS_PATH_MAX 107   /* sun_path is 108 bytes, NUL included */
+struct conf_redis_addr {
+  int fam ;                       /* 4, 6, or 0 for a socket path */
+  char host[CONF_REDIS_PATH_MAX + 1] ;  /* the address text or the path, NUL-terminated */
+  unsigned int port ;
+} ;
+/* Parses s[len]. 1, or 0 if it is none of the three forms. */
+int conf_redis_parse (char const *s, size_t len, struct conf_redis_addr *a) ;
 
 /* Recipient validation (conf/conf.md, domains: recipients=). */
 enum conf_rcpt_policy { CONF_RCPT_ANY, CONF_RCPT_LIST, CONF_RCPT_VERIFY, CONF_RCPT_LEARN } ;

@@ -10,7 +10,7 @@
 
 #define VAL_MAX (2 * CONF_LINE_MAX_BYTES)  /* canonical values may grow: "20M" -> "20971520" */
 
-static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf", "aliases", "rcptcache" } ;
+static char const *const file_names[CONF_F_N] = { "me", "queue", "domains", "limits", "clients", "spf", "aliases", "rcptcache", "proxies", "redis" } ;
 static char const *const spf_actions[] = { "accept", "mark", "reject", "defer", 0 } ;
 
 char const *conf_build_filename (enum conf_file f)
@@ -361,6 +361,46 @@ static int line_client (struct line const *l)
   return r == -1 ? -1 : 0 ;
 }
 
+/* proxies: one trusted PROXY-protocol peer a line, ADDR[/LEN], as a key
+   "p:" FAM LEN ADDR (the clients key shape) with an empty value. */
+static int line_proxy (struct line const *l)
+{
+  char key[4 + 16] ;
+  char const *why ;
+  unsigned long first ;
+  unsigned int bits ;
+  size_t klen ;
+  int fam ;
+  int r ;
+  if (l->n != 1) return fail(l->b, l->file, l->no, "want exactly one address or prefix on the line", 0) ;
+  why = conf_value_client(l->w[0], key, &klen, &fam, &bits) ;
+  if (why) return fail(l->b, l->file, l->no, why, &l->w[0]) ;
+  key[0] = 'p' ;
+  r = add_unique(l->b, key, klen, "", 0, l->no, &first) ;
+  if (r == 0) return report_dup(l, "proxy prefix", first) ;
+  if (r == 1)
+  {
+    if (fam == 4) l->b->plens4[bits] = 1 ;
+    else l->b->plens6[bits] = 1 ;
+  }
+  return r == -1 ? -1 : 0 ;
+}
+
+/* redis: one line, HOST:PORT (HOST an IPv4 address or [IPv6]) or an
+   absolute socket path; stored as "redis" for mxhold-ratelimit. */
+static int line_redis (struct line const *l)
+{
+  struct conf_redis_addr a ;
+  unsigned long first ;
+  int r ;
+  if (l->n != 1) return fail(l->b, l->file, l->no, "want exactly one word on the line", 0) ;
+  if (!conf_redis_parse(l->w[0].p, l->w[0].len, &a))
+    return fail(l->b, l->file, l->no, "bad redis address (want IP:PORT, [IPv6]:PORT or /socket/path)", &l->w[0]) ;
+  r = add_unique(l->b, "redis", 5, l->w[0].p, l->w[0].len, l->no, &first) ;
+  if (r == 0) return fail(l->b, l->file, l->no, "only one line allowed", 0) ;
+  return r == -1 ? -1 : 0 ;
+}
+
 static int line_limit (struct line const *l)
 {
   int i = conf_limit_index(l->w[0].p, l->w[0].len) ;
@@ -451,6 +491,10 @@ static int line_of (struct line const *l, enum conf_file f)
       return line_spf(l) ;
     case CONF_F_ALIASES :
       return line_alias(l) ;
+    case CONF_F_PROXIES :
+      return line_proxy(l) ;
+    case CONF_F_REDIS :
+      return line_redis(l) ;
     case CONF_F_RCPTCACHE :
       return line_rcptcache(l) ;
     case CONF_F_RCPTS :
@@ -582,6 +626,7 @@ int conf_build_finish (struct conf_build *b)
   }
   if (b->aliaseslen && conf_cdbw_add(&b->w, "aliases", 7, b->aliases, b->aliaseslen) == -1) return -1 ;
   if (add_lens(b, "c:lens4", b->lens4, 32) == -1 || add_lens(b, "c:lens6", b->lens6, 128) == -1) return -1 ;
+  if (add_lens(b, "p:lens4", b->plens4, 32) == -1 || add_lens(b, "p:lens6", b->plens6, 128) == -1) return -1 ;
   return conf_cdbw_finish(&b->w) ;
 }
 

@@ -14,7 +14,7 @@
 
 /* CONF_F_RCPTS is not one file: it is the syntax of each recipients/DOMAIN
    (conf_rcpt.c), read for the domains that say recipients=list. */
-enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_ALIASES, CONF_F_RCPTCACHE, CONF_F_N, CONF_F_RCPTS } ;
+enum conf_file { CONF_F_ME, CONF_F_QUEUE, CONF_F_DOMAINS, CONF_F_LIMITS, CONF_F_CLIENTS, CONF_F_SPF, CONF_F_ALIASES, CONF_F_RCPTCACHE, CONF_F_PROXIES, CONF_F_REDIS, CONF_F_N, CONF_F_RCPTS } ;
 #define CONF_RCPT_DIR "recipients"   /* the folder of the recipients=list files */
 /* The aliases file's entries, joined by spaces, in one cdb value. */
 #define CONF_ALIASES_MAX_BYTES 4096
@@ -51,6 +51,8 @@ struct conf_build {
   unsigned long spfline[CONF_SPF_N] ;
   unsigned char lens4[33] ;
   unsigned char lens6[129] ;
+  unsigned char plens4[33] ;        /* the same for proxies */
+  unsigned char plens6[129] ;
   unsigned long ndomains ;
   unsigned long nclients ;
   char aliases[CONF_ALIASES_MAX_BYTES] ;  /* the "aliases" value being built */

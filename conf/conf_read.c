@@ -258,10 +258,13 @@ int conf_ip_parse (char const *s, size_t len, unsigned char out[16])
 
 static unsigned char const v4mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff } ;
 
-int conf_client_find (struct conf const *c, char const *ip, struct span *val)
+/* The longest prefix among keys PFX ":" FAM LEN ADDR that holds ip (the
+   clients and proxies tables share this shape). */
+static int prefix_find (struct conf const *c, char pfx, char const *ip, struct span *val)
 {
   unsigned char a[16] ;
   struct span lens ;
+  char lenkey[7] = { pfx, ':', 'l', 'e', 'n', 's', '4' } ;
   int fam ;
   size_t i ;
   if (!ip) return 0 ;
@@ -272,13 +275,14 @@ int conf_client_find (struct conf const *c, char const *ip, struct span *val)
     memmove(a, a + 12, 4) ;
     fam = 4 ;
   }
-  if (!conf_get(c, fam == 4 ? "c:lens4" : "c:lens6", 7, &lens)) return 0 ;
+  if (fam == 6) lenkey[6] = '6' ;
+  if (!conf_get(c, lenkey, 7, &lens)) return 0 ;
   for (i = 0 ; i < lens.len ; i++)
   {
     unsigned int bits = (unsigned char)lens.p[i] ;
     unsigned int alen = fam == 4 ? 4 : 16 ;
     unsigned int b ;
-    char key[4 + 16] = { 'c', ':', fam == 4 ? '4' : '6', (char)bits } ;
+    char key[4 + 16] = { pfx, ':', fam == 4 ? '4' : '6', (char)bits } ;
     if (bits > alen * 8) continue ;
     for (b = 0 ; b < alen ; b++)
     {
@@ -289,6 +293,17 @@ int conf_client_find (struct conf const *c, char const *ip, struct span *val)
     if (conf_get(c, key, 4 + alen, val)) return 1 ;
   }
   return 0 ;
+}
+
+int conf_client_find (struct conf const *c, char const *ip, struct span *val)
+{
+  return prefix_find(c, 'c', ip, val) ;
+}
+
+int conf_proxy_trusted (struct conf const *c, char const *ip)
+{
+  struct span v ;
+  return prefix_find(c, 'p', ip, &v) ;
 }
 
 void conf_limits_get (struct conf const *c, char const *ip, struct conf_limits *l, int *trusted)

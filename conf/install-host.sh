@@ -16,7 +16,8 @@
 #   queue     QUEUE (/var/spool/mxhold), owned by QUEUE_USER, made by
 #             `mxhold-queuectl init` run as QUEUE_USER; its rate-limit state
 #             file ratelimit.state and its sessions file ratelimit.slots
-#             owned by SMTPD_USER, mode 0600.
+#             owned by SMTPD_USER, mode 0600; the metrics counters owned
+#             by SMTPD_USER, group QUEUE_USER, 0660.
 #   tls       PREFIX/bin/mxhold-tls setgid TLS_GROUP (mxtls, mode 2755), and
 #             CONF/tls/key.pem, if there, root:TLS_GROUP 0640 (cert.pem 0644):
 #             only mxhold-tls reads the key, not smtpd or the others.
@@ -146,7 +147,11 @@ for f in ratelimit.state ratelimit.slots; do
   [ -e "$D$QUEUE/$f" ] ||
     install -o "$SMTPD_USER" -g "$SMTPD_USER" -m 0600 /dev/null "$D$QUEUE/$f"
 done
-say "$D$QUEUE: queue ready, owned by $QUEUE_USER; ratelimit.state and ratelimit.slots $SMTPD_USER's"
+# the metrics' event counters (lib/counter.h): written by the SMTP user's
+# programs (refusals) and by deliver (outcomes), read by queuectl metrics
+[ -e "$D$QUEUE/counters" ] ||
+  install -o "$SMTPD_USER" -g "$QUEUE_USER" -m 0660 /dev/null "$D$QUEUE/counters"
+say "$D$QUEUE: queue ready, owned by $QUEUE_USER; ratelimit.state and ratelimit.slots $SMTPD_USER's, counters shared with $QUEUE_USER"
 
 # The recipient cache (recipients=verify|learn): an LMDB environment that
 # smtpd and mxhold-rcptcheck (the SMTP user) and deliver's learning (the

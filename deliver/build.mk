@@ -41,7 +41,7 @@ remote_reply_fuzz_SRCS := tests/fuzz/remote_reply_fuzz.c deliver/remote_reply.c 
 PROGS += deliver
 deliver_OBJS := deliver/deliver.o deliver/dlv_sched.o deliver/dlv_disk.o deliver/dlv_outcome.o \
   deliver/dlv_dsn.o deliver/dlv_result.o deliver/dlv_commit.o deliver/dlv_sess.o deliver/dlv_ctl.o \
-  deliver/dlv_learn.o $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o lib/dir_sync.o lib/spawn.o lib/fold.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) \
+  deliver/dlv_learn.o $(DLV_LIBC_OBJS) lib/log.o lib/fnv.o lib/dir_sync.o lib/spawn.o lib/fold.o lib/counter.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) \
   $(RCPT_CACHE_OBJS)
 deliver_LIBS := -ls6 -lskarnet $(RCPT_CACHE_DLIBS)
 deliver_OBJS += lib/cli.o lib/write_all.o

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <skalibs/types.h>
+#include "lib/counter.h"
 #include "lib/log.h"
 #include "deliver/deliver.h"
 
@@ -84,6 +85,27 @@ static int is_reply (char const *text)
   return text[3] == ' ' || !text[3] ;
 }
 
+/* Outcomes per recipient domain, for the metrics (lib/counter.h):
+   mxhold_EVENT_total{domain="..."}; a failure to count is ignored. A DSN
+   (null sender) goes to a domain a stranger chose: all of them count as
+   domain="-dsn", so nobody outside can fill the counter file. */
+static void count_outcome (char const *event, struct span to, struct span from)
+{
+  char metric[32] = "mxhold_" ;
+  char dom[256] ;
+  char name[MX_COUNTER_NAME_MAX + 1] ;
+  char const *at = memrchr(to.p, '@', to.len) ;
+  size_t n = at ? to.len - (size_t)(at + 1 - to.p) : 0 ;
+  if (n >= sizeof dom) n = sizeof dom - 1 ;
+  for (size_t k = 0 ; k < n ; k++) dom[k] = at[1 + k] >= 'A' && at[1 + k] <= 'Z' ? at[1 + k] + 32 : at[1 + k] ;
+  dom[n] = 0 ;
+  if (strlen(event) + 14 > sizeof metric) return ;
+  memcpy(metric + 7, event, strlen(event)) ;
+  memcpy(metric + 7 + strlen(event), "_total", 7) ;
+  if (mx_counter_name(name, sizeof name, metric, "domain", !from.len ? "-dsn" : n ? dom : "-", (char const *)0))
+    mx_counter_add_q(g.q, strlen(g.q), name, 1) ;
+}
+
 /* event is also the status; reason may be NULL. */
 static void log_outcome (uint32_t i, uint32_t r, char const *event, struct span to, struct span from,
   char const *host, char const *reason)
@@ -104,6 +126,7 @@ static void log_outcome (uint32_t i, uint32_t r, char const *event, struct span 
   mx_log_str(&l, "status", event) ;
   if (reason) mx_log_str(&l, "reason", reason) ;
   mx_log_end(&l) ;
+  count_outcome(event, to, from) ;
 }
 
 void dlv_rcpt_result (uint32_t i, uint32_t r, char st, struct span to, struct span from,

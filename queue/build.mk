@@ -25,9 +25,9 @@ endif
 
 PROGS += queuectl
 queuectl_OBJS := queue/queuectl.o queue/queue_ctl.o queue/queue_walk.o queue/queue_out.o queue/queue_list.o queue/queue_show.o \
-  queue/queue_hold.o queue/queue_stats.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) \
+  queue/queue_hold.o queue/queue_stats.o queue/queue_metrics.o $(QUEUE_FMT_OBJS) $(QUEUE_DIR_OBJS) \
   lib/log.o lib/dir_sync.o
-queuectl_OBJS += lib/cli.o lib/write_all.o
+queuectl_OBJS += lib/cli.o lib/write_all.o lib/counter.o
 queuectl_LIBS := -ls6 -lskarnet
 
 UNITS += queue_fmt

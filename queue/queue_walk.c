@@ -63,6 +63,7 @@ static void bad (struct queue_walk *w, char const *path, char const *why, int e)
 {
   struct mx_log l ;
   w->bad++ ;
+  if (w->quiet) return ;
   mx_log_start_bare(&l, "unreadable") ;
   mx_log_str(&l, "path", path) ;
   mx_log_str(&l, "reason", why) ;

@@ -10,7 +10,7 @@
 #include "queue/queue.h"
 #include "queue/queuectl.h"
 
-#define USAGE "mxhold-queuectl [ -c confdir ] [ -q queuedir ] init | list [ -d domain ] [ -s state ] [ -o age ] | show [ -a ] ID | stats | flush [ DOMAIN ] | delete ID | bounce ID | hold ID|DOMAIN | release ID|DOMAIN | sweep"
+#define USAGE "mxhold-queuectl [ -c confdir ] [ -q queuedir ] init | list [ -d domain ] [ -s state ] [ -o age ] | show [ -a ] ID | stats | metrics FILE | flush [ DOMAIN ] | delete ID | bounce ID | hold ID|DOMAIN | release ID|DOMAIN | sweep"
 
 #define QUEUECTL_AGE_MAX_SECS (3650ULL * 86400)   /* list -o: ten years is older than any lifetime */
 
@@ -125,6 +125,7 @@ int main (int argc, char const *const *argv)
   if (!strcmp(cmd, "init") && argc == 1) queue_ctl_init(q) ;
   else if (!strcmp(cmd, "list")) list(q, argc, argv) ;
   else if (!strcmp(cmd, "stats") && argc == 1) queue_stats(q) ;
+  else if (!strcmp(cmd, "metrics") && argc == 2) queue_metrics(q, argv[1]) ;
   else if (!strcmp(cmd, "sweep") && argc == 1) queue_ctl_sweep(q) ;
   else if (!strcmp(cmd, "show") && (argc == 2 || (argc == 3 && !strcmp(argv[1], "-a"))))
   {

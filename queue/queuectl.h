@@ -27,6 +27,7 @@ struct queue_walk {
   uint64_t count ;       /* messages handed to fn */
   uint64_t bad ;         /* files that are not messages */
   int all ;              /* show: the whole message, not only its headers */
+  int quiet ;            /* metrics: files that are not messages counted in bad, not printed */
   void *ctx ;            /* the command's own */
 } ;
 
@@ -34,7 +35,7 @@ struct queue_walk {
    skipped). Every other file there (a name that is no id, an empty,
    cut or malformed file, one that cannot be read) is reported on stdout
    as "unreadable path=P reason=bad-name|empty|cut|malformed|unreadable
-   [error=E]" and counted in w->bad (doc/log.md). */
+   [error=E]" (unless w->quiet) and counted in w->bad (doc/log.md). */
 void queue_walk (struct queue_walk *w, void (*fn)(struct queue_walk *, struct queue_item *)) ;
 /* Message id alone: 1 and fn called, 0 not in the queue. */
 int queue_walk_one (struct queue_walk *w, char const *id, void (*fn)(struct queue_walk *, struct queue_item *)) ;
@@ -69,6 +70,9 @@ void queue_list (char const *q, struct queue_filter const *f) ;
 /* 1 shown, 0 no such message. */
 int queue_show (char const *q, char const *confdir, char const *id, int all) ;
 void queue_stats (char const *q) ;
+/* The queue's gauges and the event counters in the Prometheus text format,
+   written atomically to file (tmp + rename), or to stdout for "-". */
+void queue_metrics (char const *q, char const *file) ;
 
 /* Holds (queue/queue.h, QUEUE_HOLD_DIR): what is a message id or a
    domain into name ("ID" or "@domain", lower case). */

@@ -10,19 +10,24 @@
 #include <skalibs/types.h>
 #include "conf/conf.h"
 #include "lib/cli.h"
+#include "lib/counter.h"
 #include "lib/log.h"
+#include "lib/u64.h"
 #include "ratelimit/ratelimit.h"
 #include "ratelimit/rl_conc.h"
+#include "ratelimit/rl_redis.h"
 
 #define USAGE "mxhold-ratelimit [ -c confdir ] [ -f statefile ] prog... | mxhold-ratelimit [ -c confdir ] [ -f statefile ] -l [ -n count ]"
 #define RL_ME_MAX 255     /* a host name (RFC 1035 2.3.4) */
-#define RL_PATH_MAX 4096
 
 static struct {
   struct conf conf ;
   int haveconf ;
   char me[RL_ME_MAX + 1] ;
   char state[RL_PATH_MAX] ;
+  struct conf_redis_addr redis ;   /* the config's redis file, when redis_on */
+  int redis_on ;
+  unsigned int redis_ms ;
 } g = { .me = "localhost" } ;
 
 /* rl_state's recoveries: a new file is normal (first start, or someone
@@ -36,6 +41,34 @@ static void state_event (char const *event)
 static void usage (void)
 {
   mx_die_kv(100, "usage", "usage", USAGE, (char const *)0) ;
+}
+
+/* The redis file turns shared counting on (rl_redis.h). */
+static void setup_redis (void)
+{
+  struct span s ;
+  char const *ms = getenv(RL_REDIS_MS_ENV) ;
+  uint64_t v ;
+  if (!g.haveconf || !conf_get(&g.conf, "redis", 5, &s)) return ;
+  if (!conf_redis_parse(s.p, s.len, &g.redis))
+  {
+    mx_log_kv(MX_LOG_WARN, "config-unusable", "reason", "bad-redis-address", "detail", "counting on this host alone", (char const *)0) ;
+    return ;
+  }
+  g.redis_on = 1 ;
+  if (ms && mx_u64_scan_all(ms, strlen(ms), 10000, &v) && v) g.redis_ms = (unsigned int)v ;
+}
+
+/* Events for the metrics (lib/counter.h, in the queue): refusals by
+   reason (reason non-NULL), or connections Redis could not count. */
+static void count_event (char const *reason)
+{
+  char name[MX_COUNTER_NAME_MAX + 1] ;
+  struct span q ;
+  if (!g.haveconf || !conf_queue(&g.conf, &q)) return ;
+  if (!reason) mx_counter_add_q(q.p, q.len, "mxhold_redis_fallbacks_total", 1) ;
+  else if (mx_counter_name(name, sizeof name, "mxhold_refusals_total", "program", "ratelimit", "reason", reason, (char const *)0))
+    mx_counter_add_q(q.p, q.len, name, 1) ;
 }
 
 /* Config, "me", the state file's path. Never fatal: without a config the
@@ -113,6 +146,7 @@ static void refuse (char const *ip, struct rl_key const *k, struct rl_limit cons
   mx_log_u64(&lg, "refusals", v->denied_total) ;
   mx_log_bytes(&lg, "reply", reply, n >= 2 ? n - 2 : 0) ;   /* without its CRLF */
   mx_log_end(&lg) ;
+  count_event("rate") ;
   signal(SIGPIPE, SIG_IGN) ;
   rl_refuse(0, 1, g.me, ip, l->connections, l->window, retry) ;
   _exit(0) ;
@@ -137,6 +171,12 @@ static void admit_uncounted (char const *ipkey, char const *ip, char const *reas
   mx_log_end(&l) ;
 }
 
+static void closed (char const *ip, int e)
+{
+  count_event("state-unusable") ;
+  rl_closed(g.me, g.state, ip, e) ;
+}
+
 /* Counts the connection; returns only if it is admitted. */
 static void gate (char const *ip)
 {
@@ -151,18 +191,26 @@ static void gate (char const *ip)
   }
   limit_for(ip, &l) ;
   if (l.unlimited) return ;
+  if (g.redis_on && !l.blocked)
+  {
+    if (rl_redis_gate(&g.redis, g.redis_ms, g.state, &k, rl_clock_now(), &l, &v))
+    {
+      if (!v.admitted) refuse(ip, &k, &l, &v) ;
+      return ;
+    }
+    count_event(0) ;
+  }
   if (!g.state[0])
   {
     admit_uncounted("client", ip, "no-state-file", 0) ;
     return ;
   }
-  if (rl_state_open(&st, g.state) == -1)
-  {
-    admit_uncounted("client", ip, "state-unusable", errno) ;
-    return ;
-  }
+  if (rl_state_open(&st, g.state) == -1) closed(ip, errno) ;
   if (rl_state_take(&st, &k, rl_clock_now(), &l, &v) == -1)
-    admit_uncounted("client", ip, errno == ETIMEDOUT ? "state-locked" : "state-not-updated", errno) ;
+  {
+    if (errno != ETIMEDOUT) closed(ip, errno) ;
+    admit_uncounted("client", ip, "state-locked", errno) ;
+  }
   else if (!v.admitted) refuse(ip, &k, &l, &v) ;
   rl_state_close(&st) ;
 }
@@ -225,6 +273,7 @@ int main (int argc, char const *const *argv)
   argc -= l.ind ;
   argv += l.ind ;
   setup(confdir, statefile) ;
+  setup_redis() ;
   if (list)
   {
     struct rl_state st = { .fd = -1, .warn = &state_event } ;

@@ -7,7 +7,7 @@ SMTPD_PARSE := smtpd/smtp_cmd.o smtpd/smtp_dsn.o smtpd/smtp_addr.o smtpd/smtp_ut
 PROGS += smtpd
 smtpd_OBJS := smtpd/smtpd.o smtpd/smtp_session.o smtpd/smtp_rcpt.o smtpd/smtp_msg.o smtpd/smtp_dsnenv.o smtpd/smtp_bdat.o smtpd/smtp_tls.o smtpd/smtp_conn.o smtpd/smtp_child.o smtpd/smtp_io.o smtpd/smtp_guard.o \
   $(SMTPD_PARSE) $(CONF_OBJS) $(RCPT_CACHE_OBJS) lib/log.o lib/u64.o lib/spawn.o lib/fold.o
-smtpd_OBJS += lib/cli.o lib/write_all.o
+smtpd_OBJS += lib/cli.o lib/write_all.o lib/counter.o lib/fnv.o
 smtpd_LIBS := -l:libskarnet.a   # static: fewer pages mapped per connection (RSS)
 # LMDB (the recipient cache) is libc only: no symbol shared with skalibs
 ifneq ($(SAN),1)

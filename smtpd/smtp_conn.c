@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/counter.h"
 #include "lib/log.h"
 #include "smtpd/smtp_conn.h"
 #include "smtpd/smtp_tls.h"
@@ -37,6 +38,17 @@ static void from (struct mx_log *l, struct smtp_conn *g)
   else mx_log_str(l, "from", "-") ;
 }
 
+/* Refusals by reason, for the metrics (lib/counter.h, in the queue
+   directory). A failure to count is not the client's problem: ignored. */
+static void count_refusal (struct smtp_conn *g, char const *reason)
+{
+  char name[MX_COUNTER_NAME_MAX + 1] ;
+  struct span q ;
+  if (!g->conf.map || !conf_queue(&g->conf, &q)) return ;
+  if (mx_counter_name(name, sizeof name, "mxhold_refusals_total", "program", "smtpd", "reason", reason, (char const *)0))
+    mx_counter_add_q(q.p, q.len, name, 1) ;
+}
+
 void smtp_conn_refuse_errno (struct smtp_conn *g, char const *reason, char const *reply, int e)
 {
   struct mx_log l ;
@@ -58,6 +70,7 @@ void smtp_conn_refuse_errno (struct smtp_conn *g, char const *reason, char const
   g->basis = 0 ;
   if (e) mx_log_errno(&l, e) ;
   mx_log_end(&l) ;
+  count_refusal(g, reason) ;
   g->nrefused++ ;
   smtp_conn_reply(g, reply) ;
 }

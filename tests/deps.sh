@@ -7,7 +7,7 @@
 pkgs="build-essential clang libclang-rt-dev skalibs-dev libs6-dev libowfat-dev libssl-dev
 ucspi-tcp s6 execline swaks postfix python3 python3-aiosmtpd python3-yaml
 python3-dnslib spfquery python3-spf tinydns openssl iproute2 procps time strace
-go-md2man man-db liblmdb-dev musl-tools dpkg-dev"
+go-md2man man-db liblmdb-dev musl-tools dpkg-dev haproxy redis-server redis-tools libhiredis-dev"
 # debsrc_missing: true if no apt source list has a deb-src line
 debsrc_missing () {
   ! grep -Eqs '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources

@@ -6,7 +6,9 @@
 # nothing vendored, nothing edited), into DIR:
 #   DIR/include, DIR/lib          skalibs (libskarnet.a)
 #   DIR/owfat/include, .../lib    libowfat (apart: its header names are generic)
-#   DIR/musl.mk                   MUSL_SKALIBS MUSL_OWFAT := 1 or 0
+#   DIR/include/hiredis, DIR/lib  hiredis (libhiredis.a: mxhold-ratelimit's
+#                                 shared counts on Redis)
+#   DIR/musl.mk                   MUSL_SKALIBS MUSL_OWFAT MUSL_HIREDIS := 1 or 0
 # Not LMDB: its lock file holds process-shared pthread mutexes, laid out
 # differently by musl and glibc, so every program of one cache must use the
 # same libc (smtpd/build.mk). Not s6 (mxhold-queue's ftrigw): Debian's
@@ -52,11 +54,19 @@ build_owfat () {
     && cp ./*.h "$dir/owfat/include/") >>"$log" 2>&1
 }
 
+build_hiredis () {
+  s=$(fetch hiredis) || return 1
+  [ -f "$dir/lib/libhiredis.a" ] && return 0
+  (cd "$s" && make -j"$jobs" CC=musl-gcc static \
+    && mkdir -p "$dir/lib" "$dir/include/hiredis" && cp libhiredis.a "$dir/lib/" \
+    && cp ./*.h "$dir/include/hiredis/") >>"$log" 2>&1
+}
+
 if ! command -v musl-gcc >/dev/null 2>&1; then
   say "no musl-gcc (Debian: musl-tools): the hot programs are built with glibc"
-  for v in MUSL_SKALIBS MUSL_OWFAT; do result $v 0; done
+  for v in MUSL_SKALIBS MUSL_OWFAT MUSL_HIREDIS; do result $v 0; done
 else
-  for l in skalibs owfat; do
+  for l in skalibs owfat hiredis; do
     v=MUSL_$(echo "$l" | tr a-z A-Z)
     if build_$l; then result "$v" 1; say "$l: built"; else result "$v" 0; say "$l: not built (above)"; fi
   done

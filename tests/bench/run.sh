@@ -50,6 +50,10 @@ dlv_n=""
 if [ "$BENCH_N" -lt 5000 ]; then
   : "${BENCH_RL_N:=$(( BENCH_N < 100 ? 100 : BENCH_N ))}" "${BENCH_RL_ROUNDS:=1}" "${BENCH_RL_KEYS:=100000}"
   export BENCH_RL_N BENCH_RL_ROUNDS BENCH_RL_KEYS
+  : "${BENCH_RD_N:=$(( BENCH_N < 100 ? 100 : BENCH_N ))}" "${BENCH_RD_ROUNDS:=1}"
+  export BENCH_RD_N BENCH_RD_ROUNDS
+  : "${BENCH_MT_N:=$(( BENCH_N * 10 ))}"
+  export BENCH_MT_N
   dlv_n=$(( BENCH_N * 20 ))
 fi
 

@@ -52,8 +52,8 @@ is "$(grep -c 'warning: state-reset path=' "$T/rl.$port.log")" 2 "reset with a l
 
 rm -f "$st"; mkdir "$st"
 out=$(rl_hit "$port" 12 127.0.0.7)
-is "$(rl_count "$out" 220)" 12 "state file unusable (a directory): everybody admitted"
-is "$(grep -c "^mxhold-ratelimit: warning: admitted client=127.0.0.7 reason=state-unusable path=$st error=\"Is a directory\"\$" "$T/rl.$port.log")" 12 "with a warning per connection"
+is "$(rl_count "$out" 421)" 12 "state file unusable (a directory): 421 to everybody, no limit dropped (issue 17, item 6)"
+is "$(grep -c "^mxhold-ratelimit: warning: refused client=127.0.0.7 reason=state-unusable path=$st error=\"Is a directory\" reply=" "$T/rl.$port.log")" 1 "with one warning, not one per connection"
 rmdir "$st"
 rl_stop
 

@@ -26,8 +26,8 @@ qmode=755 tmode=755
     echo "$m usr/bin/mxhold-$p"
   done
   for p in $progs; do [ -z "$(manual $p)" ] || echo "644 usr/share/man/man8/mxhold-$p.8"; done
-  for f in aliases clients domains limits me queue spf; do echo "644 usr/share/mxhold/example/$f"; done
-  for s in smtpd deliver tls; do echo "755 usr/share/mxhold/service/$s/run"; echo "755 usr/share/mxhold/service/$s/log/run"; done
+  for f in aliases clients domains limits me proxies queue redis spf; do echo "644 usr/share/mxhold/example/$f"; done
+  for s in smtpd deliver tls metrics; do echo "755 usr/share/mxhold/service/$s/run"; echo "755 usr/share/mxhold/service/$s/log/run"; done
   echo "755 usr/share/mxhold/install-host.sh"
   for f in README.md design.md log.md; do echo "644 usr/share/doc/mxhold/$f"; done
 } | sort >"$T/want"

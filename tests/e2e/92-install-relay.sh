@@ -86,6 +86,11 @@ swaks --server "127.0.0.1:$PORT" --from you@sender.example --to postmaster@examp
   --h-Subject "installed relay" --silent 2 >"$T/swaks.out" 2>&1; rc=$?
 is "$rc" 0 "swaks: the message is accepted" || diag "$(tail -5 "$T/swaks.out")"
 check "the downstream got it" wait_until 15 grep -q 'installed relay' -r "$T/mbox"
+# the metrics' counters, written by both users (install-host's Q/counters)
+swaks --server "127.0.0.1:$PORT" --from you@sender.example --to someone@elsewhere.test --silent 2 >/dev/null 2>&1
+m=$(s6-setuidgid mxqueue "$T/usr/bin/mxhold-queuectl" -c "$C" metrics - 2>&1)
+like "$m" 'mxhold_refusals_total\{program="smtpd",reason="relay"\} 1' "mxsmtpd's smtpd counted its relay refusal"
+like "$m" 'mxhold_delivered_total\{domain="example\.com"\} 1' "mxqueue's deliver counted the delivery"
 check "deliver logged it delivered" wait_until 10 grep -q ' delivered .*to=postmaster@example.com .*status=delivered' "$T/log/deliver/current"
 like "$(grep -h 'spf' "$T/log/smtpd/current" | tail -1)" 'spf=pass' "spfcheck asked the DNS server in DNSCACHEIP (spf=pass)"
 is "$(find "$Q/new" "$Q/mess" -type f | wc -l)" 0 "the queue is empty again"

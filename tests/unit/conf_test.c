@@ -442,8 +442,58 @@ static void test_path (void)
   CHECK(conf_path(buf, "/etc/mxhold", "") == 0 && !strcmp(buf, "/etc/mxhold/"), "conf_path: empty name") ;
 }
 
+/* proxies and redis: one file each, by its own syntax. */
+static unsigned long file1 (enum conf_file f, char const *text, struct conf_build *b, struct conf *c)
+{
+  lasterr[0] = 0 ;
+  if (conf_build_init(b, &collect, 0) == -1) exit(2) ;
+  if (conf_build_text(b, CONF_F_ME, "me", "relay.test", 10) == -1) exit(2) ;
+  if (conf_build_text(b, CONF_F_QUEUE, "queue", "/q", 2) == -1) exit(2) ;
+  if (conf_build_text(b, f, conf_build_filename(f), text, strlen(text)) == -1) exit(2) ;
+  if (conf_build_finish(b) == -1 && !b->nerr) exit(2) ;
+  c->dir = "." ;
+  c->map = b->w.buf ;
+  c->maplen = b->w.len ;
+  return b->nerr ;
+}
+
+static void test_proxies_redis (void)
+{
+  static struct conf_build b ;
+  struct conf c ;
+  struct span v ;
+  struct conf_redis_addr a ;
+  CHECK(!strcmp(conf_build_filename(CONF_F_PROXIES), "proxies") && !strcmp(conf_build_filename(CONF_F_REDIS), "redis"), "proxies, redis: file names") ;
+  CHECK(file1(CONF_F_PROXIES, "10.0.0.0/29\n2001:db8::/64\n127.0.0.1\n", &b, &c) == 0, "proxies: prefixes and an address") ;
+  CHECK(conf_proxy_trusted(&c, "10.0.0.7") && !conf_proxy_trusted(&c, "10.0.0.8"), "proxies: /29 holds .7, not .8") ;
+  CHECK(conf_proxy_trusted(&c, "2001:db8::1:2") && !conf_proxy_trusted(&c, "2001:db8:0:1::1"), "proxies: the /64") ;
+  CHECK(conf_proxy_trusted(&c, "::ffff:127.0.0.1") && !conf_proxy_trusted(&c, "127.0.0.2"), "proxies: a v4-mapped peer counts as IPv4") ;
+  CHECK(!conf_proxy_trusted(&c, "junk") && !conf_proxy_trusted(&c, 0), "proxies: no address, no trust") ;
+  CHECK(!conf_client_find(&c, "10.0.0.7", &v), "proxies are not clients") ;
+  CHECK(!conf_get(&c, "redis", 5, &v), "no redis file: no redis key") ;
+  conf_build_free(&b) ;
+  CHECK(file1(CONF_F_PROXIES, "10.0.0.1/24\n", &b, &c) == 1, "proxies: bits past the prefix") ;
+  conf_build_free(&b) ;
+  CHECK(file1(CONF_F_PROXIES, "10.0.0.1 trusted\n", &b, &c) == 1, "proxies: a second word") ;
+  conf_build_free(&b) ;
+  CHECK(file1(CONF_F_PROXIES, "10.0.0.1\n10.0.0.1/32\n", &b, &c) == 1 && strstr(lasterr, "duplicate"), "proxies: a duplicate") ;
+  conf_build_free(&b) ;
+  CHECK(file1(CONF_F_REDIS, "127.0.0.1:6379\n", &b, &c) == 0 && conf_get(&c, "redis", 5, &v) && spaneq(v, "127.0.0.1:6379"), "redis: IP:PORT stored") ;
+  conf_build_free(&b) ;
+  CHECK(file1(CONF_F_REDIS, "a:1\nb:2\n", &b, &c) == 2, "redis: a name is no address (each line)") ;
+  conf_build_free(&b) ;
+  CHECK(conf_redis_parse("127.0.0.1:6379", 14, &a) && a.fam == 4 && !strcmp(a.host, "127.0.0.1") && a.port == 6379, "redis: IPv4") ;
+  CHECK(conf_redis_parse("[::1]:1", 7, &a) && a.fam == 6 && !strcmp(a.host, "::1") && a.port == 1, "redis: [IPv6]") ;
+  CHECK(conf_redis_parse("/run/r.sock", 11, &a) && a.fam == 0 && !strcmp(a.host, "/run/r.sock"), "redis: a socket path") ;
+  CHECK(!conf_redis_parse("::1:6379", 8, &a), "redis: IPv6 without brackets") ;
+  CHECK(!conf_redis_parse("localhost:6379", 14, &a), "redis: no names") ;
+  CHECK(!conf_redis_parse("127.0.0.1:0", 11, &a) && !conf_redis_parse("127.0.0.1:65536", 15, &a) && !conf_redis_parse("127.0.0.1:", 10, &a), "redis: ports 0, 65536, none") ;
+  CHECK(!conf_redis_parse("rel/path", 8, &a), "redis: a relative path") ;
+}
+
 int main (void)
 {
+  test_proxies_redis() ;
   test_open() ;
   test_host() ;
   test_scan() ;

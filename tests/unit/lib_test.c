@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "lib/counter.h"
 #include "lib/dir_sync.h"
 #include "lib/fnv.h"
 #include "lib/fold.h"
@@ -191,6 +192,53 @@ static void test_spawn (void)
   close(extra) ;
 }
 
+static uint64_t got ;
+static unsigned int seen ;
+static void sum (char const *name, uint64_t count, void *ctx)
+{
+  if (!strcmp(name, (char const *)ctx))
+  {
+    got += count ;
+    seen++ ;
+  }
+}
+
+/* Counters: 8 processes x 500 adds to one name lose nothing; names are
+   escaped; an overlong name is refused. */
+static void test_counter (void)
+{
+  char path[] = "/tmp/mxhold-counter-test.XXXXXX" ;
+  char name[MX_COUNTER_NAME_MAX + 8] ;
+  int fd = mkstemp(path) ;
+  unsigned int ok = 1 ;
+  CHECK(fd >= 0, "counter: a scratch file") ;
+  close(fd) ;
+  unlink(path) ;
+  CHECK(mx_counter_name(name, sizeof name, "m_total", "domain", "a\"b\\c\n", (char const *)0) == strlen("m_total{domain=\"a\\\"b\\\\c?\"}")
+    && !strcmp(name, "m_total{domain=\"a\\\"b\\\\c?\"}"), "counter: label values escaped") ;
+  CHECK(mx_counter_name(name, 10, "m_total", "domain", "example.com", (char const *)0) == 0, "counter: a name that does not fit") ;
+  for (int p = 0 ; p < 8 ; p++)
+    if (fork() == 0)
+    {
+      for (int i = 0 ; i < 500 ; i++) if (mx_counter_add(path, "x_total{k=\"v\"}", 1) == -1) _exit(1) ;
+      _exit(0) ;
+    }
+  for (int p = 0 ; p < 8 ; p++)
+  {
+    int st ;
+    wait(&st) ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) ok = 0 ;
+  }
+  CHECK(ok, "counter: 8 processes added") ;
+  CHECK(mx_counter_add(path, "y_total", 5) == 0, "counter: another name") ;
+  CHECK(mx_counter_each(path, &sum, "x_total{k=\"v\"}") == 0 && got == 4000 && seen == 1, "counter: 4000 adds, none lost, one slot") ;
+  memset(name, 'n', sizeof name) ;
+  name[MX_COUNTER_NAME_MAX + 1] = 0 ;
+  CHECK(mx_counter_add(path, name, 1) == -1 && errno == EINVAL, "counter: an overlong name refused") ;
+  unlink(path) ;
+  CHECK(mx_counter_each(path, &sum, "x") == -1 && errno == ENOENT, "counter: no file, ENOENT") ;
+}
+
 /* the longest line of a field (CRLF excluded), and whether a line is only white space */
 static size_t longest (char const *s, size_t n, int *blank)
 {
@@ -250,6 +298,7 @@ static void test_fold (void)
 
 int main (void)
 {
+  test_counter() ;
   test_fold() ;
   test_log() ;
   test_report() ;
