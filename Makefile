@@ -41,6 +41,9 @@ OWFAT := /usr/lib/libowfat.a
 # here (tests/bench/README.md, startcost). MUSL=0, a sanitizer build, or a
 # machine without musl-gcc or deb-src lines: glibc, as before (why:
 # $(MUSL_DIR)/musl.log; `rm $(MUSL_DIR)/musl.mk` to try again).
+# `make` alone builds the programs: the musl.mk rule below must not be the
+# first target of the file
+.DEFAULT_GOAL := all
 MUSL ?= 1
 MUSL_CC ?= musl-gcc
 MUSL_DIR := $(B)/musl

@@ -223,6 +223,7 @@ static void sessions (char const *ip, char const *statefile)
   struct span q = { 0, 0 } ;
   char path[RL_PATH_MAX] ;
   struct rl_key k ;
+  int r ;
   if (!ip || !rl_key_parse(ip, strlen(ip), &k)) return ;   /* the rate gate logged it */
   client_limits(ip, &cl) ;
   if (g.haveconf) conf_queue(&g.conf, &q) ;
@@ -231,7 +232,18 @@ static void sessions (char const *ip, char const *statefile)
     if (CONF_LIM(&cl, concurrency_client) != CONF_UNLIMITED) admit_uncounted("client", ip, "no-slots-file", 0) ;
     return ;
   }
-  rl_conc_gate(path, ip, CONF_LIM(&cl, concurrency_client), g.me) ;
+  r = rl_conc_gate(path, ip, CONF_LIM(&cl, concurrency_client)) ;
+  if (r == 1)
+  {
+    count_event("too-many-sessions") ;
+    rl_conc_refuse(ip, CONF_LIM(&cl, concurrency_client), g.me) ;
+  }
+  if (r == -1)
+  {
+    int e = errno ;
+    count_event("state-unusable") ;
+    rl_closed(g.me, path, ip, e) ;   /* fails closed, one line a minute: as the rate state */
+  }
 }
 
 static void list_die (char const *event, int e)

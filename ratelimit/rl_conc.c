@@ -86,24 +86,15 @@ int rl_conc_path (char *buf, size_t n, char const *statefile, char const *queue,
   return 0 ;
 }
 
-static void unusable (char const *ip, char const *path, int e)
+void rl_conc_refuse (char const *ip, uint64_t limit, char const *me)
 {
-  struct mx_log l ;
-  mx_log_start(&l, MX_LOG_WARN, "admitted") ;
-  mx_log_str(&l, "client", ip) ;
-  mx_log_str(&l, "reason", "slots-unusable") ;
-  mx_log_str(&l, "path", path) ;
-  mx_log_errno(&l, e) ;
-  mx_log_end(&l) ;
-}
-
-static void refuse (char const *ip, struct rl_key const *k, uint64_t limit, char const *me) __attribute__((noreturn)) ;
-static void refuse (char const *ip, struct rl_key const *k, uint64_t limit, char const *me)
-{
+  struct rl_key kk ;
+  struct rl_key const *k = &kk ;
   char key[RL_KEY_FMT_MAX] ;
   char reply[RL_REFUSE_LINE_MAX] ;
   size_t n = rl_refuse_sessions(reply, sizeof reply, me, ip, limit) ;
   struct mx_log l ;
+  if (!rl_key_parse(ip, strlen(ip), &kk)) _exit(0) ;   /* rl_conc_gate parsed it */
   rl_key_fmt(k, key, sizeof key) ;
   mx_log_start(&l, MX_LOG_INFO, "refused") ;
   mx_log_str(&l, "client", ip) ;
@@ -117,28 +108,26 @@ static void refuse (char const *ip, struct rl_key const *k, uint64_t limit, char
   _exit(0) ;
 }
 
-void rl_conc_gate (char const *path, char const *ip, uint64_t limit, char const *me)
+int rl_conc_gate (char const *path, char const *ip, uint64_t limit)
 {
   struct rl_key k ;
   int fd ;
   int r ;
-  if (limit == CONF_UNLIMITED || limit > RL_CONC_SLOTS) return ;
-  if (!ip || !rl_key_parse(ip, strlen(ip), &k)) return ;   /* the rate gate said so already */
-  if (!limit) refuse(ip, &k, limit, me) ;
+  if (limit == CONF_UNLIMITED || limit > RL_CONC_SLOTS) return 0 ;
+  if (!ip || !rl_key_parse(ip, strlen(ip), &k)) return 0 ;   /* the rate gate said so already */
+  if (!limit) return 1 ;
   /* not O_CLOEXEC: the fd, and with it the lock, goes on into smtpd */
   fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY, 0600) ;
-  if (fd == -1)
-  {
-    unusable(ip, path, errno) ;
-    return ;
-  }
+  if (fd == -1) return -1 ;
   r = rl_conc_take(fd, &k, limit) ;
-  if (r == 1) return ;
+  if (r == 1) return 0 ;
   if (r == -1)
   {
-    unusable(ip, path, errno) ;
+    int e = errno ;
     close(fd) ;
-    return ;
+    errno = e ;
+    return -1 ;
   }
-  refuse(ip, &k, limit, me) ;
+  close(fd) ;
+  return 1 ;
 }

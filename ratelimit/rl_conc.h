@@ -35,12 +35,16 @@ int rl_conc_take (int fd, struct rl_key const *k, uint64_t limit) ;
 /* Sessions held now among k's first limit slots (by other processes). */
 uint64_t rl_conc_count (int fd, struct rl_key const *k, uint64_t limit) ;
 
-/* The gate, run once per connection: admits (returns, the slot's fd left
-   open for the exec) if ip has fewer than limit sessions open, else logs
-   `refused reason=too-many-sessions`, speaks the 421 exchange on fd 0/1
-   and exits 0. Unlimited (CONF_UNLIMITED or above RL_CONC_SLOTS): no slot.
-   A slots file that cannot be used admits, with a warning line. */
-void rl_conc_gate (char const *path, char const *ip, uint64_t limit, char const *me) ;
+/* The gate, run once per connection: 0 if ip is admitted (it had fewer
+   than limit sessions open; the slot's fd is left open for the exec), 1
+   if it is over the limit (nothing said yet: rl_conc_refuse), -1 with
+   errno if the slots file cannot be used (the caller fails closed, as
+   for the rate state: rl_closed). Unlimited (CONF_UNLIMITED or above
+   RL_CONC_SLOTS) or no parsable ip: 0, no slot. */
+int rl_conc_gate (char const *path, char const *ip, uint64_t limit) ;
+/* Logs `refused reason=too-many-sessions`, speaks the 421 exchange on
+   fd 0/1 and exits 0. */
+void rl_conc_refuse (char const *ip, uint64_t limit, char const *me) __attribute__((noreturn)) ;
 
 /* The slots file's path into buf (n bytes): STATEFILE.slots when -f gave
    one, else QUEUE/ratelimit.slots. 0, or -1 if there is none or it does

@@ -141,12 +141,15 @@ is "$(v6 2001:db8:1:3::1 echo admitted)" admitted "the next /64 is another clien
 kill -KILL "$s1"; wait "$s1" 2>/dev/null
 is "$(v6 2001:db8:1:2::9 echo admitted)" admitted "a holder killed: its slot is free"
 kill -KILL "$s2"; wait "$s2" 2>/dev/null
-# A slots file that cannot be used fails open, loudly: admitted, one
-# warning per connection (a broken file must never refuse everybody)
+# A slots file that cannot be used fails closed, as the rate state does
+# (issue 17 item 6): 421 4.3.0 to every client, never the limit dropped,
+# and one warning a minute, not one per connection
 rm -f "$Q/ratelimit.slots" && mkdir "$Q/ratelimit.slots"
-like "$(greet 127.0.0.1)" '^220 ' "slots file unusable (a directory): the session is admitted"
-check "with a warning: admitted reason=slots-unusable, path and error" \
-  wait_until 5 ab_has "ratelimit admitted client=127.0.0.1 reason=slots-unusable path=$Q/ratelimit.slots error"
+like "$(greet 127.0.0.1)" '^421 4\.3\.0 ' "slots file unusable (a directory): 421 4.3.0, the limit is not dropped"
+like "$(greet 127.0.0.2)" '^421 4\.3\.0 ' "and for the next client too"
+check "with one warning: refused reason=state-unusable, the slots file's path and error" \
+  wait_until 5 ab_has "ratelimit refused client=127.0.0.1 reason=state-unusable path=$Q/ratelimit.slots error"
+is "$(grep -c 'reason=state-unusable' "$AB_LOG" 2>/dev/null || true)" 1 "one line for both connections (once a minute)"
 rmdir "$Q/ratelimit.slots"
 ab_grammar
 done_testing
