@@ -39,5 +39,8 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix is only a client (smtp-source, smtp-sink) and a benchmark peer
 # here; keep its package from configuring a system mailer.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null || {
+# An update that fails for one index only (a mirror without the deb-src
+# lines added above) still refreshes the others: the install decides.
+apt-get update -qq >/dev/null || echo "deps: apt-get update reported errors; installing anyway" >&2
+apt-get install -y -qq $missing >/dev/null || {
   echo "deps: apt-get install$missing failed" >&2; exit 1; }
