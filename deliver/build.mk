@@ -11,7 +11,7 @@ remote_OBJS := deliver/remote.o deliver/remote_smtp.o deliver/remote_txn.o deliv
   deliver/remote_reply.o deliver/remote_route.o deliver/remote_guard.o \
   deliver/remote_tlsa.o deliver/remote_dane.o deliver/remote_tls.o deliver/remote_starttls.o \
   $(DLV_LIBC_OBJS) lib/log.o lib/write_all.o $(QUEUE_FMT_OBJS) $(CONF_OBJS)
-remote_OBJS += lib/cli.o lib/write_all.o
+remote_OBJS += lib/cli.o lib/hostport.o
 # OpenSSL (Debian libssl-dev) linked in directly: the handshake needs the
 # route's host name and the TLSA records remote looked up (remote.md, TLS).
 remote_LIBS := $(OWFAT) -lssl -lcrypto

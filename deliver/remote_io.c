@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <netinet/tcp.h>
+#include "lib/hostport.h"
 #include "lib/write_all.h"
 #include "deliver/remote_io.h"
 #include "deliver/remote_tls.h"
@@ -276,23 +277,7 @@ int remote_io_connect (struct remote_io *io, struct remote_addr const *a, unsign
   socklen_t el = sizeof e ;
   int one = 1 ;
   struct mx_log l ;
-  memset(&ss, 0, sizeof ss) ;
-  if (a->family == 4)
-  {
-    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss ;
-    s4->sin_family = AF_INET ;
-    s4->sin_port = htons(a->port) ;
-    memcpy(&s4->sin_addr, a->ip, 4) ;
-    sl = sizeof *s4 ;
-  }
-  else
-  {
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss ;
-    s6->sin6_family = AF_INET6 ;
-    s6->sin6_port = htons(a->port) ;
-    memcpy(&s6->sin6_addr, a->ip, 16) ;
-    sl = sizeof *s6 ;
-  }
+  sl = mx_sockaddr_fill(&ss, a->family, a->ip, a->port) ;
   io_names(io, a) ;
   io->tls = 0 ;
   io->tlsdesc[0] = 0 ;

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <stralloc.h>
 #include <dns.h>
+#include "lib/hostport.h"
 #include "lib/u64.h"
 #include "lib/log.h"
 #include "deliver/remote.h"
@@ -93,30 +94,10 @@ static int add_host (char const *host, size_t hlen, uint16_t port, char const *m
 static int add_item (char const *s, size_t len, char const *me, char const *aliases,
   struct remote_addr *out, int n, int max, int *skipped)
 {
-  char const *host = s ;
-  size_t hlen = len ;
-  uint64_t port = REMOTE_PORT_DEFAULT ;
-  char const *colon = 0 ;
-  if (len && s[0] == '[')
-  {
-    char const *rb = memchr(s, ']', len) ;
-    if (!rb) return n ;
-    host = s + 1 ;
-    hlen = (size_t)(rb - s - 1) ;
-    if ((size_t)(rb - s) + 1 < len && rb[1] == ':') colon = rb + 1 ;
-  }
-  else
-  {
-    colon = memrchr(s, ':', len) ;
-    if (colon && memchr(s, ':', (size_t)(colon - s))) colon = 0 ;   /* bare IPv6 */
-    if (colon) hlen = (size_t)(colon - s) ;
-  }
-  if (colon)
-  {
-    size_t plen = len - (size_t)(colon + 1 - s) ;
-    if (!mx_u64_scan_all(colon + 1, plen, 65535, &port) || !port) return n ;
-  }
-  return add_host(host, hlen, (uint16_t)port, me, aliases, out, n, max, skipped) ;
+  struct span host ;
+  uint16_t port ;
+  if (!mx_hostport_split(s, len, REMOTE_PORT_DEFAULT, &host, &port)) return n ;
+  return add_host(host.p, host.len, port, me, aliases, out, n, max, skipped) ;
 }
 
 struct mx {

@@ -12,7 +12,7 @@ RCPT_CACHE_DLIBS := -llmdb
 PROGS += rcptcheck
 rcptcheck_OBJS := rcptcheck/rcptcheck.o rcptcheck/rcpt_check.o rcptcheck/rcpt_probe.o rcptcheck/rcpt_reply.o rcptcheck/rcpt_route.o \
   $(RCPT_CACHE_OBJS) $(CONF_OBJS) lib/log.o lib/write_all.o
-rcptcheck_OBJS += lib/cli.o lib/write_all.o
+rcptcheck_OBJS += lib/cli.o lib/hostport.o
 rcptcheck_LIBS := $(OWFAT)
 ifneq ($(SAN),1)
 rcptcheck_LIBS += $(RCPT_CACHE_LIBS) -static -Wl,-x

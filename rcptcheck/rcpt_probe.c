@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "lib/hostport.h"
 #include "lib/u64.h"
 #include "lib/write_all.h"
 #include "rcptcheck/rcptcheck.h"
@@ -51,23 +52,7 @@ static int conn_open (struct conn *c, struct rcpt_addr const *a)
   socklen_t sl ;
   int e = 0 ;
   socklen_t el = sizeof e ;
-  memset(&ss, 0, sizeof ss) ;
-  if (a->family == 4)
-  {
-    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss ;
-    s4->sin_family = AF_INET ;
-    s4->sin_port = htons(a->port) ;
-    memcpy(&s4->sin_addr, a->ip, 4) ;
-    sl = sizeof *s4 ;
-  }
-  else
-  {
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss ;
-    s6->sin6_family = AF_INET6 ;
-    s6->sin6_port = htons(a->port) ;
-    memcpy(&s6->sin6_addr, a->ip, 16) ;
-    sl = sizeof *s6 ;
-  }
+  sl = mx_sockaddr_fill(&ss, a->family, a->ip, a->port) ;
   c->len = 0 ;
   c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) ;
   if (c->fd == -1) return -1 ;

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <stralloc.h>
 #include <dns.h>
+#include "lib/hostport.h"
 #include "lib/u64.h"
 #include "rcptcheck/rcptcheck.h"
 
@@ -30,35 +31,19 @@ static int add_name (char const *name, size_t hlen, uint16_t port, struct rcpt_a
 static int add_item (char const *s, size_t len, struct rcpt_addr *out, int n, int max)
 {
   char name[256] ;
-  char const *host = s ;
-  size_t hlen = len ;
-  char const *colon = 0 ;
-  uint64_t port = RCPT_PORT_DEFAULT ;
+  struct span host ;
+  uint16_t port ;
   struct rcpt_addr *a = out + n ;
-  if (len && s[0] == '[')
-  {
-    char const *rb = memchr(s, ']', len) ;
-    if (!rb) return n ;
-    host = s + 1 ;
-    hlen = (size_t)(rb - s - 1) ;
-    if ((size_t)(rb - s) + 1 < len && rb[1] == ':') colon = rb + 1 ;
-  }
-  else
-  {
-    colon = memrchr(s, ':', len) ;
-    if (colon && memchr(s, ':', (size_t)(colon - s))) colon = 0 ;   /* a bare IPv6 address */
-    if (colon) hlen = (size_t)(colon - s) ;
-  }
-  if (colon && (!mx_u64_scan_all(colon + 1, len - (size_t)(colon + 1 - s), 65535, &port) || !port)) return n ;
-  if (!hlen || hlen >= sizeof name || n >= max) return n ;
-  memcpy(name, host, hlen) ;
-  name[hlen] = 0 ;
+  if (!mx_hostport_split(s, len, RCPT_PORT_DEFAULT, &host, &port)) return n ;
+  if (!host.len || host.len >= sizeof name || n >= max) return n ;
+  memcpy(name, host.p, host.len) ;
+  name[host.len] = 0 ;
   memset(a, 0, sizeof *a) ;
   if (inet_pton(AF_INET, name, a->ip) == 1) a->family = 4 ;
   else if (inet_pton(AF_INET6, name, a->ip) == 1) a->family = 6 ;
-  else return add_name(name, hlen, (uint16_t)port, out, n, max) ;
-  a->port = (uint16_t)port ;
-  memcpy(a->name, name, hlen + 1) ;
+  else return add_name(name, host.len, port, out, n, max) ;
+  a->port = port ;
+  memcpy(a->name, name, host.len + 1) ;
   return n + 1 ;
 }
 
